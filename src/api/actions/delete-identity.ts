@@ -1,0 +1,10 @@
+import { deleteIdentity } from '../../app/delete-identity.ts';
+import type { SesAction } from './action.ts';
+
+export const deleteIdentityAction: SesAction = {
+  name: 'DeleteIdentity',
+  async run(ctx, scope, params) {
+    await deleteIdentity(ctx, scope, params.requiredString('Identity'));
+    return [];
+  },
+};

@@ -1,0 +1,11 @@
+import { setIdentityDkimEnabled } from '../../app/set-identity-dkim-enabled.ts';
+import type { SesAction } from './action.ts';
+
+export const setIdentityDkimEnabledAction: SesAction = {
+  name: 'SetIdentityDkimEnabled',
+  async run(ctx, scope, params) {
+    const identity = params.requiredString('Identity');
+    await setIdentityDkimEnabled(ctx, scope, identity, params.requiredBoolean('DkimEnabled'));
+    return [];
+  },
+};

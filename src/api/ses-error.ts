@@ -1,0 +1,42 @@
+import type { DomainErrorCode } from '../core/index.ts';
+
+/** An error as the SES Query protocol reports it: HTTP status, `Type`, `Code` and `Message`. */
+export class SesError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly type: 'Sender' | 'Receiver';
+
+  constructor(code: string, message: string, status = 400, type: 'Sender' | 'Receiver' = 'Sender') {
+    super(message);
+    this.name = 'SesError';
+    this.code = code;
+    this.status = status;
+    this.type = type;
+  }
+}
+
+/**
+ * The one translation of domain error codes into SES's. All SES-modelled client errors are HTTP 400
+ * with `<Type>Sender</Type>` (service model: httpStatusCode 400, senderFault true).
+ */
+const SES_CODES: Record<DomainErrorCode, { code: string; status: number }> = {
+  invalid_domain: { code: 'InvalidParameterValue', status: 400 },
+  invalid_email: { code: 'InvalidParameterValue', status: 400 },
+  invalid_identity: { code: 'InvalidParameterValue', status: 400 },
+  invalid_parameter: { code: 'InvalidParameterValue', status: 400 },
+  too_many_identities: { code: 'InvalidParameterValue', status: 400 },
+  invalid_next_token: { code: 'InvalidParameterValue', status: 400 },
+  invalid_max_items: { code: 'InvalidParameterValue', status: 400 },
+  identity_not_found: { code: 'InvalidParameterValue', status: 400 },
+  dkim_not_set_up: { code: 'InvalidParameterValue', status: 400 },
+  // moto answers a bad IdentityType with ValidationError (golden moto-list-identities-type-bogus), as
+  // AWS's model validation does; so does a missing required member.
+  invalid_identity_type: { code: 'ValidationError', status: 400 },
+  missing_parameter: { code: 'ValidationError', status: 400 },
+  key_pool_unavailable: { code: 'ServiceUnavailable', status: 503 },
+};
+
+export function sesErrorFromDomain(code: DomainErrorCode, message: string): SesError {
+  const mapped = SES_CODES[code];
+  return new SesError(mapped.code, message, mapped.status, mapped.status >= 500 ? 'Receiver' : 'Sender');
+}

@@ -1,0 +1,81 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Settings shared by every entry point, normalized once and passed down explicitly. */
+export interface CoreConfig {
+  /** Folder of the embedded store and the master key file. */
+  readonly dataDir: string;
+  /** RSA modulus length of new DKIM keys: 2048 (default) or 1024. */
+  readonly keyBits: 1024 | 2048;
+  /** Master key from the environment, if given (else the data folder's key file). */
+  readonly masterKey: string | undefined;
+  /** The single account until accounts land (issue: accounts and SigV4). */
+  readonly accountId: string;
+  /** Region of requests without a credential scope (the embedded CLI path, unsigned calls). */
+  readonly defaultRegion: string;
+}
+
+export interface ServeConfig extends CoreConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Ready keys kept in the pool. */
+  readonly keyPoolSize: number;
+  readonly keyPoolConcurrency: number;
+  readonly logLevel: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const DEFAULT_ACCOUNT_ID = '000000000000';
+
+export function defaultDataDir(env: Env): string {
+  return env['SIGNET_DATA_DIR'] || join(env['HOME'] || homedir(), '.signet');
+}
+
+function parseKeyBits(text: string | undefined): 1024 | 2048 {
+  if (text === undefined || text === '' || text === '2048') return 2048;
+  if (text === '1024') return 1024;
+  throw new ConfigError(`key bits must be 1024 or 2048, not ${JSON.stringify(text)}`);
+}
+
+function parseInteger(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+export function coreConfig(flags: { dataDir?: string | undefined; keyBits?: string | undefined }, env: Env): CoreConfig {
+  return {
+    dataDir: resolve(flags.dataDir ?? defaultDataDir(env)),
+    keyBits: parseKeyBits(flags.keyBits ?? env['SIGNET_KEY_BITS']),
+    masterKey: env['SIGNET_MASTER_KEY'],
+    accountId: DEFAULT_ACCOUNT_ID,
+    defaultRegion: env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || 'us-east-1',
+  };
+}
+
+export interface ServeFlags {
+  readonly dataDir?: string | undefined;
+  readonly keyBits?: string | undefined;
+  readonly host?: string | undefined;
+  readonly port?: string | undefined;
+  readonly keyPoolSize?: string | undefined;
+  readonly logLevel?: string | undefined;
+}
+
+export function serveConfig(flags: ServeFlags, env: Env, cpus: number): ServeConfig {
+  return {
+    ...coreConfig(flags, env),
+    host: flags.host ?? env['SIGNET_HOST'] ?? '127.0.0.1',
+    port: parseInteger('--port', flags.port ?? env['SIGNET_PORT'], 8580, 0, 65535),
+    keyPoolSize: parseInteger('--key-pool-size', flags.keyPoolSize ?? env['SIGNET_KEY_POOL_SIZE'], 30, 0, 100000),
+    keyPoolConcurrency: Math.max(1, cpus),
+    logLevel: flags.logLevel ?? env['SIGNET_LOG_LEVEL'] ?? 'info',
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * Stable error codes of the domain. Each edge translates them once: the SES API into an
+ * ErrorResponse (code, HTTP status), the CLI into an exit code, the DNS server into an RCODE.
+ * The codes never change meaning; add new ones rather than reuse.
+ */
+export type DomainErrorCode =
+  | 'invalid_domain'
+  | 'invalid_email'
+  | 'invalid_identity'
+  | 'missing_parameter'
+  | 'invalid_parameter'
+  | 'too_many_identities'
+  | 'invalid_next_token'
+  | 'invalid_max_items'
+  | 'invalid_identity_type'
+  | 'identity_not_found'
+  | 'dkim_not_set_up'
+  | 'key_pool_unavailable';
+
+/** An expected failure of a use case, carrying a stable code and a message for humans. */
+export class DomainError extends Error {
+  readonly code: DomainErrorCode;
+  constructor(code: DomainErrorCode, message: string) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+  }
+}
+
+export function isDomainError(value: unknown): value is DomainError {
+  return value instanceof DomainError;
+}

@@ -1,0 +1,60 @@
+import { ConfigError } from '../config/config.ts';
+
+const USAGE = `usage: signet <command> [options]
+
+commands:
+  ses <operation> [options]   the Amazon SES commands of the AWS CLI v2, on the embedded store or --endpoint-url
+  serve [options]             serve the SES API over HTTP (signet serve --help)
+  version                     print the version
+`;
+
+/**
+ * The composition root of the `signet` command: picks the entry point and loads only its code, so
+ * that start-up stays short (each command's modules are imported lazily).
+ */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve': {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        const { SERVE_USAGE } = await import('./serve.ts');
+        process.stdout.write(`${SERVE_USAGE}\n`);
+        return 0;
+      }
+      const { serve } = await import('./serve.ts');
+      return serve(rest, process.env);
+    }
+    case 'ses': {
+      const { runSesCli } = await import('./ses-cli.ts');
+      return runSesCli(argv, process.env);
+    }
+    case 'version':
+    case '--version':
+      process.stdout.write('signet 0.1.0\n');
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 252 : 0;
+    default:
+      process.stderr.write(`signet: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+      return 252;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`signet: ${(err as Error).message}\n`);
+      process.exitCode = 253;
+      return;
+    }
+    process.stderr.write(`signet: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 255;
+  },
+);

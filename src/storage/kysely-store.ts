@@ -1,0 +1,312 @@
+import { Migrator, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Identity, IdentityKind, Scope, VerificationStatus, KeyState } from '../core/index.ts';
+import { initialKeyState } from '../core/index.ts';
+import type {
+  CreateDomainDkimResult,
+  ListIdentitiesPage,
+  ListIdentitiesQuery,
+  NewDomainDkim,
+  PooledKey,
+  Store,
+  StoredDkimKey,
+} from '../app/ports.ts';
+import type { Database, IdentitiesTable } from './schema.ts';
+import { migrationProvider, type DdlFlavor } from './migrations/index.ts';
+
+/**
+ * What each engine does its own way, chosen by strategy rather than by `if (dialect === ...)`.
+ * SQLite has one writer at a time, so a plain select inside the transaction already owns the rows it
+ * reads; PostgreSQL must lock them (`FOR UPDATE SKIP LOCKED`) so that concurrent nodes take different
+ * pool keys.
+ */
+export interface EngineStrategy extends DdlFlavor {
+  takePoolKeyIds(trx: Transaction<Database>, bits: number, count: number): Promise<number[]>;
+}
+
+/** SQL IN lists are chunked to stay under SQLite's bound-parameter limit. */
+const IN_CHUNK = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += IN_CHUNK) out.push(items.slice(i, i + IN_CHUNK));
+  return out;
+}
+
+function toIdentity(row: Selectable<IdentitiesTable>): Identity {
+  return {
+    name: row.name,
+    kind: row.kind as IdentityKind,
+    verificationStatus: row.verification_status as VerificationStatus,
+    verificationToken: row.verification_token,
+    dkimEnabled: row.dkim_enabled === 1,
+    dkimStatus: row.dkim_status as VerificationStatus,
+    createdAt: Number(row.created_at),
+  };
+}
+
+/** The Store over Kysely: all SQL lives here and in the migrations. */
+export class KyselyStore implements Store {
+  readonly #db: Kysely<Database>;
+  readonly #engine: EngineStrategy;
+
+  constructor(db: Kysely<Database>, engine: EngineStrategy) {
+    this.#db = db;
+    this.#engine = engine;
+  }
+
+  /** Brings the schema up to date; throws with the failing migration's error. */
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.#db, provider: migrationProvider(this.#engine) });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw error;
+  }
+
+  async getIdentities(scope: Scope, names: readonly string[]): Promise<Map<string, Identity>> {
+    const out = new Map<string, Identity>();
+    for (const part of chunks([...new Set(names)])) {
+      if (part.length === 0) continue;
+      const rows = await this.#db
+        .selectFrom('identities')
+        .selectAll()
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('name', 'in', part)
+        .execute();
+      for (const row of rows) out.set(row.name, toIdentity(row));
+    }
+    return out;
+  }
+
+  async getDkimTokens(scope: Scope, domains: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const part of chunks([...new Set(domains)])) {
+      if (part.length === 0) continue;
+      const rows = await this.#db
+        .selectFrom('dkim_keys as k')
+        .innerJoin('identities as i', 'i.id', 'k.identity_id')
+        .select(['i.name', 'k.token'])
+        .where('i.account_id', '=', scope.accountId)
+        .where('i.region', '=', scope.region)
+        .where('i.kind', '=', 'Domain')
+        .where('i.name', 'in', part)
+        .orderBy('i.name')
+        .orderBy('k.position')
+        .execute();
+      for (const row of rows) {
+        const list = out.get(row.name) ?? [];
+        list.push(row.token);
+        out.set(row.name, list);
+      }
+    }
+    return out;
+  }
+
+  async createDomainDkim(scope: Scope, input: NewDomainDkim): Promise<CreateDomainDkimResult> {
+    return this.#db.transaction().execute(async (trx) => {
+      const identity = await trx
+        .selectFrom('identities')
+        .select(['id'])
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('name', '=', input.domain)
+        .executeTakeFirst();
+      if (identity) {
+        const tokens = await trx
+          .selectFrom('dkim_keys')
+          .select('token')
+          .where('identity_id', '=', identity.id)
+          .orderBy('position')
+          .execute();
+        if (tokens.length > 0) return { kind: 'existing', tokens: tokens.map((t) => t.token) };
+      }
+      const poolIds = await this.#engine.takePoolKeyIds(trx, input.keyBits, input.tokens.length);
+      if (poolIds.length < input.tokens.length) return { kind: 'pool_short', available: poolIds.length };
+      const pooled = await trx
+        .deleteFrom('key_pool')
+        .where('id', 'in', poolIds)
+        .returning(['public_key', 'sealed_private_key', 'bits'])
+        .execute();
+      if (pooled.length < input.tokens.length) return { kind: 'pool_short', available: pooled.length };
+      let identityId: number;
+      if (identity) {
+        identityId = Number(identity.id);
+        await trx
+          .updateTable('identities')
+          .set({ dkim_status: 'Pending', dkim_enabled: 1 })
+          .where('id', '=', identityId)
+          .execute();
+      } else {
+        const inserted = await trx
+          .insertInto('identities')
+          .values({
+            account_id: scope.accountId,
+            region: scope.region,
+            name: input.domain,
+            kind: 'Domain',
+            verification_status: 'Pending',
+            verification_token: input.verificationToken,
+            dkim_enabled: 1,
+            dkim_status: 'Pending',
+            created_at: input.now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        identityId = Number(inserted.id);
+      }
+      await trx
+        .insertInto('dkim_keys')
+        .values(
+          input.tokens.map((token, position) => ({
+            identity_id: identityId,
+            token,
+            position,
+            bits: pooled[position]!.bits,
+            public_key: pooled[position]!.public_key,
+            sealed_private_key: pooled[position]!.sealed_private_key,
+            state: initialKeyState(position),
+            created_at: input.now,
+          })),
+        )
+        .execute();
+      return { kind: 'created', tokens: [...input.tokens] };
+    });
+  }
+
+  async ensureDomainIdentity(scope: Scope, domain: string, verificationToken: string, now: number): Promise<Identity> {
+    return this.#ensureIdentity(scope, {
+      name: domain,
+      kind: 'Domain',
+      verification_token: verificationToken,
+      dkim_enabled: 0,
+      now,
+    });
+  }
+
+  async ensureEmailIdentity(scope: Scope, address: string, now: number): Promise<Identity> {
+    return this.#ensureIdentity(scope, { name: address, kind: 'EmailAddress', verification_token: null, dkim_enabled: 0, now });
+  }
+
+  async #ensureIdentity(
+    scope: Scope,
+    fields: { name: string; kind: IdentityKind; verification_token: string | null; dkim_enabled: number; now: number },
+  ): Promise<Identity> {
+    return this.#db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('identities')
+        .values({
+          account_id: scope.accountId,
+          region: scope.region,
+          name: fields.name,
+          kind: fields.kind,
+          verification_status: 'Pending',
+          verification_token: fields.verification_token,
+          dkim_enabled: fields.dkim_enabled,
+          dkim_status: 'NotStarted',
+          created_at: fields.now,
+        })
+        .onConflict((oc) => oc.columns(['account_id', 'region', 'name']).doNothing())
+        .execute();
+      const row = await trx
+        .selectFrom('identities')
+        .selectAll()
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('name', '=', fields.name)
+        .executeTakeFirstOrThrow();
+      return toIdentity(row);
+    });
+  }
+
+  async listIdentities(scope: Scope, query: ListIdentitiesQuery): Promise<ListIdentitiesPage> {
+    let q = this.#db
+      .selectFrom('identities')
+      .select(['id', 'name'])
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('id', '>', query.after);
+    if (query.kind !== null) q = q.where('kind', '=', query.kind);
+    const rows = await q.orderBy('id').limit(query.limit + 1).execute();
+    const more = rows.length > query.limit;
+    const page = more ? rows.slice(0, query.limit) : rows;
+    const last = page.length > 0 ? Number(page[page.length - 1]!.id) : query.after;
+    return { names: page.map((r) => r.name), last, more };
+  }
+
+  async deleteIdentity(scope: Scope, name: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('identities')
+        .select('id')
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (!row) return false;
+      // Explicit rather than relying on ON DELETE CASCADE, which SQLite honours only with foreign_keys on.
+      await trx.deleteFrom('dkim_keys').where('identity_id', '=', row.id).execute();
+      await trx.deleteFrom('identities').where('id', '=', row.id).execute();
+      return true;
+    });
+  }
+
+  async setDkimEnabled(scope: Scope, name: string, enabled: boolean): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('identities')
+      .set({ dkim_enabled: enabled ? 1 : 0 })
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async getDkimKeys(scope: Scope, domain: string): Promise<StoredDkimKey[]> {
+    const rows = await this.#db
+      .selectFrom('dkim_keys as k')
+      .innerJoin('identities as i', 'i.id', 'k.identity_id')
+      .select(['i.name', 'k.token', 'k.position', 'k.bits', 'k.public_key', 'k.sealed_private_key', 'k.state'])
+      .where('i.account_id', '=', scope.accountId)
+      .where('i.region', '=', scope.region)
+      .where('i.name', '=', domain)
+      .where('i.kind', '=', 'Domain')
+      .orderBy('k.position')
+      .execute();
+    return rows.map((r) => ({
+      domain: r.name,
+      token: r.token,
+      position: r.position,
+      bits: r.bits,
+      publicKey: r.public_key,
+      sealedPrivateKey: r.sealed_private_key,
+      state: r.state as KeyState,
+    }));
+  }
+
+  async addPoolKeys(keys: readonly PooledKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.#db
+      .insertInto('key_pool')
+      .values(
+        keys.map((k) => ({
+          bits: k.bits,
+          public_key: k.publicKey,
+          sealed_private_key: k.sealedPrivateKey,
+          created_at: k.createdAt,
+        })),
+      )
+      .execute();
+  }
+
+  async countPoolKeys(bits: number): Promise<number> {
+    const row = await this.#db
+      .selectFrom('key_pool')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('bits', '=', bits)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async close(): Promise<void> {
+    await this.#db.destroy();
+  }
+}

@@ -1,0 +1,23 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { DdlFlavor } from './ddl.ts';
+import * as m0001 from './0001-identities-and-keys.ts';
+
+export type { DdlFlavor } from './ddl.ts';
+
+type Step = { up(db: Kysely<any>, flavor: DdlFlavor): Promise<void> };
+
+/**
+ * The schema's history, in order. Append-only: never edit a migration that has shipped; add the next
+ * file and one line here. Kysely's Migrator records them in `kysely_migration` under its own lock.
+ */
+const STEPS: Record<string, Step> = {
+  '0001-identities-and-keys': m0001,
+};
+
+export function migrationProvider(flavor: DdlFlavor): MigrationProvider {
+  const migrations: Record<string, Migration> = {};
+  for (const [name, step] of Object.entries(STEPS)) {
+    migrations[name] = { up: (db) => step.up(db, flavor) };
+  }
+  return { getMigrations: async () => migrations };
+}
