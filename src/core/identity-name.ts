@@ -48,7 +48,9 @@ export function normalizeDomain(input: string, toAscii: ToAscii): string {
   // Anything outside printable ASCII must go through IDNA; control characters and spaces never pass.
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x20\x7f]/.test(name)) throw invalidDomain(input);
-  if (/[^\x21-\x7e]/.test(name)) {
+  // Non-ASCII names need their A-label form; names with A-labels (`xn--`) are checked by the same
+  // conversion, which refuses Punycode that does not decode (RFC 5891 §5.4).
+  if (/[^\x21-\x7e]/.test(name) || /(^|\.)xn--/i.test(name)) {
     const ascii = toAscii(name);
     if (ascii === '') throw invalidDomain(input);
     name = ascii;

@@ -3,3 +3,7 @@ export * from './identity-name.ts';
 export * from './identity.ts';
 export * from './status.ts';
 export * from './tokens.ts';
+export * from './dns-lookup.ts';
+export * from './dkim-record.ts';
+export * from './dkim-diagnosis.ts';
+export * from './dkim-lifecycle.ts';

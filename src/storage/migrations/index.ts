@@ -1,6 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { DdlFlavor } from './ddl.ts';
 import * as m0001 from './0001-identities-and-keys.ts';
+import * as m0002 from './0002-dkim-detection.ts';
 
 export type { DdlFlavor } from './ddl.ts';
 
@@ -12,6 +13,7 @@ type Step = { up(db: Kysely<any>, flavor: DdlFlavor): Promise<void> };
  */
 const STEPS: Record<string, Step> = {
   '0001-identities-and-keys': m0001,
+  '0002-dkim-detection': m0002,
 };
 
 export function migrationProvider(flavor: DdlFlavor): MigrationProvider {

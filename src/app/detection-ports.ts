@@ -1,0 +1,112 @@
+import type {
+  DkimDetectionState,
+  DkimRecordVerdict,
+  DnsLookup,
+  Scope,
+  VerificationStatus,
+} from '../core/index.ts';
+
+/**
+ * DNS lookups as the detection worker and the doctor need them. Implementations never throw for DNS
+ * outcomes: NXDOMAIN, NODATA, SERVFAIL, timeouts come back as typed errors in the result.
+ */
+export interface Resolver {
+  /** CNAME targets at `name` (one, normally). */
+  cname(name: string): Promise<DnsLookup>;
+  /** TXT records at `name`, each one's character-strings joined (RFC 6376 §3.6.2.2, RFC 7208 §3.3). */
+  txt(name: string): Promise<DnsLookup>;
+}
+
+/** One domain identity whose DNS records a check looks at, as claimed from the store. */
+export interface DetectionTarget {
+  readonly identityId: number;
+  readonly scope: Scope;
+  readonly domain: string;
+  /** The DKIM tokens in position order; empty when VerifyDomainDkim was never called. */
+  readonly tokens: readonly string[];
+  readonly verificationToken: string | null;
+  readonly verificationStatus: VerificationStatus;
+  /** When the identity was created: the start of domain verification. */
+  readonly createdAt: number;
+  /** DKIM detection so far; `startedAt` is when the tokens were created unless restarted. */
+  readonly dkim: DkimDetectionState;
+}
+
+/** What one check found about one record, kept per record in the store. */
+export interface RecordCheckResult {
+  /** The record's name: `TOKEN._domainkey.DOMAIN` or `_amazonses.DOMAIN`. */
+  readonly name: string;
+  readonly type: 'CNAME' | 'TXT';
+  readonly verdict: DkimRecordVerdict | 'found' | 'not_found';
+  readonly observed: string;
+}
+
+/** The result of one check, written back in one step with the claim released. */
+export interface CheckCompletion {
+  readonly identityId: number;
+  readonly checkedAt: number;
+  /** The DKIM status the check started from: a concurrent change (VerifyDomainDkim again) wins over it. */
+  readonly previousDkimStatus: VerificationStatus;
+  /** Null when the identity has no DKIM tokens (only its verification TXT was checked). */
+  readonly dkim: (DkimDetectionState & { readonly nextCheckAt: number | null }) | null;
+  readonly verificationStatus: VerificationStatus;
+  /** The earliest next check of either kind; null when there is nothing left to look for. */
+  readonly nextCheckAt: number | null;
+  readonly records: readonly RecordCheckResult[];
+}
+
+/** The last result kept for one record. */
+export interface StoredRecordCheck extends RecordCheckResult {
+  readonly checkedAt: number;
+}
+
+/**
+ * What detection needs from persistence, beside the main Store. Claims make sure that two workers
+ * (two processes, or two nodes on one PostgreSQL) never check the same identity at once: a claim is a
+ * lease until `now + leaseMs`, released by `completeChecks`, and taken over only once it has expired.
+ */
+export interface DetectionStore {
+  /**
+   * Claims up to `limit` domain identities that are due: never checked yet, next check time reached,
+   * or whose DKIM status was changed by someone else since the last check (VerifyDomainDkim again).
+   */
+  claimDueChecks(now: number, limit: number, leaseMs: number): Promise<DetectionTarget[]>;
+  /** Claims one named domain now, due or not (dev controls, manual checks). Null if absent or claimed. */
+  claimDomain(scope: Scope, domain: string, now: number, leaseMs: number): Promise<DetectionTarget | null | 'claimed'>;
+  /** Writes the checks' results and releases their claims, all in one transaction. */
+  completeChecks(completions: readonly CheckCompletion[]): Promise<void>;
+  /** The last kept result of each record of a domain. */
+  getRecordChecks(scope: Scope, domain: string): Promise<StoredRecordCheck[]>;
+}
+
+/** A token's public key, as the DNS server publishes it. */
+export interface PublishedKey {
+  readonly token: string;
+  /** Base64 DER SubjectPublicKeyInfo. */
+  readonly publicKey: string;
+}
+
+/**
+ * The key zone's contents. Looked up per query, so that a deleted identity's keys leave DNS at once
+ * (an implementation may cache only if it can invalidate on delete, across processes).
+ */
+export interface DnsKeyStore {
+  findKey(token: string): Promise<PublishedKey | null>;
+  /** Every published key, in token order (for `signet dns export`). */
+  listKeys(): Promise<PublishedKey[]>;
+}
+
+/** One record of the dev-mode sandbox zone, which the detection resolver consults first in `--dev`. */
+export interface SandboxRecord {
+  readonly name: string;
+  readonly type: 'CNAME' | 'TXT';
+  readonly value: string;
+}
+
+/** Dev mode only: records that exist for the detection resolver without any real DNS. */
+export interface SandboxStore {
+  publish(records: readonly SandboxRecord[]): Promise<void>;
+  /** Removes every sandbox record at these names. */
+  unpublish(names: readonly string[]): Promise<void>;
+  lookup(name: string, type: 'CNAME' | 'TXT'): Promise<{ exists: boolean; values: string[] }>;
+}

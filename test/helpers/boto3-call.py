@@ -1,0 +1,28 @@
+"""Runs one SES call with boto3 and prints the result as JSON: the peer test's boto3 client.
+
+usage: boto3-call.py ENDPOINT REGION OPERATION PARAMS_JSON [PAGINATION_CONFIG_JSON]
+With a pagination config the operation runs through boto3's paginator (build_full_result)."""
+import json
+import sys
+
+import boto3
+
+endpoint, region, operation, params = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+client = boto3.client(
+    "ses",
+    endpoint_url=endpoint,
+    region_name=region,
+    aws_access_key_id="AKIDEXAMPLE",
+    aws_secret_access_key="secret",
+)
+try:
+    if len(sys.argv) > 5:
+        paginator = client.get_paginator(operation)
+        result = paginator.paginate(PaginationConfig=json.loads(sys.argv[5]), **params).build_full_result()
+    else:
+        result = getattr(client, operation)(**params)
+        result.pop("ResponseMetadata", None)
+except client.exceptions.ClientError as err:
+    print(json.dumps({"Error": err.response["Error"]}))
+    sys.exit(3)
+print(json.dumps(result))
