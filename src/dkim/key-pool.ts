@@ -14,6 +14,8 @@ export interface KeyPoolOptions {
   readonly onError?: (err: unknown) => void;
 }
 
+const RETRY_AFTER_FAILURE_MS = 1000;
+
 /**
  * Keeps a pool of ready DKIM key pairs in the store, refilled in the background. RSA-2048 generation
  * costs about 0.2 s of CPU, far beyond a request's budget, so VerifyDomainDkim only takes finished keys;
@@ -91,14 +93,16 @@ export class KeyPool implements KeySupply {
       this.#idle = new Promise((resolve) => (this.#settleIdle = resolve));
     }
     this.#inFlight += 1;
-    void this.#generateOne().finally(() => {
+    void this.#generateOne().then((ok) => {
       this.#inFlight -= 1;
       if (this.#inFlight === 0) this.#settleIdle?.();
-      void this.#refill();
+      // After a failure (store unavailable, say), look again a little later rather than spin.
+      if (ok) void this.#refill();
+      else setTimeout(() => void this.#refill(), RETRY_AFTER_FAILURE_MS).unref();
     });
   }
 
-  async #generateOne(): Promise<void> {
+  async #generateOne(): Promise<boolean> {
     try {
       const pair = await this.#options.generate(this.bits);
       const key: PooledKey = {
@@ -110,10 +114,10 @@ export class KeyPool implements KeySupply {
       await this.#store.addPoolKeys([key]);
       this.#known += 1;
       this.#wake();
+      return true;
     } catch (err) {
       this.#options.onError?.(err);
-      // Waiters must not hang on a failure; they look again and ask again.
-      this.#wake();
+      return false;
     }
   }
 
