@@ -39,10 +39,11 @@ interface Client {
   listMaxItems3(token: string | null, pageSize?: number): Promise<{ names: string[]; next: string | null }>;
 }
 
-const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' };
+/** The key pair the server created on its first start (set in `before`). */
+let KEY = { accessKeyId: '', secretAccessKey: '' };
 
 function cliClient(bin: string, endpoint: string, region: string, home: string): Client {
-  const env = { ...CREDENTIALS, AWS_DEFAULT_REGION: region, HOME: home, AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), AWS_PAGER: '' };
+  const env = { AWS_ACCESS_KEY_ID: KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey, AWS_DEFAULT_REGION: region, HOME: home, AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), AWS_PAGER: '' };
   const ses = (...args: string[]) => {
     const result = run(bin, ['ses', ...args, '--endpoint-url', endpoint, '--output', 'json'], env);
     assert.equal(result.status, 0, `${bin} ses ${args.join(' ')} failed: ${result.stderr}`);
@@ -73,7 +74,7 @@ function cliClient(bin: string, endpoint: string, region: string, home: string):
 function boto3Client(python: string, endpoint: string, region: string): Client {
   const script = join(import.meta.dirname, 'helpers', 'boto3-call.py');
   const call = (operation: string, params: object, pagination?: object) => {
-    const args = [script, endpoint, region, operation, JSON.stringify(params), ...(pagination ? [JSON.stringify(pagination)] : [])];
+    const args = [script, endpoint, region, KEY.accessKeyId, KEY.secretAccessKey, operation, JSON.stringify(params), ...(pagination ? [JSON.stringify(pagination)] : [])];
     const result = run(python, args, {});
     assert.equal(result.status, 0, `boto3 ${operation} failed: ${result.stdout}${result.stderr}`);
     return JSON.parse(result.stdout);
@@ -96,7 +97,7 @@ function boto3Client(python: string, endpoint: string, region: string): Client {
 }
 
 function sdkClient(endpoint: string, region: string): Client {
-  const client = new SESClient({ endpoint, region, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+  const client = new SESClient({ endpoint, region, credentials: KEY });
   return {
     verifyDomainDkim: async (d) => (await client.send(new VerifyDomainDkimCommand({ Domain: d }))).DkimTokens!,
     verifyDomainIdentity: async (d) => (await client.send(new VerifyDomainIdentityCommand({ Domain: d }))).VerificationToken!,
@@ -200,7 +201,11 @@ describe('the SES identity API with real clients', () => {
   const data = tempDir('peers');
   const home = tempDir('peers-home');
   before(async () => {
-    server = await startSignet(['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '24', '--log-level', 'warn']);
+    // Every request is SigV4-verified against the key pair the server creates on first start;
+    // throttling is off here (it has its own test), since the CLIs would otherwise retry and wait.
+    server = await startSignet(['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '24', '--log-level', 'warn', '--no-throttle']);
+    assert.ok(server.credentials, 'the first start prints the new key pair');
+    KEY = { accessKeyId: server.credentials.accessKeyId, secretAccessKey: server.credentials.secretAccessKey };
   });
   after(async () => {
     assert.equal(await server.stop(), 0, 'signet serve exits cleanly on SIGTERM');

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app/context.ts';
 import { isDomainError, type Scope } from '../core/index.ts';
 import { SES_ACTIONS } from './actions/index.ts';
-import { regionFromAuthorization } from './credential-scope.ts';
+import type { Authenticator } from './auth/authenticator.ts';
+import type { RateLimiter } from './throttle.ts';
 import { parseForm, printable } from './form.ts';
 import { Params } from './params.ts';
 import { SesError, sesErrorFromDomain } from './ses-error.ts';
@@ -20,6 +21,8 @@ export const MAX_BODY_BYTES = 4 * 10 * 1024 * 1024 + 64 * 1024;
 /** A request as any transport (HTTP server, in-process CLI) hands it over. */
 export interface SesHttpRequest {
   readonly method: string;
+  /** Path and query as sent (`/` when absent); SigV4 signs them. */
+  readonly path?: string;
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: Buffer;
 }
@@ -28,16 +31,18 @@ export interface SesHttpResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: string;
-  /** For logs and metrics: the action and the error code, if any. */
+  /** For logs and metrics: the action, the account it acted for, and the error code, if any. */
   readonly action: string | null;
+  readonly accountId: string | null;
   readonly errorCode: string | null;
+  readonly requestId: string;
 }
 
 export interface SesHandlerOptions {
-  /** The account every request belongs to until accounts and SigV4 enforcement land. */
-  readonly accountId: string;
-  /** The region of a request that carries no credential scope. */
-  readonly defaultRegion: string;
+  /** Who the request acts for: SigV4 verification, dev mode, or the local in-process caller. */
+  readonly authenticator: Authenticator;
+  /** Per account and region limits of the identity operations; none means no throttling. */
+  readonly limiter?: RateLimiter | undefined;
   /** Called for failures that are not the caller's fault (they answer 500 InternalFailure). */
   readonly onInternalError?: (err: unknown, requestId: string) => void;
 }
@@ -52,6 +57,16 @@ export function createSesHandler(ctx: AppContext, options: SesHandlerOptions): S
   return async (request) => {
     const requestId = randomUUID();
     let action: string | null = null;
+    let scope: Scope | null = null;
+    const answer = (status: number, body: string, errorCode: string | null): SesHttpResponse => ({
+      status,
+      headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+      body,
+      action,
+      accountId: scope?.accountId ?? null,
+      errorCode,
+      requestId,
+    });
     try {
       if (request.method !== 'POST') {
         throw new SesError('InvalidAction', `The ${printable(request.method)} method is not supported; use POST.`, 405);
@@ -59,31 +74,30 @@ export function createSesHandler(ctx: AppContext, options: SesHandlerOptions): S
       if (request.body.length > MAX_BODY_BYTES) {
         throw new SesError('InvalidParameterValue', `The request body exceeds the limit of ${MAX_BODY_BYTES} bytes.`);
       }
+      // AWS authenticates before it reads the request: a bad signature is refused whatever the body says.
+      scope = await options.authenticator.authenticate(request);
       const form = parseForm(request.body);
-      action = form.get('Action') ?? null;
-      if (action === null || action === '') throw new SesError('MissingAction', 'The request must contain the parameter Action.');
+      const name = form.get('Action');
+      if (name === undefined || name === '') throw new SesError('MissingAction', 'The request must contain the parameter Action.');
       const version = form.get('Version');
-      const handler = SES_ACTIONS.get(action);
+      const handler = SES_ACTIONS.get(name);
       if (handler === undefined || (version !== undefined && version !== SES_API_VERSION)) {
-        const text = `Could not find operation ${printable(action)} for version ${printable(version ?? SES_API_VERSION)}`;
-        action = null;
-        throw new SesError('InvalidAction', text);
+        throw new SesError('InvalidAction', `Could not find operation ${printable(name)} for version ${printable(version ?? SES_API_VERSION)}`);
       }
-      const scope: Scope = {
-        accountId: options.accountId,
-        region: regionFromAuthorization(request.headers['authorization']) ?? options.defaultRegion,
-      };
+      action = handler.name;
+      if (handler.throttled && options.limiter && !options.limiter.tryTake(`${scope.accountId}/${scope.region}`)) {
+        throw new SesError('Throttling', 'Rate exceeded');
+      }
       const result = await handler.run(ctx, scope, new Params(form));
-      return respond(200, successEnvelope(handler.name, result, requestId), requestId, action, null);
+      return answer(200, successEnvelope(handler.name, result, requestId), null);
     } catch (err) {
       const sesError = toSesError(err);
       if (sesError === null) {
         options.onInternalError?.(err, requestId);
         const body = errorEnvelope('Receiver', 'InternalFailure', 'The request processing has failed because of an unknown error.', requestId);
-        return respond(500, body, requestId, action, 'InternalFailure');
+        return answer(500, body, 'InternalFailure');
       }
-      const body = errorEnvelope(sesError.type, sesError.code, sesError.message, requestId);
-      return respond(sesError.status, body, requestId, action, sesError.code);
+      return answer(sesError.status, errorEnvelope(sesError.type, sesError.code, sesError.message, requestId), sesError.code);
     }
   };
 }
@@ -92,20 +106,4 @@ function toSesError(err: unknown): SesError | null {
   if (err instanceof SesError) return err;
   if (isDomainError(err)) return sesErrorFromDomain(err.code, err.message);
   return null;
-}
-
-function respond(
-  status: number,
-  body: string,
-  requestId: string,
-  action: string | null,
-  errorCode: string | null,
-): SesHttpResponse {
-  return {
-    status,
-    headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
-    body,
-    action,
-    errorCode,
-  };
 }

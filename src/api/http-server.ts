@@ -1,23 +1,36 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { MAX_BODY_BYTES, type SesHandler } from './handler.ts';
+import type { ApiMetrics } from './metrics.ts';
 import { errorEnvelope } from './xml.ts';
 
 export interface HttpServerOptions {
   readonly handler: SesHandler;
   readonly logger: boolean | { level: string };
+  readonly metrics?: ApiMetrics;
 }
 
 /**
  * The SES API over HTTP (fastify). Every body is taken raw, whatever its Content-Type, because the
- * handler parses the form itself (strictly) and SigV4 hashes the exact bytes.
+ * handler parses the form itself (strictly) and SigV4 hashes the exact bytes. Logs are pino's JSON
+ * lines; they carry the request id, account, action and result, and never a header value (so never
+ * an Authorization signature), a body or a key.
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({
-    logger: options.logger,
+    logger: options.logger === false ? false : {
+      ...(typeof options.logger === 'object' ? options.logger : {}),
+      // Only what identifies the request; fastify's default serializer is already header-free, this
+      // keeps it so whatever fastify does next.
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: req.url.slice(0, 200), remoteAddress: req.ip }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
     bodyLimit: MAX_BODY_BYTES,
-    // Request ids in logs are the SES RequestId the handler makes; fastify's own is only for its logs.
     genReqId: () => randomUUID(),
+    // Keep-alive connections must not hold a graceful shutdown open for long.
+    forceCloseConnections: 'idle',
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -36,16 +49,41 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       .send(errorEnvelope('Sender', tooLarge ? 'InvalidParameterValue' : 'MalformedQueryString', message, requestId));
   });
 
+  // For a load balancer: the process is up and serving.
+  app.get('/health', async (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_req, reply) =>
+      reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
+  }
+
   app.route({
     method: ['POST', 'PUT', 'DELETE', 'PATCH', 'GET'],
     url: '/*',
     handler: async (req, reply) => {
+      const started = process.hrtime.bigint();
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const headers: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(req.headers)) {
         headers[name] = Array.isArray(value) ? value.join(',') : value;
       }
-      const response = await options.handler({ method: req.method, headers, body });
+      const response = await options.handler({ method: req.method, path: req.url, headers, body });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics?.observeRequest(response.action, response.errorCode ?? 'OK', seconds);
+      if (response.errorCode === 'Throttling') metrics?.countThrottled(response.action);
+      req.log.info(
+        {
+          requestId: response.requestId,
+          accountId: response.accountId,
+          action: response.action,
+          status: response.status,
+          code: response.errorCode ?? 'OK',
+          ms: Math.round(seconds * 1e4) / 10,
+        },
+        'ses request',
+      );
       void reply.code(response.status).headers(response.headers);
       return response.body;
     },

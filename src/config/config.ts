@@ -22,6 +22,8 @@ export interface ServeConfig extends CoreConfig {
   readonly keyPoolSize: number;
   readonly keyPoolConcurrency: number;
   readonly logLevel: string;
+  /** Limits of the identity operations per account and region; null when switched off. */
+  readonly throttle: { readonly ratePerSecond: number; readonly burst: number } | null;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -67,6 +69,9 @@ export interface ServeFlags {
   readonly port?: string | undefined;
   readonly keyPoolSize?: string | undefined;
   readonly logLevel?: string | undefined;
+  readonly throttleRate?: string | undefined;
+  readonly throttleBurst?: string | undefined;
+  readonly noThrottle?: boolean | undefined;
 }
 
 export function serveConfig(flags: ServeFlags, env: Env, cpus: number): ServeConfig {
@@ -77,5 +82,19 @@ export function serveConfig(flags: ServeFlags, env: Env, cpus: number): ServeCon
     keyPoolSize: parseInteger('--key-pool-size', flags.keyPoolSize ?? env['SIGNET_KEY_POOL_SIZE'], 30, 0, 100000),
     keyPoolConcurrency: Math.max(1, cpus),
     logLevel: flags.logLevel ?? env['SIGNET_LOG_LEVEL'] ?? 'info',
+    throttle: throttleConfig(flags, env),
   };
+}
+
+/** SES: the identity operations run at most once per second per account; burst 1 and rate 1 by default. */
+function throttleConfig(flags: ServeFlags, env: Env): ServeConfig['throttle'] {
+  const off = flags.noThrottle === true || env['SIGNET_THROTTLE'] === 'off';
+  if (off) return null;
+  const rateText = flags.throttleRate ?? env['SIGNET_THROTTLE_RATE'];
+  const ratePerSecond = rateText === undefined || rateText === '' ? 1 : Number(rateText);
+  if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond)) {
+    throw new ConfigError(`--throttle-rate must be a positive number of calls per second, not ${JSON.stringify(rateText)}`);
+  }
+  const burst = parseInteger('--throttle-burst', flags.throttleBurst ?? env['SIGNET_THROTTLE_BURST'], 1, 1, 1000000);
+  return { ratePerSecond, burst };
 }

@@ -7,3 +7,4 @@ export * from './dns-lookup.ts';
 export * from './dkim-record.ts';
 export * from './dkim-diagnosis.ts';
 export * from './dkim-lifecycle.ts';
+export * from './account.ts';

@@ -54,6 +54,11 @@ export class KyselyStore implements Store {
     this.#engine = engine;
   }
 
+  /** The Kysely instance, for the other stores that share this connection (accounts, ...). */
+  get database(): Kysely<Database> {
+    return this.#db;
+  }
+
   /** Brings the schema up to date; throws with the failing migration's error. */
   async migrate(): Promise<void> {
     const migrator = new Migrator({ db: this.#db, provider: migrationProvider(this.#engine) });

@@ -5,6 +5,8 @@ export interface Database {
   identities: IdentitiesTable;
   dkim_keys: DkimKeysTable;
   key_pool: KeyPoolTable;
+  accounts: AccountsTable;
+  access_keys: AccessKeysTable;
 }
 
 export interface IdentitiesTable {
@@ -37,5 +39,17 @@ export interface KeyPoolTable {
   bits: number;
   public_key: string;
   sealed_private_key: string;
+  created_at: number;
+}
+
+export interface AccountsTable {
+  account_id: string;
+  created_at: number;
+}
+
+export interface AccessKeysTable {
+  access_key_id: string;
+  account_id: string;
+  sealed_secret: string;
   created_at: number;
 }

@@ -1,24 +1,25 @@
 """Runs one SES call with boto3 and prints the result as JSON: the peer test's boto3 client.
 
-usage: boto3-call.py ENDPOINT REGION OPERATION PARAMS_JSON [PAGINATION_CONFIG_JSON]
+usage: boto3-call.py ENDPOINT REGION ACCESS_KEY_ID SECRET OPERATION PARAMS_JSON [PAGINATION_CONFIG_JSON]
 With a pagination config the operation runs through boto3's paginator (build_full_result)."""
 import json
 import sys
 
 import boto3
 
-endpoint, region, operation, params = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+endpoint, region, key_id, secret, operation = sys.argv[1:6]
+params = json.loads(sys.argv[6])
 client = boto3.client(
     "ses",
     endpoint_url=endpoint,
     region_name=region,
-    aws_access_key_id="AKIDEXAMPLE",
-    aws_secret_access_key="secret",
+    aws_access_key_id=key_id,
+    aws_secret_access_key=secret,
 )
 try:
-    if len(sys.argv) > 5:
+    if len(sys.argv) > 7:
         paginator = client.get_paginator(operation)
-        result = paginator.paginate(PaginationConfig=json.loads(sys.argv[5]), **params).build_full_result()
+        result = paginator.paginate(PaginationConfig=json.loads(sys.argv[7]), **params).build_full_result()
     else:
         result = getattr(client, operation)(**params)
         result.pop("ResponseMetadata", None)

@@ -8,6 +8,8 @@ export const SIGNET_BIN = join(REPO_ROOT, 'bin', 'signet');
 export interface RunningSignet {
   readonly url: string;
   readonly port: number;
+  /** The key pair `signet serve` created on the first start of its data folder, if it did. */
+  readonly credentials: { accountId: string; accessKeyId: string; secretAccessKey: string } | null;
   readonly process: ChildProcess;
   /** Everything the server wrote on stdout and stderr so far. */
   output(): string;
@@ -17,7 +19,15 @@ export interface RunningSignet {
 
 /** Starts the built `bin/signet serve` on a free loopback port and waits until it listens. */
 export async function startSignet(args: readonly string[], env: Record<string, string> = {}): Promise<RunningSignet> {
-  const child = spawn(process.execPath, [SIGNET_BIN, 'serve', '--port', '0', ...args], {
+  // The key zone is required outside --dev, and the DNS server's default port (8553) would collide
+  // between servers started in parallel: tests get a test zone and a free DNS port unless they say so.
+  const dkimDefaults = [
+    ...(args.includes('--dkim-zone') || args.includes('--dev') ? [] : ['--dkim-zone', 'dkim.signet.test']),
+    ...(args.includes('--dns-port') ? [] : ['--dns-port', '0']),
+    // Detection asks DNS about the test's domains: only with a resolver the test chose (loopback).
+    ...(args.includes('--resolver') ? [] : ['--no-detection']),
+  ];
+  const child = spawn(process.execPath, [SIGNET_BIN, 'serve', '--port', '0', ...dkimDefaults, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -39,9 +49,11 @@ export async function startSignet(args: readonly string[], env: Record<string, s
       reject(new Error(`signet serve exited with ${code}:\n${output}`));
     });
   });
+  const created = /signet created account (\d{12}) with access key (AKIA[A-Z2-7]{16})\n\s+secret access key: (\S{40})/.exec(output);
   return {
     url,
     port: Number(new URL(url).port),
+    credentials: created ? { accountId: created[1]!, accessKeyId: created[2]!, secretAccessKey: created[3]! } : null,
     process: child,
     output: () => output,
     async stop() {

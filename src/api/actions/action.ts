@@ -9,5 +9,7 @@ import type { XmlElement } from '../xml.ts';
  */
 export interface SesAction {
   readonly name: string;
+  /** SES allows the identity operations one call per second per account; they share one limiter. */
+  readonly throttled: boolean;
   run(ctx: AppContext, scope: Scope, params: Params): Promise<XmlElement[] | null>;
 }

@@ -3,6 +3,7 @@ import type { SesAction } from './action.ts';
 
 export const deleteIdentityAction: SesAction = {
   name: 'DeleteIdentity',
+  throttled: true,
   async run(ctx, scope, params) {
     await deleteIdentity(ctx, scope, params.requiredString('Identity'));
     return [];

@@ -4,6 +4,7 @@ import type { SesAction } from './action.ts';
 
 export const getIdentityDkimAttributesAction: SesAction = {
   name: 'GetIdentityDkimAttributes',
+  throttled: true,
   async run(ctx, scope, params) {
     const attributes = await getIdentityDkimAttributes(ctx, scope, params.requiredStringList('Identities'));
     const map = new Map<string, XmlElement[]>();

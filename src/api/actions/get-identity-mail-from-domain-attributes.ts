@@ -4,6 +4,7 @@ import type { SesAction } from './action.ts';
 
 export const getIdentityMailFromDomainAttributesAction: SesAction = {
   name: 'GetIdentityMailFromDomainAttributes',
+  throttled: true,
   async run(ctx, scope, params) {
     const attributes = await getIdentityMailFromDomainAttributes(ctx, scope, params.requiredStringList('Identities'));
     const map = new Map<string, XmlElement[]>();

@@ -4,6 +4,7 @@ import type { SesAction } from './action.ts';
 
 export const getIdentityVerificationAttributesAction: SesAction = {
   name: 'GetIdentityVerificationAttributes',
+  throttled: true,
   async run(ctx, scope, params) {
     const attributes = await getIdentityVerificationAttributes(ctx, scope, params.requiredStringList('Identities'));
     const map = new Map<string, XmlElement[]>();

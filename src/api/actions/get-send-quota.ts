@@ -9,6 +9,7 @@ function double(value: number): string {
 
 export const getSendQuotaAction: SesAction = {
   name: 'GetSendQuota',
+  throttled: false,
   async run(ctx, scope) {
     const quota = await getSendQuota(ctx, scope);
     return [

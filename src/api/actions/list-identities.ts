@@ -4,6 +4,7 @@ import type { SesAction } from './action.ts';
 
 export const listIdentitiesAction: SesAction = {
   name: 'ListIdentities',
+  throttled: true,
   async run(ctx, scope, params) {
     const page = await listIdentities(ctx, scope, {
       identityType: params.optionalString('IdentityType'),

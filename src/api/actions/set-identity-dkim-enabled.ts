@@ -3,6 +3,7 @@ import type { SesAction } from './action.ts';
 
 export const setIdentityDkimEnabledAction: SesAction = {
   name: 'SetIdentityDkimEnabled',
+  throttled: true,
   async run(ctx, scope, params) {
     const identity = params.requiredString('Identity');
     await setIdentityDkimEnabled(ctx, scope, identity, params.requiredBoolean('DkimEnabled'));

@@ -4,6 +4,7 @@ import type { SesAction } from './action.ts';
 
 export const verifyDomainIdentityAction: SesAction = {
   name: 'VerifyDomainIdentity',
+  throttled: true,
   async run(ctx, scope, params) {
     const token = await verifyDomainIdentity(ctx, scope, params.requiredString('Domain'));
     return [el('VerificationToken', token)];

@@ -1,0 +1,82 @@
+import {
+  DomainError,
+  LOCAL_ACCOUNT_ID,
+  accessKeyIdFromBytes,
+  accountIdFromBytes,
+  isAccountId,
+  secretAccessKeyFromBytes,
+} from '../core/index.ts';
+import type { AccountRecord, AccountStore, SecretSealer } from './account-ports.ts';
+import type { Clock, Random } from './ports.ts';
+
+export interface AccountsContext {
+  readonly accounts: AccountStore;
+  readonly sealer: SecretSealer;
+  readonly clock: Clock;
+  readonly random: Random;
+}
+
+export interface NewAccessKey {
+  readonly accountId: string;
+  readonly accessKeyId: string;
+  /** Shown once, when created; only its sealed form is stored. */
+  readonly secretAccessKey: string;
+}
+
+/** The AAD under which an access key's secret is sealed: its own key id. */
+export function accessKeyContext(accessKeyId: string): string {
+  return `signet/access-key-secret/${accessKeyId}`;
+}
+
+export async function createAccount(ctx: AccountsContext, accountId?: string): Promise<string> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const id = accountId ?? accountIdFromBytes(ctx.random.bytes(12));
+    if (!isAccountId(id)) throw new DomainError('invalid_parameter', `Invalid account id ${id}: 12 digits expected.`);
+    if (await ctx.accounts.createAccount(id, ctx.clock.now())) return id;
+    if (accountId !== undefined) throw new DomainError('invalid_parameter', `Account ${id} already exists.`);
+  }
+  throw new Error('could not find a free account id');
+}
+
+export async function createAccessKey(ctx: AccountsContext, accountId: string): Promise<NewAccessKey> {
+  const accessKeyId = accessKeyIdFromBytes(ctx.random.bytes(16));
+  const secretAccessKey = secretAccessKeyFromBytes(ctx.random.bytes(40));
+  const added = await ctx.accounts.addAccessKey({
+    accessKeyId,
+    accountId,
+    sealedSecret: ctx.sealer.seal(secretAccessKey, accessKeyContext(accessKeyId)),
+    createdAt: ctx.clock.now(),
+  });
+  if (!added) throw new DomainError('invalid_parameter', `Account ${accountId} does not exist.`);
+  return { accountId, accessKeyId, secretAccessKey };
+}
+
+export async function listAccounts(ctx: AccountsContext): Promise<AccountRecord[]> {
+  return ctx.accounts.listAccounts();
+}
+
+export async function deleteAccessKey(ctx: AccountsContext, accessKeyId: string): Promise<void> {
+  if (!(await ctx.accounts.deleteAccessKey(accessKeyId))) {
+    throw new DomainError('invalid_parameter', `Access key ${accessKeyId} does not exist.`);
+  }
+}
+
+/**
+ * The first start of a server: when no account exists yet, create the local account and one access
+ * key, and return them so they can be shown once. Later starts return null.
+ */
+export async function bootstrapAccount(ctx: AccountsContext): Promise<NewAccessKey | null> {
+  if ((await ctx.accounts.listAccounts()).length > 0) return null;
+  if (!(await ctx.accounts.createAccount(LOCAL_ACCOUNT_ID, ctx.clock.now()))) return null;
+  return createAccessKey(ctx, LOCAL_ACCOUNT_ID);
+}
+
+/** The account and secret behind an access key id, for signature checks; null if unknown. */
+export async function resolveAccessKey(
+  ctx: Pick<AccountsContext, 'accounts' | 'sealer'>,
+  accessKeyId: string,
+): Promise<{ accountId: string; secretAccessKey: string } | null> {
+  const key = await ctx.accounts.findAccessKey(accessKeyId);
+  if (key === null) return null;
+  return { accountId: key.accountId, secretAccessKey: ctx.sealer.open(key.sealedSecret, accessKeyContext(accessKeyId)) };
+}
