@@ -5,6 +5,11 @@ const USAGE = `usage: signet <command> [options]
 commands:
   ses <operation> [options]   the Amazon SES commands of the AWS CLI v2, on the embedded store or --endpoint-url
   serve [options]             serve the SES API over HTTP (signet serve --help)
+  admin <command>             accounts and access keys (signet admin --help)
+  dkim doctor DOMAIN          what DNS answers for each of a domain's DKIM records, and what is wrong
+  dns export                  the DKIM key zone as a BIND zone file
+  dev publish-dkim-records DOMAIN | unpublish-dkim-records DOMAIN
+                              make a domain's CNAMEs appear (vanish) in the sandbox of serve --dev
   version                     print the version
 `;
 
@@ -27,6 +32,22 @@ async function main(argv: string[]): Promise<number> {
     case 'ses': {
       const { runSesCli } = await import('./ses-cli.ts');
       return runSesCli(argv, process.env);
+    }
+    case 'dkim': {
+      const { runDkimCommand } = await import('./dkim-commands.ts');
+      return runDkimCommand(rest, process.env);
+    }
+    case 'dns': {
+      const { runDnsCommand } = await import('./dkim-commands.ts');
+      return runDnsCommand(rest, process.env);
+    }
+    case 'dev': {
+      const { runDevCommand } = await import('./dkim-commands.ts');
+      return runDevCommand(rest, process.env);
+    }
+    case 'admin': {
+      const { admin } = await import('./admin.ts');
+      return admin(rest, process.env);
     }
     case 'version':
     case '--version':

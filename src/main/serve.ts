@@ -1,11 +1,21 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { isIP } from 'node:net';
+import { bootstrapAccount } from '../app/accounts.ts';
 import { createHttpServer } from '../api/http-server.ts';
+import { createApiMetrics } from '../api/metrics.ts';
+import { TokenBucketLimiter } from '../api/throttle.ts';
+import { ConfigError } from '../config/config.ts';
+import { writeCredentialsFile } from './credentials-file.ts';
 import { serveConfig, type Env } from '../config/config.ts';
+import { DKIM_OPTIONS, DKIM_USAGE, dkimFlagsFrom, dkimServiceConfig } from '../config/dkim-config.ts';
+import { startDkimServices } from './dkim-services.ts';
 import { openEmbedded } from './embedded.ts';
 
 export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580] [--data-dir DIR] [--key-bits 2048|1024]
-                    [--key-pool-size N] [--log-level info]`;
+                    [--key-pool-size N] [--log-level info]
+                    [--throttle-rate 1] [--throttle-burst 1] [--no-throttle]
+${DKIM_USAGE}`;
 
 /** `signet serve`: the SES API over HTTP on the embedded store, with the key pool refilling beside it. */
 export async function serve(argv: readonly string[], env: Env): Promise<number> {
@@ -18,6 +28,10 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
       'key-bits': { type: 'string' },
       'key-pool-size': { type: 'string' },
       'log-level': { type: 'string' },
+      'throttle-rate': { type: 'string' },
+      'throttle-burst': { type: 'string' },
+      'no-throttle': { type: 'boolean' },
+      ...DKIM_OPTIONS,
     },
     strict: true,
     allowPositionals: false,
@@ -30,18 +44,55 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
       keyBits: values['key-bits'],
       keyPoolSize: values['key-pool-size'],
       logLevel: values['log-level'],
+      throttleRate: values['throttle-rate'],
+      throttleBurst: values['throttle-burst'],
+      noThrottle: values['no-throttle'],
     },
     env,
     availableParallelism(),
   );
-  const app = createHttpServer({ handler: async (r) => embedded.handler(r), logger: { level: config.logLevel } });
+  const dkimConfig = dkimServiceConfig(dkimFlagsFrom(values), env);
+  // Dev mode verifies no signature, so it must never be reachable from another machine.
+  if (dkimConfig.dev && !isLoopback(config.host)) {
+    throw new ConfigError(`--dev accepts any credentials, so it serves loopback addresses only, not ${config.host}`);
+  }
+  const metrics = createApiMetrics(() => embedded.keyPool.size);
+  const app = createHttpServer({ handler: async (r) => embedded.handler(r), logger: { level: config.logLevel }, metrics });
   const embedded = await openEmbedded(config, {
     poolTarget: config.keyPoolSize,
     poolConcurrency: config.keyPoolConcurrency,
+    auth: dkimConfig.dev ? 'dev' : 'sigv4',
+    limiter: config.throttle
+      ? new TokenBucketLimiter({ ratePerSecond: config.throttle.ratePerSecond, burst: config.throttle.burst, now: () => performance.now() })
+      : undefined,
     onInternalError: (err, requestId) => app.log.error({ err, requestId }, 'internal error'),
     onKeyPoolError: (err) => app.log.error({ err }, 'key generation failed'),
   });
   embedded.keyPool.start();
+  const created = await bootstrapAccount(embedded.accounts);
+  if (created) {
+    const file = writeCredentialsFile(config.dataDir, created.accessKeyId, created.secretAccessKey, config.defaultRegion);
+    // Shown once, on the terminal of whoever started the server; never logged.
+    process.stdout.write(
+      `signet created account ${created.accountId} with access key ${created.accessKeyId}\n` +
+        `  secret access key: ${created.secretAccessKey}\n` +
+        `  saved as profile [signet] in ${file}: AWS_SHARED_CREDENTIALS_FILE=${file} aws --profile signet ses ...\n`,
+    );
+  }
+  if (dkimConfig.dev) {
+    process.stdout.write(
+      'signet DEV MODE: any well-formed credentials are accepted as account 000000000000; signatures are not checked. For local testing only.\n',
+    );
+  }
+  const dkim = await startDkimServices({
+    core: config,
+    dkim: dkimConfig,
+    store: embedded.store,
+    toAscii: embedded.ctx.toAscii,
+    app,
+    onError: (err, what) => app.log.error({ err }, `${what} failed`),
+  });
+  process.stdout.write(`signet dns listening on ${dkim.dns.host}:${dkim.dns.port} (udp, tcp) for ${dkimConfig.zone}\n`);
   const address = await app.listen({ host: config.host, port: config.port });
   app.log.info({ address, dataDir: config.dataDir, keyBits: config.keyBits }, 'signet serving the SES API');
   // Printed on stdout too, so scripts and tests can find the port when they asked for port 0.
@@ -54,6 +105,13 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
   });
   // Drain: stop accepting, let requests under way finish, then close the store.
   await app.close();
+  await dkim.close();
   await embedded.close();
   return 0;
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || host === '[::1]';
 }

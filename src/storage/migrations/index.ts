@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { DdlFlavor } from './ddl.ts';
 import * as m0001 from './0001-identities-and-keys.ts';
 import * as m0002 from './0002-dkim-detection.ts';
+import * as m0003 from './0003-accounts.ts';
 
 export type { DdlFlavor } from './ddl.ts';
 
@@ -14,6 +15,7 @@ type Step = { up(db: Kysely<any>, flavor: DdlFlavor): Promise<void> };
 const STEPS: Record<string, Step> = {
   '0001-identities-and-keys': m0001,
   '0002-dkim-detection': m0002,
+  '0003-accounts': m0003,
 };
 
 export function migrationProvider(flavor: DdlFlavor): MigrationProvider {

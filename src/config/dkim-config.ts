@@ -1,0 +1,149 @@
+import { canonicalDnsName, DEFAULT_DETECTION_POLICY, type DetectionPolicy } from '../core/index.ts';
+import { ConfigError, type Env } from './config.ts';
+
+/** SES's own key zone: in `--dev` it is the default, so applications that hard-code it work unchanged. */
+export const SES_DKIM_ZONE = 'dkim.amazonses.com';
+
+/** Settings of the key zone, its DNS server and the detection worker, normalized once. */
+export interface DkimServiceConfig {
+  /** Canonical name of the zone that publishes `TOKEN.<zone>`. */
+  readonly zone: string;
+  readonly dev: boolean;
+  readonly dnsHost: string;
+  readonly dnsPort: number;
+  /** Apex NS names; default `ns1.<zone>`. */
+  readonly nameservers: readonly string[];
+  /** `ip[:port]` of the detection resolvers; empty: the system's. */
+  readonly resolvers: readonly string[];
+  readonly resolverTimeoutMs: number;
+  readonly detection: boolean;
+  readonly policy: DetectionPolicy;
+  readonly pollMs: number;
+  readonly batchSize: number;
+}
+
+export interface DkimFlags {
+  readonly dkimZone?: string | undefined;
+  readonly dev?: boolean | undefined;
+  readonly dnsHost?: string | undefined;
+  readonly dnsPort?: string | undefined;
+  readonly dnsNs?: readonly string[] | undefined;
+  readonly resolver?: readonly string[] | undefined;
+  readonly resolverTimeout?: string | undefined;
+  readonly noDetection?: boolean | undefined;
+  readonly detectionWindow?: string | undefined;
+  readonly detectionGrace?: string | undefined;
+  readonly checkInterval?: string | undefined;
+  readonly checkIntervalMax?: string | undefined;
+  readonly recheckInterval?: string | undefined;
+  readonly checkPoll?: string | undefined;
+}
+
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `72h`, `15m`, `60s`, `500ms`, `3d`; a bare number is seconds. */
+export function parseDuration(name: string, text: string | undefined, fallbackMs: number): number {
+  if (text === undefined || text === '') return fallbackMs;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) throw new ConfigError(`${name} must be a duration such as 72h, 15m, 60s or 500ms, not ${JSON.stringify(text)}`);
+  const ms = Number(match[1]) * UNITS[match[2] ?? 's']!;
+  if (!(ms > 0) || ms > 10 * 365 * 86_400_000) throw new ConfigError(`${name} is out of range: ${JSON.stringify(text)}`);
+  return Math.round(ms);
+}
+
+function parsePort(text: string | undefined, fallback: number): number {
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new ConfigError(`--dns-port must be 0 to 65535, not ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+const ZONE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+/** The key zone: flag, then `SIGNET_DKIM_ZONE`, then SES's zone in dev mode; required otherwise. */
+export function dkimZoneFrom(flag: string | undefined, env: Env, dev: boolean): string {
+  const given = flag ?? env['SIGNET_DKIM_ZONE'];
+  if (given === undefined || given === '') {
+    if (dev) return SES_DKIM_ZONE;
+    throw new ConfigError(
+      'the DKIM key zone is required: --dkim-zone ZONE or SIGNET_DKIM_ZONE (the zone whose TOKEN.<zone> names publish the keys; in --dev it defaults to dkim.amazonses.com)',
+    );
+  }
+  const zone = canonicalDnsName(given);
+  if (!ZONE.test(zone)) throw new ConfigError(`--dkim-zone must be a domain name, not ${JSON.stringify(given)}`);
+  return zone;
+}
+
+function isDev(flags: DkimFlags, env: Env): boolean {
+  return flags.dev === true || env['SIGNET_DEV'] === '1' || env['SIGNET_DEV'] === 'true';
+}
+
+export function dkimServiceConfig(flags: DkimFlags, env: Env): DkimServiceConfig {
+  const dev = isDev(flags, env);
+  const envResolvers = (env['SIGNET_RESOLVERS'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const defaults = DEFAULT_DETECTION_POLICY;
+  return {
+    zone: dkimZoneFrom(flags.dkimZone, env, dev),
+    dev,
+    dnsHost: flags.dnsHost ?? env['SIGNET_DNS_HOST'] ?? '127.0.0.1',
+    dnsPort: parsePort(flags.dnsPort ?? env['SIGNET_DNS_PORT'], 8553),
+    nameservers: (flags.dnsNs ?? []).map(canonicalDnsName),
+    resolvers: flags.resolver && flags.resolver.length > 0 ? flags.resolver : envResolvers,
+    resolverTimeoutMs: parseDuration('--resolver-timeout', flags.resolverTimeout, 2000),
+    detection: flags.noDetection !== true,
+    policy: {
+      windowMs: parseDuration('--detection-window', flags.detectionWindow, defaults.windowMs),
+      graceMs: parseDuration('--detection-grace', flags.detectionGrace, defaults.graceMs),
+      firstIntervalMs: parseDuration('--check-interval', flags.checkInterval, defaults.firstIntervalMs),
+      firstPhaseMs: defaults.firstPhaseMs,
+      maxIntervalMs: parseDuration('--check-interval-max', flags.checkIntervalMax, defaults.maxIntervalMs),
+      recheckIntervalMs: parseDuration('--recheck-interval', flags.recheckInterval, defaults.recheckIntervalMs),
+    },
+    pollMs: parseDuration('--check-poll', flags.checkPoll, 1000),
+    batchSize: 200,
+  };
+}
+
+/** The options `signet serve` and the dkim/dns commands accept for all this, for node:util parseArgs. */
+export const DKIM_OPTIONS = {
+  'dkim-zone': { type: 'string' },
+  dev: { type: 'boolean' },
+  'dns-host': { type: 'string' },
+  'dns-port': { type: 'string' },
+  'dns-ns': { type: 'string', multiple: true },
+  resolver: { type: 'string', multiple: true },
+  'resolver-timeout': { type: 'string' },
+  'no-detection': { type: 'boolean' },
+  'detection-window': { type: 'string' },
+  'detection-grace': { type: 'string' },
+  'check-interval': { type: 'string' },
+  'check-interval-max': { type: 'string' },
+  'recheck-interval': { type: 'string' },
+  'check-poll': { type: 'string' },
+} as const;
+
+type DkimOptionValues = { [K in keyof typeof DKIM_OPTIONS]?: (typeof DKIM_OPTIONS)[K] extends { multiple: true } ? string[] : (typeof DKIM_OPTIONS)[K] extends { type: 'boolean' } ? boolean : string };
+
+/** parseArgs values of DKIM_OPTIONS as DkimFlags. */
+export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
+  return {
+    dkimZone: values['dkim-zone'],
+    dev: values.dev,
+    dnsHost: values['dns-host'],
+    dnsPort: values['dns-port'],
+    dnsNs: values['dns-ns'],
+    resolver: values.resolver,
+    resolverTimeout: values['resolver-timeout'],
+    noDetection: values['no-detection'],
+    detectionWindow: values['detection-window'],
+    detectionGrace: values['detection-grace'],
+    checkInterval: values['check-interval'],
+    checkIntervalMax: values['check-interval-max'],
+    recheckInterval: values['recheck-interval'],
+    checkPoll: values['check-poll'],
+  };
+}
+
+export const DKIM_USAGE = `                    [--dkim-zone ZONE] [--dev] [--dns-host 127.0.0.1] [--dns-port 8553] [--dns-ns NAME]...
+                    [--resolver IP[:PORT]]... [--resolver-timeout 2s] [--no-detection]
+                    [--detection-window 72h] [--detection-grace 72h] [--check-interval 60s]
+                    [--check-interval-max 15m] [--recheck-interval 1h] [--check-poll 1s]`;

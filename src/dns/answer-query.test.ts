@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import dnsPacket from 'dns-packet';
+import { answerQuery, type KeyLookup } from './answer-query.ts';
+import { keyZone } from './key-zone.ts';
+
+const TOKEN = 'abcdefghijklmnopqrstuvwxyz234567';
+const zone = keyZone('dkim.signet.test', {}, 0);
+const longKey = 'M'.repeat(392); // as long as an RSA-2048 SPKI in base64
+const lookup: KeyLookup = (token) => (token === TOKEN ? { token, publicKey: longKey } : null);
+
+function query(name: string, type: dnsPacket.RecordType, options: { edns?: number; ednsVersion?: number } = {}): Buffer {
+  return dnsPacket.encode({
+    type: 'query',
+    id: 4242,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ type, name, class: 'IN' }],
+    additionals:
+      options.edns === undefined ? [] : [{ type: 'OPT', name: '.', udpPayloadSize: options.edns, ednsVersion: options.ednsVersion ?? 0 } as unknown as dnsPacket.Answer],
+  });
+}
+
+/** dns-packet decodes the RCODE, its types do not declare it. */
+type Decoded = dnsPacket.DecodedPacket & { rcode: string };
+
+async function ask(message: Buffer, transport: 'udp' | 'tcp' = 'udp') {
+  const reply = await answerQuery(message, transport, zone, lookup);
+  assert.ok(reply, 'a reply');
+  return { raw: reply, packet: dnsPacket.decode(reply) as Decoded };
+}
+
+describe('answerQuery', () => {
+  it('answers TXT at TOKEN.<zone> with the key, authoritatively, echoing the question case', async () => {
+    const { packet } = await ask(query(`${TOKEN.toUpperCase()}.Dkim.Signet.Test`, 'TXT', { edns: 1232 }));
+    assert.equal(packet.rcode, 'NOERROR');
+    assert.equal(packet.flag_aa, true);
+    assert.equal(packet.id, 4242);
+    assert.equal(packet.questions![0]!.name, `${TOKEN.toUpperCase()}.Dkim.Signet.Test`);
+    const txt = packet.answers![0] as dnsPacket.TxtAnswer;
+    assert.equal(txt.name, `${TOKEN.toUpperCase()}.Dkim.Signet.Test`);
+    const strings = (txt.data as Buffer[]).map((b) => b.toString());
+    assert.ok(strings.every((s) => s.length <= 255));
+    assert.equal(strings.join(''), `v=DKIM1; k=rsa; p=${longKey}`);
+  });
+
+  it('truncates over plain 512-byte UDP so that the client retries over TCP, where the answer is whole', async () => {
+    const udp = await ask(query(`${TOKEN}.dkim.signet.test`, 'TXT'));
+    assert.equal(udp.packet.flag_tc, true);
+    assert.equal(udp.packet.answers!.length, 0);
+    assert.ok(udp.raw.length <= 512);
+    const tcp = await ask(query(`${TOKEN}.dkim.signet.test`, 'TXT'), 'tcp');
+    assert.equal(tcp.packet.flag_tc, false);
+    assert.equal(tcp.packet.answers!.length, 1);
+  });
+
+  it('answers NXDOMAIN, NODATA, apex SOA/NS and REFUSED outside the zone', async () => {
+    const nx = await ask(query(`${'b'.repeat(32)}.dkim.signet.test`, 'TXT'));
+    assert.equal(nx.packet.rcode, 'NXDOMAIN');
+    assert.equal(nx.packet.authorities![0]!.type, 'SOA');
+    const deeper = await ask(query(`x.${TOKEN}.dkim.signet.test`, 'TXT'));
+    assert.equal(deeper.packet.rcode, 'NXDOMAIN');
+    const nodata = await ask(query(`${TOKEN}.dkim.signet.test`, 'A'));
+    assert.deepEqual([nodata.packet.rcode, nodata.packet.answers!.length, nodata.packet.authorities![0]!.type], ['NOERROR', 0, 'SOA']);
+    const soa = await ask(query('dkim.signet.test', 'SOA'));
+    assert.equal(soa.packet.answers![0]!.type, 'SOA');
+    const ns = await ask(query('DKIM.signet.test.', 'NS'));
+    assert.deepEqual((ns.packet.answers as dnsPacket.StringAnswer[]).map((a) => a.data), ['ns1.dkim.signet.test']);
+    const outside = await ask(query('example.com', 'TXT'));
+    assert.deepEqual([outside.packet.rcode, outside.packet.flag_aa], ['REFUSED', false]);
+    const axfr = await ask(query('dkim.signet.test', 'AXFR'), 'tcp');
+    assert.equal(axfr.packet.rcode, 'REFUSED');
+  });
+
+  it('honours EDNS0: advertises its size, refuses unknown versions with BADVERS', async () => {
+    const { packet } = await ask(query(`${TOKEN}.dkim.signet.test`, 'TXT', { edns: 4096 }));
+    const opt = packet.additionals!.find((a) => a.type === 'OPT') as dnsPacket.OptAnswer;
+    assert.equal(opt.udpPayloadSize, 1232);
+    const bad = await ask(query(`${TOKEN}.dkim.signet.test`, 'TXT', { edns: 1232, ednsVersion: 1 }));
+    const badOpt = bad.packet.additionals!.find((a) => a.type === 'OPT') as unknown as { extendedRcode: number };
+    assert.equal(badOpt.extendedRcode, 1, 'BADVERS is extended RCODE 16');
+  });
+
+  it('answers FORMERR to what it cannot read and drops responses and runts', async () => {
+    const good = query(`${TOKEN}.dkim.signet.test`, 'TXT');
+    const cut = await answerQuery(good.subarray(0, good.length - 3), 'udp', zone, lookup);
+    assert.equal((dnsPacket.decode(cut!) as Decoded).rcode, 'FORMERR');
+    assert.equal(await answerQuery(Buffer.from([1, 2, 3]), 'udp', zone, lookup), null);
+    const response = Buffer.from(good);
+    response[2] = response[2]! | 0x80;
+    assert.equal(await answerQuery(response, 'udp', zone, lookup), null);
+  });
+
+  it('answers SERVFAIL when the key store fails', async () => {
+    const failing: KeyLookup = () => Promise.reject(new Error('store down'));
+    const reply = await answerQuery(query(`${TOKEN}.dkim.signet.test`, 'TXT'), 'udp', zone, failing);
+    assert.equal((dnsPacket.decode(reply!) as Decoded).rcode, 'SERVFAIL');
+  });
+});

@@ -1,0 +1,125 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { answerQuery, type KeyLookup } from './answer-query.ts';
+import type { KeyZone } from './key-zone.ts';
+
+export interface DnsServerOptions {
+  readonly host: string;
+  /** 0 picks a free port, the same one for UDP and TCP. */
+  readonly port: number;
+  readonly zone: KeyZone;
+  readonly lookup: KeyLookup;
+  /** RFC 7766 §6.2.3: idle TCP connections are closed after a while (default 10 s). */
+  readonly tcpIdleMs?: number;
+  readonly maxTcpConnections?: number;
+  /** Unexpected socket errors (never per-packet problems, which are answered or dropped). */
+  readonly onError?: (err: unknown) => void;
+}
+
+export interface RunningDnsServer {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** How many times a free port is tried when port 0 was asked and TCP finds UDP's port taken. */
+const PORT_ATTEMPTS = 20;
+
+function bindUdp(host: string, port: number, onMessage: (socket: UdpSocket, msg: Buffer, rinfo: { address: string; port: number }) => void, onError: (err: unknown) => void): Promise<UdpSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    socket.once('error', reject);
+    socket.bind(port, host, () => {
+      socket.off('error', reject);
+      socket.on('error', onError);
+      socket.on('message', (msg, rinfo) => onMessage(socket, msg, rinfo));
+      resolve(socket);
+    });
+  });
+}
+
+function listenTcp(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Serves DNS-over-TCP framing (RFC 1035 §4.2.2: a two-byte length before each message), in order per connection. */
+function serveTcpConnection(socket: Socket, options: DnsServerOptions): void {
+  let pending = Buffer.alloc(0);
+  let queue: Promise<void> = Promise.resolve();
+  socket.setTimeout(options.tcpIdleMs ?? 10_000, () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= 2) {
+      const length = pending.readUInt16BE(0);
+      if (pending.length < 2 + length) break;
+      const message = pending.subarray(2, 2 + length);
+      pending = pending.subarray(2 + length);
+      queue = queue.then(async () => {
+        const reply = await answerQuery(message, 'tcp', options.zone, options.lookup);
+        if (reply === null || socket.destroyed) return;
+        const frame = Buffer.allocUnsafe(2 + reply.length);
+        frame.writeUInt16BE(reply.length, 0);
+        reply.copy(frame, 2);
+        socket.write(frame);
+      });
+    }
+  });
+}
+
+/**
+ * The authoritative server of the key zone, over UDP and TCP on one port. Every message goes through
+ * `answerQuery`, which answers or drops anything and never throws; socket errors are reported, never fatal.
+ */
+export async function startDnsServer(options: DnsServerOptions): Promise<RunningDnsServer> {
+  const onError = options.onError ?? (() => {});
+  const onMessage = (socket: UdpSocket, msg: Buffer, rinfo: { address: string; port: number }) => {
+    answerQuery(msg, 'udp', options.zone, options.lookup).then(
+      (reply) => {
+        if (reply !== null) socket.send(reply, rinfo.port, rinfo.address, (err) => err && onError(err));
+      },
+      onError,
+    );
+  };
+  for (let attempt = 1; ; attempt++) {
+    const udp = await bindUdp(options.host, options.port, onMessage, onError);
+    const port = udp.address().port;
+    const connections = new Set<Socket>();
+    const tcp = createServer((socket) => {
+      connections.add(socket);
+      socket.once('close', () => connections.delete(socket));
+      serveTcpConnection(socket, options);
+    });
+    tcp.maxConnections = options.maxTcpConnections ?? 1000;
+    try {
+      await listenTcp(tcp, options.host, port);
+    } catch (err) {
+      udp.close();
+      const taken = (err as { code?: string }).code === 'EADDRINUSE';
+      if (options.port === 0 && taken && attempt < PORT_ATTEMPTS) continue;
+      throw err;
+    }
+    tcp.on('error', onError);
+    return {
+      host: options.host,
+      port,
+      async close() {
+        await Promise.all([
+          new Promise<void>((resolve) => udp.close(() => resolve())),
+          new Promise<void>((resolve) => {
+            tcp.close(() => resolve());
+            // Open connections would hold close() until their idle timeout.
+            for (const socket of connections) socket.destroy();
+          }),
+        ]);
+      },
+    };
+  }
+}

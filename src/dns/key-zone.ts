@@ -1,0 +1,39 @@
+import { canonicalDnsName } from '../core/index.ts';
+
+/** The served key zone: its name and what its apex says about itself (RFC 1035 §3.3.13 SOA, §3.3.11 NS). */
+export interface KeyZone {
+  /** Canonical name (lower case, no trailing dot), e.g. `dkim.amazonses.com`. */
+  readonly name: string;
+  /** Name servers of the zone, as the apex NS records list them. */
+  readonly nameservers: readonly string[];
+  /** Mailbox of the zone's administrator in domain-name form (`hostmaster.<zone>`). */
+  readonly hostmaster: string;
+  readonly serial: number;
+  /** TTL of key records and of the apex records. */
+  readonly ttl: number;
+  /** SOA MINIMUM: how long resolvers cache NXDOMAIN and NODATA (RFC 2308 §4). */
+  readonly negativeTtl: number;
+}
+
+export interface KeyZoneOptions {
+  readonly nameservers?: readonly string[];
+  readonly ttl?: number;
+  readonly negativeTtl?: number;
+  readonly serial?: number;
+}
+
+/**
+ * A key zone with the usual defaults. The serial is the time in seconds (fits the 32-bit field until
+ * 2106, RFC 1982 arithmetic aside); keys change without transfers, so it only has to be plausible.
+ */
+export function keyZone(name: string, options: KeyZoneOptions = {}, nowMs = Date.now()): KeyZone {
+  const zone = canonicalDnsName(name);
+  return {
+    name: zone,
+    nameservers: (options.nameservers?.length ? options.nameservers : [`ns1.${zone}`]).map(canonicalDnsName),
+    hostmaster: `hostmaster.${zone}`,
+    serial: options.serial ?? Math.floor(nowMs / 1000) >>> 0,
+    ttl: options.ttl ?? 3600,
+    negativeTtl: options.negativeTtl ?? 300,
+  };
+}
