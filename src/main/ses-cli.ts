@@ -1,30 +1,67 @@
 import type { Env } from '../config/config.ts';
-import { coreConfig } from '../config/config.ts';
-import { openEmbedded } from './embedded.ts';
+import type { Transport } from '../cli/transport.ts';
 
 /**
- * Interim `signet ses verify-domain-dkim --domain D` on the embedded store (JSON output only); the
- * full AWS-CLI-compatible command line replaces it.
+ * Composition root of `signet ses ...`: the AWS-CLI-compatible command line (src/cli) wired to its
+ * two ways of sending a request. With an endpoint configured, HTTP(S) and SigV4; without one, the
+ * same signed form body goes in-process to the SES API handler over the embedded SQLite store in the
+ * data folder, so no server and no credentials are needed. Each path's code is imported only when
+ * it is used, to keep start-up short.
  */
 export async function runSesCli(argv: readonly string[], env: Env): Promise<number> {
-  const [, operation, ...rest] = argv;
-  const domainAt = rest.indexOf('--domain');
-  if (operation !== 'verify-domain-dkim' || domainAt === -1 || rest[domainAt + 1] === undefined) {
-    process.stderr.write('usage: signet ses verify-domain-dkim --domain DOMAIN\n');
-    return 252;
-  }
+  const { runSes } = await import('../cli/run.ts');
+  return runSes(argv, {
+    env,
+    cwd: process.cwd(),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    terminalColumns: process.stdout.columns || 80,
+    embeddedTransport: () => embeddedTransport(env),
+    httpTransport: async (options) => {
+      const { HttpTransport } = await import('../cli/http-transport.ts');
+      return new HttpTransport(options);
+    },
+    page: pipeToPager,
+    prompt: askLine,
+  });
+}
+
+async function embeddedTransport(env: Env): Promise<Transport> {
+  const [{ openEmbedded }, { coreConfig }] = await Promise.all([import('./embedded.ts'), import('../config/config.ts')]);
   const embedded = await openEmbedded(coreConfig({}, env), { poolTarget: 0, poolConcurrency: 2 });
+  return {
+    async send(request) {
+      const headers: Record<string, string | undefined> = {};
+      for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v;
+      const response = await embedded.handler({ method: 'POST', headers, body: Buffer.from(request.body, 'utf8') });
+      return { status: response.status, reason: '', body: Buffer.from(response.body, 'utf8') };
+    },
+    close: () => embedded.close(),
+  };
+}
+
+/** Writes the output through the pager (a shell command line, as the AWS CLI runs it). */
+async function pipeToPager(command: string, text: string): Promise<boolean> {
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolve) => {
+    const env = { ...process.env };
+    if (env['LESS'] === undefined) env['LESS'] = 'FRX';
+    const child = spawn(command, { shell: true, stdio: ['pipe', 'inherit', 'inherit'], env });
+    child.on('error', () => resolve(false));
+    child.on('exit', (code) => resolve(code !== 127));
+    child.stdin.on('error', () => {});
+    child.stdin.end(text);
+  });
+}
+
+async function askLine(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const body = Buffer.from(`Action=VerifyDomainDkim&Version=2010-12-01&Domain=${encodeURIComponent(rest[domainAt + 1]!)}`);
-    const response = await embedded.handler({ method: 'POST', headers: {}, body });
-    const tokens = [...response.body.matchAll(/<member>([^<]*)<\/member>/g)].map((m) => m[1]);
-    if (response.status !== 200) {
-      process.stderr.write(`\n${response.body}\n`);
-      return 254;
-    }
-    process.stdout.write(`${JSON.stringify({ DkimTokens: tokens }, null, 4)}\n`);
-    return 0;
+    return await rl.question(question);
   } finally {
-    await embedded.close();
+    rl.close();
   }
 }
