@@ -85,7 +85,7 @@ export function createSesHandler(ctx: AppContext, options: SesHandlerOptions): S
         throw new SesError('InvalidAction', `Could not find operation ${printable(name)} for version ${printable(version ?? SES_API_VERSION)}`);
       }
       action = handler.name;
-      if (handler.throttled && options.limiter && !options.limiter.tryTake(`${scope.accountId}/${scope.region}`)) {
+      if (handler.throttled && options.limiter && !(await options.limiter.tryTake(`${scope.accountId}/${scope.region}`))) {
         throw new SesError('Throttling', 'Rate exceeded');
       }
       const result = await handler.run(ctx, scope, new Params(form));

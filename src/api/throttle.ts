@@ -1,6 +1,7 @@
 /** Decides whether a call may go ahead now; one bucket per key (account and region). */
 export interface RateLimiter {
-  tryTake(key: string): boolean;
+  /** In memory for one node; in the database when several nodes share the limit. */
+  tryTake(key: string): boolean | Promise<boolean>;
 }
 
 export interface TokenBucketOptions {

@@ -6,7 +6,7 @@ import {
   isAccountId,
   secretAccessKeyFromBytes,
 } from '../core/index.ts';
-import type { AccountRecord, AccountStore, SecretSealer } from './account-ports.ts';
+import type { AccountRecord, AccountStore, SecretSealer, StoredAccessKey } from './account-ports.ts';
 import type { Clock, Random } from './ports.ts';
 
 export interface AccountsContext {
@@ -71,6 +71,9 @@ export async function bootstrapAccount(ctx: AccountsContext): Promise<NewAccessK
   return createAccessKey(ctx, LOCAL_ACCOUNT_ID);
 }
 
+/** Opened secrets, per stored key record: a cached record is decrypted once, not per request. */
+const openedSecrets = new WeakMap<StoredAccessKey, string>();
+
 /** The account and secret behind an access key id, for signature checks; null if unknown. */
 export async function resolveAccessKey(
   ctx: Pick<AccountsContext, 'accounts' | 'sealer'>,
@@ -78,5 +81,10 @@ export async function resolveAccessKey(
 ): Promise<{ accountId: string; secretAccessKey: string } | null> {
   const key = await ctx.accounts.findAccessKey(accessKeyId);
   if (key === null) return null;
-  return { accountId: key.accountId, secretAccessKey: ctx.sealer.open(key.sealedSecret, accessKeyContext(accessKeyId)) };
+  let secret = openedSecrets.get(key);
+  if (secret === undefined) {
+    secret = ctx.sealer.open(key.sealedSecret, accessKeyContext(accessKeyId));
+    openedSecrets.set(key, secret);
+  }
+  return { accountId: key.accountId, secretAccessKey: secret };
 }

@@ -13,6 +13,8 @@ export interface CoreConfig {
   readonly accountId: string;
   /** Region of requests without a credential scope (the embedded CLI path, unsigned calls). */
   readonly defaultRegion: string;
+  /** `postgres://...` to share state between nodes; null for the embedded SQLite store. */
+  readonly databaseUrl: string | null;
 }
 
 export interface ServeConfig extends CoreConfig {
@@ -52,8 +54,16 @@ function parseInteger(name: string, text: string | undefined, fallback: number, 
   return Number(text);
 }
 
-export function coreConfig(flags: { dataDir?: string | undefined; keyBits?: string | undefined }, env: Env): CoreConfig {
+export function coreConfig(
+  flags: { dataDir?: string | undefined; keyBits?: string | undefined; database?: string | undefined },
+  env: Env,
+): CoreConfig {
+  const databaseUrl = flags.database ?? env['SIGNET_DATABASE_URL'] ?? '';
+  if (databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(`--database must be a postgres:// URL, not ${JSON.stringify(databaseUrl.replace(/:[^:@/]*@/, ':***@'))}`);
+  }
   return {
+    databaseUrl: databaseUrl === '' ? null : databaseUrl,
     dataDir: resolve(flags.dataDir ?? defaultDataDir(env)),
     keyBits: parseKeyBits(flags.keyBits ?? env['SIGNET_KEY_BITS']),
     masterKey: env['SIGNET_MASTER_KEY'],
@@ -64,6 +74,7 @@ export function coreConfig(flags: { dataDir?: string | undefined; keyBits?: stri
 
 export interface ServeFlags {
   readonly dataDir?: string | undefined;
+  readonly database?: string | undefined;
   readonly keyBits?: string | undefined;
   readonly host?: string | undefined;
   readonly port?: string | undefined;

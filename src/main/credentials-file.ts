@@ -1,4 +1,4 @@
-import { closeSync, openSync, renameSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const CREDENTIALS_FILE = 'credentials';
@@ -10,6 +10,7 @@ export const CREDENTIALS_PROFILE = 'signet';
  * to a temporary file and renamed, so a crash never leaves half a file.
  */
 export function writeCredentialsFile(dataDir: string, accessKeyId: string, secretAccessKey: string, region: string): string {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, CREDENTIALS_FILE);
   const temporary = `${path}.${process.pid}.tmp`;
   const fd = openSync(temporary, 'w', 0o600);

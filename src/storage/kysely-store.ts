@@ -21,6 +21,27 @@ import { migrationProvider, type DdlFlavor } from './migrations/index.ts';
  */
 export interface EngineStrategy extends DdlFlavor {
   takePoolKeyIds(trx: Transaction<Database>, bits: number, count: number): Promise<number[]>;
+  /** Holds an identity row until the transaction ends (a no-op where transactions run one at a time). */
+  lockIdentity(trx: Transaction<Database>, identityId: number): Promise<void>;
+  /**
+   * A number that changes whenever another process (or node) commits to the database, for caches
+   * that must see such changes at once; null when the engine cannot tell cheaply (then don't cache).
+   */
+  readonly externalChangeCounter: (() => number) | null;
+  /**
+   * Where the migrator keeps its own tables. Kysely looks for them in every schema unless told, so on
+   * a PostgreSQL server with several Signet schemas it must be told which one is this store's.
+   */
+  readonly migrationTableSchema?: string;
+}
+
+/** Rolls back createDomainDkim's transaction when the pool lacks keys. */
+class PoolShort extends Error {
+  readonly available: number;
+  constructor(available: number) {
+    super('key pool short');
+    this.available = available;
+  }
 }
 
 /** SQL IN lists are chunked to stay under SQLite's bound-parameter limit. */
@@ -59,9 +80,18 @@ export class KyselyStore implements Store {
     return this.#db;
   }
 
+  /** See EngineStrategy.externalChangeCounter. */
+  get externalChangeCounter(): (() => number) | null {
+    return this.#engine.externalChangeCounter;
+  }
+
   /** Brings the schema up to date; throws with the failing migration's error. */
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.#db, provider: migrationProvider(this.#engine) });
+    const migrator = new Migrator({
+      db: this.#db,
+      provider: migrationProvider(this.#engine),
+      ...(this.#engine.migrationTableSchema !== undefined ? { migrationTableSchema: this.#engine.migrationTableSchema } : {}),
+    });
     const { error } = await migrator.migrateToLatest();
     if (error) throw error;
   }
@@ -107,41 +137,11 @@ export class KyselyStore implements Store {
   }
 
   async createDomainDkim(scope: Scope, input: NewDomainDkim): Promise<CreateDomainDkimResult> {
-    return this.#db.transaction().execute(async (trx) => {
-      const identity = await trx
-        .selectFrom('identities')
-        .select(['id'])
-        .where('account_id', '=', scope.accountId)
-        .where('region', '=', scope.region)
-        .where('name', '=', input.domain)
-        .executeTakeFirst();
-      if (identity) {
-        const tokens = await trx
-          .selectFrom('dkim_keys')
-          .select('token')
-          .where('identity_id', '=', identity.id)
-          .orderBy('position')
-          .execute();
-        if (tokens.length > 0) return { kind: 'existing', tokens: tokens.map((t) => t.token) };
-      }
-      const poolIds = await this.#engine.takePoolKeyIds(trx, input.keyBits, input.tokens.length);
-      if (poolIds.length < input.tokens.length) return { kind: 'pool_short', available: poolIds.length };
-      const pooled = await trx
-        .deleteFrom('key_pool')
-        .where('id', 'in', poolIds)
-        .returning(['public_key', 'sealed_private_key', 'bits'])
-        .execute();
-      if (pooled.length < input.tokens.length) return { kind: 'pool_short', available: pooled.length };
-      let identityId: number;
-      if (identity) {
-        identityId = Number(identity.id);
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        // Insert-or-keep first: on PostgreSQL a concurrent insert of the same name waits here for the
+        // other transaction and then keeps its row, instead of failing on the unique constraint.
         await trx
-          .updateTable('identities')
-          .set({ dkim_status: 'Pending', dkim_enabled: 1 })
-          .where('id', '=', identityId)
-          .execute();
-      } else {
-        const inserted = await trx
           .insertInto('identities')
           .values({
             account_id: scope.accountId,
@@ -154,27 +154,59 @@ export class KyselyStore implements Store {
             dkim_status: 'Pending',
             created_at: input.now,
           })
-          .returning('id')
+          .onConflict((oc) => oc.columns(['account_id', 'region', 'name']).doNothing())
+          .execute();
+        const identity = await trx
+          .selectFrom('identities')
+          .select(['id'])
+          .where('account_id', '=', scope.accountId)
+          .where('region', '=', scope.region)
+          .where('name', '=', input.domain)
           .executeTakeFirstOrThrow();
-        identityId = Number(inserted.id);
-      }
-      await trx
-        .insertInto('dkim_keys')
-        .values(
-          input.tokens.map((token, position) => ({
-            identity_id: identityId,
-            token,
-            position,
-            bits: pooled[position]!.bits,
-            public_key: pooled[position]!.public_key,
-            sealed_private_key: pooled[position]!.sealed_private_key,
-            state: initialKeyState(position),
-            created_at: input.now,
-          })),
-        )
-        .execute();
-      return { kind: 'created', tokens: [...input.tokens] };
-    });
+        const identityId = Number(identity.id);
+        // Two calls for one domain that already existed without keys: the second waits here, then
+        // finds the first one's keys.
+        await this.#engine.lockIdentity(trx, identityId);
+        const tokens = await trx
+          .selectFrom('dkim_keys')
+          .select('token')
+          .where('identity_id', '=', identityId)
+          .orderBy('position')
+          .execute();
+        if (tokens.length > 0) return { kind: 'existing', tokens: tokens.map((t) => t.token) } as const;
+        const poolIds = await this.#engine.takePoolKeyIds(trx, input.keyBits, input.tokens.length);
+        const pooled =
+          poolIds.length < input.tokens.length
+            ? []
+            : await trx.deleteFrom('key_pool').where('id', 'in', poolIds).returning(['public_key', 'sealed_private_key', 'bits']).execute();
+        if (pooled.length < input.tokens.length) throw new PoolShort(pooled.length);
+        await trx
+          .updateTable('identities')
+          .set({ dkim_status: 'Pending', dkim_enabled: 1 })
+          .where('id', '=', identityId)
+          .execute();
+        await trx
+          .insertInto('dkim_keys')
+          .values(
+            input.tokens.map((token, position) => ({
+              identity_id: identityId,
+              token,
+              position,
+              bits: pooled[position]!.bits,
+              public_key: pooled[position]!.public_key,
+              sealed_private_key: pooled[position]!.sealed_private_key,
+              state: initialKeyState(position),
+              created_at: input.now,
+            })),
+          )
+          .execute();
+        return { kind: 'created', tokens: [...input.tokens] } as const;
+      });
+    } catch (err) {
+      // Thrown inside the transaction so that it rolls back: not even the identity row stays.
+      if (err instanceof PoolShort) return { kind: 'pool_short', available: err.available };
+      throw err;
+    }
   }
 
   async ensureDomainIdentity(scope: Scope, domain: string, verificationToken: string, now: number): Promise<Identity> {

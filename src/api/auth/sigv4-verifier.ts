@@ -81,17 +81,7 @@ export async function verifySigV4(
   if (declared !== undefined && declared !== bodyHash) throw denied(SIGNATURE_MISMATCH);
 
   const [path, queryText] = splitTarget(request.path ?? '/');
-  const signer = new SignatureV4({
-    service: SIGNING_SERVICE,
-    region: auth.region,
-    credentials: {
-      accessKeyId: auth.accessKeyId,
-      secretAccessKey,
-      ...(headers['x-amz-security-token'] !== undefined ? { sessionToken: headers['x-amz-security-token'] } : {}),
-    },
-    sha256: NodeSha256,
-    applyChecksum: false,
-  });
+  const signer = signerFor(auth.accessKeyId, secretAccessKey, auth.region, headers['x-amz-security-token']);
   const signed = await signer.sign(
     {
       method: request.method,
@@ -109,6 +99,31 @@ export async function verifySigV4(
   const same =
     expected.length === 64 && timingSafeEqual(Buffer.from(expected, 'latin1'), Buffer.from(auth.signature, 'latin1'));
   if (!same || list !== auth.signedHeaders.join(';')) throw denied(SIGNATURE_MISMATCH);
+}
+
+/**
+ * Signers are kept per key and region: building one per request cost more than the signing itself,
+ * and a kept signer also keeps its derived signing key (HMAC chain of RFC-style SigV4 key derivation)
+ * for the day. Bounded: cleared whole when full.
+ */
+const signers = new Map<string, SignatureV4>();
+const MAX_SIGNERS = 1000;
+
+function signerFor(accessKeyId: string, secretAccessKey: string, region: string, sessionToken: string | undefined): SignatureV4 {
+  const cacheKey = `${accessKeyId}\n${secretAccessKey}\n${region}\n${sessionToken ?? ''}`;
+  let signer = signers.get(cacheKey);
+  if (signer === undefined) {
+    signer = new SignatureV4({
+      service: SIGNING_SERVICE,
+      region,
+      credentials: { accessKeyId, secretAccessKey, ...(sessionToken !== undefined ? { sessionToken } : {}) },
+      sha256: NodeSha256,
+      applyChecksum: false,
+    });
+    if (signers.size >= MAX_SIGNERS) signers.clear();
+    signers.set(cacheKey, signer);
+  }
+  return signer;
 }
 
 function splitTarget(target: string): [string, string] {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from '../schema.ts';
 import { KyselyStore, type EngineStrategy } from '../kysely-store.ts';
 
@@ -10,19 +10,53 @@ import { KyselyStore, type EngineStrategy } from '../kysely-store.ts';
  * Kysely's SQLite driver runs one transaction at a time on its one connection, so rows read inside a
  * transaction cannot be taken by anybody else before it commits.
  */
-const sqliteEngine: EngineStrategy = {
-  idColumn: 'integer-autoincrement',
-  async takePoolKeyIds(trx, bits, count) {
-    const rows = await trx
-      .selectFrom('key_pool')
-      .select('id')
-      .where('bits', '=', bits)
-      .orderBy('id')
-      .limit(count)
-      .execute();
-    return rows.map((r) => Number(r.id));
-  },
-};
+function sqliteEngine(sqlite: BetterSqlite3.Database): EngineStrategy {
+  // PRAGMA data_version changes when another connection commits (SQLite docs, "PRAGMA data_version"),
+  // a read of the connection's own counters: cheap enough to ask on every request.
+  const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
+  return {
+    idColumn: 'integer-autoincrement',
+    triggers: 'sqlite',
+    async takePoolKeyIds(trx, bits, count) {
+      const rows = await trx
+        .selectFrom('key_pool')
+        .select('id')
+        .where('bits', '=', bits)
+        .orderBy('id')
+        .limit(count)
+        .execute();
+      return rows.map((r) => Number(r.id));
+    },
+    // The transaction already holds SQLite's write lock since its first insert.
+    async lockIdentity() {},
+    externalChangeCounter: () => dataVersion.get() as number,
+  };
+}
+
+/** Statements kept prepared; SQL texts beyond this (IN lists of many lengths) push the oldest out. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * better-sqlite3 as Kysely's SQLite driver sees it, with prepared statements reused per SQL text.
+ * Kysely prepares every query anew, and compiling the SQL was the largest single cost of a request
+ * in profiles (about an eighth of the CPU of GetIdentityDkimAttributes). A statement is used
+ * synchronously by the driver (all/run), so sharing it between calls is safe.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement === undefined) {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
 
 /** Opens (creating if needed) the embedded SQLite store at `file` and brings its schema up to date. */
 export async function openSqliteStore(file: string): Promise<KyselyStore> {
@@ -34,8 +68,8 @@ export async function openSqliteStore(file: string): Promise<KyselyStore> {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const store = new KyselyStore(db, sqliteEngine);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const store = new KyselyStore(db, sqliteEngine(sqlite));
   await store.migrate();
   return store;
 }

@@ -1,0 +1,57 @@
+import type { AccountRecord, AccountStore, StoredAccessKey } from './account-ports.ts';
+
+const MAX_ENTRIES = 10_000;
+
+/**
+ * Remembers access-key lookups, which every signed request makes. Entries are dropped the moment
+ * the database reports a commit from elsewhere (`externalChanges`, e.g. `signet admin
+ * delete-access-key` in another process) and on this process's own writes, so a deleted key is
+ * refused on the very next request. Without a change counter nothing is cached.
+ */
+export class CachedAccountStore implements AccountStore {
+  readonly #inner: AccountStore;
+  readonly #externalChanges: (() => number) | null;
+  readonly #keys = new Map<string, StoredAccessKey | null>();
+  #seen = -1;
+
+  constructor(inner: AccountStore, externalChanges: (() => number) | null) {
+    this.#inner = inner;
+    this.#externalChanges = externalChanges;
+  }
+
+  async findAccessKey(accessKeyId: string): Promise<StoredAccessKey | null> {
+    if (this.#externalChanges === null) return this.#inner.findAccessKey(accessKeyId);
+    const version = this.#externalChanges();
+    if (version !== this.#seen) {
+      this.#keys.clear();
+      this.#seen = version;
+    }
+    if (this.#keys.has(accessKeyId)) return this.#keys.get(accessKeyId)!;
+    const key = await this.#inner.findAccessKey(accessKeyId);
+    // A lookup that raced with a commit elsewhere must not be kept under the new version.
+    if (this.#externalChanges() === version) {
+      if (this.#keys.size >= MAX_ENTRIES) this.#keys.clear();
+      this.#keys.set(accessKeyId, key);
+    }
+    return key;
+  }
+
+  async createAccount(accountId: string, now: number): Promise<boolean> {
+    this.#keys.clear();
+    return this.#inner.createAccount(accountId, now);
+  }
+
+  async listAccounts(): Promise<AccountRecord[]> {
+    return this.#inner.listAccounts();
+  }
+
+  async addAccessKey(key: StoredAccessKey): Promise<boolean> {
+    this.#keys.clear();
+    return this.#inner.addAccessKey(key);
+  }
+
+  async deleteAccessKey(accessKeyId: string): Promise<boolean> {
+    this.#keys.clear();
+    return this.#inner.deleteAccessKey(accessKeyId);
+  }
+}

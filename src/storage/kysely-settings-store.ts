@@ -1,0 +1,18 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+
+/** Named installation facts, written once (first writer wins) and read by every node. */
+export class KyselySettingsStore {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  /** Stores `value` under `name` unless a value is there already; returns the stored value. */
+  async putIfAbsent(name: string, value: string): Promise<string> {
+    await this.#db.insertInto('settings').values({ name, value }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    const row = await this.#db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirstOrThrow();
+    return row.value;
+  }
+}

@@ -1,0 +1,77 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from '../schema.ts';
+import { KyselyStore, type EngineStrategy } from '../kysely-store.ts';
+
+// bigint (int8) columns hold millisecond times and ids that stay far below 2^53: read them as numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+/**
+ * Several nodes share one PostgreSQL, so two nodes taking pool keys at the same moment must take
+ * different rows: `FOR UPDATE SKIP LOCKED` locks the rows a transaction takes and lets the other
+ * transaction pass over them instead of waiting (PostgreSQL docs, SELECT "The Locking Clause").
+ */
+const postgresEngine: Omit<EngineStrategy, 'migrationTableSchema'> = {
+  idColumn: 'bigserial',
+  triggers: 'plpgsql',
+  async takePoolKeyIds(trx, bits, count) {
+    const rows = await trx
+      .selectFrom('key_pool')
+      .select('id')
+      .where('bits', '=', bits)
+      .orderBy('id')
+      .limit(count)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    return rows.map((r) => Number(r.id));
+  },
+  async lockIdentity(trx, identityId) {
+    await trx.selectFrom('identities').select('id').where('id', '=', identityId).forUpdate().execute();
+  },
+  // Other nodes commit all the time; caches on PostgreSQL are invalidated by their own means.
+  externalChangeCounter: null,
+};
+
+export interface PostgresStoreOptions {
+  /** `postgres://user@host:port/database`. */
+  readonly url: string;
+  /** Schema to work in (created if missing); tests use one each. Default: the server's search_path. */
+  readonly schema?: string;
+  readonly maxConnections?: number;
+}
+
+/**
+ * Opens the PostgreSQL store and brings its schema up to date. Kysely's migrator takes a PostgreSQL
+ * advisory lock for the run, so nodes starting at the same moment migrate once, one after another.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<KyselyStore> {
+  if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
+    throw new Error(`invalid schema name ${JSON.stringify(options.schema)}`);
+  }
+  if (options.schema !== undefined) {
+    // Before the pool exists, so that every pooled session's search_path finds it from the start.
+    const client = new pg.Client({ connectionString: options.url });
+    await client.connect();
+    try {
+      await client.query(`create schema if not exists "${options.schema}"`);
+    } finally {
+      await client.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    ...(options.schema !== undefined ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    const schema = options.schema ?? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]!.schema;
+    const store = new KyselyStore(db, { ...postgresEngine, migrationTableSchema: schema });
+    await store.migrate();
+    return store;
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+}
