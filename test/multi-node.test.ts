@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Agent } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { signetDnsPort } from './helpers/dns-peers.ts';
+import { queryTxt } from './helpers/dns-query.ts';
+import { peerOrSkip } from './helpers/peers.ts';
+import { dropSchemas, freshSchema, postgresReachable, POSTGRES_URL } from './helpers/postgres.ts';
+import { callSigned } from './helpers/sign.ts';
+import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
+import { tempDir } from './helpers/temp-dir.ts';
+
+const ZONE = 'dkim.multi.test';
+const CALLS = 600;
+
+const url = await postgresReachable();
+const skip = peerOrSkip('PostgreSQL', url, 'a server at 127.0.0.1:5432 with database test').skip;
+
+/** Three `signet serve` nodes on one PostgreSQL database behave as one service. */
+describe('several nodes on one PostgreSQL', { skip }, () => {
+  const schema = freshSchema('signet_multi');
+  const databaseUrl = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const masterKey = randomBytes(32).toString('base64');
+  const dirs = [tempDir('node-a'), tempDir('node-b'), tempDir('node-c')];
+  const nodes: RunningSignet[] = [];
+  let key: { accessKeyId: string; secretAccessKey: string };
+  const start = (i: number, extra: string[] = []) =>
+    startSignet(
+      ['--data-dir', dirs[i]!.path, '--database', databaseUrl, '--dkim-zone', ZONE, '--key-bits', '1024', '--key-pool-size', '60', '--log-level', 'warn', ...extra],
+      { SIGNET_MASTER_KEY: masterKey },
+    );
+
+  before(async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    await client.query(`create schema "${schema}"`);
+    await client.end();
+    // All three at once: the migrations run under the migrator's advisory lock, once.
+    nodes.push(...(await Promise.all([0, 1, 2].map((i) => start(i, ['--no-throttle'])))));
+    const created = nodes.filter((n) => n.credentials !== null);
+    assert.equal(created.length, 1, 'exactly one node bootstrapped the account');
+    key = created[0]!.credentials!;
+  });
+  after(async () => {
+    for (const n of nodes) await n.stop();
+    dirs.forEach((d) => d.remove());
+    await dropSchemas();
+  });
+
+  it(`${CALLS} VerifyDomainDkim calls spread over the nodes, one node killed halfway: nothing lost`, async () => {
+    const acked = new Map<string, string[]>();
+    const agents = nodes.map(() => new Agent({ keepAlive: true, maxSockets: 4 }));
+    let next = 0;
+    let killed = false;
+    const alive = () => nodes.map((n, i) => ({ n, i })).filter(({ n }) => n.process.exitCode === null && n.process.signalCode === null);
+    const worker = async (w: number) => {
+      while (next < CALLS) {
+        const index = next++;
+        const domain = `multi-${index}.example.com`;
+        for (let attempt = 0; ; attempt++) {
+          const live = alive();
+          const { n, i } = live[(index + attempt + w) % live.length]!;
+          try {
+            const r = await callSigned(n.url, `Action=VerifyDomainDkim&Version=2010-12-01&Domain=${domain}`, key, 'us-east-1', agents[i]);
+            assert.equal(r.status, 200, r.body);
+            acked.set(domain, [...r.body.matchAll(/<member>([a-z2-7]{32})<\/member>/g)].map((m) => m[1]!));
+            break;
+          } catch (err) {
+            if (attempt > 5) throw err; // the node died under the call: try another node
+          }
+        }
+        if (!killed && acked.size >= CALLS / 2) {
+          killed = true;
+          nodes[2]!.process.kill('SIGKILL');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 12 }, (_, w) => worker(w)));
+    agents.forEach((a) => a.destroy());
+    assert.ok(killed);
+    assert.equal(acked.size, CALLS);
+
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const identities = await client.query("select count(*)::int as n from identities where name like 'multi-%'");
+      assert.equal(identities.rows[0].n, CALLS);
+      const keys = await client.query(
+        "select count(*)::int as n, count(distinct k.public_key)::int as distinct_keys, count(distinct k.token)::int as tokens from dkim_keys k join identities i on i.id = k.identity_id where i.name like 'multi-%'",
+      );
+      assert.deepEqual(keys.rows[0], { n: CALLS * 3, distinct_keys: CALLS * 3, tokens: CALLS * 3 });
+      const short = await client.query('select i.name from identities i where (select count(*) from dkim_keys k where k.identity_id = i.id) not in (0, 3)');
+      assert.deepEqual(short.rows, []);
+    } finally {
+      await client.end();
+    }
+    // Every key of every acknowledged domain, through each surviving node (A, B): the one a node
+    // answers is the key the store holds for that token.
+    for (const node of nodes.slice(0, 2)) {
+      const port = signetDnsPort(node.output());
+      for (const tokens of acked.values()) {
+        for (const token of tokens) {
+          const answer = await queryTxt(port, `${token}.${ZONE}`);
+          assert.equal(answer.rcode, 'NOERROR', token);
+          assert.match(answer.texts.join(''), /^v=DKIM1; k=rsa; p=[A-Za-z0-9+/=]{200,}$/);
+        }
+      }
+    }
+  });
+
+  it("a key created through node A is in node B's DNS within one second, and gone within one second after a delete", async () => {
+    const [a, b] = nodes;
+    const portB = signetDnsPort(b!.output());
+    const r = await callSigned(a!.url, 'Action=VerifyDomainDkim&Version=2010-12-01&Domain=prompt.example.com', key);
+    const created = Date.now();
+    const token = /<member>([a-z2-7]{32})<\/member>/.exec(r.body)![1]!;
+    // An identity made through A is visible through B at once.
+    const read = await callSigned(b!.url, 'Action=GetIdentityDkimAttributes&Version=2010-12-01&Identities.member.1=prompt.example.com', key);
+    assert.match(read.body, new RegExp(token));
+    let seen = 0;
+    while ((await queryTxt(portB, `${token}.${ZONE}`)).rcode !== 'NOERROR') {
+      assert.ok(Date.now() - created < 1000, 'B answers the new key within one second');
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    seen = Date.now() - created;
+    await callSigned(a!.url, 'Action=DeleteIdentity&Version=2010-12-01&Identity=prompt.example.com', key);
+    const deleted = Date.now();
+    while ((await queryTxt(portB, `${token}.${ZONE}`)).rcode !== 'NXDOMAIN') {
+      assert.ok(Date.now() - deleted < 1000, 'the deleted key leaves B within one second');
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    process.stdout.write(`# B answered the new key after ${seen} ms and dropped it after ${Date.now() - deleted} ms\n`);
+  });
+});
+
+describe('per-account throttling across nodes', { skip }, () => {
+  const schema = freshSchema('signet_throttle');
+  const databaseUrl = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const masterKey = randomBytes(32).toString('base64');
+  const dirs = [tempDir('tnode-a'), tempDir('tnode-b')];
+  const nodes: RunningSignet[] = [];
+  before(async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    await client.query(`create schema "${schema}"`);
+    await client.end();
+    for (const dir of dirs) {
+      nodes.push(
+        await startSignet(['--data-dir', dir.path, '--database', databaseUrl, '--dkim-zone', ZONE, '--key-bits', '1024', '--key-pool-size', '12', '--log-level', 'warn'], {
+          SIGNET_MASTER_KEY: masterKey,
+        }),
+      );
+    }
+  });
+  after(async () => {
+    for (const n of nodes) await n.stop();
+    dirs.forEach((d) => d.remove());
+    await dropSchemas();
+  });
+
+  it('one call per second per account holds when the calls go to different nodes', async () => {
+    const key = nodes[0]!.credentials!;
+    await new Promise((r) => setTimeout(r, 1100));
+    const started = Date.now();
+    const results = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((i) => callSigned(nodes[i % 2]!.url, `Action=ListIdentities&Version=2010-12-01&MaxItems=${i + 1}`, key)),
+    );
+    assert.ok(Date.now() - started < 1000);
+    const ok = results.filter((r) => r.status === 200).length;
+    const throttled = results.filter((r) => r.code === 'Throttling').length;
+    assert.equal(ok + throttled, 6);
+    assert.ok(ok <= 2, `${ok} of 6 calls within one second passed across two nodes (limit 1/s, burst 1)`);
+  });
+});
