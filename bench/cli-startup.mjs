@@ -3,7 +3,10 @@
 // against /usr/bin/aws (AWS CLI v2) ses verify-domain-dkim to the same running `signet serve`, and of
 // a bare `node -e 0`, interleaved in one run; medians of RUNS (default 15) each, with the ratios the
 // issue asks for (signet/aws <= 0.15, signet/node <= 2).
-//   node bench/cli-startup.mjs [runs]
+//   node bench/cli-startup.mjs [runs] [baseline-checkout]
+// With a baseline (another built checkout, e.g. `git archive HEAD | tar -x -C /tmp/base`, node_modules
+// linked, `node scripts/build.mjs`), its bin/signet is timed in the same interleaved rounds, for
+// before/after figures on a noisy machine.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -13,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 
 const root = resolve(import.meta.dirname, '..');
 const runs = Number(process.argv[2] ?? 15);
+const baseline = process.argv[3] ? resolve(process.argv[3]) : null;
 const aws = '/usr/bin/aws';
 if (!existsSync(aws)) {
   console.error('AWS CLI v2 not found at /usr/bin/aws (apt-get install -y awscli)');
@@ -62,6 +66,7 @@ const commands = {
   signet: [process.execPath, [join(root, 'bin', 'signet'), 'ses', 'verify-domain-dkim', '--domain', 'example.com', '--endpoint-url', endpoint]],
   aws: [aws, ['ses', 'verify-domain-dkim', '--domain', 'example.com', '--endpoint-url', endpoint]],
 };
+if (baseline) commands.baseline = [process.execPath, [join(baseline, 'bin', 'signet'), 'ses', 'verify-domain-dkim', '--domain', 'example.com', '--endpoint-url', endpoint]];
 
 function timeOnce([cmd, args]) {
   const t0 = performance.now();
@@ -74,7 +79,7 @@ function timeOnce([cmd, args]) {
 try {
   // Warm-up: the domain's keys are made once; later calls return the same tokens.
   for (const c of Object.values(commands)) timeOnce(c);
-  const samples = { node: [], signet: [], aws: [] };
+  const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
   for (let i = 0; i < runs; i++) for (const [name, c] of Object.entries(commands)) samples[name].push(timeOnce(c));
   const median = (xs) => {
     const s = [...xs].sort((a, b) => a - b);
@@ -85,6 +90,7 @@ try {
   console.log(`node -e 0                              median ${m.node.toFixed(1)} ms`);
   console.log(`signet ses verify-domain-dkim          median ${m.signet.toFixed(1)} ms`);
   console.log(`aws ses verify-domain-dkim (CLI v2)    median ${m.aws.toFixed(1)} ms`);
+  if (baseline) console.log(`baseline signet (${baseline})  median ${m.baseline.toFixed(1)} ms  (${(m.baseline / m.node).toFixed(2)} x node)`);
   console.log(`signet / aws  = ${(m.signet / m.aws).toFixed(3)}  (goal <= 0.15)`);
   console.log(`signet / node = ${(m.signet / m.node).toFixed(2)}  (goal <= 2)`);
 } finally {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { signetDnsPort } from './helpers/dns-peers.ts';
+import { findProgram, freeDnsPort, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
 import { queryTxt } from './helpers/dns-query.ts';
 import { peerOrSkip } from './helpers/peers.ts';
 import { dropSchemas, freshSchema, postgresReachable, POSTGRES_URL } from './helpers/postgres.ts';
@@ -171,5 +171,78 @@ describe('per-account throttling across nodes', { skip }, () => {
     const throttled = results.filter((r) => r.code === 'Throttling').length;
     assert.equal(ok + throttled, 6);
     assert.ok(ok <= 2, `${ok} of 6 calls within one second passed across two nodes (limit 1/s, burst 1)`);
+  });
+});
+
+describe('detection over three nodes: each domain checked exactly once per round', { skip }, () => {
+  const nsdBin = findProgram('nsd');
+  const nsdSkip = peerOrSkip('NSD', nsdBin, 'apt-get install nsd').skip;
+  const schema = freshSchema('signet_detect');
+  const databaseUrl = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const masterKey = randomBytes(32).toString('base64');
+  const dirs = [tempDir('dnode-a'), tempDir('dnode-b'), tempDir('dnode-c')];
+  const nsdDir = tempDir('dnode-nsd');
+  const nodes: RunningSignet[] = [];
+  let nsd: RunningDnsPeer | null = null;
+  const DOMAINS = 300;
+  const PARENT = 'multi-detect.test';
+
+  after(async () => {
+    for (const n of nodes) await n.stop();
+    await nsd?.stop();
+    [...dirs, nsdDir].forEach((d) => d.remove());
+    await dropSchemas();
+  });
+
+  it(`${DOMAINS} pending domains, three workers: every record checked once`, { skip: nsdSkip }, async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    await client.query(`create schema "${schema}"`);
+    await client.end();
+    // The customers' zone, with none of the CNAMEs yet: every domain stays Pending after its check.
+    const port = await freeDnsPort();
+    nsd = await startNsd(nsdBin!, nsdDir.path, port, { [PARENT]: zoneFile(PARENT, []) });
+    const args = (dir: string) => [
+      '--data-dir', dir, '--database', databaseUrl, '--dkim-zone', ZONE, '--key-bits', '1024', '--key-pool-size', '60', '--log-level', 'warn',
+      '--no-throttle', '--resolver', `127.0.0.1:${port}`, '--check-interval', '10m', '--check-interval-max', '15m', '--check-poll', '200ms',
+    ];
+    nodes.push(...(await Promise.all(dirs.map((d) => startSignet(args(d.path), { SIGNET_MASTER_KEY: masterKey })))));
+    const key = nodes.find((n) => n.credentials !== null)!.credentials!;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 9 }, async (_, w) => {
+        while (next < DOMAINS) {
+          const i = next++;
+          const r = await callSigned(nodes[(i + w) % 3]!.url, `Action=VerifyDomainDkim&Version=2010-12-01&Domain=d${i}.${PARENT}`, key);
+          assert.equal(r.status, 200, r.body);
+        }
+      }),
+    );
+    // Wait until every domain has been checked once, then a little longer: no second check may come.
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      const deadline = Date.now() + 120_000;
+      let checked = 0;
+      while (Date.now() < deadline) {
+        checked = (await db.query('select count(distinct identity_id)::int as n from detection_record_results')).rows[0].n;
+        if (checked === DOMAINS) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.equal(checked, DOMAINS, 'every domain was checked');
+      await new Promise((r) => setTimeout(r, 3000));
+      const perRecord = await db.query(
+        "select r.checks, count(*)::int as records, count(distinct r.identity_id)::int as domains from detection_record_results r group by r.checks order by r.checks",
+      );
+      // Three CNAMEs per domain (and the domain's _amazonses TXT), each looked at exactly once.
+      assert.equal(perRecord.rows.length, 1, JSON.stringify(perRecord.rows));
+      assert.equal(perRecord.rows[0].checks, 1);
+      assert.equal(perRecord.rows[0].domains, DOMAINS);
+      assert.ok(perRecord.rows[0].records >= DOMAINS * 3);
+      const statuses = await db.query("select dkim_status, count(*)::int as n from identities where name like 'd%' group by dkim_status");
+      assert.deepEqual(statuses.rows, [{ dkim_status: 'Pending', n: DOMAINS }]);
+    } finally {
+      await db.end();
+    }
   });
 });

@@ -39,6 +39,39 @@ export class Params {
     return Number(value);
   }
 
+  /** An optional list of strings: undefined when neither `Name.member.N` nor the bare `Name=` is sent. */
+  optionalStringList(name: string): string[] | undefined {
+    const prefix = `${name}.member.`;
+    for (const key of this.#form.keys()) if (key.startsWith(prefix) || key === name) return this.requiredStringList(name);
+    return undefined;
+  }
+
+  /**
+   * A list of structures (`Name.member.N.Field`), such as SES's `Tags`: each item's fields by name.
+   * Items are numbered from 1 without gaps, like every Query-protocol list.
+   */
+  structureList(name: string, fields: readonly string[]): Record<string, string | undefined>[] {
+    const prefix = `${name}.member.`;
+    const items = new Map<number, Record<string, string | undefined>>();
+    for (const [key, value] of this.#form) {
+      if (!key.startsWith(prefix)) continue;
+      const match = /^([1-9]\d{0,5})\.([A-Za-z]+)$/.exec(key.slice(prefix.length));
+      if (!match || !fields.includes(match[2]!)) {
+        throw new SesError('InvalidParameterValue', `Invalid list member ${key.slice(0, 80)}.`);
+      }
+      const item = items.get(Number(match[1])) ?? {};
+      item[match[2]!] = value;
+      items.set(Number(match[1]), item);
+    }
+    const list: Record<string, string | undefined>[] = [];
+    for (let i = 1; i <= items.size; i++) {
+      const item = items.get(i);
+      if (item === undefined) throw new SesError('InvalidParameterValue', `The members of ${name} must be numbered from 1 without gaps.`);
+      list.push(item);
+    }
+    return list;
+  }
+
   /** A required list of strings (`Name.member.N`, N = 1, 2, … with no gaps). */
   requiredStringList(name: string): string[] {
     const prefix = `${name}.member.`;

@@ -34,6 +34,9 @@ const SES_CODES: Record<DomainErrorCode, { code: string; status: number }> = {
   invalid_identity_type: { code: 'ValidationError', status: 400 },
   missing_parameter: { code: 'ValidationError', status: 400 },
   key_pool_unavailable: { code: 'ServiceUnavailable', status: 503 },
+  // SendEmail / SendRawEmail: SES's modelled MessageRejected, and Throttling for MaxSendRate.
+  message_rejected: { code: 'MessageRejected', status: 400 },
+  sending_rate_exceeded: { code: 'Throttling', status: 400 },
 };
 
 export function sesErrorFromDomain(code: DomainErrorCode, message: string): SesError {

@@ -1,5 +1,7 @@
 import type { ToAscii } from '../core/index.ts';
 import type { Clock, KeySupply, Random, Store } from './ports.ts';
+import type { ZoneChangeListener } from './zone-change-listener.ts';
+import type { SendServices } from './send-ports.ts';
 
 /** What every use case is given by the composition root. */
 export interface AppContext {
@@ -8,4 +10,8 @@ export interface AppContext {
   readonly random: Random;
   readonly keys: KeySupply;
   readonly toAscii: ToAscii;
+  /** Told when keys were created or deleted, so that this process's DNS answers change at once. */
+  readonly zoneChanges?: ZoneChangeListener;
+  /** Sending (SendEmail, SendRawEmail, address verification mail); absent where nothing is sent. */
+  readonly send?: SendServices;
 }

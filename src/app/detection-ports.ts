@@ -58,6 +58,8 @@ export interface CheckCompletion {
 /** The last result kept for one record. */
 export interface StoredRecordCheck extends RecordCheckResult {
   readonly checkedAt: number;
+  /** How many checks have looked at this record so far. */
+  readonly checks: number;
 }
 
 /**
@@ -86,14 +88,32 @@ export interface PublishedKey {
   readonly publicKey: string;
 }
 
+/** What changed in the key zone after a point of its change sequence. */
+export interface KeyZoneChanges {
+  /** The sequence number these changes bring the reader to. */
+  readonly seq: number;
+  /** Tokens whose key was added, replaced or removed, oldest first (a token may repeat). */
+  readonly tokens: readonly string[];
+  /**
+   * True when the kept changes no longer reach back to the point asked about (the reader fell too
+   * far behind): anything cached from the zone must be dropped.
+   */
+  readonly reset: boolean;
+}
+
 /**
- * The key zone's contents. Looked up per query, so that a deleted identity's keys leave DNS at once
- * (an implementation may cache only if it can invalidate on delete, across processes).
+ * The key zone's contents, and its change feed: a sequence number that every change of a key
+ * (creation, deletion, replacement) bumps in the transaction that makes it, whichever process or
+ * node runs it. A DNS server may cache keys only because it follows this feed (see KeyZoneCache).
  */
 export interface DnsKeyStore {
   findKey(token: string): Promise<PublishedKey | null>;
   /** Every published key, in token order (for `signet dns export`). */
   listKeys(): Promise<PublishedKey[]>;
+  /** The change sequence now (0 before the first change). */
+  keyZoneSeq(): Promise<number>;
+  /** The changes after `seq`, at most `limit` of them (more follow when `seq` comes back lower than `keyZoneSeq`). */
+  keyZoneChangesSince(seq: number, limit: number): Promise<KeyZoneChanges>;
 }
 
 /** One record of the dev-mode sandbox zone, which the detection resolver consults first in `--dev`. */

@@ -7,10 +7,17 @@ export interface SendQuota {
   readonly sentLast24Hours: number;
 }
 
+const DAY_MS = 86_400_000;
+
 /**
- * GetSendQuota. Until sending lands (its own issue) nothing is sent, so SentLast24Hours is 0; the
- * limits are SES's sandbox defaults (200 per day, 1 per second).
+ * GetSendQuota: the configured limits (SES's sandbox defaults, 200 per day and 1 per second, unless
+ * the operator set others) and the recipients of the messages the account sent in the last 24 hours,
+ * counted from the outbox ("Every recipient counts against the 24-hour quota"). Without sending
+ * configured nothing can have been sent.
  */
-export async function getSendQuota(_ctx: AppContext, _scope: Scope): Promise<SendQuota> {
-  return { max24HourSend: 200, maxSendRate: 1, sentLast24Hours: 0 };
+export async function getSendQuota(ctx: AppContext, scope: Scope): Promise<SendQuota> {
+  const send = ctx.send;
+  if (!send) return { max24HourSend: 200, maxSendRate: 1, sentLast24Hours: 0 };
+  const sentLast24Hours = await send.outbox.countRecipientsSince(scope, ctx.clock.now() - DAY_MS);
+  return { max24HourSend: send.policy.max24HourSend, maxSendRate: send.policy.maxSendRate, sentLast24Hours };
 }

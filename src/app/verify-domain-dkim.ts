@@ -31,6 +31,8 @@ export async function verifyDomainDkim(ctx: AppContext, scope: Scope, domainInpu
       keyBits: ctx.keys.bits,
       now: ctx.clock.now(),
     });
+    // New keys are answered by this process's DNS before the caller is told their tokens.
+    if (result.kind === 'created') await ctx.zoneChanges?.keyZoneChanged();
     if (result.kind !== 'pool_short') return [...result.tokens];
     await ctx.keys.waitForKeys(DKIM_TOKENS_PER_DOMAIN);
   }

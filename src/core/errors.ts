@@ -15,7 +15,9 @@ export type DomainErrorCode =
   | 'invalid_identity_type'
   | 'identity_not_found'
   | 'dkim_not_set_up'
-  | 'key_pool_unavailable';
+  | 'key_pool_unavailable'
+  | 'message_rejected'
+  | 'sending_rate_exceeded';
 
 /** An expected failure of a use case, carrying a stable code and a message for humans. */
 export class DomainError extends Error {

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
-import { answerQuery, type KeyLookup } from './answer-query.ts';
+import { dkimTxtRecordStrings } from '../core/index.ts';
+import { answerQuery, fastAnswerer, txtRdata, type KeyLookup } from './answer-query.ts';
 import { keyZone } from './key-zone.ts';
 
 const TOKEN = 'abcdefghijklmnopqrstuvwxyz234567';
 const zone = keyZone('dkim.signet.test', {}, 0);
+const HUGE_TOKEN = 'zyxwvutsrqponmlkjihgfedcba765432';
 const longKey = 'M'.repeat(392); // as long as an RSA-2048 SPKI in base64
-const lookup: KeyLookup = (token) => (token === TOKEN ? { token, publicKey: longKey } : null);
+const hugeKey = 'M'.repeat(736); // as long as an RSA-4096 SPKI in base64
+const lookup: KeyLookup = (token) =>
+  token === TOKEN ? { token, publicKey: longKey } : token === HUGE_TOKEN ? { token, publicKey: hugeKey } : null;
 
 function query(name: string, type: dnsPacket.RecordType, options: { edns?: number; ednsVersion?: number } = {}): Buffer {
   return dnsPacket.encode({
@@ -44,13 +48,44 @@ describe('answerQuery', () => {
   });
 
   it('truncates over plain 512-byte UDP so that the client retries over TCP, where the answer is whole', async () => {
-    const udp = await ask(query(`${TOKEN}.dkim.signet.test`, 'TXT'));
+    const udp = await ask(query(`${HUGE_TOKEN}.dkim.signet.test`, 'TXT'));
     assert.equal(udp.packet.flag_tc, true);
     assert.equal(udp.packet.answers!.length, 0);
     assert.ok(udp.raw.length <= 512);
-    const tcp = await ask(query(`${TOKEN}.dkim.signet.test`, 'TXT'), 'tcp');
+    const tcp = await ask(query(`${HUGE_TOKEN}.dkim.signet.test`, 'TXT'), 'tcp');
     assert.equal(tcp.packet.flag_tc, false);
     assert.equal(tcp.packet.answers!.length, 1);
+  });
+
+  it('compresses the owner name, so that a 2048-bit key fits plain 512-byte UDP in a short zone', async () => {
+    const { raw, packet } = await ask(query(`${TOKEN}.dkim.signet.test`, 'TXT'));
+    assert.equal(packet.flag_tc, false);
+    assert.ok(raw.length <= 512, `${raw.length} bytes`);
+    assert.equal(packet.answers![0]!.name, `${TOKEN}.dkim.signet.test`);
+  });
+
+  it('gives the same bytes on the fast path as on the full one', async () => {
+    const rdata = new Map([TOKEN, HUGE_TOKEN].map((t) => [t, txtRdata(dkimTxtRecordStrings(t === TOKEN ? longKey : hugeKey))]));
+    const fast = fastAnswerer(zone, (t) => rdata.get(t));
+    const messages = [
+      query(`${TOKEN}.dkim.signet.test`, 'TXT'),
+      query(`${TOKEN.toUpperCase()}.DKIM.signet.TEST`, 'TXT', { edns: 1232 }),
+      query(`${TOKEN}.dkim.signet.test`, 'TXT', { edns: 600 }),
+      query(`${HUGE_TOKEN}.dkim.signet.test`, 'TXT', { edns: 1232 }),
+    ];
+    for (const message of messages) {
+      for (const transport of ['udp', 'tcp'] as const) {
+        const quick = fast(message, transport);
+        assert.ok(quick, 'answered on the fast path');
+        assert.deepEqual(quick, await answerQuery(message, transport, zone, lookup));
+      }
+    }
+    // Too big for UDP, not a token, not a key, EDNS version 1: left to answerQuery.
+    assert.equal(fast(query(`${HUGE_TOKEN}.dkim.signet.test`, 'TXT'), 'udp'), null);
+    assert.equal(fast(query('dkim.signet.test', 'SOA'), 'udp'), null);
+    assert.equal(fast(query(`${'b'.repeat(32)}.dkim.signet.test`, 'TXT'), 'udp'), null);
+    assert.equal(fast(query(`${TOKEN}.dkim.signet.test`, 'TXT', { edns: 1232, ednsVersion: 1 }), 'udp'), null);
+    assert.equal(fast(query(`${TOKEN}.dkim.signet.test`, 'A'), 'udp'), null);
   });
 
   it('answers NXDOMAIN, NODATA, apex SOA/NS and REFUSED outside the zone', async () => {

@@ -8,6 +8,9 @@ export type KeyLookup = (token: string) => PublishedKey | null | Promise<Publish
 
 export type Transport = 'udp' | 'tcp';
 
+/** The TXT RDATA of a key already in memory (pre-encoded), or undefined when it is not there. */
+export type CachedTxtLookup = (token: string) => Buffer | undefined;
+
 // RFC 1035 §4.1.1 RCODEs; RFC 6891 §9 BADVERS is extended (16: upper 8 bits in the OPT record).
 const NOERROR = 0;
 const FORMERR = 1;
@@ -179,8 +182,31 @@ async function resolve(query: ParsedQuery, zone: KeyZone, lookup: KeyLookup): Pr
   };
 }
 
+/** dns-packet's record and name codecs, which its type declarations leave out. */
+const codecs = dnsPacket as unknown as {
+  answer: { encode(record: Answer): Buffer };
+  name: { encodingLength(name: string): number };
+};
+
+/**
+ * One record in wire form. A record owned by the question's name gets a pointer to the question
+ * instead of the name (RFC 1035 §4.1.4 compression, as NSD and BIND do): with it a 2048-bit key's
+ * answer fits a 512-byte UDP message in zones of ordinary length, so clients without EDNS get it
+ * without retrying over TCP.
+ */
+function encodeRecord(record: Answer, owner: string): Buffer {
+  const full = codecs.answer.encode(record);
+  if (record.name !== owner) return full;
+  const nameBytes = codecs.name.encodingLength(owner);
+  const out = Buffer.allocUnsafe(2 + full.length - nameBytes);
+  out.writeUInt16BE(0xc000 | HEADER_BYTES, 0);
+  full.copy(out, 2, nameBytes);
+  return out;
+}
+
 function encode(query: ParsedQuery, reply: Reply, truncated: boolean): Buffer {
   const flags =
+    0x8000 | // QR: a response
     (query.opcode << 11) |
     (reply.authoritative ? dnsPacket.AUTHORITATIVE_ANSWER : 0) |
     (truncated ? dnsPacket.TRUNCATED_RESPONSE : 0) |
@@ -191,19 +217,18 @@ function encode(query: ParsedQuery, reply: Reply, truncated: boolean): Buffer {
   if (query.edns) {
     additionals.push({ type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_LIMIT, extendedRcode: reply.rcode >> 4, ednsVersion: 0, flags: 0, options: [] } as unknown as Answer);
   }
-  const body = dnsPacket.encode({
-    type: 'response',
-    id: query.id,
-    flags,
-    questions: [],
-    answers: truncated ? [] : reply.answers,
-    authorities: truncated ? [] : reply.authorities,
-    additionals,
-  });
+  const answers = truncated ? [] : reply.answers;
+  const authorities = truncated ? [] : reply.authorities;
+  const owner = query.labels.join('.');
+  const header = Buffer.alloc(HEADER_BYTES);
+  header.writeUInt16BE(query.id, 0);
+  header.writeUInt16BE(flags, 2);
+  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(answers.length, 6);
+  header.writeUInt16BE(authorities.length, 8);
+  header.writeUInt16BE(additionals.length, 10);
   // The question goes back byte for byte as it came (dns-packet would re-encode its text form).
-  const out = Buffer.concat([body.subarray(0, HEADER_BYTES), query.rawQuestion, body.subarray(HEADER_BYTES)]);
-  out.writeUInt16BE(1, 4);
-  return out;
+  return Buffer.concat([header, query.rawQuestion, ...[...answers, ...authorities, ...additionals].map((r) => encodeRecord(r, owner))]);
 }
 
 /**
@@ -239,4 +264,105 @@ export async function answerQuery(message: Buffer, transport: Transport, zone: K
     // The store failed, or a record could not be encoded: the client may try again or elsewhere.
     return encode(query, { rcode: SERVFAIL, authoritative: false, answers: [], authorities: [] }, false);
   }
+}
+
+/** RFC 1035 §3.3.14: TXT RDATA is one or more character-strings, each a length byte and at most 255 bytes. */
+export function txtRdata(strings: readonly string[]): Buffer {
+  const parts = strings.map((text) => Buffer.from(text, 'latin1'));
+  const out = Buffer.allocUnsafe(parts.reduce((n, p) => n + 1 + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    if (part.length > 255) throw new RangeError('a TXT character-string is at most 255 bytes');
+    out[offset] = part.length;
+    part.copy(out, offset + 1);
+    offset += 1 + part.length;
+  }
+  return out;
+}
+
+/** The zone's name in wire form, lower case, root label included (RFC 1035 §3.1). */
+function wireName(name: string): Buffer {
+  const labels = name.split('.').map((l) => Buffer.from(l, 'latin1'));
+  return Buffer.concat([...labels.flatMap((l) => [Buffer.from([l.length]), l]), Buffer.from([0])]);
+}
+
+/**
+ * The fast path for the one query that matters for speed, `TXT TOKEN.<zone>` (or ANY) for a key held
+ * in memory: checked and answered with a few byte comparisons, the question copied back as received
+ * (its case too, RFC 4343 §4.1), the answer's owner a pointer to it, exactly as `answerQuery` writes
+ * them: both paths give byte-identical answers (and truncate at the same sizes).
+ * Returns null for anything else, or anything slightly unusual (EDNS options, a non-zero EDNS
+ * version, trailing bytes, an answer that does not fit the UDP size): `answerQuery` handles those,
+ * with the same result it would have given here.
+ */
+export function fastAnswerer(zone: KeyZone, cached: CachedTxtLookup): (message: Buffer, transport: Transport) => Buffer | null {
+  const zoneWire = wireName(zone.name);
+  const zoneLength = zoneWire.length;
+  const ttl = zone.ttl >>> 0;
+  return (message, transport) => {
+    const length = message.length;
+    if (length < HEADER_BYTES + 2 + zoneLength + 4) return null;
+    // A query (QR=0), standard opcode: the other header bits are echoed (RD) or ignored.
+    if ((message[2]! & 0xf8) !== 0) return null;
+    // One question, no answers or authorities, at most the OPT record.
+    if (message[4] !== 0 || message[5] !== 1 || message[6] !== 0 || message[7] !== 0 || message[8] !== 0 || message[9] !== 0) return null;
+    const additionals = (message[10]! << 8) | message[11]!;
+    if (additionals > 1) return null;
+    const tokenLength = message[HEADER_BYTES]!;
+    if (tokenLength === 0 || tokenLength > 63) return null;
+    const zoneStart = HEADER_BYTES + 1 + tokenLength;
+    const questionEnd = zoneStart + zoneLength + 4;
+    if (questionEnd > length) return null;
+    for (let i = 0; i < zoneLength; i++) {
+      let c = message[zoneStart + i]!;
+      // ASCII case folding only (RFC 4343 §3); label lengths (< 64) are never letters.
+      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+      if (c !== zoneWire[i]) return null;
+    }
+    const qtype = (message[questionEnd - 4]! << 8) | message[questionEnd - 3]!;
+    const qclass = (message[questionEnd - 2]! << 8) | message[questionEnd - 1]!;
+    if ((qtype !== TYPE_TXT && qtype !== TYPE_ANY) || (qclass !== CLASS_IN && qclass !== CLASS_ANY)) return null;
+    let udpLimit = CLASSIC_UDP_LIMIT;
+    if (additionals === 1) {
+      // RFC 6891 §6.1.2: root owner, type OPT, CLASS = UDP size, TTL = extended RCODE, version, flags.
+      const o = questionEnd;
+      if (o + 11 !== length) return null; // options present, or trailing bytes
+      if (message[o] !== 0 || message[o + 1] !== 0 || message[o + 2] !== TYPE_OPT) return null;
+      if (message[o + 6] !== 0) return null; // EDNS version: only 0 here
+      udpLimit = Math.min(Math.max((message[o + 3]! << 8) | message[o + 4]!, CLASSIC_UDP_LIMIT), EDNS_UDP_LIMIT);
+    } else if (questionEnd !== length) {
+      return null;
+    }
+    const rdata = cached(message.toString('latin1', HEADER_BYTES + 1, zoneStart).toLowerCase());
+    if (rdata === undefined) return null;
+    const questionLength = questionEnd - HEADER_BYTES;
+    const answerAt = HEADER_BYTES + questionLength;
+    const fieldsAt = answerAt + 2;
+    const optAt = fieldsAt + 10 + rdata.length;
+    const total = optAt + (additionals === 1 ? 11 : 0);
+    if (transport === 'udp' && total > udpLimit) return null;
+    const out = Buffer.allocUnsafe(total);
+    out[0] = message[0]!;
+    out[1] = message[1]!;
+    out[2] = 0x80 | 0x04 | (message[2]! & 0x01); // QR, AA, RD as asked
+    out[3] = 0; // RA off, NOERROR
+    out.writeUInt32BE(0x0001_0001, 4); // QDCOUNT 1, ANCOUNT 1
+    out.writeUInt32BE(additionals, 8); // NSCOUNT 0, ARCOUNT 0 or 1
+    message.copy(out, HEADER_BYTES, HEADER_BYTES, questionEnd);
+    out.writeUInt16BE(0xc000 | HEADER_BYTES, answerAt); // the owner: a pointer to the question's name
+    out.writeUInt16BE(TYPE_TXT, fieldsAt);
+    out.writeUInt16BE(CLASS_IN, fieldsAt + 2);
+    out.writeUInt32BE(ttl, fieldsAt + 4);
+    out.writeUInt16BE(rdata.length, fieldsAt + 8);
+    rdata.copy(out, fieldsAt + 10);
+    if (additionals === 1) {
+      // Our OPT: root owner, our UDP size, extended RCODE 0, version 0, no flags, no options.
+      out[optAt] = 0;
+      out.writeUInt16BE(TYPE_OPT, optAt + 1);
+      out.writeUInt16BE(EDNS_UDP_LIMIT, optAt + 3);
+      out.writeUInt32BE(0, optAt + 5);
+      out.writeUInt16BE(0, optAt + 9);
+    }
+    return out;
+  };
 }

@@ -1,7 +1,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
-import { answerQuery, type KeyLookup } from './answer-query.ts';
+import { answerQuery, type KeyLookup, type Transport } from './answer-query.ts';
 import type { KeyZone } from './key-zone.ts';
 
 export interface DnsServerOptions {
@@ -10,6 +10,11 @@ export interface DnsServerOptions {
   readonly port: number;
   readonly zone: KeyZone;
   readonly lookup: KeyLookup;
+  /**
+   * Answers the common query from memory, synchronously, or returns null to let `answerQuery` do it
+   * (see `fastAnswerer`). Both must give the same answer for the same message.
+   */
+  readonly fast?: (message: Buffer, transport: Transport) => Buffer | null;
   /** RFC 7766 §6.2.3: idle TCP connections are closed after a while (default 10 s). */
   readonly tcpIdleMs?: number;
   readonly maxTcpConnections?: number;
@@ -23,12 +28,17 @@ export interface RunningDnsServer {
   close(): Promise<void>;
 }
 
+/** Socket buffer size asked for; the kernel grants at most net.core.rmem_max / wmem_max. */
+const UDP_BUFFER_BYTES = 1 << 20;
+
 /** How many times a free port is tried when port 0 was asked and TCP finds UDP's port taken. */
 const PORT_ATTEMPTS = 20;
 
 function bindUdp(host: string, port: number, onMessage: (socket: UdpSocket, msg: Buffer, rinfo: { address: string; port: number }) => void, onError: (err: unknown) => void): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    // Bursts of queries must wait in the kernel rather than be dropped while the event loop is busy:
+    // a larger receive buffer (capped by net.core.rmem_max), as NSD's so-rcvbuf.
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: UDP_BUFFER_BYTES, sendBufferSize: UDP_BUFFER_BYTES });
     socket.once('error', reject);
     socket.bind(port, host, () => {
       socket.off('error', reject);
@@ -63,7 +73,13 @@ function serveTcpConnection(socket: Socket, options: DnsServerOptions): void {
       const message = pending.subarray(2, 2 + length);
       pending = pending.subarray(2 + length);
       queue = queue.then(async () => {
-        const reply = await answerQuery(message, 'tcp', options.zone, options.lookup);
+        let reply: Buffer | null = null;
+        try {
+          reply = options.fast ? options.fast(message, 'tcp') : null;
+        } catch (err) {
+          options.onError?.(err);
+        }
+        reply ??= await answerQuery(message, 'tcp', options.zone, options.lookup);
         if (reply === null || socket.destroyed) return;
         const frame = Buffer.allocUnsafe(2 + reply.length);
         frame.writeUInt16BE(reply.length, 0);
@@ -80,7 +96,19 @@ function serveTcpConnection(socket: Socket, options: DnsServerOptions): void {
  */
 export async function startDnsServer(options: DnsServerOptions): Promise<RunningDnsServer> {
   const onError = options.onError ?? (() => {});
+  const fast = options.fast;
   const onMessage = (socket: UdpSocket, msg: Buffer, rinfo: { address: string; port: number }) => {
+    let quick: Buffer | null = null;
+    try {
+      quick = fast ? fast(msg, 'udp') : null;
+    } catch (err) {
+      onError(err); // a bug, not the packet's fault: answerQuery still answers it
+    }
+    if (quick) {
+      // No callback: a send error is emitted on the socket, where onError hears it.
+      socket.send(quick, rinfo.port, rinfo.address);
+      return;
+    }
     answerQuery(msg, 'udp', options.zone, options.lookup).then(
       (reply) => {
         if (reply !== null) socket.send(reply, rinfo.port, rinfo.address, (err) => err && onError(err));

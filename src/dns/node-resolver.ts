@@ -8,6 +8,10 @@ export interface NodeResolverOptions {
   /** Per-try timeout (c-ares doubles it on each retry). */
   readonly timeoutMs?: number;
   readonly tries?: number;
+  /** Lookups in flight at once, over all channels; more wait their turn (default 128). */
+  readonly maxInFlight?: number;
+  /** c-ares channels (each its own sockets) the lookups are spread over (default 4). */
+  readonly channels?: number;
 }
 
 /** node:dns (c-ares) error codes, translated once into the domain's lookup errors. */
@@ -25,14 +29,40 @@ function failure(err: unknown): DnsLookup {
   return { ok: false, error: ERRORS[code] ?? 'ERROR', detail: code };
 }
 
-/** The detection resolver over node:dns, asking the configured servers (`--resolver`). */
+/**
+ * The detection resolver over node:dns, asking the configured servers (`--resolver`).
+ *
+ * Lookups are throttled: a c-ares channel with a thousand queries outstanding slows to a crawl
+ * (measured here against NSD on loopback: 2,600 lookups/s with 1,500 in flight on one channel,
+ * 18,000-22,000/s with 50-200), so at most `maxInFlight` run at once, spread over a few channels,
+ * and the rest queue in order.
+ */
 export function createNodeResolver(options: NodeResolverOptions): Resolver {
-  const resolver = new dns.Resolver({ timeout: options.timeoutMs ?? 2000, tries: options.tries ?? 2 });
-  if (options.servers.length > 0) resolver.setServers([...options.servers]);
+  const channels = Array.from({ length: Math.max(1, options.channels ?? 4) }, () => {
+    const channel = new dns.Resolver({ timeout: options.timeoutMs ?? 2000, tries: options.tries ?? 2 });
+    if (options.servers.length > 0) channel.setServers([...options.servers]);
+    return channel;
+  });
+  const maxInFlight = Math.max(1, options.maxInFlight ?? 128);
+  let inFlight = 0;
+  let turn = 0;
+  const waiting: (() => void)[] = [];
+  async function limited<T>(lookup: (channel: dns.Resolver) => Promise<T>): Promise<T> {
+    if (inFlight >= maxInFlight) await new Promise<void>((resolve) => waiting.push(resolve));
+    else inFlight++;
+    try {
+      return await lookup(channels[turn++ % channels.length]!);
+    } finally {
+      // The slot passes straight to the next waiter, if any.
+      const next = waiting.shift();
+      if (next) next();
+      else inFlight--;
+    }
+  }
   return {
     async cname(name) {
       try {
-        return { ok: true, values: await resolver.resolveCname(name) };
+        return { ok: true, values: await limited((channel) => channel.resolveCname(name)) };
       } catch (err) {
         return failure(err);
       }
@@ -40,7 +70,7 @@ export function createNodeResolver(options: NodeResolverOptions): Resolver {
     async txt(name) {
       try {
         // Each TXT record's character-strings are one value, joined without separator (RFC 7208 §3.3).
-        return { ok: true, values: (await resolver.resolveTxt(name)).map((strings) => strings.join('')) };
+        return { ok: true, values: (await limited((channel) => channel.resolveTxt(name))).map((strings) => strings.join('')) };
       } catch (err) {
         return failure(err);
       }

@@ -3,6 +3,7 @@ import type { RateLimiter } from '../api/throttle.ts';
 import { TokenBucketLimiter } from '../api/throttle.ts';
 import { ConfigError, type CoreConfig } from '../config/config.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
+import type { DetectionEngine } from '../storage/detection-engine.ts';
 import type { KyselyStore } from '../storage/kysely-store.ts';
 import { KyselySettingsStore } from '../storage/kysely-settings-store.ts';
 
@@ -11,6 +12,8 @@ export const SQLITE_FILE = 'signet.db';
 /** A storage backend and what must follow its choice: how limits are shared. */
 export interface Backend {
   readonly store: KyselyStore;
+  /** How the detection stores take write locks and claim rows on this engine. */
+  readonly detectionEngine: DetectionEngine;
   /** Per account and region limits: in memory on SQLite (one node), in the database on PostgreSQL. */
   rateLimiter(options: { ratePerSecond: number; burst: number }): RateLimiter;
 }
@@ -21,11 +24,21 @@ export async function openBackend(config: CoreConfig): Promise<Backend> {
     const { openPostgresStore } = await import('../storage/postgres/open-postgres-store.ts');
     const { PostgresRateLimiter } = await import('../storage/postgres/postgres-rate-limiter.ts');
     const store = await openPostgresStore({ url: config.databaseUrl });
-    return { store, rateLimiter: (options) => new PostgresRateLimiter(store.database, options) };
+    const { postgresDetectionEngine } = await import('../storage/detection-engine.ts');
+    return {
+      store,
+      detectionEngine: postgresDetectionEngine,
+      rateLimiter: (options) => new PostgresRateLimiter(store.database, options),
+    };
   }
   const { openSqliteStore } = await import('../storage/sqlite/open-sqlite-store.ts');
   const store = await openSqliteStore(join(config.dataDir, SQLITE_FILE));
-  return { store, rateLimiter: (options) => new TokenBucketLimiter({ ...options, now: () => performance.now() }) };
+  const { sqliteDetectionEngine } = await import('../storage/detection-engine.ts');
+  return {
+    store,
+    detectionEngine: sqliteDetectionEngine,
+    rateLimiter: (options) => new TokenBucketLimiter({ ...options, now: () => performance.now() }),
+  };
 }
 
 const MASTER_KEY_CHECK = 'master_key_check';

@@ -1,15 +1,18 @@
-import { ConfigError } from '../config/config.ts';
+import { commandIndex, globalOption } from '../cli/global-options.ts';
 
 const USAGE = `usage: signet <command> [options]
 
 commands:
   ses <operation> [options]   the Amazon SES commands of the AWS CLI v2, on the embedded store or --endpoint-url
+                              (the AWS CLI's global options may also come before ses)
   serve [options]             serve the SES API over HTTP (signet serve --help)
   admin <command>             accounts and access keys (signet admin --help)
   dkim doctor DOMAIN          what DNS answers for each of a domain's DKIM records, and what is wrong
   dns export                  the DKIM key zone as a BIND zone file
   dev publish-dkim-records DOMAIN | unpublish-dkim-records DOMAIN
                               make a domain's CNAMEs appear (vanish) in the sandbox of serve --dev
+  outbox list | show ID | eml ID
+                              the messages sent (kept in the outbox), one's record, one's exact bytes
   version                     print the version
 `;
 
@@ -18,6 +21,10 @@ commands:
  * that start-up stays short (each command's modules are imported lazily).
  */
 async function main(argv: string[]): Promise<number> {
+  if (isSesCommandLine(argv)) {
+    const { runSesCli } = await import('./ses-cli.ts');
+    return runSesCli(argv, process.env);
+  }
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve': {
@@ -28,10 +35,6 @@ async function main(argv: string[]): Promise<number> {
       }
       const { serve } = await import('./serve.ts');
       return serve(rest, process.env);
-    }
-    case 'ses': {
-      const { runSesCli } = await import('./ses-cli.ts');
-      return runSesCli(argv, process.env);
     }
     case 'dkim': {
       const { runDkimCommand } = await import('./dkim-commands.ts');
@@ -45,6 +48,10 @@ async function main(argv: string[]): Promise<number> {
       const { runDevCommand } = await import('./dkim-commands.ts');
       return runDevCommand(rest, process.env);
     }
+    case 'outbox': {
+      const { runOutboxCommand } = await import('./outbox-commands.ts');
+      return runOutboxCommand(rest, process.env);
+    }
     case 'admin': {
       const { admin } = await import('./admin.ts');
       return admin(rest, process.env);
@@ -53,23 +60,40 @@ async function main(argv: string[]): Promise<number> {
     case '--version':
       process.stdout.write('signet 0.1.0\n');
       return 0;
-    case undefined:
     case 'help':
     case '--help':
     case '-h':
       process.stdout.write(USAGE);
-      return command === undefined ? 252 : 0;
+      return 0;
     default:
       process.stderr.write(`signet: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
       return 252;
   }
 }
 
+/**
+ * Whether argv is the AWS CLI's command line (`signet ses ...`) rather than one of signet's own
+ * commands. `aws` takes its global options before the service as well as after it
+ * (`signet --output text --endpoint-url U ses verify-domain-dkim ...`), so the service is the first
+ * token that is neither a global option nor its value. A bare `signet`, or global options with no
+ * command, get the AWS CLI's own answer too ("the following arguments are required: command",
+ * exit 252); `--version` and `--help` as the first token stay signet's.
+ */
+function isSesCommandLine(argv: readonly string[]): boolean {
+  if (argv.length === 0) return true;
+  const at = commandIndex(argv);
+  if (at !== -1) return argv[at] === 'ses';
+  const first = argv[0]!;
+  return first.startsWith('--') && first !== '--version' && first !== '--help' && globalOption(first) !== undefined;
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
+  async (err: unknown) => {
+    // Imported here, not at the top: every command, `signet ses` included, would load it at start-up.
+    const { ConfigError } = await import('../config/config.ts');
     if (err instanceof ConfigError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       process.stderr.write(`signet: ${(err as Error).message}\n`);
       process.exitCode = 253;

@@ -69,9 +69,8 @@ export async function runDkimCommand(argv: readonly string[], env: Env): Promise
   const domain = oneDomain(positionals, DKIM_COMMANDS_USAGE);
   const dkim = dkimServiceConfig(dkimFlagsFrom(values), env);
   return withEmbedded(values['data-dir'], env, async (embedded, scopeOf) => {
-    const stores = openDkimStores(coreConfig({ dataDir: values['data-dir'] }, env));
     try {
-      const resolver = detectionResolver(dkim, stores);
+      const resolver = detectionResolver(dkim, openDkimStores(embedded));
       const report = await dkimDoctor({ store: embedded.store, resolver, zone: dkim.zone, toAscii: embedded.ctx.toAscii }, scopeOf(values.region), domain);
       process.stdout.write(values.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderDoctorText(report));
       return report.healthy ? 0 : 1;
@@ -79,8 +78,6 @@ export async function runDkimCommand(argv: readonly string[], env: Env): Promise
       if (!isDomainError(err)) throw err;
       process.stderr.write(`signet: ${err.message}\n`);
       return 1;
-    } finally {
-      stores.close();
     }
   });
 }
@@ -91,14 +88,9 @@ export async function runDnsCommand(argv: readonly string[], env: Env): Promise<
   if (sub !== 'export') throw new ConfigError(DKIM_COMMANDS_USAGE);
   const { values } = parse(rest);
   const zone = keyZoneOf(dkimServiceConfig(dkimFlagsFrom(values), env));
-  return withEmbedded(values['data-dir'], env, async () => {
-    const stores = openDkimStores(coreConfig({ dataDir: values['data-dir'] }, env));
-    try {
-      process.stdout.write(renderKeyZoneFile(zone, await stores.dnsKeys.listKeys()));
-      return 0;
-    } finally {
-      stores.close();
-    }
+  return withEmbedded(values['data-dir'], env, async (embedded) => {
+    process.stdout.write(renderKeyZoneFile(zone, await openDkimStores(embedded).dnsKeys.listKeys()));
+    return 0;
   });
 }
 
@@ -110,23 +102,18 @@ export async function runDevCommand(argv: readonly string[], env: Env): Promise<
   const domain = oneDomain(positionals, DKIM_COMMANDS_USAGE);
   const zone = dkimZoneFrom(values['dkim-zone'], env, true);
   return withEmbedded(values['data-dir'], env, async (embedded, scopeOf) => {
-    const stores = openDkimStores(coreConfig({ dataDir: values['data-dir'] }, env));
+    const deps = { store: embedded.store, sandbox: openDkimStores(embedded).sandbox, zone, toAscii: embedded.ctx.toAscii };
+    let records: SandboxRecord[];
     try {
-      const deps = { store: embedded.store, sandbox: stores.sandbox, zone, toAscii: embedded.ctx.toAscii };
-      let records: SandboxRecord[];
-      try {
-        const run = sub === 'publish-dkim-records' ? publishSandboxDkimRecords : unpublishSandboxDkimRecords;
-        records = await run(deps, scopeOf(values.region), domain);
-      } catch (err) {
-        if (!isDomainError(err)) throw err;
-        process.stderr.write(`signet: ${err.message}\n`);
-        return 1;
-      }
-      const verb = sub === 'publish-dkim-records' ? 'published' : 'unpublished';
-      for (const r of records) process.stdout.write(`${verb} ${r.name}. CNAME ${r.value}.\n`);
-      return 0;
-    } finally {
-      stores.close();
+      const run = sub === 'publish-dkim-records' ? publishSandboxDkimRecords : unpublishSandboxDkimRecords;
+      records = await run(deps, scopeOf(values.region), domain);
+    } catch (err) {
+      if (!isDomainError(err)) throw err;
+      process.stderr.write(`signet: ${err.message}\n`);
+      return 1;
     }
+    const verb = sub === 'publish-dkim-records' ? 'published' : 'unpublished';
+    for (const r of records) process.stdout.write(`${verb} ${r.name}. CNAME ${r.value}.\n`);
+    return 0;
   });
 }

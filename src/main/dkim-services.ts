@@ -1,44 +1,42 @@
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Resolver } from '../app/detection-ports.ts';
 import { dkimDoctor } from '../app/dkim-doctor.ts';
 import { publishSandboxDkimRecords, unpublishSandboxDkimRecords } from '../app/dev-sandbox-records.ts';
-import type { Clock, Store } from '../app/ports.ts';
+import type { Clock } from '../app/ports.ts';
 import { checkDomainNow, type DetectionDeps } from '../app/run-detection-check.ts';
 import { registerSignetRoutes } from '../api/signet-routes.ts';
 import type { CoreConfig } from '../config/config.ts';
 import { parseDuration, type DkimServiceConfig } from '../config/dkim-config.ts';
+import { fastAnswerer } from '../dns/answer-query.ts';
 import { startDnsServer, type RunningDnsServer } from '../dns/authoritative-server.ts';
+import { KeyZoneCache } from '../dns/key-zone-cache.ts';
 import { keyZone, type KeyZone } from '../dns/key-zone.ts';
 import { createNodeResolver, parseResolverAddress } from '../dns/node-resolver.ts';
 import { createSandboxResolver } from '../dns/sandbox-resolver.ts';
-import { SqliteDetectionStore } from '../storage/sqlite/sqlite-detection-store.ts';
-import { SqliteDnsKeyStore } from '../storage/sqlite/sqlite-dns-key-store.ts';
-import { SqliteSandboxStore } from '../storage/sqlite/sqlite-sandbox-store.ts';
-import { SqliteSideConnection } from '../storage/sqlite/sqlite-side-connection.ts';
+import { KyselyDetectionStore } from '../storage/kysely-detection-store.ts';
+import { KyselyDnsKeyStore } from '../storage/kysely-dns-key-store.ts';
+import { KyselySandboxStore } from '../storage/kysely-sandbox-store.ts';
 import { DetectionWorker } from '../worker/detection-worker.ts';
 import { OffsetClock } from '../worker/offset-clock.ts';
-import { SQLITE_FILE } from './embedded.ts';
+import type { Embedded } from './embedded.ts';
 import { ConfigError } from '../config/config.ts';
 
 /** Claims outlive a check by far; a worker that dies frees its domains after this. */
 const LEASE_MS = 5 * 60_000;
 
-/** The key zone's and detection's stores on the embedded SQLite file (opened after the main store migrated it). */
+/** The key zone's and detection's stores, over the embedded store's own Kysely instance (SQLite or PostgreSQL). */
 export interface DkimStores {
-  readonly detection: SqliteDetectionStore;
-  readonly dnsKeys: SqliteDnsKeyStore;
-  readonly sandbox: SqliteSandboxStore;
-  close(): void;
+  readonly detection: KyselyDetectionStore;
+  readonly dnsKeys: KyselyDnsKeyStore;
+  readonly sandbox: KyselySandboxStore;
 }
 
-export function openDkimStores(config: CoreConfig): DkimStores {
-  const conn = new SqliteSideConnection(join(config.dataDir, SQLITE_FILE));
+export function openDkimStores(embedded: Pick<Embedded, 'store' | 'detectionEngine'>): DkimStores {
+  const db = embedded.store.database;
   return {
-    detection: new SqliteDetectionStore(conn),
-    dnsKeys: new SqliteDnsKeyStore(conn),
-    sandbox: new SqliteSandboxStore(conn),
-    close: () => conn.close(),
+    detection: new KyselyDetectionStore(db, embedded.detectionEngine),
+    dnsKeys: new KyselyDnsKeyStore(db),
+    sandbox: new KyselySandboxStore(db),
   };
 }
 
@@ -67,8 +65,7 @@ export interface DkimServices {
 export interface StartDkimServicesInput {
   readonly core: CoreConfig;
   readonly dkim: DkimServiceConfig;
-  readonly store: Store;
-  readonly toAscii: (name: string) => string;
+  readonly embedded: Embedded;
   readonly app: FastifyInstance;
   readonly onError: (err: unknown, what: string) => void;
 }
@@ -79,16 +76,18 @@ export interface StartDkimServicesInput {
  * HTTP server listens, so that the routes are registered in time.
  */
 export async function startDkimServices(input: StartDkimServicesInput): Promise<DkimServices> {
-  const { dkim, core } = input;
-  const stores = openDkimStores(core);
+  const { dkim, core, embedded } = input;
+  const store = embedded.store;
+  const toAscii = embedded.ctx.toAscii;
+  const stores = openDkimStores(embedded);
   const clock = new OffsetClock();
   const resolver = detectionResolver(dkim, stores);
   const deps: DetectionDeps = { store: stores.detection, resolver, clock, zone: dkim.zone, policy: dkim.policy, leaseMs: LEASE_MS };
   const defaultScope = { accountId: core.accountId, region: core.defaultRegion };
-  const sandboxDeps = { store: input.store, sandbox: stores.sandbox, zone: dkim.zone, toAscii: input.toAscii };
+  const sandboxDeps = { store: store, sandbox: stores.sandbox, zone: dkim.zone, toAscii: toAscii };
   registerSignetRoutes(input.app, {
     defaultScope,
-    doctor: (scope, domain) => dkimDoctor({ store: input.store, resolver, zone: dkim.zone, toAscii: input.toAscii }, scope, domain),
+    doctor: (scope, domain) => dkimDoctor({ store: store, resolver, zone: dkim.zone, toAscii: toAscii }, scope, domain),
     ...(dkim.dev
       ? {
           dev: {
@@ -101,11 +100,18 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
         }
       : {}),
   });
+  // The key zone in memory, kept current by the store's change feed; the use cases of this process
+  // wait for it to catch up after they create or delete keys (see KeyZoneCache).
+  const cache = new KeyZoneCache(stores.dnsKeys, { onError: (err) => input.onError(err, 'key zone cache') });
+  await cache.start();
+  const unsubscribe = embedded.zoneChanges.subscribe(cache);
+  const zone = keyZoneOf(dkim);
   const dns = await startDnsServer({
     host: dkim.dnsHost,
     port: dkim.dnsPort,
-    zone: keyZoneOf(dkim),
-    lookup: (token) => stores.dnsKeys.findKeySync(token),
+    zone,
+    lookup: (token) => cache.get(token)?.key ?? cache.lookup(token).then((found) => found?.key ?? null),
+    fast: fastAnswerer(zone, (token) => cache.get(token)?.txtRdata),
     onError: (err) => input.onError(err, 'dns server'),
   });
   const worker = dkim.detection
@@ -118,7 +124,8 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
     async close() {
       await worker?.stop();
       await dns.close();
-      stores.close();
+      unsubscribe();
+      cache.stop();
     },
   };
 }

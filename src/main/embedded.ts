@@ -2,21 +2,32 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { domainToASCII } from 'node:url';
 import type { AccountsContext } from '../app/accounts.ts';
+import { CachedAccountStore } from '../app/cached-account-store.ts';
 import type { AppContext } from '../app/context.ts';
 import type { Clock } from '../app/ports.ts';
+import { ZoneChangeHub } from '../app/zone-change-listener.ts';
+import type { DetectionEngine } from '../storage/detection-engine.ts';
+import type { SendServices, UnsignedEvent } from '../app/send-ports.ts';
 import { devAuthenticator, localAuthenticator, sigV4Authenticator } from '../api/auth/authenticator.ts';
 import { createSesHandler, type SesHandler } from '../api/handler.ts';
 import type { RateLimiter } from '../api/throttle.ts';
 import type { CoreConfig } from '../config/config.ts';
+import { DEFAULT_SEND_CONFIG, type SendConfig } from '../config/send-config.ts';
+import { RelayWorker } from '../delivery/relay-worker.ts';
+import { createSmtpRelayTransport } from '../delivery/smtp-transport.ts';
+import { TokenBucketLimiter } from '../api/throttle.ts';
+import { createMessageSigner, SigningKeyCache } from '../dkim/signing-key-cache.ts';
+import { VERIFICATION_TTL_MS } from '../app/send-verification-email.ts';
+import { KyselyEmailVerificationStore, KyselyOutboxStore } from '../storage/kysely-outbox-store.ts';
 import { generateDkimKeyPair } from '../dkim/generate-key-pair.ts';
 import { KeyPool } from '../dkim/key-pool.ts';
 import { dkimKeyContext, SecretBox } from '../secrets/secret-box.ts';
 import { loadMasterKey } from '../secrets/master-key.ts';
 import { KyselyAccountStore } from '../storage/kysely-account-store.ts';
 import type { KyselyStore } from '../storage/kysely-store.ts';
-import { openSqliteStore } from '../storage/sqlite/open-sqlite-store.ts';
+import { checkMasterKey, openBackend } from './backend.ts';
 
-export const SQLITE_FILE = 'signet.db';
+export { SQLITE_FILE } from './backend.ts';
 
 /**
  * Who requests act for: `sigv4` verifies every signature against the stored access keys; `dev`
@@ -32,7 +43,27 @@ export interface Embedded {
   readonly keyPool: KeyPool;
   readonly secrets: SecretBox;
   readonly handler: SesHandler;
+  /** Hears of key creations and deletions from the use cases; the DNS server's cache subscribes. */
+  readonly zoneChanges: ZoneChangeHub;
+  /** How detection claims work on this store's engine (for the detection stores over `store.database`). */
+  readonly detectionEngine: DetectionEngine;
+  readonly outbox: KyselyOutboxStore;
+  /** Relay delivery and outbox housekeeping; started by `signet serve` only. */
+  readonly delivery: RelayWorker;
   close(): Promise<void>;
+}
+
+/** How sending is set up: the settings, and the hooks a server wires to its log and metrics. */
+export interface EmbeddedSendOptions {
+  readonly config: SendConfig;
+  /** The host part of Message-ID headers (the key zone, unless configured). */
+  readonly messageIdDomain: string;
+  /** The base of verification links, read when a mail is composed (the port is known after listen). */
+  readonly publicUrl: () => string;
+  readonly onUnsigned?: (event: UnsignedEvent) => void;
+  readonly onDelivered?: (messageId: string) => void;
+  readonly onAttemptFailed?: (messageId: string, err: unknown, willRetry: boolean) => void;
+  readonly onDeliveryError?: (err: unknown) => void;
 }
 
 export interface EmbeddedOptions {
@@ -40,11 +71,14 @@ export interface EmbeddedOptions {
   readonly poolConcurrency: number;
   /** `local` (the in-process caller) unless said otherwise. */
   readonly auth?: AuthMode;
-  readonly limiter?: RateLimiter | undefined;
+  /** Limits of the identity operations per account and region; none means no throttling. */
+  readonly throttle?: { readonly ratePerSecond: number; readonly burst: number } | null;
   /** The service clock (tests move it); the system clock by default. */
   readonly clock?: Clock;
   readonly onInternalError?: (err: unknown, requestId: string) => void;
   readonly onKeyPoolError?: (err: unknown) => void;
+  /** Sending settings; without them messages are only kept in the outbox, with SES's sandbox quotas. */
+  readonly send?: EmbeddedSendOptions;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -56,7 +90,14 @@ export const systemClock: Clock = { now: () => Date.now() };
 export async function openEmbedded(config: CoreConfig, options: EmbeddedOptions): Promise<Embedded> {
   const clock = options.clock ?? systemClock;
   const secrets = new SecretBox(loadMasterKey(config.dataDir, config.masterKey));
-  const store = await openSqliteStore(join(config.dataDir, SQLITE_FILE));
+  const backend = await openBackend(config);
+  const store = backend.store;
+  try {
+    await checkMasterKey(store, secrets);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const random = { bytes: (n: number) => randomBytes(n) };
   const keyPool = new KeyPool(store, {
     bits: config.keyBits,
@@ -67,8 +108,55 @@ export async function openEmbedded(config: CoreConfig, options: EmbeddedOptions)
     clock,
     ...(options.onKeyPoolError ? { onError: options.onKeyPoolError } : {}),
   });
-  const ctx: AppContext = { store, clock, random, keys: keyPool, toAscii: domainToASCII };
-  const accounts: AccountsContext = { accounts: new KyselyAccountStore(store.database), sealer: secrets, clock, random };
+  const sendOptions: EmbeddedSendOptions = options.send ?? {
+    config: DEFAULT_SEND_CONFIG,
+    messageIdDomain: 'localhost',
+    publicUrl: () => 'http://127.0.0.1:8580',
+  };
+  const outbox = new KyselyOutboxStore(store.database);
+  const verifications = new KyselyEmailVerificationStore(store.database);
+  const sendConfig = sendOptions.config;
+  const delivery = new RelayWorker({
+    outbox,
+    verifications,
+    transport: sendConfig.relay ? createSmtpRelayTransport(sendConfig.relay) : null,
+    clock,
+    retry: sendConfig.retry,
+    leaseMs: Math.max(60_000, (sendConfig.relay?.timeoutMs ?? 30_000) * 4),
+    pollMs: sendConfig.deliveryPollMs,
+    batchSize: 20,
+    retentionMs: sendConfig.outboxRetentionMs,
+    ...(sendOptions.onDelivered ? { onDelivered: (m) => sendOptions.onDelivered!(m.messageId) } : {}),
+    ...(sendOptions.onAttemptFailed ? { onAttemptFailed: (m, err, retry) => sendOptions.onAttemptFailed!(m.messageId, err, retry) } : {}),
+    onError: sendOptions.onDeliveryError ?? (() => {}),
+  });
+  const send: SendServices = {
+    outbox,
+    signer: createMessageSigner(new SigningKeyCache(secrets)),
+    // MaxSendRate, per account and region; a burst of one second's worth.
+    rate: new TokenBucketLimiter({ ratePerSecond: sendConfig.maxSendRate, burst: Math.max(1, Math.floor(sendConfig.maxSendRate)), now: () => performance.now() }),
+    policy: {
+      max24HourSend: sendConfig.max24HourSend,
+      maxSendRate: sendConfig.maxSendRate,
+      unsignable: sendConfig.unsignable,
+      messageIdDomain: sendConfig.messageIdDomain ?? sendOptions.messageIdDomain,
+    },
+    verifications,
+    verificationMail: {
+      get publicUrl() {
+        return sendConfig.publicUrl ?? sendOptions.publicUrl();
+      },
+      from: sendConfig.verificationFrom ?? `no-reply@${sendConfig.messageIdDomain ?? sendOptions.messageIdDomain}`,
+      ttlMs: VERIFICATION_TTL_MS,
+    },
+    onUnsigned: sendOptions.onUnsigned ?? (() => {}),
+    onQueued: () => delivery.wake(),
+    relay: sendConfig.relay !== null,
+  };
+  const zoneChanges = new ZoneChangeHub();
+  const ctx: AppContext = { store, clock, random, keys: keyPool, toAscii: domainToASCII, send, zoneChanges };
+  const accountStore = new CachedAccountStore(new KyselyAccountStore(store.database), store.externalChangeCounter);
+  const accounts: AccountsContext = { accounts: accountStore, sealer: secrets, clock, random };
   const authenticator =
     (options.auth ?? 'local') === 'sigv4'
       ? sigV4Authenticator({ accounts: accounts.accounts, sealer: secrets, clock })
@@ -77,7 +165,7 @@ export async function openEmbedded(config: CoreConfig, options: EmbeddedOptions)
         : localAuthenticator(config.defaultRegion);
   const handler = createSesHandler(ctx, {
     authenticator,
-    limiter: options.limiter,
+    limiter: options.throttle ? backend.rateLimiter(options.throttle) : undefined,
     ...(options.onInternalError ? { onInternalError: options.onInternalError } : {}),
   });
   return {
@@ -87,7 +175,12 @@ export async function openEmbedded(config: CoreConfig, options: EmbeddedOptions)
     keyPool,
     secrets,
     handler,
+    zoneChanges,
+    detectionEngine: backend.detectionEngine,
+    outbox,
+    delivery,
     async close() {
+      await delivery.stop();
       await keyPool.stop();
       await store.close();
     },

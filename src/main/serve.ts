@@ -4,18 +4,22 @@ import { isIP } from 'node:net';
 import { bootstrapAccount } from '../app/accounts.ts';
 import { createHttpServer } from '../api/http-server.ts';
 import { createApiMetrics } from '../api/metrics.ts';
-import { TokenBucketLimiter } from '../api/throttle.ts';
 import { ConfigError } from '../config/config.ts';
 import { writeCredentialsFile } from './credentials-file.ts';
 import { serveConfig, type Env } from '../config/config.ts';
 import { DKIM_OPTIONS, DKIM_USAGE, dkimFlagsFrom, dkimServiceConfig } from '../config/dkim-config.ts';
 import { startDkimServices } from './dkim-services.ts';
 import { openEmbedded } from './embedded.ts';
+import { SEND_OPTIONS, SEND_USAGE, sendConfig, sendValuesFrom } from '../config/send-config.ts';
+import { registerOutboxRoutes, registerVerifyEmailRoute } from '../api/outbox-routes.ts';
+import { confirmEmailVerification } from '../app/send-verification-email.ts';
+import { createSendMetrics } from '../delivery/send-metrics.ts';
 
-export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580] [--data-dir DIR] [--key-bits 2048|1024]
+export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580] [--data-dir DIR | --database postgres://...] [--key-bits 2048|1024]
                     [--key-pool-size N] [--log-level info]
                     [--throttle-rate 1] [--throttle-burst 1] [--no-throttle]
-${DKIM_USAGE}`;
+${DKIM_USAGE}
+${SEND_USAGE}`;
 
 /** `signet serve`: the SES API over HTTP on the embedded store, with the key pool refilling beside it. */
 export async function serve(argv: readonly string[], env: Env): Promise<number> {
@@ -25,6 +29,7 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
       host: { type: 'string' },
       port: { type: 'string' },
       'data-dir': { type: 'string' },
+      database: { type: 'string' },
       'key-bits': { type: 'string' },
       'key-pool-size': { type: 'string' },
       'log-level': { type: 'string' },
@@ -32,6 +37,7 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
       'throttle-burst': { type: 'string' },
       'no-throttle': { type: 'boolean' },
       ...DKIM_OPTIONS,
+      ...SEND_OPTIONS,
     },
     strict: true,
     allowPositionals: false,
@@ -41,6 +47,7 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
       host: values.host,
       port: values.port,
       dataDir: values['data-dir'],
+      database: values.database,
       keyBits: values['key-bits'],
       keyPoolSize: values['key-pool-size'],
       logLevel: values['log-level'],
@@ -56,18 +63,42 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
   if (dkimConfig.dev && !isLoopback(config.host)) {
     throw new ConfigError(`--dev accepts any credentials, so it serves loopback addresses only, not ${config.host}`);
   }
+  const sending = sendConfig(sendValuesFrom(values), env);
   const metrics = createApiMetrics(() => embedded.keyPool.size);
+  const sendMetrics = createSendMetrics(metrics.registry);
+  let listeningAt = `http://${config.host}:${config.port}`;
   const app = createHttpServer({ handler: async (r) => embedded.handler(r), logger: { level: config.logLevel }, metrics });
   const embedded = await openEmbedded(config, {
     poolTarget: config.keyPoolSize,
     poolConcurrency: config.keyPoolConcurrency,
     auth: dkimConfig.dev ? 'dev' : 'sigv4',
-    limiter: config.throttle
-      ? new TokenBucketLimiter({ ratePerSecond: config.throttle.ratePerSecond, burst: config.throttle.burst, now: () => performance.now() })
-      : undefined,
+    throttle: config.throttle,
     onInternalError: (err, requestId) => app.log.error({ err, requestId }, 'internal error'),
     onKeyPoolError: (err) => app.log.error({ err }, 'key generation failed'),
+    send: {
+      config: sending,
+      messageIdDomain: dkimConfig.zone,
+      publicUrl: () => listeningAt,
+      // Never silent: every message that leaves unsigned is logged with its reason and counted.
+      onUnsigned: (event) => {
+        sendMetrics.unsigned(event.kind);
+        const line = { messageId: event.messageId, domain: event.domain, reason: event.reason, kind: event.kind };
+        if (event.kind === 'unsignable') app.log.error(line, 'message not DKIM-signed');
+        else app.log.info(line, 'message sent without a DKIM signature by its domain');
+      },
+      onDelivered: (messageId) => {
+        sendMetrics.delivery('delivered');
+        app.log.info({ messageId }, 'delivered to the relay');
+      },
+      onAttemptFailed: (messageId, err, willRetry) => {
+        sendMetrics.delivery(willRetry ? 'retry' : 'failed');
+        app.log.warn({ messageId, error: (err as Error).message, willRetry }, 'relay delivery failed');
+      },
+      onDeliveryError: (err) => app.log.error({ err }, 'delivery worker failed'),
+    },
   });
+  if (dkimConfig.dev || sending.outboxApi) registerOutboxRoutes(app, embedded.outbox);
+  registerVerifyEmailRoute(app, (token) => confirmEmailVerification(embedded.ctx, token));
   embedded.keyPool.start();
   const created = await bootstrapAccount(embedded.accounts);
   if (created) {
@@ -87,13 +118,14 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
   const dkim = await startDkimServices({
     core: config,
     dkim: dkimConfig,
-    store: embedded.store,
-    toAscii: embedded.ctx.toAscii,
+    embedded,
     app,
     onError: (err, what) => app.log.error({ err }, `${what} failed`),
   });
   process.stdout.write(`signet dns listening on ${dkim.dns.host}:${dkim.dns.port} (udp, tcp) for ${dkimConfig.zone}\n`);
   const address = await app.listen({ host: config.host, port: config.port });
+  listeningAt = address;
+  embedded.delivery.start();
   app.log.info({ address, dataDir: config.dataDir, keyBits: config.keyBits }, 'signet serving the SES API');
   // Printed on stdout too, so scripts and tests can find the port when they asked for port 0.
   process.stdout.write(`signet listening on ${address}\n`);

@@ -7,6 +7,15 @@ export interface Database {
   key_pool: KeyPoolTable;
   accounts: AccountsTable;
   access_keys: AccessKeysTable;
+  settings: SettingsTable;
+  rate_buckets: RateBucketsTable;
+  outbox_messages: OutboxMessagesTable;
+  email_verifications: EmailVerificationsTable;
+  detection_checks: DetectionChecksTable;
+  detection_record_results: DetectionRecordResultsTable;
+  dev_sandbox_records: DevSandboxRecordsTable;
+  key_zone_version: KeyZoneVersionTable;
+  key_zone_changes: KeyZoneChangesTable;
 }
 
 export interface IdentitiesTable {
@@ -52,4 +61,97 @@ export interface AccessKeysTable {
   account_id: string;
   sealed_secret: string;
   created_at: number;
+}
+
+/** Detection's schedule and lifecycle state, one row per domain identity (migration 0002). */
+export interface DetectionChecksTable {
+  identity_id: number;
+  dkim_started_at: number;
+  dkim_last_found_at: number | null;
+  dkim_grace_started_at: number | null;
+  /** The identity's dkim_status as detection last wrote or saw it (see migration 0002). */
+  dkim_status_seen: string;
+  next_check_at: number | null;
+  /** The claim's lease: held until then by one worker; null when free. */
+  claimed_until: number | null;
+  last_checked_at: number | null;
+}
+
+/** The last result of each checked record. */
+export interface DetectionRecordResultsTable {
+  identity_id: number;
+  name: string;
+  type: string;
+  verdict: string;
+  observed: string;
+  checked_at: number;
+  checks: Generated<number>;
+}
+
+/** Dev mode's sandbox zone. */
+export interface DevSandboxRecordsTable {
+  name: string;
+  type: string;
+  value: string;
+}
+
+/** One row (id 1): the key zone's change sequence, bumped by triggers on dkim_keys. */
+export interface KeyZoneVersionTable {
+  id: number;
+  seq: number;
+}
+
+/** The recent changes of the key zone: which token's key was added, replaced or removed, in order. */
+export interface KeyZoneChangesTable {
+  seq: number;
+  token: string;
+}
+
+/** Every message sent (migration 0005); JSON text in recipients, simple_parts and tags. */
+export interface OutboxMessagesTable {
+  id: Generated<number>;
+  message_id: string;
+  account_id: string;
+  region: string;
+  kind: string;
+  source: string;
+  envelope_from: string;
+  recipients: string;
+  recipient_count: number;
+  subject: string;
+  simple_parts: string | null;
+  tags: string;
+  raw_base64: string;
+  signing_domain: string | null;
+  selector: string | null;
+  unsigned_reason: string | null;
+  created_at: number;
+  hidden: number;
+  delivery_status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+}
+
+/** Address-verification links (migration 0005): only the SHA-256 of the token is kept. */
+export interface EmailVerificationsTable {
+  token_hash: string;
+  account_id: string;
+  region: string;
+  address: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface SettingsTable {
+  name: string;
+  value: string;
+}
+
+export interface RateBucketsTable {
+  bucket: string;
+  tokens: number;
+  updated_ms: number;
 }

@@ -60,7 +60,17 @@ export interface RunningDnsPeer {
  * NSD (Debian's nsd) serving the given zones from zone files written into `dir`, on a loopback port,
  * in the foreground, as the customer's authoritative DNS in tests.
  */
-export async function startNsd(bin: string, dir: string, port: number, zones: Readonly<Record<string, string>>): Promise<RunningDnsPeer> {
+export async function startNsd(
+  bin: string,
+  dir: string,
+  port: number,
+  zones: Readonly<Record<string, string>>,
+  options: { readonly rateLimit?: boolean } = {},
+): Promise<RunningDnsPeer> {
+  // NSD's response rate limiting (on by default) groups every NXDOMAIN of a zone into one bucket
+  // (200/s): a benchmark asking thousands of absent names in one test zone must turn it off, or it
+  // measures timeouts on dropped answers.
+  const rrl = options.rateLimit === false ? '  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\n' : '';
   const zoneBlocks = Object.entries(zones).map(([name, text]) => {
     writeFileSync(join(dir, `${name}.zone`), text);
     return `zone:\n  name: ${name}\n  zonefile: ${name}.zone\n`;
@@ -83,7 +93,7 @@ export async function startNsd(bin: string, dir: string, port: number, zones: Re
   verbosity: 1
   hide-version: yes
   reuseport: no
-remote-control:
+${rrl}remote-control:
   control-enable: no
 ${zoneBlocks.join('')}`,
   );

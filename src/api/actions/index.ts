@@ -5,6 +5,7 @@ import { getIdentityMailFromDomainAttributesAction } from './get-identity-mail-f
 import { getIdentityVerificationAttributesAction } from './get-identity-verification-attributes.ts';
 import { getSendQuotaAction } from './get-send-quota.ts';
 import { listIdentitiesAction } from './list-identities.ts';
+import { sendEmailAction, sendRawEmailAction } from './send-email.ts';
 import { setIdentityDkimEnabledAction } from './set-identity-dkim-enabled.ts';
 import { verifyDomainDkimAction } from './verify-domain-dkim.ts';
 import { verifyDomainIdentityAction } from './verify-domain-identity.ts';
@@ -26,5 +27,7 @@ export const SES_ACTIONS: ReadonlyMap<string, SesAction> = new Map(
     getIdentityVerificationAttributesAction,
     getIdentityMailFromDomainAttributesAction,
     getSendQuotaAction,
+    sendEmailAction,
+    sendRawEmailAction,
   ].map((a) => [a.name, a]),
 );

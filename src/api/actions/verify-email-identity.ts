@@ -1,3 +1,4 @@
+import { sendVerificationEmail } from '../../app/send-verification-email.ts';
 import { verifyEmailIdentity } from '../../app/verify-email-identity.ts';
 import type { SesAction } from './action.ts';
 
@@ -5,7 +6,10 @@ export const verifyEmailIdentityAction: SesAction = {
   name: 'VerifyEmailIdentity',
   throttled: true,
   async run(ctx, scope, params) {
-    await verifyEmailIdentity(ctx, scope, params.requiredString('EmailAddress'));
+    const address = params.requiredString('EmailAddress');
+    await verifyEmailIdentity(ctx, scope, address);
+    // SES sends the address a message with the verification link (through the outbox and relay).
+    await sendVerificationEmail(ctx, scope, address);
     return [];
   },
 };
@@ -15,7 +19,9 @@ export const verifyEmailAddressAction: SesAction = {
   name: 'VerifyEmailAddress',
   throttled: true,
   async run(ctx, scope, params) {
-    await verifyEmailIdentity(ctx, scope, params.requiredString('EmailAddress'));
+    const address = params.requiredString('EmailAddress');
+    await verifyEmailIdentity(ctx, scope, address);
+    await sendVerificationEmail(ctx, scope, address);
     return null;
   },
 };

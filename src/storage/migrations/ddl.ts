@@ -4,6 +4,11 @@ import type { CreateTableBuilder } from 'kysely';
 export interface DdlFlavor {
   /** How an auto-incrementing integer primary key `id` is declared. */
   readonly idColumn: 'integer-autoincrement' | 'bigserial';
+  /**
+   * How row triggers are written: SQLite's `CREATE TRIGGER ... BEGIN ...; END` or PostgreSQL's
+   * trigger function in PL/pgSQL (migration 0002 keeps the key zone's change feed with them).
+   */
+  readonly triggers: 'sqlite' | 'plpgsql';
 }
 
 /** Adds the auto-incrementing `id` primary key the engine's way. */

@@ -3,6 +3,8 @@ import type { DdlFlavor } from './ddl.ts';
 import * as m0001 from './0001-identities-and-keys.ts';
 import * as m0002 from './0002-dkim-detection.ts';
 import * as m0003 from './0003-accounts.ts';
+import * as m0005 from './0005-outbox.ts';
+import * as m0006 from './0006-settings-and-rate-buckets.ts';
 
 export type { DdlFlavor } from './ddl.ts';
 
@@ -16,6 +18,8 @@ const STEPS: Record<string, Step> = {
   '0001-identities-and-keys': m0001,
   '0002-dkim-detection': m0002,
   '0003-accounts': m0003,
+  '0005-outbox': m0005,
+  '0006-settings-and-rate-buckets': m0006,
 };
 
 export function migrationProvider(flavor: DdlFlavor): MigrationProvider {

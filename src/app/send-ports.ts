@@ -1,0 +1,143 @@
+import type { Scope } from '../core/index.ts';
+import type { StoredDkimKey } from './ports.ts';
+
+/** Where a kept message stands with the SMTP relay. `none`: no relay configured when it was sent. */
+export type DeliveryStatus = 'none' | 'pending' | 'delivered' | 'failed';
+
+/** What produced the message: SendEmail, SendRawEmail, or Signet's own address-verification mail. */
+export type OutboxKind = 'email' | 'raw' | 'verification';
+
+/** What SendEmail was given, kept so that `/_aws/ses` can answer in LocalStack's shape. */
+export interface SimpleParts {
+  readonly subject: string;
+  readonly text: string | null;
+  readonly html: string | null;
+  readonly to: readonly string[];
+  readonly cc: readonly string[];
+  readonly bcc: readonly string[];
+}
+
+export interface NewOutboxMessage {
+  readonly messageId: string;
+  readonly scope: Scope;
+  readonly kind: OutboxKind;
+  /** The Source as given (may carry a display name). */
+  readonly source: string;
+  /** SMTP MAIL FROM: the Return-Path, else the Source's address. */
+  readonly envelopeFrom: string;
+  /** SMTP RCPT TO, in order. */
+  readonly recipients: readonly string[];
+  readonly subject: string;
+  readonly simple: SimpleParts | null;
+  readonly tags: readonly { name: string; value: string }[];
+  /** The message exactly as it leaves Signet (signature included). */
+  readonly raw: Buffer;
+  readonly signature: { readonly domain: string; readonly selector: string } | null;
+  readonly unsignedReason: string | null;
+  readonly delivery: 'none' | 'pending';
+  readonly createdAt: number;
+}
+
+export interface OutboxMessage extends Omit<NewOutboxMessage, 'delivery'> {
+  readonly delivery: {
+    readonly status: DeliveryStatus;
+    readonly attempts: number;
+    readonly nextAttemptAt: number | null;
+    readonly lastError: string | null;
+    readonly deliveredAt: number | null;
+  };
+}
+
+export interface OutboxFilter {
+  readonly scope?: Scope;
+  readonly messageId?: string;
+  /** LocalStack's `email` filter: the Source address. */
+  readonly source?: string;
+  readonly limit?: number;
+}
+
+/** The outbox: every message sent, kept for inspection and for delivery to the relay. */
+export interface OutboxStore {
+  add(message: NewOutboxMessage): Promise<void>;
+  list(filter: OutboxFilter): Promise<OutboxMessage[]>;
+  get(messageId: string): Promise<OutboxMessage | null>;
+  /** LocalStack's DELETE: hides messages from listings; they still count in SentLast24Hours. */
+  hide(filter: OutboxFilter): Promise<number>;
+  /** Recipients of messages sent by the account since `since` (SES counts every recipient). */
+  countRecipientsSince(scope: Scope, since: number): Promise<number>;
+  /**
+   * Takes up to `limit` messages due for delivery and leases them until `now + leaseMs`, so that
+   * another worker (another node) does not take them meanwhile. A lease that runs out makes the
+   * message due again: a crash mid-delivery means another attempt, never a lost message.
+   */
+  claimDue(now: number, leaseMs: number, limit: number): Promise<OutboxMessage[]>;
+  markDelivered(messageId: string, now: number): Promise<void>;
+  /** Records a failed attempt; `nextAttemptAt` null means given up (`failed`). */
+  markAttemptFailed(messageId: string, error: string, nextAttemptAt: number | null): Promise<void>;
+  /** Deletes messages created before `before`; returns how many. */
+  purge(before: number): Promise<number>;
+}
+
+/** Makes the DKIM-Signature for `domain` with one of its own keys and returns the signed message. */
+export interface MessageSigner {
+  sign(message: Buffer, domain: string, key: StoredDkimKey, timestamp: number): Buffer;
+}
+
+/** Takes one sending slot for a key (account and region); false means over MaxSendRate. */
+export interface SendRateLimiter {
+  tryTake(key: string): boolean;
+}
+
+/** Why a message that should be signed goes out unsigned, or why DKIM was not applied at all. */
+export interface UnsignedEvent {
+  readonly messageId: string;
+  readonly domain: string;
+  readonly reason: string;
+  /** `disabled`: the owner switched DKIM off (SES sends unsigned); `unsignable`: a promise not kept. */
+  readonly kind: 'disabled' | 'not_verified' | 'unsignable';
+}
+
+export interface SendPolicy {
+  /** Max24HourSend; -1 is unlimited. */
+  readonly max24HourSend: number;
+  /** MaxSendRate, messages per second. */
+  readonly maxSendRate: number;
+  /** What to do when the domain has DKIM Success and on, but signing fails (no active key, bad key). */
+  readonly unsignable: 'refuse' | 'send-unsigned';
+  /** The host part of the Message-ID header Signet sets (SES: `email.amazonses.com`). */
+  readonly messageIdDomain: string;
+}
+
+/** Address verification (VerifyEmailIdentity's mail and its link). */
+export interface EmailVerificationStore {
+  /** Stores the hash of a new link token for an address. */
+  addToken(scope: Scope, address: string, tokenHash: string, expiresAt: number, now: number): Promise<void>;
+  /** Consumes a token; returns the address's outcome, or null if the token is unknown. */
+  useToken(tokenHash: string, now: number): Promise<{ scope: Scope; address: string; status: 'Success' | 'Failed' } | null>;
+  /** Marks Pending addresses whose every link has expired as Failed (SES: after 24 hours). */
+  expire(now: number): Promise<number>;
+}
+
+export interface VerificationMailSettings {
+  /** The base of the link: Signet's public URL, e.g. `http://127.0.0.1:8580`. */
+  readonly publicUrl: string;
+  /** Who the verification mail is from. */
+  readonly from: string;
+  readonly ttlMs: number;
+}
+
+/** Everything SendEmail, SendRawEmail and address verification need beyond the AppContext. */
+export interface SendServices {
+  readonly outbox: OutboxStore;
+  readonly signer: MessageSigner;
+  readonly rate: SendRateLimiter | null;
+  readonly policy: SendPolicy;
+  readonly verifications: EmailVerificationStore;
+  readonly verificationMail: VerificationMailSettings;
+  /** Told about every message that leaves unsigned (log line and metric). */
+  onUnsigned(event: UnsignedEvent): void;
+  /** Told when a message was queued for the relay, so that delivery starts without waiting for a poll. */
+  onQueued(): void;
+  /** Whether new messages are to be delivered to a relay. */
+  readonly relay: boolean;
+}

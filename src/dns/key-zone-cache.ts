@@ -1,0 +1,165 @@
+import type { DnsKeyStore, PublishedKey } from '../app/detection-ports.ts';
+import type { ZoneChangeListener } from '../app/zone-change-listener.ts';
+import { dkimTxtRecordStrings } from '../core/index.ts';
+import { txtRdata } from './answer-query.ts';
+
+/** A key as the DNS server keeps it in memory: the TXT record's RDATA, encoded once. */
+export interface CachedKey {
+  readonly key: PublishedKey;
+  /** RFC 1035 §3.3.14 TXT RDATA: the record's character-strings, each behind its length byte. */
+  readonly txtRdata: Buffer;
+}
+
+export interface KeyZoneCacheOptions {
+  /** How often the store's change feed is read for changes made by other processes and nodes. */
+  readonly pollMs?: number;
+  /** Keys kept in memory at most (about 1 KB each); beyond it, the oldest leave and are read again when asked. */
+  readonly maxEntries?: number;
+  /** Changes read per round trip while catching up. */
+  readonly batch?: number;
+  readonly onError?: (err: unknown) => void;
+}
+
+export const DEFAULT_KEY_ZONE_POLL_MS = 100;
+
+/**
+ * The key zone in memory, for the DNS server: answering from it costs no store round trip, which is
+ * what lets one process answer tens of thousands of queries a second.
+ *
+ * It stays true to the store through the change feed (DnsKeyStore.keyZoneChangesSince), which the
+ * store's triggers write in the same transaction as every key insert and delete:
+ * - in this process, the use cases call `keyZoneChanged()` after a change and wait for it, so a
+ *   deleted identity's keys are out of DNS before DeleteIdentity answers;
+ * - changes made by any other process or node (the command line's in-process path, a second node on
+ *   PostgreSQL) are read every `pollMs` (100 ms by default): they show in DNS within that time plus
+ *   one store round trip.
+ * Only keys that exist are kept; a token not in memory is looked up in the store (so a key created
+ * elsewhere is answered as soon as its transaction committed).
+ */
+export class KeyZoneCache implements ZoneChangeListener {
+  readonly #store: DnsKeyStore;
+  readonly #pollMs: number;
+  readonly #maxEntries: number;
+  readonly #batch: number;
+  readonly #onError: (err: unknown) => void;
+  readonly #entries = new Map<string, CachedKey>();
+  /** The change sequence the entries are true at. */
+  #seq = 0;
+  /** Bumped whenever entries are dropped: a store read started before must not put back what it read. */
+  #epoch = 0;
+  #running: Promise<void> | null = null;
+  #queued: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(store: DnsKeyStore, options: KeyZoneCacheOptions = {}) {
+    this.#store = store;
+    this.#pollMs = options.pollMs ?? DEFAULT_KEY_ZONE_POLL_MS;
+    this.#maxEntries = options.maxEntries ?? 50_000;
+    this.#batch = options.batch ?? 1000;
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  /** Loads the zone (up to `maxEntries` keys) and starts following the change feed. */
+  async start(): Promise<void> {
+    // The sequence first: a change that commits while the keys load is applied again by the next
+    // poll, which only ever drops entries, so nothing stale survives it.
+    this.#seq = await this.#store.keyZoneSeq();
+    const epoch = this.#epoch;
+    const keys = await this.#store.listKeys();
+    if (epoch === this.#epoch) {
+      for (const key of keys.slice(0, this.#maxEntries)) this.#put(key);
+    }
+    this.#timer ??= setInterval(() => {
+      // A poll still under way (a slow store) is not stacked on.
+      if (this.#running === null) this.sync().catch(this.#onError);
+    }, this.#pollMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The key in memory, if it is there (the DNS server's synchronous fast path). */
+  get(token: string): CachedKey | undefined {
+    return this.#entries.get(token);
+  }
+
+  /** The key, from memory or else from the store. */
+  async lookup(token: string): Promise<CachedKey | null> {
+    const cached = this.#entries.get(token);
+    if (cached) return cached;
+    const epoch = this.#epoch;
+    const key = await this.#store.findKey(token);
+    if (key === null) return null;
+    // A change applied while the store was read may be about this very key: do not keep what was read.
+    return epoch === this.#epoch ? this.#put(key) : toCached(key);
+  }
+
+  keyZoneChanged(): Promise<void> {
+    return this.sync();
+  }
+
+  /**
+   * Applies every change committed before this call. Concurrent callers share one store read, but
+   * never one that started before they called (it might have missed their change).
+   */
+  sync(): Promise<void> {
+    if (this.#queued) return this.#queued;
+    if (this.#running) {
+      const queued = this.#running
+        .catch(() => {})
+        .then(() => {
+          this.#queued = null;
+          return this.#run();
+        });
+      this.#queued = queued;
+      return queued;
+    }
+    return this.#run();
+  }
+
+  #run(): Promise<void> {
+    const running = this.#poll().finally(() => {
+      if (this.#running === running) this.#running = null;
+    });
+    this.#running = running;
+    return running;
+  }
+
+  async #poll(): Promise<void> {
+    if ((await this.#store.keyZoneSeq()) === this.#seq) return;
+    for (;;) {
+      const changes = await this.#store.keyZoneChangesSince(this.#seq, this.#batch);
+      if (changes.reset) {
+        this.#entries.clear();
+        this.#epoch++;
+      } else if (changes.tokens.length > 0) {
+        // Dropped rather than re-read: a created key is read when first asked, a deleted one is gone.
+        for (const token of changes.tokens) this.#entries.delete(token);
+        this.#epoch++;
+      }
+      this.#seq = changes.seq;
+      if (changes.tokens.length < this.#batch) return;
+    }
+  }
+
+  #put(key: PublishedKey): CachedKey {
+    const entry = toCached(key);
+    if (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    this.#entries.set(key.token, entry);
+    return entry;
+  }
+}
+
+function toCached(key: PublishedKey): CachedKey {
+  return { key, txtRdata: txtRdata(dkimTxtRecordStrings(key.publicKey)) };
+}

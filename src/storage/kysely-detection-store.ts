@@ -1,0 +1,306 @@
+import { sql, type Kysely } from 'kysely';
+import type { Scope, VerificationStatus } from '../core/index.ts';
+import type {
+  CheckCompletion,
+  DetectionStore,
+  DetectionTarget,
+  RecordCheckResult,
+  StoredRecordCheck,
+} from '../app/detection-ports.ts';
+import type { DetectionEngine } from './detection-engine.ts';
+import type { Database } from './schema.ts';
+
+/** IN lists and multi-row inserts are chunked to stay under the engines' bound-parameter limits. */
+const CHUNK = 500;
+
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const nullableNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+/**
+ * DetectionStore over Kysely, on the store's own connection (SQLite) or pool (PostgreSQL). Claims are
+ * leases: `claimed_until` is written in a transaction that the engine strategy makes exclusive for
+ * the rows it picks (see DetectionEngine); `completeChecks` clears it with the results.
+ *
+ * Note that `pg` returns bigint columns as strings: every id and time read here goes through Number().
+ */
+export class KyselyDetectionStore implements DetectionStore {
+  readonly #db: Kysely<Database>;
+  readonly #engine: DetectionEngine;
+
+  constructor(db: Kysely<Database>, engine: DetectionEngine) {
+    this.#db = db;
+    this.#engine = engine;
+  }
+
+  async claimDueChecks(now: number, limit: number, leaseMs: number): Promise<DetectionTarget[]> {
+    return this.#engine.writeTransaction(this.#db, async (trx) => {
+      await this.#enroll(trx, now, null);
+      await this.#restartChanged(trx, now, null);
+      const picked = this.#engine.lockPicked(
+        trx
+          .selectFrom('detection_checks')
+          .select('identity_id')
+          .where('next_check_at', '<=', now)
+          .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
+          .orderBy('next_check_at')
+          .limit(limit),
+      );
+      const claimed = await trx
+        .updateTable('detection_checks')
+        .set({ claimed_until: now + leaseMs })
+        .where('identity_id', 'in', picked)
+        .returning('identity_id')
+        .execute();
+      return this.#targets(trx, claimed.map((r) => Number(r.identity_id)));
+    });
+  }
+
+  async claimDomain(scope: Scope, domain: string, now: number, leaseMs: number): Promise<DetectionTarget | null | 'claimed'> {
+    return this.#engine.writeTransaction(this.#db, async (trx) => {
+      const row = await trx
+        .selectFrom('identities')
+        .select('id')
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('name', '=', domain)
+        .where('kind', '=', 'Domain')
+        .executeTakeFirst();
+      if (!row) return null;
+      const id = Number(row.id);
+      await this.#enroll(trx, now, id);
+      await this.#restartChanged(trx, now, id);
+      const picked = this.#engine.lockPicked(
+        trx
+          .selectFrom('detection_checks')
+          .select('identity_id')
+          .where('identity_id', '=', id)
+          .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)])),
+      );
+      const claimed = await trx
+        .updateTable('detection_checks')
+        .set({ claimed_until: now + leaseMs })
+        .where('identity_id', 'in', picked)
+        .returning('identity_id')
+        .execute();
+      if (claimed.length === 0) return 'claimed';
+      return (await this.#targets(trx, [id]))[0] ?? null;
+    });
+  }
+
+  /**
+   * New domain identities get a detection row, due at once. DKIM detection starts when the tokens
+   * were created (the keys' creation time), or with the identity while it has no tokens. ON CONFLICT
+   * DO NOTHING: another node may enroll the same identity at the same moment.
+   */
+  async #enroll(trx: Kysely<Database>, now: number, id: number | null): Promise<void> {
+    await trx
+      .insertInto('detection_checks')
+      .columns(['identity_id', 'dkim_started_at', 'dkim_status_seen', 'next_check_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('identities as i')
+          .select((s) => [
+            'i.id',
+            s.fn
+              .coalesce(
+                s.selectFrom('dkim_keys as k').select((k) => k.fn.min('k.created_at').as('first')).whereRef('k.identity_id', '=', 'i.id'),
+                'i.created_at',
+              )
+              .as('started'),
+            'i.dkim_status',
+            // Typed, so that PostgreSQL does not take the bare parameter for text.
+            sql<number>`cast(${now} as bigint)`.as('due'),
+          ])
+          .where('i.kind', '=', 'Domain')
+          .where((w) => w.not(w.exists(w.selectFrom('detection_checks as d').select('d.identity_id').whereRef('d.identity_id', '=', 'i.id'))))
+          .$if(id !== null, (q) => q.where('i.id', '=', id!)),
+      )
+      .onConflict((oc) => oc.column('identity_id').doNothing())
+      .execute();
+  }
+
+  /** Someone else changed the DKIM status since detection last wrote it (VerifyDomainDkim on a domain without DKIM): start over. */
+  async #restartChanged(trx: Kysely<Database>, now: number, id: number | null): Promise<void> {
+    await trx
+      .updateTable('detection_checks as d')
+      .from('identities as i')
+      .set((eb) => ({
+        dkim_started_at: now,
+        dkim_last_found_at: null,
+        dkim_grace_started_at: null,
+        dkim_status_seen: eb.ref('i.dkim_status'),
+        next_check_at: now,
+      }))
+      .whereRef('i.id', '=', 'd.identity_id')
+      .whereRef('i.dkim_status', '<>', 'd.dkim_status_seen')
+      .$if(id !== null, (q) => q.where('i.id', '=', id!))
+      .execute();
+  }
+
+  async #targets(trx: Kysely<Database>, ids: readonly number[]): Promise<DetectionTarget[]> {
+    const out: DetectionTarget[] = [];
+    for (const part of chunks(ids)) {
+      const tokens = new Map<number, string[]>();
+      const tokenRows = await trx
+        .selectFrom('dkim_keys')
+        .select(['identity_id', 'token'])
+        .where('identity_id', 'in', part)
+        .orderBy('identity_id')
+        .orderBy('position')
+        .execute();
+      for (const r of tokenRows) {
+        const id = Number(r.identity_id);
+        const list = tokens.get(id) ?? [];
+        list.push(r.token);
+        tokens.set(id, list);
+      }
+      const rows = await trx
+        .selectFrom('detection_checks as d')
+        .innerJoin('identities as i', 'i.id', 'd.identity_id')
+        .select([
+          'd.identity_id',
+          'i.account_id',
+          'i.region',
+          'i.name',
+          'i.verification_status',
+          'i.verification_token',
+          'i.created_at',
+          'i.dkim_status',
+          'd.dkim_started_at',
+          'd.dkim_last_found_at',
+          'd.dkim_grace_started_at',
+        ])
+        .where('d.identity_id', 'in', part)
+        .orderBy('d.next_check_at')
+        .execute();
+      for (const r of rows) {
+        const id = Number(r.identity_id);
+        out.push({
+          identityId: id,
+          scope: { accountId: r.account_id, region: r.region },
+          domain: r.name,
+          tokens: tokens.get(id) ?? [],
+          verificationToken: r.verification_token,
+          verificationStatus: r.verification_status as VerificationStatus,
+          createdAt: Number(r.created_at),
+          dkim: {
+            status: r.dkim_status as VerificationStatus,
+            startedAt: Number(r.dkim_started_at),
+            lastFoundAt: nullableNumber(r.dkim_last_found_at),
+            graceStartedAt: nullableNumber(r.dkim_grace_started_at),
+          },
+        });
+      }
+    }
+    return out;
+  }
+
+  async completeChecks(completions: readonly CheckCompletion[]): Promise<void> {
+    if (completions.length === 0) return;
+    await this.#engine.writeTransaction(this.#db, async (trx) => {
+      const records: { identity_id: number; checked_at: number; r: RecordCheckResult }[] = [];
+      for (const c of completions) {
+        if (await this.#complete(trx, c)) {
+          for (const r of c.records) records.push({ identity_id: c.identityId, checked_at: c.checkedAt, r });
+        }
+      }
+      for (const part of chunks(records, 200)) {
+        await trx
+          .insertInto('detection_record_results')
+          .values(
+            part.map(({ identity_id, checked_at, r }) => ({
+              identity_id,
+              name: r.name,
+              type: r.type,
+              verdict: r.verdict,
+              observed: r.observed,
+              checked_at,
+            })),
+          )
+          .onConflict((oc) =>
+            oc.columns(['identity_id', 'name', 'type']).doUpdateSet((eb) => ({
+              verdict: eb.ref('excluded.verdict'),
+              observed: eb.ref('excluded.observed'),
+              checked_at: eb.ref('excluded.checked_at'),
+              checks: eb('detection_record_results.checks', '+', 1),
+            })),
+          )
+          .execute();
+      }
+    });
+  }
+
+  /** Writes one check back; false when there is nothing to keep (deleted, or DKIM restarted under it). */
+  async #complete(trx: Kysely<Database>, c: CheckCompletion): Promise<boolean> {
+    const id = c.identityId;
+    if (c.dkim !== null) {
+      // Compare-and-set: a DKIM status changed by someone else since the claim is not overwritten.
+      const changed = await trx
+        .updateTable('identities')
+        .set({ dkim_status: c.dkim.status })
+        .where('id', '=', id)
+        .where('dkim_status', '=', c.previousDkimStatus)
+        .executeTakeFirst();
+      if (Number(changed.numUpdatedRows) === 0) {
+        // Release it due now: the next claim sees the new status and starts over.
+        await trx
+          .updateTable('detection_checks')
+          .set({ next_check_at: c.checkedAt, claimed_until: null, last_checked_at: c.checkedAt })
+          .where('identity_id', '=', id)
+          .execute();
+        return false;
+      }
+    }
+    const finished = await trx
+      .updateTable('detection_checks')
+      .set({
+        ...(c.dkim === null
+          ? {}
+          : {
+              dkim_started_at: c.dkim.startedAt,
+              dkim_last_found_at: c.dkim.lastFoundAt,
+              dkim_grace_started_at: c.dkim.graceStartedAt,
+              dkim_status_seen: c.dkim.status,
+            }),
+        next_check_at: c.nextCheckAt,
+        claimed_until: null,
+        last_checked_at: c.checkedAt,
+      })
+      .where('identity_id', '=', id)
+      .executeTakeFirst();
+    if (Number(finished.numUpdatedRows) === 0) return false; // the identity was deleted during the check
+    await trx
+      .updateTable('identities')
+      .set({ verification_status: c.verificationStatus })
+      .where('id', '=', id)
+      .where('verification_status', '<>', c.verificationStatus)
+      .execute();
+    return true;
+  }
+
+  async getRecordChecks(scope: Scope, domain: string): Promise<StoredRecordCheck[]> {
+    const rows = await this.#db
+      .selectFrom('detection_record_results as r')
+      .innerJoin('identities as i', 'i.id', 'r.identity_id')
+      .select(['r.name', 'r.type', 'r.verdict', 'r.observed', 'r.checked_at', 'r.checks'])
+      .where('i.account_id', '=', scope.accountId)
+      .where('i.region', '=', scope.region)
+      .where('i.name', '=', domain)
+      .orderBy('r.type')
+      .orderBy('r.name')
+      .execute();
+    return rows.map((r) => ({
+      name: r.name,
+      type: r.type as StoredRecordCheck['type'],
+      verdict: r.verdict as StoredRecordCheck['verdict'],
+      observed: r.observed,
+      checkedAt: Number(r.checked_at),
+      checks: Number(r.checks),
+    }));
+  }
+}

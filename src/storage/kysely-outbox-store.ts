@@ -1,0 +1,261 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Scope } from '../core/index.ts';
+import type {
+  DeliveryStatus,
+  EmailVerificationStore,
+  NewOutboxMessage,
+  OutboxFilter,
+  OutboxKind,
+  OutboxMessage,
+  OutboxStore,
+} from '../app/send-ports.ts';
+import type { Database, OutboxMessagesTable } from './schema.ts';
+
+/** Errors from relays can be long (whole SMTP transcripts); the stored one is for humans. */
+const MAX_ERROR = 1000;
+
+function toMessage(row: Selectable<OutboxMessagesTable>): OutboxMessage {
+  return {
+    messageId: row.message_id,
+    scope: { accountId: row.account_id, region: row.region },
+    kind: row.kind as OutboxKind,
+    source: row.source,
+    envelopeFrom: row.envelope_from,
+    recipients: JSON.parse(row.recipients) as string[],
+    subject: row.subject,
+    simple: row.simple_parts === null ? null : JSON.parse(row.simple_parts),
+    tags: JSON.parse(row.tags) as { name: string; value: string }[],
+    raw: Buffer.from(row.raw_base64, 'base64'),
+    signature: row.signing_domain !== null && row.selector !== null ? { domain: row.signing_domain, selector: row.selector } : null,
+    unsignedReason: row.unsigned_reason,
+    // pg returns bigint columns as strings: every time goes through Number().
+    createdAt: Number(row.created_at),
+    delivery: {
+      status: row.delivery_status as DeliveryStatus,
+      attempts: Number(row.attempts),
+      nextAttemptAt: row.next_attempt_at === null ? null : Number(row.next_attempt_at),
+      lastError: row.last_error,
+      deliveredAt: row.delivered_at === null ? null : Number(row.delivered_at),
+    },
+  };
+}
+
+/** The outbox over Kysely (any engine), on the same database as the main store. */
+export class KyselyOutboxStore implements OutboxStore {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async add(m: NewOutboxMessage): Promise<void> {
+    await this.#db
+      .insertInto('outbox_messages')
+      .values({
+        message_id: m.messageId,
+        account_id: m.scope.accountId,
+        region: m.scope.region,
+        kind: m.kind,
+        source: m.source,
+        envelope_from: m.envelopeFrom,
+        recipients: JSON.stringify(m.recipients),
+        recipient_count: m.kind === 'verification' ? 0 : m.recipients.length,
+        subject: m.subject,
+        simple_parts: m.simple === null ? null : JSON.stringify(m.simple),
+        tags: JSON.stringify(m.tags),
+        raw_base64: m.raw.toString('base64'),
+        signing_domain: m.signature?.domain ?? null,
+        selector: m.signature?.selector ?? null,
+        unsigned_reason: m.unsignedReason,
+        created_at: m.createdAt,
+        hidden: 0,
+        delivery_status: m.delivery,
+        attempts: 0,
+        next_attempt_at: m.delivery === 'pending' ? m.createdAt : null,
+        last_error: null,
+        delivered_at: null,
+      })
+      .execute();
+  }
+
+  #filtered(filter: OutboxFilter) {
+    let q = this.#db.selectFrom('outbox_messages').where('hidden', '=', 0);
+    if (filter.scope) q = q.where('account_id', '=', filter.scope.accountId).where('region', '=', filter.scope.region);
+    if (filter.messageId !== undefined) q = q.where('message_id', '=', filter.messageId);
+    if (filter.source !== undefined) q = q.where('source', '=', filter.source);
+    return q;
+  }
+
+  async list(filter: OutboxFilter): Promise<OutboxMessage[]> {
+    let q = this.#filtered(filter).selectAll().orderBy('id');
+    if (filter.limit !== undefined) q = q.limit(filter.limit);
+    return (await q.execute()).map(toMessage);
+  }
+
+  async get(messageId: string): Promise<OutboxMessage | null> {
+    const row = await this.#db.selectFrom('outbox_messages').selectAll().where('message_id', '=', messageId).executeTakeFirst();
+    return row ? toMessage(row) : null;
+  }
+
+  async hide(filter: OutboxFilter): Promise<number> {
+    let q = this.#db.updateTable('outbox_messages').set({ hidden: 1 }).where('hidden', '=', 0);
+    if (filter.scope) q = q.where('account_id', '=', filter.scope.accountId).where('region', '=', filter.scope.region);
+    if (filter.messageId !== undefined) q = q.where('message_id', '=', filter.messageId);
+    if (filter.source !== undefined) q = q.where('source', '=', filter.source);
+    const result = await q.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async countRecipientsSince(scope: Scope, since: number): Promise<number> {
+    const row = await this.#db
+      .selectFrom('outbox_messages')
+      .select((eb) => eb.fn.sum<number | string | null>('recipient_count').as('total'))
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('created_at', '>', since)
+      .executeTakeFirst();
+    return Number(row?.total ?? 0);
+  }
+
+  async claimDue(now: number, leaseMs: number, limit: number): Promise<OutboxMessage[]> {
+    const due = await this.#db
+      .selectFrom('outbox_messages')
+      .select(['id', 'next_attempt_at'])
+      .where('delivery_status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .orderBy('next_attempt_at')
+      .limit(limit)
+      .execute();
+    const claimed: OutboxMessage[] = [];
+    for (const row of due) {
+      // A conditional update per row: of two workers that saw the same row, one changes it and the
+      // other updates nothing (PostgreSQL re-checks the WHERE after the first commits; SQLite has one
+      // writer), so a message is never delivered twice at the same time.
+      const result = await this.#db
+        .updateTable('outbox_messages')
+        .set({ next_attempt_at: now + leaseMs })
+        .where('id', '=', row.id)
+        .where('delivery_status', '=', 'pending')
+        .where('next_attempt_at', '=', row.next_attempt_at)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) continue;
+      const full = await this.#db.selectFrom('outbox_messages').selectAll().where('id', '=', row.id).executeTakeFirst();
+      if (full) claimed.push(toMessage(full));
+    }
+    return claimed;
+  }
+
+  async markDelivered(messageId: string, now: number): Promise<void> {
+    await this.#db
+      .updateTable('outbox_messages')
+      .set((eb) => ({ delivery_status: 'delivered', delivered_at: now, next_attempt_at: null, last_error: null, attempts: eb('attempts', '+', 1) }))
+      .where('message_id', '=', messageId)
+      .execute();
+  }
+
+  async markAttemptFailed(messageId: string, error: string, nextAttemptAt: number | null): Promise<void> {
+    await this.#db
+      .updateTable('outbox_messages')
+      .set((eb) => ({
+        delivery_status: nextAttemptAt === null ? 'failed' : 'pending',
+        next_attempt_at: nextAttemptAt,
+        last_error: error.slice(0, MAX_ERROR),
+        attempts: eb('attempts', '+', 1),
+      }))
+      .where('message_id', '=', messageId)
+      .execute();
+  }
+
+  async purge(before: number): Promise<number> {
+    // Messages still waiting for the relay are kept whatever their age.
+    const result = await this.#db
+      .deleteFrom('outbox_messages')
+      .where('created_at', '<', before)
+      .where('delivery_status', '!=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
+
+/** Address-verification links over Kysely; also flips the address identity's status. */
+export class KyselyEmailVerificationStore implements EmailVerificationStore {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async addToken(scope: Scope, address: string, tokenHash: string, expiresAt: number, now: number): Promise<void> {
+    await this.#db
+      .insertInto('email_verifications')
+      .values({ token_hash: tokenHash, account_id: scope.accountId, region: scope.region, address, created_at: now, expires_at: expiresAt, used_at: null })
+      .execute();
+    // Asking again after the link expired starts over, as SES does: Pending until the new link is used.
+    await this.#db
+      .updateTable('identities')
+      .set({ verification_status: 'Pending' })
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('name', '=', address)
+      .where('kind', '=', 'EmailAddress')
+      .where('verification_status', '=', 'Failed')
+      .execute();
+  }
+
+  async useToken(tokenHash: string, now: number): Promise<{ scope: Scope; address: string; status: 'Success' | 'Failed' } | null> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('email_verifications').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      if (!row) return null;
+      const scope = { accountId: row.account_id, region: row.region };
+      const identity = await trx
+        .selectFrom('identities')
+        .select(['id', 'verification_status'])
+        .where('account_id', '=', row.account_id)
+        .where('region', '=', row.region)
+        .where('name', '=', row.address)
+        .where('kind', '=', 'EmailAddress')
+        .executeTakeFirst();
+      if (!identity) return null; // the address was deleted since
+      if (identity.verification_status === 'Success') return { scope, address: row.address, status: 'Success' as const };
+      // SES: the link works for 24 hours; after that the address is Failed until verified again.
+      const status = now <= Number(row.expires_at) ? ('Success' as const) : ('Failed' as const);
+      await trx.updateTable('identities').set({ verification_status: status }).where('id', '=', identity.id).execute();
+      await trx.updateTable('email_verifications').set({ used_at: now }).where('token_hash', '=', tokenHash).execute();
+      return { scope, address: row.address, status };
+    });
+  }
+
+  async expire(now: number): Promise<number> {
+    // Pending addresses with links, none of which is still valid.
+    const result = await this.#db
+      .updateTable('identities')
+      .set({ verification_status: 'Failed' })
+      .where('kind', '=', 'EmailAddress')
+      .where('verification_status', '=', 'Pending')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('email_verifications as v')
+            .select('v.token_hash')
+            .whereRef('v.account_id', '=', 'identities.account_id')
+            .whereRef('v.region', '=', 'identities.region')
+            .whereRef('v.address', '=', 'identities.name'),
+        ),
+      )
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('email_verifications as v')
+              .select('v.token_hash')
+              .whereRef('v.account_id', '=', 'identities.account_id')
+              .whereRef('v.region', '=', 'identities.region')
+              .whereRef('v.address', '=', 'identities.name')
+              .where('v.expires_at', '>', now),
+          ),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+}

@@ -1,0 +1,297 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import type {
+  CheckCompletion,
+  DetectionStore,
+  DetectionTarget,
+  DnsKeyStore,
+  SandboxStore,
+} from '../src/app/detection-ports.ts';
+import type { PooledKey, Store } from '../src/app/ports.ts';
+import type { Scope } from '../src/core/index.ts';
+
+/** The stores detection and the DNS server use, over one connection (or pool) to a database. */
+export interface DetectionHandles {
+  readonly store: Store;
+  readonly detection: DetectionStore;
+  readonly dnsKeys: DnsKeyStore;
+  readonly sandbox: SandboxStore;
+  close(): Promise<void>;
+}
+
+/** One fresh, migrated database that can be opened more than once: each open is another process or node. */
+export interface DetectionDatabase {
+  open(): Promise<DetectionHandles>;
+  drop(): Promise<void>;
+}
+
+/**
+ * The contract of DetectionStore, DnsKeyStore and SandboxStore: every backend must pass it unchanged.
+ * Each backend's test file calls it with a factory of fresh databases. Times are the service clock's
+ * milliseconds, passed in, so that leases can be expired without waiting.
+ */
+export function runDetectionStoreContract(backend: string, createDatabase: () => Promise<DetectionDatabase>): void {
+  describe(`Detection store contract: ${backend}`, () => {
+    const A: Scope = { accountId: '111111111111', region: 'us-east-1' };
+    const B: Scope = { accountId: '222222222222', region: 'us-east-1' };
+    const LEASE = 60_000;
+    let database: DetectionDatabase;
+    let h: DetectionHandles;
+    const opened: DetectionHandles[] = [];
+    let keySeq = 0;
+    const keys = (n: number): PooledKey[] =>
+      Array.from({ length: n }, () => {
+        keySeq += 1;
+        return { bits: 1024, publicKey: `pub-${keySeq}`, sealedPrivateKey: `sealed-${keySeq}`, createdAt: keySeq };
+      });
+    const tokensOf = (domain: string) => [0, 1, 2].map((i) => `${domain.replace(/[^a-z0-9]/g, '')}${i}`.padEnd(32, 'a').slice(0, 32));
+
+    /** A domain with DKIM set up at `now` (three keys from the pool). */
+    async function domainWithDkim(scope: Scope, domain: string, now = 1000): Promise<string[]> {
+      await h.store.addPoolKeys(keys(3));
+      const result = await h.store.createDomainDkim(scope, { domain, tokens: tokensOf(domain), verificationToken: `vt-${domain}`, keyBits: 1024, now });
+      assert.equal(result.kind, 'created');
+      return [...result.tokens];
+    }
+
+    async function openAnother(): Promise<DetectionHandles> {
+      const other = await database.open();
+      opened.push(other);
+      return other;
+    }
+
+    /** What a check of `target` writes back: DKIM Success and the three CNAMEs found. */
+    function success(target: DetectionTarget, checkedAt: number): CheckCompletion {
+      return {
+        identityId: target.identityId,
+        checkedAt,
+        previousDkimStatus: target.dkim.status,
+        dkim: { status: 'Success', startedAt: target.dkim.startedAt, lastFoundAt: checkedAt, graceStartedAt: null, nextCheckAt: checkedAt + 3_600_000 },
+        verificationStatus: 'Success',
+        nextCheckAt: checkedAt + 3_600_000,
+        records: target.tokens.map((t) => ({ name: `${t}._domainkey.${target.domain}`, type: 'CNAME', verdict: 'ok', observed: `${t}.dkim.test` })),
+      };
+    }
+
+    beforeEach(async () => {
+      database = await createDatabase();
+      h = await database.open();
+      opened.push(h);
+    });
+    afterEach(async () => {
+      for (const handles of opened.splice(0)) await handles.close();
+      await database.drop();
+    });
+    after(() => {});
+
+    it('enrolls a new domain identity due at once, with its tokens in order and DKIM started when its keys were made', async () => {
+      const tokens = await domainWithDkim(A, 'example.com', 5000);
+      await h.store.ensureEmailIdentity(A, 'someone@example.com', 5000);
+      const claimed = await h.detection.claimDueChecks(6000, 10, LEASE);
+      assert.equal(claimed.length, 1, 'email identities are not checked');
+      const [t] = claimed;
+      assert.equal(t!.domain, 'example.com');
+      assert.deepEqual(t!.scope, A);
+      assert.deepEqual(t!.tokens, tokens);
+      assert.equal(t!.verificationToken, 'vt-example.com');
+      assert.equal(t!.verificationStatus, 'Pending');
+      assert.equal(t!.createdAt, 5000);
+      assert.deepEqual(t!.dkim, { status: 'Pending', startedAt: 5000, lastFoundAt: null, graceStartedAt: null });
+      assert.equal(typeof t!.identityId, 'number');
+    });
+
+    it('enrolls a domain without DKIM (VerifyDomainIdentity only) with no tokens', async () => {
+      await h.store.ensureDomainIdentity(A, 'plain.example', 'vt-plain', 100);
+      const [t] = await h.detection.claimDueChecks(200, 10, LEASE);
+      assert.equal(t?.domain, 'plain.example');
+      assert.deepEqual(t?.tokens, []);
+      assert.equal(t?.dkim.status, 'NotStarted');
+    });
+
+    it('holds a claim until it is completed or its lease expires, then it can be claimed again', async () => {
+      await domainWithDkim(A, 'lease.example');
+      const [first] = await h.detection.claimDueChecks(2000, 10, LEASE);
+      assert.ok(first);
+      assert.deepEqual(await h.detection.claimDueChecks(2000 + LEASE - 1, 10, LEASE), [], 'held within the lease');
+      assert.equal(await h.detection.claimDomain(A, 'lease.example', 2001, LEASE), 'claimed');
+      // The worker died: at the end of its lease the identity is free again, for anybody.
+      const other = await openAnother();
+      const [again] = await other.detection.claimDueChecks(2000 + LEASE, 10, LEASE);
+      assert.equal(again?.identityId, first.identityId);
+    });
+
+    it('never gives one identity to two concurrent claimers (two connections, as two processes or nodes)', async () => {
+      const domains = Array.from({ length: 60 }, (_, i) => `c${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}.example`);
+      for (const d of domains) await domainWithDkim(A, d);
+      const other = await openAnother();
+      const seen = new Map<number, number>();
+      for (let round = 0; round < 20; round++) {
+        const results = await Promise.all([
+          h.detection.claimDueChecks(3000, 4, LEASE),
+          other.detection.claimDueChecks(3000, 4, LEASE),
+          h.detection.claimDueChecks(3000, 3, LEASE),
+          other.detection.claimDueChecks(3000, 3, LEASE),
+        ]);
+        for (const batch of results) for (const t of batch) seen.set(t.identityId, (seen.get(t.identityId) ?? 0) + 1);
+      }
+      assert.equal(seen.size, domains.length, 'every due identity was claimed');
+      assert.deepEqual([...seen.values()].filter((n) => n > 1), [], 'none twice');
+    });
+
+    it('claims a named domain on demand, due or not, and says when it is absent or held', async () => {
+      await domainWithDkim(A, 'now.example');
+      assert.equal(await h.detection.claimDomain(A, 'absent.example', 1000, LEASE), null);
+      assert.equal(await h.detection.claimDomain(B, 'now.example', 1000, LEASE), null, 'another account does not see it');
+      const target = await h.detection.claimDomain(A, 'now.example', 1000, LEASE);
+      assert.ok(target && target !== 'claimed');
+      await h.detection.completeChecks([success(target, 1500)]);
+      // Not due for an hour, but claimable on demand.
+      assert.deepEqual(await h.detection.claimDueChecks(1600, 10, LEASE), []);
+      const again = await h.detection.claimDomain(A, 'now.example', 1600, LEASE);
+      assert.ok(again && again !== 'claimed');
+      assert.equal(again.dkim.status, 'Success');
+    });
+
+    it('writes a check back: statuses, the schedule, the lifecycle state; the claim is released', async () => {
+      await domainWithDkim(A, 'done.example');
+      const [t] = await h.detection.claimDueChecks(2000, 10, LEASE);
+      await h.detection.completeChecks([success(t!, 2500)]);
+      const identity = (await h.store.getIdentities(A, ['done.example'])).get('done.example');
+      assert.equal(identity?.dkimStatus, 'Success');
+      assert.equal(identity?.verificationStatus, 'Success');
+      assert.deepEqual(await h.detection.claimDueChecks(2500 + 3_600_000 - 1, 10, LEASE), [], 'not due before its next check');
+      const [next] = await h.detection.claimDueChecks(2500 + 3_600_000, 10, LEASE);
+      assert.deepEqual(next?.dkim, { status: 'Success', startedAt: t!.dkim.startedAt, lastFoundAt: 2500, graceStartedAt: null });
+    });
+
+    it('keeps the last result of each record, per record', async () => {
+      const tokens = await domainWithDkim(A, 'records.example');
+      const [t] = await h.detection.claimDueChecks(2000, 10, LEASE);
+      const first: CheckCompletion = {
+        ...success(t!, 2100),
+        dkim: { status: 'Pending', startedAt: t!.dkim.startedAt, lastFoundAt: null, graceStartedAt: null, nextCheckAt: 2200 },
+        verificationStatus: 'Pending',
+        nextCheckAt: 2200,
+        records: [
+          { name: `${tokens[0]}._domainkey.records.example`, type: 'CNAME', verdict: 'ok', observed: 'x' },
+          { name: `${tokens[1]}._domainkey.records.example`, type: 'CNAME', verdict: 'missing', observed: 'NXDOMAIN' },
+          { name: `${tokens[2]}._domainkey.records.example`, type: 'CNAME', verdict: 'points_elsewhere', observed: 'elsewhere.test' },
+          { name: '_amazonses.records.example', type: 'TXT', verdict: 'not_found', observed: 'NXDOMAIN' },
+        ],
+      };
+      await h.detection.completeChecks([first]);
+      const [t2] = await h.detection.claimDueChecks(2200, 10, LEASE);
+      await h.detection.completeChecks([
+        {
+          ...first,
+          checkedAt: 2300,
+          previousDkimStatus: t2!.dkim.status,
+          records: [{ name: `${tokens[1]}._domainkey.records.example`, type: 'CNAME', verdict: 'ok', observed: 'fixed' }],
+        },
+      ]);
+      const kept = await h.detection.getRecordChecks(A, 'records.example');
+      assert.equal(kept.length, 4);
+      const byName = new Map(kept.map((r) => [r.name, r]));
+      assert.deepEqual(byName.get(`${tokens[1]}._domainkey.records.example`), {
+        name: `${tokens[1]}._domainkey.records.example`, type: 'CNAME', verdict: 'ok', observed: 'fixed', checkedAt: 2300,
+      });
+      assert.equal(byName.get(`${tokens[2]}._domainkey.records.example`)?.verdict, 'points_elsewhere');
+      assert.equal(byName.get(`${tokens[2]}._domainkey.records.example`)?.checkedAt, 2100);
+      assert.equal(byName.get('_amazonses.records.example')?.type, 'TXT');
+      assert.deepEqual(await h.detection.getRecordChecks(B, 'records.example'), [], 'scoped to the account');
+    });
+
+    it('does not overwrite a DKIM status changed under the check, and starts detection over', async () => {
+      await h.store.ensureDomainIdentity(A, 'restart.example', 'vt', 100);
+      const [t] = await h.detection.claimDueChecks(200, 10, LEASE);
+      assert.deepEqual(t?.tokens, []);
+      // VerifyDomainDkim while the check runs: DKIM becomes Pending with fresh keys.
+      await h.store.addPoolKeys(keys(3));
+      await h.store.createDomainDkim(A, { domain: 'restart.example', tokens: tokensOf('restart.example'), verificationToken: 'vt2', keyBits: 1024, now: 300 });
+      const stale: CheckCompletion = {
+        identityId: t!.identityId,
+        checkedAt: 400,
+        previousDkimStatus: 'Pending',
+        dkim: { status: 'Failed', startedAt: 0, lastFoundAt: null, graceStartedAt: null, nextCheckAt: null },
+        verificationStatus: 'Pending',
+        nextCheckAt: null,
+        records: [],
+      };
+      // A check that began from another status than the stored one must not win.
+      await h.detection.completeChecks([{ ...stale, previousDkimStatus: 'NotStarted' }]);
+      assert.equal((await h.store.getIdentities(A, ['restart.example'])).get('restart.example')?.dkimStatus, 'Pending');
+      const [again] = await h.detection.claimDueChecks(500, 10, LEASE);
+      assert.equal(again?.identityId, t!.identityId, 'released and due again');
+      assert.equal(again?.tokens.length, 3);
+      assert.deepEqual(again?.dkim, { status: 'Pending', startedAt: 500, lastFoundAt: null, graceStartedAt: null });
+    });
+
+    it('completes quietly when the identity was deleted during the check', async () => {
+      await domainWithDkim(A, 'gone.example');
+      const [t] = await h.detection.claimDueChecks(2000, 10, LEASE);
+      assert.equal(await h.store.deleteIdentity(A, 'gone.example'), true);
+      await h.detection.completeChecks([success(t!, 2100)]);
+      assert.deepEqual(await h.detection.getRecordChecks(A, 'gone.example'), []);
+      assert.deepEqual(await h.detection.claimDueChecks(10_000_000, 10, LEASE), []);
+    });
+
+    it('writes a batch of checks in one call', async () => {
+      for (const d of ['b1.example', 'b2.example', 'b3.example']) await domainWithDkim(A, d);
+      const targets = await h.detection.claimDueChecks(2000, 10, LEASE);
+      assert.equal(targets.length, 3);
+      await h.detection.completeChecks(targets.map((t) => success(t, 2100)));
+      const identities = await h.store.getIdentities(A, ['b1.example', 'b2.example', 'b3.example']);
+      assert.deepEqual([...identities.values()].map((i) => i.dkimStatus), ['Success', 'Success', 'Success']);
+      for (const d of ['b1.example', 'b2.example', 'b3.example']) assert.equal((await h.detection.getRecordChecks(A, d)).length, 3);
+    });
+
+    it('serves keys by token, lists them in token order, and forgets deleted ones', async () => {
+      const tokens = await domainWithDkim(A, 'keys.example');
+      const other = await domainWithDkim(B, 'other.example');
+      const found = await h.dnsKeys.findKey(tokens[0]!);
+      assert.equal(found?.token, tokens[0]);
+      assert.match(found?.publicKey ?? '', /^pub-/);
+      assert.equal(await h.dnsKeys.findKey('z'.repeat(32)), null);
+      const listed = await h.dnsKeys.listKeys();
+      assert.deepEqual(listed.map((k) => k.token), [...tokens, ...other].sort());
+      await h.store.deleteIdentity(A, 'keys.example');
+      assert.equal(await h.dnsKeys.findKey(tokens[0]!), null);
+      assert.deepEqual((await h.dnsKeys.listKeys()).map((k) => k.token), [...other].sort());
+    });
+
+    it('feeds every key change into the change sequence, seen by other connections in commit order', async () => {
+      const start = await h.dnsKeys.keyZoneSeq();
+      assert.deepEqual(await h.dnsKeys.keyZoneChangesSince(start, 100), { seq: start, tokens: [], reset: false });
+      const tokens = await domainWithDkim(A, 'feed.example');
+      const other = await openAnother();
+      const afterCreate = await other.dnsKeys.keyZoneSeq();
+      assert.equal(afterCreate, start + 3);
+      const created = await other.dnsKeys.keyZoneChangesSince(start, 100);
+      assert.deepEqual(created, { seq: afterCreate, tokens, reset: false });
+      await other.store.deleteIdentity(A, 'feed.example');
+      const deleted = await h.dnsKeys.keyZoneChangesSince(afterCreate, 100);
+      assert.equal(deleted.seq, afterCreate + 3);
+      assert.deepEqual([...deleted.tokens].sort(), [...tokens].sort());
+      assert.equal(deleted.reset, false);
+      // Read in pages.
+      const page = await h.dnsKeys.keyZoneChangesSince(start, 2);
+      assert.deepEqual(page, { seq: start + 2, tokens: tokens.slice(0, 2), reset: false });
+      // Nothing changes the sequence but keys.
+      await h.store.ensureEmailIdentity(A, 'x@feed.example', 1);
+      assert.equal(await h.dnsKeys.keyZoneSeq(), afterCreate + 3);
+    });
+
+    it('keeps the dev sandbox zone: published records, case-insensitive names, NODATA for other types', async () => {
+      await h.sandbox.publish([
+        { name: 'Sel._domainkey.Example.COM', type: 'CNAME', value: 'tok.dkim.test' },
+        { name: 'sel._domainkey.example.com', type: 'CNAME', value: 'tok.dkim.test' },
+      ]);
+      assert.deepEqual(await h.sandbox.lookup('SEL._DOMAINKEY.example.com', 'CNAME'), { exists: true, values: ['tok.dkim.test'] });
+      assert.deepEqual(await h.sandbox.lookup('sel._domainkey.example.com', 'TXT'), { exists: true, values: [] });
+      assert.deepEqual(await h.sandbox.lookup('other.example.com', 'CNAME'), { exists: false, values: [] });
+      const other = await openAnother();
+      await other.sandbox.unpublish(['SEL._domainkey.example.com']);
+      assert.deepEqual(await h.sandbox.lookup('sel._domainkey.example.com', 'CNAME'), { exists: false, values: [] });
+    });
+  });
+}
