@@ -193,8 +193,10 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
       assert.equal(kept.length, 4);
       const byName = new Map(kept.map((r) => [r.name, r]));
       assert.deepEqual(byName.get(`${tokens[1]}._domainkey.records.example`), {
-        name: `${tokens[1]}._domainkey.records.example`, type: 'CNAME', verdict: 'ok', observed: 'fixed', checkedAt: 2300,
+        name: `${tokens[1]}._domainkey.records.example`, type: 'CNAME', verdict: 'ok', observed: 'fixed', checkedAt: 2300, checks: 2,
       });
+      // Each record counts the checks that looked at it: the one checked twice says 2, the others 1.
+      assert.equal(byName.get(`${tokens[2]}._domainkey.records.example`)?.checks, 1);
       assert.equal(byName.get(`${tokens[2]}._domainkey.records.example`)?.verdict, 'points_elsewhere');
       assert.equal(byName.get(`${tokens[2]}._domainkey.records.example`)?.checkedAt, 2100);
       assert.equal(byName.get('_amazonses.records.example')?.type, 'TXT');
