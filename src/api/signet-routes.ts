@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDomainError, type Scope } from '../core/index.ts';
+import type { SesHttpRequest } from './handler.ts';
+import { SesError } from './ses-error.ts';
 import type { DoctorReport } from '../app/dkim-doctor.ts';
 import type { CheckNowResult } from '../app/run-detection-check.ts';
 import type { SandboxRecord } from '../app/detection-ports.ts';
@@ -7,6 +9,11 @@ import type { SandboxRecord } from '../app/detection-ports.ts';
 /** What the `/_signet/` routes call; the composition root binds them to the use cases. */
 export interface SignetRouteHandlers {
   readonly defaultScope: Scope;
+  /**
+   * Outside dev mode the doctor reads one account's identities, so it is authenticated like the SES
+   * API (SigV4 for the account); absent in dev mode, where the local account answers.
+   */
+  readonly authenticate?: (request: SesHttpRequest) => Promise<Scope>;
   readonly doctor: (scope: Scope, domain: string) => Promise<DoctorReport>;
   /** Present only in `--dev`: the test controls. */
   readonly dev?: {
@@ -58,7 +65,19 @@ export function registerSignetRoutes(app: FastifyInstance, handlers: SignetRoute
   app.get('/_signet/dkim-doctor', (req, reply) =>
     respond(reply, async () => {
       const params = paramsOf(req);
-      return { body: await handlers.doctor(scopeOf(params), requireDomain(params)) };
+      let scope = scopeOf(params);
+      if (handlers.authenticate) {
+        const headers: Record<string, string | undefined> = {};
+        for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        try {
+          scope = await handlers.authenticate({ method: req.method, path: req.url, headers, body });
+        } catch (err) {
+          if (!(err instanceof SesError)) throw err;
+          return { status: err.status, body: { error: err.code, message: err.message } };
+        }
+      }
+      return { body: await handlers.doctor(scope, requireDomain(params)) };
     }),
   );
   const dev = handlers.dev;

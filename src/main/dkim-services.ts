@@ -87,6 +87,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
   const sandboxDeps = { store: store, sandbox: stores.sandbox, zone: dkim.zone, toAscii: toAscii };
   registerSignetRoutes(input.app, {
     defaultScope,
+    ...(dkim.dev ? {} : { authenticate: (request) => embedded.authenticator.authenticate(request) }),
     doctor: (scope, domain) => dkimDoctor({ store: store, resolver, zone: dkim.zone, toAscii: toAscii }, scope, domain),
     ...(dkim.dev
       ? {

@@ -8,7 +8,7 @@ import type { Clock } from '../app/ports.ts';
 import { ZoneChangeHub } from '../app/zone-change-listener.ts';
 import type { DetectionEngine } from '../storage/detection-engine.ts';
 import type { SendServices, UnsignedEvent } from '../app/send-ports.ts';
-import { devAuthenticator, localAuthenticator, sigV4Authenticator } from '../api/auth/authenticator.ts';
+import { devAuthenticator, localAuthenticator, sigV4Authenticator, type Authenticator } from '../api/auth/authenticator.ts';
 import { createSesHandler, type SesHandler } from '../api/handler.ts';
 import type { RateLimiter } from '../api/throttle.ts';
 import type { CoreConfig } from '../config/config.ts';
@@ -43,6 +43,8 @@ export interface Embedded {
   readonly keyPool: KeyPool;
   readonly secrets: SecretBox;
   readonly handler: SesHandler;
+  /** Who a request acts for (the same check the SES handler makes), for Signet's own HTTP routes. */
+  readonly authenticator: Authenticator;
   /** Hears of key creations and deletions from the use cases; the DNS server's cache subscribes. */
   readonly zoneChanges: ZoneChangeHub;
   /** How detection claims work on this store's engine (for the detection stores over `store.database`). */
@@ -175,6 +177,7 @@ export async function openEmbedded(config: CoreConfig, options: EmbeddedOptions)
     keyPool,
     secrets,
     handler,
+    authenticator,
     zoneChanges,
     detectionEngine: backend.detectionEngine,
     outbox,

@@ -54,3 +54,18 @@ export function postRaw(url: string, headers: Record<string, string>, body: stri
 export async function callSigned(url: string, body: string, key: AccessKey, region = 'us-east-1', agent?: Agent): Promise<RawResponse> {
   return postRaw(url, await signForm(url, body, key, region), body, agent);
 }
+
+/** A SigV4-signed GET (service ses), as an SDK would sign a REST call; returns the headers to send. */
+export async function signGet(url: string, key: AccessKey, region = 'us-east-1'): Promise<Record<string, string>> {
+  const target = new URL(url);
+  const signer = new SignatureV4({ service: 'ses', region, credentials: key, sha256: NodeSha256, applyChecksum: false });
+  const signed = await signer.sign({
+    method: 'GET',
+    protocol: target.protocol,
+    hostname: target.host,
+    path: target.pathname,
+    query: Object.fromEntries(target.searchParams),
+    headers: { host: target.host },
+  });
+  return signed.headers as Record<string, string>;
+}
