@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { promises as dns } from 'node:dns';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
@@ -8,7 +7,7 @@ import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { SQLITE_FILE } from '../src/main/embedded.ts';
 import { loadMasterKey } from '../src/secrets/master-key.ts';
 import { dkimKeyContext, SecretBox } from '../src/secrets/secret-box.ts';
-import { dkimTokens, findProgram, freeDnsPort, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
+import { chasingResolver, dkimTokens, findProgram, freeDnsPort, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
 import { peerOrSkip } from './helpers/peers.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
@@ -17,31 +16,6 @@ const nsdBin = findProgram('nsd');
 const { skip } = peerOrSkip('nsd', nsdBin && findProgram('dig'), 'Debian packages nsd and dnsutils: NSD serves the customer zone');
 const ZONE = 'dkim.signet.test';
 const DOMAIN = 'mail.example.test';
-
-/**
- * What a recursive resolver does for the verifier, on loopback only: the selector name is asked of
- * the customer's DNS (NSD), its CNAME is followed into the key zone, which Signet's server answers.
- */
-function chasingResolver(customerPort: number, signetPort: number) {
-  const customer = new dns.Resolver({ timeout: 1000, tries: 2 });
-  customer.setServers([`127.0.0.1:${customerPort}`]);
-  const keyZone = new dns.Resolver({ timeout: 1000, tries: 2 });
-  keyZone.setServers([`127.0.0.1:${signetPort}`]);
-  const forName = (name: string) => (name.toLowerCase().endsWith(`.${ZONE}`) ? keyZone : customer);
-  return async (name: string, type: string): Promise<string[][]> => {
-    assert.equal(type, 'TXT');
-    let target = name;
-    for (let hops = 0; hops < 8; hops++) {
-      try {
-        [target] = await forName(target).resolveCname(target) as [string];
-      } catch (err) {
-        if ((err as { code?: string }).code !== dns.NODATA) throw err;
-        return forName(target).resolveTxt(target);
-      }
-    }
-    throw Object.assign(new Error('CNAME chain too long'), { code: 'ESERVFAIL' });
-  };
-}
 
 function activeKey(dataDir: string): { token: string; privateKey: string } {
   const db = new BetterSqlite3(join(dataDir, SQLITE_FILE), { readonly: true });
@@ -81,7 +55,7 @@ describe('a message signed with the identity key verifies with mailauth through 
     nsd = await startNsd(nsdBin!, nsdDir.path, port, {
       [DOMAIN]: zoneFile(DOMAIN, tokens.map((t) => `${t}._domainkey IN CNAME ${t}.${ZONE}.`)),
     });
-    resolver = chasingResolver(port, signetDnsPort(server.output()));
+    resolver = chasingResolver(port, signetDnsPort(server.output()), ZONE);
   });
 
   after(async () => {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { promises as dns } from 'node:dns';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
-import { dkimTokens, findProgram, freeDnsPort, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
+import { chasingResolver, dkimTokens, findProgram, freeDnsPort, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
 import { findAwsCliV2, findPython, peerOrSkip, runAsync } from './helpers/peers.ts';
 import { callSigned } from './helpers/sign.ts';
 import { REPO_ROOT, startSignet, type RunningSignet } from './helpers/signet-server.ts';
@@ -26,27 +25,6 @@ const OTHER = 'other.example.test';
 const KEY = { accessKeyId: 'AKIDSIGNETTEST', secretAccessKey: 'signet-test-secret' };
 const AWS_ENV = { AWS_ACCESS_KEY_ID: KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
 
-/** The verifier's recursive resolution, on loopback: customer DNS (NSD), its CNAME into Signet's key zone. */
-function chasingResolver(customerPort: number, signetPort: number) {
-  const customer = new dns.Resolver({ timeout: 1000, tries: 2 });
-  customer.setServers([`127.0.0.1:${customerPort}`]);
-  const keyZone = new dns.Resolver({ timeout: 1000, tries: 2 });
-  keyZone.setServers([`127.0.0.1:${signetPort}`]);
-  const forName = (name: string) => (name.toLowerCase().endsWith(`.${ZONE}`) ? keyZone : customer);
-  return async (name: string, type: string): Promise<string[][]> => {
-    assert.equal(type, 'TXT');
-    let target = name;
-    for (let hops = 0; hops < 8; hops++) {
-      try {
-        [target] = (await forName(target).resolveCname(target)) as [string];
-      } catch (err) {
-        if ((err as { code?: string }).code !== dns.NODATA) throw err;
-        return forName(target).resolveTxt(target);
-      }
-    }
-    throw Object.assign(new Error('CNAME chain too long'), { code: 'ESERVFAIL' });
-  };
-}
 
 const CRLF = (lines: string[]) => lines.join('\r\n');
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
@@ -180,7 +158,7 @@ describe('sent mail verifies with mailauth and dkimpy through the customer CNAME
       }
       assert.equal(body.dkimStatus, 'Success', `detection of ${d}: ${JSON.stringify(body)}`);
     }
-    resolver = chasingResolver(nsdPort, signetPort);
+    resolver = chasingResolver(nsdPort, signetPort, ZONE);
   });
 
   after(async () => {

@@ -7,6 +7,7 @@ import { createSocket } from 'node:dgram';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promises as dns } from 'node:dns';
 
 /** The path of a Debian program, or null when it is not installed. */
 export function findProgram(name: string, paths: readonly string[] = ['/usr/sbin', '/usr/bin', '/sbin', '/bin']): string | null {
@@ -176,4 +177,29 @@ export function signetDnsPort(output: string): number {
   const match = /signet dns listening on [^\s]+:(\d+)/.exec(output);
   if (!match) throw new Error(`no DNS port in the server output:\n${output}`);
   return Number(match[1]);
+}
+
+/**
+ * What a recursive resolver does for the verifier, on loopback only: the selector name is asked of
+ * the customer's DNS (NSD), its CNAME is followed into the key zone, which Signet's server answers.
+ */
+export function chasingResolver(customerPort: number, signetPort: number, zone: string) {
+  const customer = new dns.Resolver({ timeout: 1000, tries: 2 });
+  customer.setServers([`127.0.0.1:${customerPort}`]);
+  const keyZone = new dns.Resolver({ timeout: 1000, tries: 2 });
+  keyZone.setServers([`127.0.0.1:${signetPort}`]);
+  const forName = (name: string) => (name.toLowerCase().endsWith(`.${zone}`) ? keyZone : customer);
+  return async (name: string, type: string): Promise<string[][]> => {
+    if (type !== 'TXT') throw new Error(`the verifier asked for ${type}, only TXT is served here`);
+    let target = name;
+    for (let hops = 0; hops < 8; hops++) {
+      try {
+        [target] = await forName(target).resolveCname(target) as [string];
+      } catch (err) {
+        if ((err as { code?: string }).code !== dns.NODATA) throw err;
+        return forName(target).resolveTxt(target);
+      }
+    }
+    throw Object.assign(new Error('CNAME chain too long'), { code: 'ESERVFAIL' });
+  };
 }

@@ -79,6 +79,9 @@ export async function verifySigV4(
   const bodyHash = createHash('sha256').update(request.body).digest('hex');
   const declared = request.headers['x-amz-content-sha256'];
   if (declared !== undefined && declared !== bodyHash) throw denied(SIGNATURE_MISMATCH);
+  // The hash just computed goes to the signer in that header, so the body is hashed once per request;
+  // it takes part in the canonical request only when the client signed it (unsignableHeaders below).
+  headers['x-amz-content-sha256'] = bodyHash;
 
   const [path, queryText] = splitTarget(request.path ?? '/');
   const signer = signerFor(auth.accessKeyId, secretAccessKey, auth.region, headers['x-amz-security-token']);
@@ -92,7 +95,7 @@ export async function verifySigV4(
       headers,
       body: request.body,
     },
-    { signingDate, signableHeaders: new Set(auth.signedHeaders) },
+    { signingDate, signableHeaders: new Set(auth.signedHeaders), unsignableHeaders: PAYLOAD_HASH_ONLY },
   );
   const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers['authorization']))?.[1] ?? '';
   const list = /SignedHeaders=([^,]+)/.exec(String(signed.headers['authorization']))?.[1] ?? '';
@@ -103,10 +106,11 @@ export async function verifySigV4(
 
 /**
  * Signers are kept per key and region: building one per request cost more than the signing itself,
- * and a kept signer also keeps its derived signing key (HMAC chain of RFC-style SigV4 key derivation)
- * for the day. Bounded: cleared whole when full.
+ * and a kept signer also keeps its derived signing key (the SigV4 HMAC chain over date, region and
+ * service) for the day. Bounded: cleared whole when full.
  */
 const signers = new Map<string, SignatureV4>();
+const PAYLOAD_HASH_ONLY = new Set(['x-amz-content-sha256']);
 const MAX_SIGNERS = 1000;
 
 function signerFor(accessKeyId: string, secretAccessKey: string, region: string, sessionToken: string | undefined): SignatureV4 {
