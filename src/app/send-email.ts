@@ -153,6 +153,9 @@ async function signAndKeep(ctx: AppContext, send: SendServices, scope: Scope, p:
       }
     }
   }
+  // SES adds its amazonses.com signature to all mail, signed by the customer's domain or not; so does
+  // the operator's platform signature, last, so that it sits on top (RFC 6376 §5.6).
+  if (send.platformSigner) raw = send.platformSigner.sign(raw, Math.floor(p.now / 1000));
   checkSize(raw.length);
   await send.outbox.add({
     messageId: p.messageId,

@@ -83,6 +83,17 @@ export interface MessageSigner {
   sign(message: Buffer, domain: string, key: StoredDkimKey, timestamp: number): Buffer;
 }
 
+/**
+ * The operator's own signature (`--platform-domain`), added on top of every outgoing message as SES
+ * adds `d=amazonses.com`. It holds only the operator's key, given at start.
+ */
+export interface PlatformSigner {
+  readonly domain: string;
+  readonly selector: string;
+  /** Returns the message with the platform's DKIM-Signature on top of its fields. */
+  sign(message: Buffer, timestamp: number): Buffer;
+}
+
 /** Takes one sending slot for a key (account and region); false means over MaxSendRate. */
 export interface SendRateLimiter {
   tryTake(key: string): boolean;
@@ -130,6 +141,8 @@ export interface VerificationMailSettings {
 export interface SendServices {
   readonly outbox: OutboxStore;
   readonly signer: MessageSigner;
+  /** The operator's second signature on every message; null when no platform domain is configured. */
+  readonly platformSigner: PlatformSigner | null;
   readonly rate: SendRateLimiter | null;
   readonly policy: SendPolicy;
   readonly verifications: EmailVerificationStore;

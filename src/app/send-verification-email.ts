@@ -42,7 +42,7 @@ export async function sendVerificationEmail(ctx: AppContext, scope: Scope, addre
     `Your request will not be processed unless you confirm the address using this URL. This link expires ${Math.round(ttl / 3_600_000)} hours after your original verification request.`,
     '',
   ].join('\n');
-  const raw = await composeMessage({
+  const composed = await composeMessage({
     from: send.verificationMail.from,
     to: [address],
     cc: [],
@@ -53,6 +53,8 @@ export async function sendVerificationEmail(ctx: AppContext, scope: Scope, addre
     date: new Date(now),
     messageIdHeader: `<${messageId}@${send.policy.messageIdDomain}>`,
   });
+  // The operator's own mail: only the platform signature applies (no customer key ever signs it).
+  const raw = send.platformSigner ? send.platformSigner.sign(composed, Math.floor(now / 1000)) : composed;
   await send.outbox.add({
     messageId,
     scope,

@@ -2,6 +2,7 @@ import { ConfigError, type Env } from './config.ts';
 import { parseDuration } from './dkim-config.ts';
 import type { SmtpRelayConfig } from '../delivery/smtp-transport.ts';
 import type { RetryPolicy } from '../delivery/relay-worker.ts';
+import type { PlatformSignatureConfig } from '../dkim/platform-key.ts';
 
 /** Sending settings: quotas, the signing promise, the outbox, the relay, address verification. */
 export interface SendConfig {
@@ -21,6 +22,8 @@ export interface SendConfig {
   readonly relay: SmtpRelayConfig | null;
   readonly retry: RetryPolicy;
   readonly deliveryPollMs: number;
+  /** The operator's second DKIM signature on every message; the key file is read when sending is composed. */
+  readonly platform: PlatformSignatureConfig | null;
 }
 
 export const SEND_OPTIONS = {
@@ -42,6 +45,9 @@ export const SEND_OPTIONS = {
   'smtp-relay-retry-max': { type: 'string' },
   'smtp-relay-max-attempts': { type: 'string' },
   'delivery-poll': { type: 'string' },
+  'platform-domain': { type: 'string' },
+  'platform-selector': { type: 'string' },
+  'platform-key-file': { type: 'string' },
 } as const;
 
 export const SEND_USAGE = `                    [--max-send-rate 1] [--max-24-hour-send 200|-1] [--unsignable refuse|send-unsigned]
@@ -50,7 +56,8 @@ export const SEND_USAGE = `                    [--max-send-rate 1] [--max-24-hou
                     [--smtp-relay-starttls opportunistic|require|never] [--smtp-relay-insecure]
                     [--smtp-relay-ca FILE] [--smtp-relay-user USER] (password: SIGNET_SMTP_RELAY_PASSWORD)
                     [--smtp-relay-timeout 30s] [--smtp-relay-retry-base 30s] [--smtp-relay-retry-max 15m]
-                    [--smtp-relay-max-attempts 20] [--delivery-poll 1s]`;
+                    [--smtp-relay-max-attempts 20] [--delivery-poll 1s]
+                    [--platform-domain DOMAIN --platform-selector SELECTOR --platform-key-file PEM]`;
 
 type SendValues = { [K in keyof typeof SEND_OPTIONS]?: (typeof SEND_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
@@ -93,6 +100,33 @@ function relayConfig(values: SendValues, env: Env): SmtpRelayConfig | null {
   };
 }
 
+// RFC 6376 §3.1: a selector is a sub-domain (dot-separated labels); a d= domain is a domain name of
+// at least two LDH labels (RFC 1123 §2.1). Checked here so that a typo fails at start, not in DNS.
+const LDH_LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const SELECTOR = new RegExp(`^${LDH_LABEL}(?:\\.${LDH_LABEL})*$`, 'i');
+const DOMAIN = new RegExp(`^${LDH_LABEL}(?:\\.${LDH_LABEL})+$`, 'i');
+
+/** `--platform-domain`, `--platform-selector` and `--platform-key-file`: all three, or none. */
+function platformConfig(values: SendValues): PlatformSignatureConfig | null {
+  const given = {
+    '--platform-domain': values['platform-domain'],
+    '--platform-selector': values['platform-selector'],
+    '--platform-key-file': values['platform-key-file'],
+  };
+  const missing = Object.entries(given).filter(([, v]) => v === undefined || v === '').map(([k]) => k);
+  if (missing.length === 3) return null;
+  if (missing.length > 0) {
+    throw new ConfigError(`the platform DKIM signature needs --platform-domain, --platform-selector and --platform-key-file together; missing ${missing.join(', ')}`);
+  }
+  const domain = given['--platform-domain']!.replace(/\.$/, '').toLowerCase();
+  const selector = given['--platform-selector']!.toLowerCase();
+  if (domain.length > 253 || !DOMAIN.test(domain)) throw new ConfigError(`--platform-domain must be a domain name such as mail.example.com, not ${JSON.stringify(given['--platform-domain'])}`);
+  if (!SELECTOR.test(selector) || `${selector}._domainkey.${domain}`.length > 253) {
+    throw new ConfigError(`--platform-selector must be a DNS name such as signet1 (RFC 6376 §3.1), not ${JSON.stringify(given['--platform-selector'])}`);
+  }
+  return { domain, selector, keyFile: given['--platform-key-file']! };
+}
+
 /** Defaults for a composition that only keeps messages (the command line's in-process path). */
 export const DEFAULT_SEND_CONFIG: SendConfig = sendConfig({}, {});
 
@@ -120,6 +154,7 @@ export function sendConfig(values: SendValues, env: Env): SendConfig {
       maxAttempts: maxAttempts === -1 ? 20 : Math.floor(maxAttempts),
     },
     deliveryPollMs: parseDuration('--delivery-poll', values['delivery-poll'], 1000),
+    platform: platformConfig(values),
   };
 }
 

@@ -17,6 +17,7 @@ import { RelayWorker } from '../delivery/relay-worker.ts';
 import { createSmtpRelayTransport } from '../delivery/smtp-transport.ts';
 import { TokenBucketLimiter } from '../api/throttle.ts';
 import { createMessageSigner, SigningKeyCache } from '../dkim/signing-key-cache.ts';
+import { createPlatformSigner, loadPlatformSigningKey } from '../dkim/platform-key.ts';
 import { VERIFICATION_TTL_MS } from '../app/send-verification-email.ts';
 import { KyselyEmailVerificationStore, KyselyOutboxStore } from '../storage/kysely-outbox-store.ts';
 import { generateDkimKeyPair } from '../dkim/generate-key-pair.ts';
@@ -91,6 +92,9 @@ export const systemClock: Clock = { now: () => Date.now() };
  */
 export async function openEmbedded(config: CoreConfig, options: EmbeddedOptions): Promise<Embedded> {
   const clock = options.clock ?? systemClock;
+  // The operator's key is read first, so that a bad file stops the start before anything is opened.
+  const platformConfig = options.send?.config.platform ?? null;
+  const platformSigner = platformConfig ? createPlatformSigner(loadPlatformSigningKey(platformConfig)) : null;
   const secrets = new SecretBox(loadMasterKey(config.dataDir, config.masterKey));
   const backend = await openBackend(config);
   const store = backend.store;
@@ -135,6 +139,7 @@ export async function openEmbedded(config: CoreConfig, options: EmbeddedOptions)
   const send: SendServices = {
     outbox,
     signer: createMessageSigner(new SigningKeyCache(secrets)),
+    platformSigner,
     // MaxSendRate, per account and region; a burst of one second's worth.
     rate: new TokenBucketLimiter({ ratePerSecond: sendConfig.maxSendRate, burst: Math.max(1, Math.floor(sendConfig.maxSendRate)), now: () => performance.now() }),
     policy: {

@@ -97,6 +97,10 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
       onDeliveryError: (err) => app.log.error({ err }, 'delivery worker failed'),
     },
   });
+  if (sending.platform) {
+    // Names only: the key itself is never logged.
+    app.log.info({ domain: sending.platform.domain, selector: sending.platform.selector }, 'platform DKIM signature added to every message');
+  }
   if (dkimConfig.dev || sending.outboxApi) registerOutboxRoutes(app, embedded.outbox);
   registerVerifyEmailRoute(app, (token) => confirmEmailVerification(embedded.ctx, token));
   embedded.keyPool.start();
