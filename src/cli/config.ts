@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { fs, os, path } from './builtins.ts';
 import { CliError, ConfigurationError, EXIT_OTHER, NO_CREDENTIALS } from './errors.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -46,14 +44,14 @@ export function parseIni(text: string): Sections {
 
 function readIni(path: string): Sections {
   try {
-    return parseIni(readFileSync(path, 'utf8'));
+    return parseIni(fs.readFileSync(path, 'utf8'));
   } catch {
     return new Map();
   }
 }
 
 function expandHome(p: string, env: Env): string {
-  return p === '~' || p.startsWith('~/') ? (env['HOME'] || homedir()) + p.slice(1) : p;
+  return p === '~' || p.startsWith('~/') ? (env['HOME'] || os.homedir()) + p.slice(1) : p;
 }
 
 /**
@@ -70,9 +68,9 @@ export class AwsConfig {
     readonly env: Env,
     profileFlag: string | undefined,
   ) {
-    const home = env['HOME'] || homedir();
-    const configPath = expandHome(env['AWS_CONFIG_FILE'] || join(home, '.aws', 'config'), env);
-    const credPath = expandHome(env['AWS_SHARED_CREDENTIALS_FILE'] || join(home, '.aws', 'credentials'), env);
+    const home = env['HOME'] || os.homedir();
+    const configPath = expandHome(env['AWS_CONFIG_FILE'] || path.join(home, '.aws', 'config'), env);
+    const credPath = expandHome(env['AWS_SHARED_CREDENTIALS_FILE'] || path.join(home, '.aws', 'credentials'), env);
     for (const [name, values] of readIni(configPath)) {
       if (name === 'default') this.profiles.set('default', values);
       else if (name.startsWith('profile ')) this.profiles.set(name.slice(8).trim(), values);

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { request as httpRequest, STATUS_CODES, type ClientRequest, type IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { resolve } from 'node:path';
+import { fs, path } from './builtins.ts';
+import { postPlainHttp } from './plain-http.ts';
 import { TransportError, type Transport, type WireRequest, type WireResponse } from './transport.ts';
 
 export interface HttpTransportOptions {
@@ -36,24 +36,26 @@ export class HttpTransport implements Transport {
   constructor(private readonly options: HttpTransportOptions) {}
 
   async send(req: WireRequest): Promise<WireResponse> {
-    // node:https pulls in TLS: loaded only for https endpoints.
-    const httpsRequest = req.url.protocol === 'https:' ? (await import('node:https')).request : null;
-    return this.sendWith(req, httpsRequest);
+    // Plain HTTP needs no node:http (see ./plain-http.ts); node:https pulls in TLS, so it is
+    // loaded only for https endpoints.
+    if (req.url.protocol !== 'https:') return postPlainHttp(req, this.options.connectTimeout, this.options.readTimeout);
+    const [{ request }, { STATUS_CODES }] = await Promise.all([import('node:https'), import('node:http')]);
+    return this.sendWith(req, request, STATUS_CODES);
   }
 
-  private sendWith(req: WireRequest, httpsRequest: typeof import('node:https').request | null): Promise<WireResponse> {
+  /** https: node:https, for TLS and its certificate checks. */
+  private sendWith(req: WireRequest, httpsRequest: typeof import('node:https').request, STATUS_CODES: Record<number, string | undefined>): Promise<WireResponse> {
     const url = req.url;
-    const https = url.protocol === 'https:';
     const shown = url.href;
     let ca: Buffer | undefined;
-    if (https && this.options.verifySsl && this.options.caBundle) {
+    if (this.options.verifySsl && this.options.caBundle) {
       try {
-        ca = readFileSync(resolve(this.options.cwd, this.options.caBundle));
+        ca = fs.readFileSync(path.resolve(this.options.cwd, this.options.caBundle));
       } catch {
         return Promise.reject(new TransportError(`SSL validation failed for ${shown} [Errno 2] No such file or directory`, false));
       }
     }
-    if (https && !this.options.verifySsl) {
+    if (!this.options.verifySsl) {
       this.options.warn(
         `InsecureRequestWarning: Unverified HTTPS request is being made to host '${url.hostname}'. Adding certificate verification is strongly advised.`,
       );
@@ -73,11 +75,12 @@ export class HttpTransport implements Transport {
       const options = {
         method: 'POST',
         hostname: url.hostname.replace(/^\[|\]$/g, ''),
-        port: url.port || (https ? 443 : 80),
+        port: url.port || 443,
         path: url.pathname + url.search,
         headers,
         agent: false as const,
-        ...(https ? { rejectUnauthorized: this.options.verifySsl, ...(ca ? { ca } : {}) } : {}),
+        rejectUnauthorized: this.options.verifySsl,
+        ...(ca ? { ca } : {}),
       };
       const onResponse = (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
@@ -87,7 +90,7 @@ export class HttpTransport implements Transport {
         );
         res.on('error', () => done(new TransportError(`Read timeout on endpoint URL: "${shown}"`, true)));
       };
-      const r: ClientRequest = https && httpsRequest ? httpsRequest(options, onResponse) : httpRequest(options, onResponse);
+      const r: ClientRequest = httpsRequest(options, onResponse);
       const { connectTimeout, readTimeout } = this.options;
       if (connectTimeout !== null) {
         connectTimer = setTimeout(() => {
@@ -105,10 +108,10 @@ export class HttpTransport implements Transport {
             });
           }
         };
-        socket.once(https ? 'secureConnect' : 'connect', connected);
+        socket.once('secureConnect', connected);
       });
       r.on('error', (err: NodeJS.ErrnoException) => {
-        if (https && err.code && TLS_CODES.test(err.code)) done(new TransportError(`SSL validation failed for ${shown} ${sslReason(err)}`, false));
+        if (err.code && TLS_CODES.test(err.code)) done(new TransportError(`SSL validation failed for ${shown} ${sslReason(err)}`, false));
         else done(new TransportError(`Could not connect to the endpoint URL: "${shown}"`, true));
       });
       r.end(body);

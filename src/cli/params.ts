@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { resolve } from 'node:path';
+import { fs, os, path } from './builtins.ts';
 import type { ParsedValue } from './argparse.ts';
 import type { ArgumentTable, CliArgument } from './arguments.ts';
 import { CliError, EXIT_OTHER, ParamError } from './errors.ts';
@@ -42,7 +40,7 @@ export function loadParamFile(value: string, ctx: FileContext): string | Buffer 
     const raw = value.slice(prefix.length);
     const expanded = expandPath(raw, ctx);
     try {
-      const data = readFileSync(resolve(ctx.cwd, expanded));
+      const data = fs.readFileSync(path.resolve(ctx.cwd, expanded));
       if (prefix === 'fileb://') return data;
       try {
         return new TextDecoder('utf-8', { fatal: true }).decode(data);
@@ -63,7 +61,7 @@ export class ParamFileError extends Error {}
 
 function expandPath(p: string, ctx: FileContext): string {
   let out = p;
-  if (out === '~' || out.startsWith('~/')) out = (ctx.env['HOME'] || homedir()) + out.slice(1);
+  if (out === '~' || out.startsWith('~/')) out = (ctx.env['HOME'] || os.homedir()) + out.slice(1);
   return out.replace(/\$(\w+)|\$\{(\w+)\}/g, (m, a: string | undefined, b: string | undefined) => ctx.env[a ?? b ?? ''] ?? m);
 }
 

@@ -1,4 +1,4 @@
-import { ArgParser, type OptionSpec, type ParsedValue } from './argparse.ts';
+import { ArgParser, type ParsedValue } from './argparse.ts';
 import { buildArgumentTable, optionSpecs, type ArgumentTable } from './arguments.ts';
 import { QueryClient, type ResponseDict } from './client.ts';
 import { AwsConfig, type Env } from './config.ts';
@@ -14,6 +14,7 @@ import {
   UnknownOptionsError,
 
 } from './errors.ts';
+import { GLOBAL_OPTIONS } from './global-options.ts';
 import { formatTable } from './format/table.ts';
 import { formatText } from './format/text.ts';
 import { formatYaml } from './format/yaml.ts';
@@ -48,28 +49,6 @@ export interface RunContext {
   /** Interactive prompt for a value (auto-prompt on a terminal). */
   readonly prompt?: (question: string) => Promise<string>;
 }
-
-/** The global options of the AWS CLI (awscli/data/cli.json) as argparse specs. */
-const GLOBAL_OPTIONS: OptionSpec[] = [
-  { flag: '--debug', dest: 'debug', action: 'store_true' },
-  { flag: '--endpoint-url', dest: 'endpoint_url', action: 'store' },
-  { flag: '--no-verify-ssl', dest: 'verify_ssl', action: 'store_false' },
-  { flag: '--no-paginate', dest: 'paginate', action: 'store_false' },
-  { flag: '--output', dest: 'output', action: 'store', choices: ['json', 'text', 'table', 'yaml', 'yaml-stream'] },
-  { flag: '--query', dest: 'query', action: 'store' },
-  { flag: '--profile', dest: 'profile', action: 'store' },
-  { flag: '--region', dest: 'region', action: 'store' },
-  { flag: '--version', dest: 'version', action: 'version' },
-  { flag: '--color', dest: 'color', action: 'store', choices: ['on', 'off', 'auto'] },
-  { flag: '--no-sign-request', dest: 'sign_request', action: 'store_false' },
-  { flag: '--ca-bundle', dest: 'ca_bundle', action: 'store' },
-  { flag: '--cli-read-timeout', dest: 'read_timeout', action: 'store' },
-  { flag: '--cli-connect-timeout', dest: 'connect_timeout', action: 'store' },
-  { flag: '--cli-binary-format', dest: 'cli_binary_format', action: 'store', choices: ['base64', 'raw-in-base64-out'] },
-  { flag: '--no-cli-pager', dest: 'no_cli_pager', action: 'store_true' },
-  { flag: '--cli-auto-prompt', dest: 'cli_auto_prompt', action: 'store_true' },
-  { flag: '--no-cli-auto-prompt', dest: 'no_cli_auto_prompt', action: 'store_true' },
-];
 
 export const GLOBAL_OPTION_FLAGS = GLOBAL_OPTIONS.map((o) => o.flag);
 

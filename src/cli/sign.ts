@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { crypto } from './builtins.ts';
 import type { Credentials } from './config.ts';
 
 export interface RequestToSign {
@@ -17,7 +17,8 @@ export interface RequestToSign {
  *
  * Written on node:crypto rather than @smithy/signature-v4 because loading that package (and its
  * @smithy/util-* and @aws-crypto dependencies) costs about 250 ms of a ~40 ms budget for the whole
- * command; src/cli/sign.test.ts checks that both produce the same signature.
+ * command; src/cli/sign.test.ts checks that both produce the same signature. node:crypto comes
+ * through ./builtins.ts: as an ES module import it would also load its webcrypto and key modules.
  */
 export function signRequest(req: RequestToSign, credentials: Credentials, region: string): Record<string, string> {
   const iso = (req.date ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -42,7 +43,7 @@ export function signRequest(req: RequestToSign, credentials: Credentials, region
   const stringToSign = ['AWS4-HMAC-SHA256', iso, scope, sha256Hex(canonicalRequest)].join('\n');
   let key: Buffer = hmac(`AWS4${credentials.secretAccessKey}`, day);
   for (const part of [region, 'ses', 'aws4_request']) key = hmac(key, part);
-  const signature = createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
+  const signature = crypto.createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
   const out: Record<string, string> = { 'X-Amz-Date': iso };
   if (credentials.sessionToken) out['X-Amz-Security-Token'] = credentials.sessionToken;
   out['Authorization'] = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
@@ -50,11 +51,11 @@ export function signRequest(req: RequestToSign, credentials: Credentials, region
 }
 
 function hmac(key: string | Buffer, data: string): Buffer {
-  return createHmac('sha256', key).update(data, 'utf8').digest();
+  return crypto.createHmac('sha256', key).update(data, 'utf8').digest();
 }
 
 function sha256Hex(data: string): string {
-  return createHash('sha256').update(data, 'utf8').digest('hex');
+  return crypto.createHash('sha256').update(data, 'utf8').digest('hex');
 }
 
 /** Each path segment URI-encoded (RFC 3986 unreserved kept), as botocore's SigV4Auth does. */

@@ -1,4 +1,4 @@
-import { commandIndex, globalOption } from '../cli/global-options.ts';
+import { isSesCommandLine } from '../cli/global-options.ts';
 
 const USAGE = `usage: signet <command> [options]
 
@@ -69,22 +69,6 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`signet: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
       return 252;
   }
-}
-
-/**
- * Whether argv is the AWS CLI's command line (`signet ses ...`) rather than one of signet's own
- * commands. `aws` takes its global options before the service as well as after it
- * (`signet --output text --endpoint-url U ses verify-domain-dkim ...`), so the service is the first
- * token that is neither a global option nor its value. A bare `signet`, or global options with no
- * command, get the AWS CLI's own answer too ("the following arguments are required: command",
- * exit 252); `--version` and `--help` as the first token stay signet's.
- */
-function isSesCommandLine(argv: readonly string[]): boolean {
-  if (argv.length === 0) return true;
-  const at = commandIndex(argv);
-  if (at !== -1) return argv[at] === 'ses';
-  const first = argv[0]!;
-  return first.startsWith('--') && first !== '--version' && first !== '--help' && globalOption(first) !== undefined;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,15 +1,18 @@
 import type { Env } from '../config/config.ts';
+import { HttpTransport } from '../cli/http-transport.ts';
+import { runSes } from '../cli/run.ts';
 import type { Transport } from '../cli/transport.ts';
 
 /**
  * Composition root of `signet ses ...`: the AWS-CLI-compatible command line (src/cli) wired to its
  * two ways of sending a request. With an endpoint configured, HTTP(S) and SigV4; without one, the
  * same signed form body goes in-process to the SES API handler over the embedded SQLite store in the
- * data folder, so no server and no credentials are needed. Each path's code is imported only when
- * it is used, to keep start-up short.
+ * data folder, so no server and no credentials are needed. The embedded store's code is imported
+ * only when it is used, to keep start-up short; the command line and the HTTP transport are static
+ * imports, so that the bundler puts them in this module's own chunk (each further ES module file
+ * costs start-up time), and the HTTP transport loads no node:http for plain http.
  */
 export async function runSesCli(argv: readonly string[], env: Env): Promise<number> {
-  const { runSes } = await import('../cli/run.ts');
   return runSes(argv, {
     env,
     cwd: process.cwd(),
@@ -19,10 +22,7 @@ export async function runSesCli(argv: readonly string[], env: Env): Promise<numb
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     terminalColumns: process.stdout.columns || 80,
     embeddedTransport: () => embeddedTransport(env),
-    httpTransport: async (options) => {
-      const { HttpTransport } = await import('../cli/http-transport.ts');
-      return new HttpTransport(options);
-    },
+    httpTransport: async (options) => new HttpTransport(options),
     page: pipeToPager,
     prompt: askLine,
   });

@@ -259,3 +259,40 @@ export function baseEnv(sandbox: string): Record<string, string> {
     SIGNET_DATA_DIR: join(sandbox, 'signet-data'),
   };
 }
+
+/** The ports capture.sh used; the replays substitute the ports of their own servers. */
+export const CAPTURE_PORTS = { moto: '18111', stub: '18112', stubv: '18113', tls: '18114' } as const;
+
+/** Replaces the capture's `127.0.0.1:<port>` (or `:<port>`) by the replay's server ports. */
+export function substitutePorts(text: string, ports: Readonly<Record<string, number>>, hostToo = true): string {
+  let v = text;
+  for (const [name, p] of Object.entries(CAPTURE_PORTS)) {
+    if (ports[name] === undefined) continue;
+    v = hostToo ? v.split(`127.0.0.1:${p}`).join(`127.0.0.1:${ports[name]}`) : v.split(`:${p}`).join(`:${ports[name]}`);
+  }
+  return v;
+}
+
+/** The case's environment as capture.sh built it: the base one, with its changes, for the replay's ports. */
+export function caseEnv(c: GoldenCase, sandbox: string, ports: Readonly<Record<string, number>>): Record<string, string> {
+  const env = baseEnv(sandbox);
+  for (const u of c.envUnset) delete env[u];
+  for (const [k, v] of c.envSet) env[k] = substitutePorts(v.replace(/<sandbox>/g, sandbox), ports, false);
+  return env;
+}
+
+export function caseArgv(c: GoldenCase, ports: Readonly<Record<string, number>>): string[] {
+  return c.argv.map((a) => substitutePorts(a, ports));
+}
+
+/** The captured stderr as signet must print it: `signet` for the program name, the replay's sandbox and ports. */
+export function expectedStderr(c: GoldenCase, ports: Readonly<Record<string, number>>, sandbox: string): string {
+  const s = c.stderr
+    .replace(/^usage: aws /gm, 'usage: signet ')
+    .replace(/^ {2}aws /gm, '  signet ')
+    .replace(/^aws: error: /gm, 'signet: error: ')
+    .replace(/<sandbox>/g, sandbox)
+    // Python's ssl module appends its C source position; Node has none.
+    .replace(/ \(_ssl\.c:\d+\)/g, '');
+  return substitutePorts(s, ports);
+}

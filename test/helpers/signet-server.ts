@@ -35,7 +35,11 @@ export async function startSignet(args: readonly string[], env: Record<string, s
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`signet serve did not start:\n${output}`)), 15000);
+    const timer = setTimeout(() => {
+      // Never leave a half-started server behind a failed test.
+      child.kill('SIGKILL');
+      reject(new Error(`signet serve did not start within 30 s:\n${output}`));
+    }, 30000);
     const look = () => {
       const match = /signet listening on (http:\/\/[^\s]+)/.exec(output);
       if (match) {

@@ -1,0 +1,22 @@
+import { createRequire } from 'node:module';
+
+/**
+ * The Node built-ins the command line uses at start-up, as their CommonJS module objects.
+ * `import { readFileSync } from 'node:fs'` in an ES module makes Node build a module namespace of
+ * every export of node:fs, evaluating its lazy getters on the way; process.getBuiltinModule (Node
+ * 20.16 and later) hands over the object as it is, which saves a few milliseconds per module of a
+ * start-up budget of about 90. Older Node 20 releases require() them. (No top-level await: this
+ * module is also bundled as CommonJS, into dist/ses.cjs.)
+ */
+type Crypto = typeof import('node:crypto');
+type Fs = typeof import('node:fs');
+type Os = typeof import('node:os');
+type Path = typeof import('node:path');
+
+const load: (id: string) => unknown =
+  (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule?.bind(process) ?? createRequire(import.meta.url ?? __filename);
+
+export const crypto = load('node:crypto') as Crypto;
+export const fs = load('node:fs') as Fs;
+export const os = load('node:os') as Os;
+export const path = load('node:path') as Path;
