@@ -241,6 +241,31 @@ describe('detection over three nodes: each domain checked exactly once per round
       assert.ok(perRecord.rows[0].records >= DOMAINS * 3);
       const statuses = await db.query("select dkim_status, count(*)::int as n from identities where name like 'd%' group by dkim_status");
       assert.deepEqual(statuses.rows, [{ dkim_status: 'Pending', n: DOMAINS }]);
+
+      // Three nodes refilled one shared pool: every key any of them generated is stored, in the pool or
+      // behind a token; none was made and thrown away. (Waits until the refills have settled.)
+      const stored = async () =>
+        (await db.query('select (select count(*) from key_pool)::int + (select count(*) from dkim_keys)::int as n')).rows[0].n as number;
+      const generated = async () => {
+        let sum = 0;
+        for (const n of nodes) {
+          const text = await (await fetch(`${n.url}/metrics`)).text();
+          sum += Number(/^signet_key_pool_generated_total (\d+)/m.exec(text)?.[1] ?? NaN);
+        }
+        return sum;
+      };
+      let settled = -1;
+      for (let i = 0; i < 100; i++) {
+        const before = await stored();
+        const made = await generated();
+        const after = await stored();
+        if (before === after && made === after) {
+          settled = made;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      assert.ok(settled >= DOMAINS * 3, `generated keys (${settled}) = stored keys, and at least the ${DOMAINS * 3} in use`);
     } finally {
       await db.end();
     }

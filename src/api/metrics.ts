@@ -7,7 +7,7 @@ export interface ApiMetrics {
   countThrottled(action: string | null): void;
 }
 
-export function createApiMetrics(keyPoolSize: () => number): ApiMetrics {
+export function createApiMetrics(keyPool: { readonly size: number; readonly generated: number }): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'signet_' });
   const requests = new Counter({
@@ -34,7 +34,16 @@ export function createApiMetrics(keyPoolSize: () => number): ApiMetrics {
     help: 'DKIM key pairs ready in the pool.',
     registers: [registry],
     collect() {
-      this.set(keyPoolSize());
+      this.set(keyPool.size);
+    },
+  });
+  new Counter({
+    name: 'signet_key_pool_generated_total',
+    help: 'DKIM key pairs this process generated and stored in the pool.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(keyPool.generated);
     },
   });
   return {

@@ -32,6 +32,7 @@ export class KeyPool implements KeySupply {
   #running = false;
   #stopped = false;
   #known = 0;
+  #generated = 0;
   #idle: Promise<void> = Promise.resolve();
   #settleIdle: (() => void) | null = null;
 
@@ -57,6 +58,11 @@ export class KeyPool implements KeySupply {
   /** Keys ready in the pool when last counted. */
   get size(): number {
     return this.#known;
+  }
+
+  /** Keys this process generated and stored in the pool since it started (none is ever dropped). */
+  get generated(): number {
+    return this.#generated;
   }
 
   async waitForKeys(count: number): Promise<void> {
@@ -113,6 +119,7 @@ export class KeyPool implements KeySupply {
       };
       await this.#store.addPoolKeys([key]);
       this.#known += 1;
+      this.#generated += 1;
       this.#wake();
       return true;
     } catch (err) {

@@ -64,7 +64,14 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
     throw new ConfigError(`--dev accepts any credentials, so it serves loopback addresses only, not ${config.host}`);
   }
   const sending = sendConfig(sendValuesFrom(values), env);
-  const metrics = createApiMetrics(() => embedded.keyPool.size);
+  const metrics = createApiMetrics({
+    get size() {
+      return embedded.keyPool.size;
+    },
+    get generated() {
+      return embedded.keyPool.generated;
+    },
+  });
   const sendMetrics = createSendMetrics(metrics.registry);
   let listeningAt = `http://${config.host}:${config.port}`;
   const app = createHttpServer({ handler: async (r) => embedded.handler(r), logger: { level: config.logLevel }, metrics });
