@@ -3,10 +3,11 @@ import type { AccountRecord, AccountStore, StoredAccessKey } from './account-por
 const MAX_ENTRIES = 10_000;
 
 /**
- * Remembers access-key lookups, which every signed request makes. Entries are dropped the moment
+ * Remembers access-key lookups, which every signed request makes. Entries are dropped as soon as
  * the database reports a commit from elsewhere (`externalChanges`, e.g. `signet admin
- * delete-access-key` in another process) and on this process's own writes, so a deleted key is
- * refused on the very next request. Without a change counter nothing is cached.
+ * delete-access-key` in another process; SQLite's counter is read at most every 50 ms) and on this
+ * process's own writes, so a deleted key is refused within that moment. Without a change counter
+ * nothing is cached.
  */
 export class CachedAccountStore implements AccountStore {
   readonly #inner: AccountStore;

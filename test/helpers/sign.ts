@@ -1,6 +1,6 @@
 import { request as httpRequest, type Agent } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../../src/api/auth/node-sha256.ts';
+import { NodeSha256 } from './node-sha256.ts';
 
 export interface AccessKey {
   readonly accessKeyId: string;
