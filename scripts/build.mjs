@@ -48,6 +48,10 @@ await build({
   packages: 'external',
   // src/cli/builtins.ts falls back to createRequire(import.meta.url ?? __filename) on Node < 20.16.
   define: { 'import.meta.url': 'undefined' },
+  // Less text for V8 to read and pre-parse on every start (names are kept: error classes and stack
+  // traces still read as in the sources).
+  minifyWhitespace: true,
+  minifySyntax: true,
   plugins: [lazyFromEsmBundle],
   logLevel: 'warning',
 });
