@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
-import { dkimTokens, findProgram, freeDnsPort, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
+import { checkNow, dkimTokens, findProgram, freeDnsPort, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
 import { findPython, peerOrSkip } from './helpers/peers.ts';
 import { callSigned } from './helpers/sign.ts';
 import { REPO_ROOT, SIGNET_BIN, startSignet, type RunningSignet } from './helpers/signet-server.ts';
@@ -144,13 +144,7 @@ describe('the platform signature: both signatures verify with mailauth and dkimp
       [PLATFORM]: zoneFile(PLATFORM, [key.txt]),
     });
     for (const d of [DOMAIN, DISABLED]) {
-      let body: { dkimStatus?: string } = {};
-      for (let attempt = 0; attempt < 50; attempt++) {
-        const r = await fetch(`${server.url}/_signet/check`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ domain: d }) });
-        body = (await r.json()) as typeof body;
-        if (r.status !== 409) break;
-        await new Promise((res) => setTimeout(res, 200));
-      }
+      const body = await checkNow(server.url, d);
       assert.equal(body.dkimStatus, 'Success', `detection of ${d}: ${JSON.stringify(body)}`);
     }
   });

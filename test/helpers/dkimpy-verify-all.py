@@ -1,6 +1,6 @@
-"""Verifies EVERY DKIM-Signature of the message on stdin with dkimpy (dkimpy-verify.py checks only the
-first), resolving keys like a recursive resolver would: the customer's DNS (NSD) first, following CNAMEs
-into Signet's key zone. Names outside the key zone (a platform domain's TXT record) are asked of NSD.
+"""Verifies every DKIM-Signature of the message on stdin with dkimpy, resolving keys like a recursive
+resolver would: the customer's DNS (NSD) first, following CNAMEs into Signet's key zone. Names
+outside the key zone (a platform domain's TXT record) are asked of NSD.
 
 usage: dkimpy-verify-all.py CUSTOMER_PORT SIGNET_PORT KEY_ZONE   (message on stdin; prints a JSON list,
 one entry per signature from the top: {"pass", "domain", "selector", "log"})"""

@@ -203,3 +203,19 @@ export function chasingResolver(customerPort: number, signetPort: number, zone: 
     throw Object.assign(new Error('CNAME chain too long'), { code: 'ESERVFAIL' });
   };
 }
+
+/**
+ * Runs a domain's detection check now through the dev control `/_signet/check`. The worker may be
+ * checking the domain itself at that moment (it enrolls new identities at once): then the control
+ * answers 409 check_in_progress, and is asked again once the worker's check is done.
+ */
+export async function checkNow(url: string, domain: string): Promise<{ dkimStatus?: string; error?: string }> {
+  let body: { dkimStatus?: string; error?: string } = {};
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const r = await fetch(`${url}/_signet/check`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ domain }) });
+    body = (await r.json()) as typeof body;
+    if (r.status !== 409) break;
+    await sleep(200);
+  }
+  return body;
+}
