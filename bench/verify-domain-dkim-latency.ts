@@ -61,7 +61,10 @@ for (let run = 1; run <= runs; run++) {
   const lat: number[] = [];
   for (let i = 0; i < calls; i++) {
     const r = await post(server.url, `Action=VerifyDomainDkim&Version=2010-12-01&Domain=bench-${run}-${i}.example.com`);
-    if (r.status !== 200) throw new Error(`status ${r.status}`);
+    if (r.status !== 200) {
+      await server.stop(); // never leave the server behind a failed run
+      throw new Error(`status ${r.status}`);
+    }
     lat.push(r.ms);
   }
   await server.stop();
