@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import { LOCAL_ACCOUNT_ID } from '../core/account.ts';
 import { join, resolve } from 'node:path';
 
 /** Settings shared by every entry point, normalized once and passed down explicitly. */
@@ -34,7 +35,6 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export const DEFAULT_ACCOUNT_ID = '000000000000';
 
 export function defaultDataDir(env: Env): string {
   return env['SIGNET_DATA_DIR'] || join(env['HOME'] || homedir(), '.signet');
@@ -67,7 +67,7 @@ export function coreConfig(
     dataDir: resolve(flags.dataDir ?? defaultDataDir(env)),
     keyBits: parseKeyBits(flags.keyBits ?? env['SIGNET_KEY_BITS']),
     masterKey: env['SIGNET_MASTER_KEY'],
-    accountId: DEFAULT_ACCOUNT_ID,
+    accountId: LOCAL_ACCOUNT_ID,
     defaultRegion: env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || 'us-east-1',
   };
 }

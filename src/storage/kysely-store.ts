@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { Migrator, type Kysely, type Selectable, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Identity, IdentityKind, Scope, VerificationStatus, KeyState } from '../core/index.ts';
 import { initialKeyState } from '../core/index.ts';
 import type {
@@ -20,7 +20,8 @@ import { migrationProvider, type DdlFlavor } from './migrations/index.ts';
  * pool keys.
  */
 export interface EngineStrategy extends DdlFlavor {
-  takePoolKeyIds(trx: Transaction<Database>, bits: number, count: number): Promise<number[]>;
+  /** Locks the pool rows a transaction takes (or not, where transactions run one at a time). */
+  lockTaken<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
   /** Holds an identity row until the transaction ends (a no-op where transactions run one at a time). */
   lockIdentity(trx: Transaction<Database>, identityId: number): Promise<void>;
   /**
@@ -174,7 +175,11 @@ export class KyselyStore implements Store {
           .orderBy('position')
           .execute();
         if (tokens.length > 0) return { kind: 'existing', tokens: tokens.map((t) => t.token) } as const;
-        const poolIds = await this.#engine.takePoolKeyIds(trx, input.keyBits, input.tokens.length);
+        const poolIds = (
+          await this.#engine
+            .lockTaken(trx.selectFrom('key_pool').select('id').where('bits', '=', input.keyBits).orderBy('id').limit(input.tokens.length))
+            .execute()
+        ).map((r) => Number(r.id));
         const pooled =
           poolIds.length < input.tokens.length
             ? []

@@ -14,18 +14,7 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 const postgresEngine: Omit<EngineStrategy, 'migrationTableSchema'> = {
   idColumn: 'bigserial',
   triggers: 'plpgsql',
-  async takePoolKeyIds(trx, bits, count) {
-    const rows = await trx
-      .selectFrom('key_pool')
-      .select('id')
-      .where('bits', '=', bits)
-      .orderBy('id')
-      .limit(count)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    return rows.map((r) => Number(r.id));
-  },
+  lockTaken: (query) => query.forUpdate().skipLocked(),
   async lockIdentity(trx, identityId) {
     await trx.selectFrom('identities').select('id').where('id', '=', identityId).forUpdate().execute();
   },

@@ -32,16 +32,8 @@ function sqliteEngine(sqlite: BetterSqlite3.Database): EngineStrategy {
   return {
     idColumn: 'integer-autoincrement',
     triggers: 'sqlite',
-    async takePoolKeyIds(trx, bits, count) {
-      const rows = await trx
-        .selectFrom('key_pool')
-        .select('id')
-        .where('bits', '=', bits)
-        .orderBy('id')
-        .limit(count)
-        .execute();
-      return rows.map((r) => Number(r.id));
-    },
+    // A transaction holds SQLite's write lock from its first write: what it reads is its own.
+    lockTaken: (query) => query,
     // The transaction already holds SQLite's write lock since its first insert.
     async lockIdentity() {},
     externalChangeCounter,
