@@ -31,7 +31,7 @@ const port = await new Promise((res) => {
   });
 });
 const dir = mkdtempSync(join(tmpdir(), 'signet-bench-'));
-const server = spawn(process.execPath, [join(root, 'bin', 'signet'), 'serve', '--port', String(port), '--data-dir', join(dir, 'data'), '--key-pool-size', '3', '--no-throttle'], {
+const server = spawn(process.execPath, [join(root, 'bin', 'signet'), 'serve', '--port', String(port), '--data-dir', join(dir, 'data'), '--key-pool-size', '3', '--no-throttle', '--dns-port', '0'], {
   stdio: ['ignore', 'pipe', 'inherit'],
   // The key zone is required by newer `signet serve`; any zone will do for the benchmark.
   env: { ...process.env, SIGNET_DKIM_ZONE: process.env.SIGNET_DKIM_ZONE ?? 'dkim.signet.test' },

@@ -8,7 +8,6 @@ import { createRequire } from 'node:module';
  * start-up budget of about 90. Older Node 20 releases require() them. (No top-level await: this
  * module is also bundled as CommonJS, into dist/ses.cjs.)
  */
-type Crypto = typeof import('node:crypto');
 type Fs = typeof import('node:fs');
 type Os = typeof import('node:os');
 type Path = typeof import('node:path');
@@ -16,7 +15,6 @@ type Path = typeof import('node:path');
 const load: (id: string) => unknown =
   (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule?.bind(process) ?? createRequire(import.meta.url ?? __filename);
 
-export const crypto = load('node:crypto') as Crypto;
 export const fs = load('node:fs') as Fs;
 export const os = load('node:os') as Os;
 export const path = load('node:path') as Path;

@@ -1,4 +1,6 @@
-import { crypto } from './builtins.ts';
+import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Credentials } from './config.ts';
 
 export interface RequestToSign {
@@ -15,10 +17,13 @@ export interface RequestToSign {
  * `email`), signed headers `content-type;host;x-amz-date` (+ `x-amz-security-token`), no
  * `x-amz-content-sha256` header, an empty canonical query string. Returns the headers to add.
  *
- * Written on node:crypto rather than @smithy/signature-v4 because loading that package (and its
- * @smithy/util-* and @aws-crypto dependencies) costs about 250 ms of a ~40 ms budget for the whole
- * command; src/cli/sign.test.ts checks that both produce the same signature. node:crypto comes
- * through ./builtins.ts: as an ES module import it would also load its webcrypto and key modules.
+ * Written here rather than taken from @smithy/signature-v4 because loading that package (and its
+ * @smithy/util-* and @aws-crypto dependencies) costs about 250 ms of a ~35 ms budget for the whole
+ * command; src/cli/sign.test.ts checks that both produce the same signature. The hashes come from
+ * @noble/hashes (audited, pure JavaScript, bundled into dist/ses.cjs) rather than node:crypto: Node
+ * loads node:crypto with some fifteen internal modules, and with the bundle's code cache hashing a
+ * few hundred bytes in JavaScript costs less than that load (about 10 ms less per command in
+ * bench/cli-startup.mjs).
  */
 export function signRequest(req: RequestToSign, credentials: Credentials, region: string): Record<string, string> {
   const iso = (req.date ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -41,21 +46,21 @@ export function signRequest(req: RequestToSign, credentials: Credentials, region
   ].join('\n');
   const scope = `${day}/${region}/ses/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', iso, scope, sha256Hex(canonicalRequest)].join('\n');
-  let key: Buffer = hmac(`AWS4${credentials.secretAccessKey}`, day);
+  let key = hmac(utf8ToBytes(`AWS4${credentials.secretAccessKey}`), day);
   for (const part of [region, 'ses', 'aws4_request']) key = hmac(key, part);
-  const signature = crypto.createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
+  const signature = bytesToHex(hmac(key, stringToSign));
   const out: Record<string, string> = { 'X-Amz-Date': iso };
   if (credentials.sessionToken) out['X-Amz-Security-Token'] = credentials.sessionToken;
   out['Authorization'] = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return out;
 }
 
-function hmac(key: string | Buffer, data: string): Buffer {
-  return crypto.createHmac('sha256', key).update(data, 'utf8').digest();
+function hmac(key: Uint8Array, data: string): Uint8Array {
+  return nobleHmac(sha256, key, utf8ToBytes(data));
 }
 
 function sha256Hex(data: string): string {
-  return crypto.createHash('sha256').update(data, 'utf8').digest('hex');
+  return bytesToHex(sha256(utf8ToBytes(data)));
 }
 
 /** Each path segment URI-encoded (RFC 3986 unreserved kept), as botocore's SigV4Auth does. */

@@ -18,7 +18,11 @@ export async function runSesCli(argv: readonly string[], env: Env): Promise<numb
     cwd: process.cwd(),
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    stdinIsTTY: Boolean(process.stdin.isTTY),
+    // A getter: process.stdin builds a stream (and loads Node's stream modules, some 5 ms of the
+    // start-up budget) on first use, and only auto-prompt asks.
+    get stdinIsTTY() {
+      return Boolean(process.stdin.isTTY);
+    },
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     terminalColumns: process.stdout.columns || 80,
     embeddedTransport: () => embeddedTransport(env),
