@@ -2,10 +2,11 @@
  * Queries per second for `TXT TOKEN.<zone>` over 10,000 keys: Signet's DNS server against NSD
  * serving the zone file `signet dns export` printed, both measured with dnsperf in the same run.
  *
- *   npm run build && node --import tsx bench/dns-qps.ts [--keys 10000] [--seconds 10] [--clients 4] [--rounds 2]
+ *   npm run build && node --import tsx bench/dns-qps.ts [--keys 10000] [--seconds 10] [--clients 4] [--rounds 2] [--processes 1]
  *
  * Both servers run on loopback with the same query file (every key once, in random order, repeated
- * by dnsperf); rounds alternate the two. Goal: Signet at least half of NSD's rate.
+ * by dnsperf); rounds alternate the two. `--processes N` runs NSD with server-count N and Signet with
+ * --dns-workers N (both default to one process). Goal: Signet at least half of NSD's rate.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     clients: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '2' },
+    processes: { type: 'string', default: '1' },
   },
 });
 const ZONE = 'dkim.bench.test';
@@ -65,11 +67,12 @@ writeFileSync(queryFile, tokens.map((t) => `${t}.${ZONE} TXT`).join('\n') + '\n'
 const exported = spawnSync(process.execPath, [SIGNET_BIN, 'dns', 'export', '--dkim-zone', ZONE, '--data-dir', data.path], { encoding: 'utf8', maxBuffer: 1 << 28 });
 if (exported.status !== 0) throw new Error(exported.stderr);
 const nsdPort = await freeDnsPort();
-const nsd = await startNsd(nsdBin, nsdDir.path, nsdPort, { [ZONE]: exported.stdout });
-const signet = await startSignet(['--data-dir', data.path, '--dkim-zone', ZONE, '--key-pool-size', '0', '--no-detection', '--log-level', 'warn']);
+const processes = Number(values.processes);
+const nsd = await startNsd(nsdBin, nsdDir.path, nsdPort, { [ZONE]: exported.stdout }, { serverCount: processes });
+const signet = await startSignet(['--data-dir', data.path, '--dkim-zone', ZONE, '--key-pool-size', '0', '--no-detection', '--log-level', 'warn', '--dns-workers', String(processes)]);
 const signetPort = Number(/signet dns listening on [^\s]+:(\d+)/.exec(signet.output())![1]);
 
-console.log(`${tokens.length} keys, dnsperf -l ${values.seconds} -c ${values.clients}, zone file ${exported.stdout.length} bytes`);
+console.log(`${tokens.length} keys, dnsperf -l ${values.seconds} -c ${values.clients}, zone file ${exported.stdout.length} bytes, ${processes} process(es) each`);
 const nsdRates: number[] = [];
 const signetRates: number[] = [];
 for (let round = 0; round < Number(values.rounds); round++) {

@@ -11,6 +11,12 @@ export interface DkimServiceConfig {
   readonly dev: boolean;
   readonly dnsHost: string;
   readonly dnsPort: number;
+  /**
+   * Processes answering UDP queries on the one socket: this one, and `dnsWorkers - 1` forked workers
+   * with their own copy of the key zone (the rate of one Node process is bound by its per-packet
+   * cost; NSD's server-count plays the same part).
+   */
+  readonly dnsWorkers: number;
   /** Apex NS names; default `ns1.<zone>`. */
   readonly nameservers: readonly string[];
   /** `ip[:port]` of the detection resolvers; empty: the system's. */
@@ -27,6 +33,7 @@ export interface DkimFlags {
   readonly dev?: boolean | undefined;
   readonly dnsHost?: string | undefined;
   readonly dnsPort?: string | undefined;
+  readonly dnsWorkers?: string | undefined;
   readonly dnsNs?: readonly string[] | undefined;
   readonly resolver?: readonly string[] | undefined;
   readonly resolverTimeout?: string | undefined;
@@ -49,6 +56,14 @@ export function parseDuration(name: string, text: string | undefined, fallbackMs
   const ms = Number(match[1]) * UNITS[match[2] ?? 's']!;
   if (!(ms > 0) || ms > 10 * 365 * 86_400_000) throw new ConfigError(`${name} is out of range: ${JSON.stringify(text)}`);
   return Math.round(ms);
+}
+
+/** A count of processes: a number from 1 to 64, or `auto` (the CPUs Node may use). */
+function parseWorkers(text: string | undefined, cpus: number): number {
+  if (text === undefined || text === '') return 1;
+  if (text === 'auto') return Math.max(1, Math.min(64, cpus));
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 64) throw new ConfigError(`--dns-workers must be auto or 1 to 64, not ${JSON.stringify(text)}`);
+  return Number(text);
 }
 
 function parsePort(text: string | undefined, fallback: number): number {
@@ -77,7 +92,7 @@ function isDev(flags: DkimFlags, env: Env): boolean {
   return flags.dev === true || env['SIGNET_DEV'] === '1' || env['SIGNET_DEV'] === 'true';
 }
 
-export function dkimServiceConfig(flags: DkimFlags, env: Env): DkimServiceConfig {
+export function dkimServiceConfig(flags: DkimFlags, env: Env, cpus = 1): DkimServiceConfig {
   const dev = isDev(flags, env);
   const envResolvers = (env['SIGNET_RESOLVERS'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const defaults = DEFAULT_DETECTION_POLICY;
@@ -86,6 +101,7 @@ export function dkimServiceConfig(flags: DkimFlags, env: Env): DkimServiceConfig
     dev,
     dnsHost: flags.dnsHost ?? env['SIGNET_DNS_HOST'] ?? '127.0.0.1',
     dnsPort: parsePort(flags.dnsPort ?? env['SIGNET_DNS_PORT'], 8553),
+    dnsWorkers: parseWorkers(flags.dnsWorkers ?? env['SIGNET_DNS_WORKERS'], cpus),
     nameservers: (flags.dnsNs ?? []).map(canonicalDnsName),
     resolvers: flags.resolver && flags.resolver.length > 0 ? flags.resolver : envResolvers,
     resolverTimeoutMs: parseDuration('--resolver-timeout', flags.resolverTimeout, 2000),
@@ -109,6 +125,7 @@ export const DKIM_OPTIONS = {
   dev: { type: 'boolean' },
   'dns-host': { type: 'string' },
   'dns-port': { type: 'string' },
+  'dns-workers': { type: 'string' },
   'dns-ns': { type: 'string', multiple: true },
   resolver: { type: 'string', multiple: true },
   'resolver-timeout': { type: 'string' },
@@ -130,6 +147,7 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
     dev: values.dev,
     dnsHost: values['dns-host'],
     dnsPort: values['dns-port'],
+    dnsWorkers: values['dns-workers'],
     dnsNs: values['dns-ns'],
     resolver: values.resolver,
     resolverTimeout: values['resolver-timeout'],
@@ -143,7 +161,7 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
   };
 }
 
-export const DKIM_USAGE = `                    [--dkim-zone ZONE] [--dev] [--dns-host 127.0.0.1] [--dns-port 8553] [--dns-ns NAME]...
+export const DKIM_USAGE = `                    [--dkim-zone ZONE] [--dev] [--dns-host 127.0.0.1] [--dns-port 8553] [--dns-workers 1|N|auto] [--dns-ns NAME]...
                     [--resolver IP[:PORT]]... [--resolver-timeout 2s] [--no-detection]
                     [--detection-window 72h] [--detection-grace 72h] [--check-interval 60s]
                     [--check-interval-max 15m] [--recheck-interval 1h] [--check-poll 1s]`;

@@ -56,6 +56,11 @@ async function main(argv: string[]): Promise<number> {
       const { admin } = await import('./admin.ts');
       return admin(rest, process.env);
     }
+    case '_dns-worker': {
+      // Internal: a DNS worker process of `signet serve --dns-workers N` (src/main/dns-workers.ts).
+      const { runDnsWorker } = await import('./dns-worker.ts');
+      return runDnsWorker(process.env);
+    }
     case 'version':
     case '--version':
       process.stdout.write('signet 0.1.0\n');

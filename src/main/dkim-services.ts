@@ -18,6 +18,7 @@ import { KyselyDnsKeyStore } from '../storage/kysely-dns-key-store.ts';
 import { KyselySandboxStore } from '../storage/kysely-sandbox-store.ts';
 import { DetectionWorker } from '../worker/detection-worker.ts';
 import { OffsetClock } from '../worker/offset-clock.ts';
+import { startDnsWorkers, type DnsWorkerPool } from './dns-workers.ts';
 import type { Embedded } from './embedded.ts';
 import { ConfigError } from '../config/config.ts';
 
@@ -115,6 +116,27 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
     fast: fastAnswerer(zone, (token) => cache.get(token)?.txtRdata),
     onError: (err) => input.onError(err, 'dns server'),
   });
+  // More processes on the same UDP socket, each with its own copy of the zone that this process's
+  // use cases wait for as for the cache above.
+  let dnsWorkers: DnsWorkerPool | null = null;
+  let unsubscribeWorkers = () => {};
+  if (dkim.dnsWorkers > 1) {
+    try {
+      dnsWorkers = await startDnsWorkers({
+        count: dkim.dnsWorkers - 1,
+        udp: dns.udp,
+        config: { store: { databaseUrl: core.databaseUrl, dataDir: core.dataDir }, zone: dkim.zone, nameservers: dkim.nameservers },
+        onError: (err) => input.onError(err, 'dns workers'),
+      });
+    } catch (err) {
+      await dns.close();
+      unsubscribe();
+      cache.stop();
+      throw err;
+    }
+    const pool = dnsWorkers;
+    unsubscribeWorkers = embedded.zoneChanges.subscribe(pool);
+  }
   const worker = dkim.detection
     ? new DetectionWorker(deps, { pollMs: dkim.pollMs, batchSize: dkim.batchSize, onError: (err) => input.onError(err, 'detection') })
     : null;
@@ -124,6 +146,8 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
     clock,
     async close() {
       await worker?.stop();
+      unsubscribeWorkers();
+      await dnsWorkers?.close();
       await dns.close();
       unsubscribe();
       cache.stop();

@@ -58,7 +58,7 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
     env,
     availableParallelism(),
   );
-  const dkimConfig = dkimServiceConfig(dkimFlagsFrom(values), env);
+  const dkimConfig = dkimServiceConfig(dkimFlagsFrom(values), env, availableParallelism());
   // Dev mode verifies no signature, so it must never be reachable from another machine.
   if (dkimConfig.dev && !isLoopback(config.host)) {
     throw new ConfigError(`--dev accepts any credentials, so it serves loopback addresses only, not ${config.host}`);
@@ -133,7 +133,8 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
     app,
     onError: (err, what) => app.log.error({ err }, `${what} failed`),
   });
-  process.stdout.write(`signet dns listening on ${dkim.dns.host}:${dkim.dns.port} (udp, tcp) for ${dkimConfig.zone}\n`);
+  const udpProcesses = dkimConfig.dnsWorkers > 1 ? ` in ${dkimConfig.dnsWorkers} processes` : '';
+  process.stdout.write(`signet dns listening on ${dkim.dns.host}:${dkim.dns.port} (udp${udpProcesses}, tcp) for ${dkimConfig.zone}\n`);
   const address = await app.listen({ host: config.host, port: config.port });
   listeningAt = address;
   embedded.delivery.start();

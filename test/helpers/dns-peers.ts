@@ -66,7 +66,7 @@ export async function startNsd(
   dir: string,
   port: number,
   zones: Readonly<Record<string, string>>,
-  options: { readonly rateLimit?: boolean } = {},
+  options: { readonly rateLimit?: boolean; readonly serverCount?: number } = {},
 ): Promise<RunningDnsPeer> {
   // NSD's response rate limiting (on by default) groups every NXDOMAIN of a zone into one bucket
   // (200/s): a benchmark asking thousands of absent names in one test zone must turn it off, or it
@@ -90,7 +90,7 @@ export async function startNsd(
   zonelistfile: "${join(dir, 'zone.list')}"
   xfrdfile: "${join(dir, 'xfrd.state')}"
   xfrdir: "${dir}"
-  server-count: 1
+  server-count: ${options.serverCount ?? 1}
   verbosity: 1
   hide-version: yes
   reuseport: no

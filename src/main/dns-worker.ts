@@ -1,0 +1,66 @@
+import type { Socket as UdpSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { fastAnswerer } from '../dns/answer-query.ts';
+import { answerOnUdpSocket } from '../dns/authoritative-server.ts';
+import { KeyZoneCache } from '../dns/key-zone-cache.ts';
+import { keyZone } from '../dns/key-zone.ts';
+import { KyselyDnsKeyStore } from '../storage/kysely-dns-key-store.ts';
+import type { CoreConfig } from '../config/config.ts';
+import { openBackend } from './backend.ts';
+import { DNS_WORKER_COMMAND, DNS_WORKER_CONFIG_ENV, type DnsWorkerConfig, type FromWorker, type ToWorker } from './dns-workers.ts';
+
+/**
+ * Composition root of a DNS worker (`signet _dns-worker`, started by `signet serve --dns-workers N`
+ * through src/main/dns-workers.ts, never by hand): its own copy of the key zone over the store, and
+ * the UDP socket the server hands over, answered as the server answers it.
+ */
+export async function runDnsWorker(env: NodeJS.ProcessEnv): Promise<number> {
+  const send = process.send?.bind(process);
+  const configText = env[DNS_WORKER_CONFIG_ENV];
+  if (!send || !configText) {
+    process.stderr.write(`signet: ${DNS_WORKER_COMMAND} is started by signet serve --dns-workers, not by hand\n`);
+    return 252;
+  }
+  const config = JSON.parse(configText) as DnsWorkerConfig;
+  const post = (message: FromWorker) => {
+    if (process.connected) send(message);
+  };
+  const report = (what: string) => (err: unknown) => post({ type: 'error', what, message: (err as Error)?.stack ?? String(err) });
+  // The server stops its workers by closing the channel; the signals a terminal sends to the whole
+  // process group are the server's to act on.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => {});
+
+  const backend = await openBackend({ ...config.store } as CoreConfig);
+  const cache = new KeyZoneCache(new KyselyDnsKeyStore(backend.store.database), { onError: report('key zone cache') });
+  await cache.start();
+  const zone = keyZone(config.zone, { nameservers: config.nameservers });
+  const sockets: UdpSocket[] = [];
+  process.on('message', (message: ToWorker, handle: unknown) => {
+    if (message.type === 'socket' && handle) {
+      const socket = handle as UdpSocket;
+      sockets.push(socket);
+      socket.on('error', report('udp socket'));
+      answerOnUdpSocket(socket, {
+        zone,
+        lookup: (token) => cache.get(token)?.key ?? cache.lookup(token).then((found) => found?.key ?? null),
+        fast: fastAnswerer(zone, (token) => cache.get(token)?.txtRdata),
+        onError: report('dns'),
+      });
+    } else if (message.type === 'sync') {
+      cache.sync().then(
+        () => post({ type: 'synced', id: message.id }),
+        (err: unknown) => {
+          report('key zone cache')(err);
+          post({ type: 'synced', id: message.id });
+        },
+      );
+    }
+  });
+  post({ type: 'ready' });
+  await once(process, 'disconnect');
+  cache.stop();
+  for (const socket of sockets) socket.close();
+  await backend.store.close();
+  return 0;
+}
