@@ -1,9 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import aws4 from 'aws4';
 import type { Clock } from '../../app/ports.ts';
 import { SesError } from '../ses-error.ts';
 import type { SesHttpRequest } from '../handler.ts';
 import type { SigV4Authorization } from './authorization-header.ts';
+import { HmacSha256, hmacSha256, sha256Hex } from './sha256.ts';
 
 /** AWS refuses a signature whose X-Amz-Date is more than 15 minutes from its clock. */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
@@ -29,6 +30,37 @@ export function parseAmzDate(text: string): Date | null {
   return real ? date : null;
 }
 
+/**
+ * parseAmzDate for the request path: clients sign with the current second, so consecutive requests
+ * mostly carry the same X-Amz-Date, and the last one parsed is kept (the Date is only read).
+ */
+let lastAmzDate: { text: string; date: Date | null } = { text: '', date: null };
+function parseAmzDateCached(text: string): Date | null {
+  if (lastAmzDate.text !== text) lastAmzDate = { text, date: parseAmzDate(text) };
+  return lastAmzDate.date;
+}
+
+/**
+ * SigV4's signing key, HMAC(HMAC(HMAC(HMAC("AWS4" + secret, day), region), service), "aws4_request"),
+ * prepared for HMAC; the same for every request of a key, day and region, so it is derived once.
+ * Keyed by the secret itself (in memory only, as the secret already is): a key whose secret is
+ * replaced gets a new entry.
+ */
+const signingKeys = new Map<string, HmacSha256>();
+const MAX_SIGNING_KEYS = 1000;
+function signingKey(secretAccessKey: string, day: string, region: string): HmacSha256 {
+  const id = `${day}/${region}/${secretAccessKey}`;
+  let key = signingKeys.get(id);
+  if (key === undefined) {
+    let k = hmacSha256(`AWS4${secretAccessKey}`, day);
+    for (const part of [region, SIGNING_SERVICE, 'aws4_request']) k = hmacSha256(k, part);
+    key = new HmacSha256(k);
+    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
+}
+
 export function formatAmzDate(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
@@ -37,10 +69,10 @@ export function formatAmzDate(date: Date): string {
  * Checks a request's SigV4 signature by signing the same request again with aws4 (a well-kept SigV4
  * signer, so canonicalization is not ours to get wrong): the headers named in SignedHeaders exactly
  * as received, the path and query, and the SHA-256 of the exact body bytes. The signatures are
- * compared in constant time. aws4 rather than @smithy/signature-v4: both compute the same signature
- * (test/sigv4-verifier.test.ts checks requests signed by @smithy, botocore and the SDK are accepted),
- * but aws4 is synchronous and took about a fifth of @smithy's time per request (16 µs against about
- * 80 µs here), and verification runs on every request (bench/sigv4-overhead.ts).
+ * compared in constant time. aws4 rather than @smithy/signature-v4: both make the same canonical
+ * request (test/sigv4-verifier.test.ts checks requests signed by @smithy, botocore and the SDK are
+ * accepted), but aws4 is synchronous and took about a fifth of @smithy's time per request, and
+ * verification runs on every request (bench/sigv4-overhead.ts).
  */
 export async function verifySigV4(
   request: SesHttpRequest,
@@ -59,7 +91,7 @@ export async function verifySigV4(
       403,
     );
   }
-  const signingDate = parseAmzDate(amzDate);
+  const signingDate = parseAmzDateCached(amzDate);
   if (signingDate === null) throw new SesError('IncompleteSignature', `X-Amz-Date must be in ISO 8601 basic format: '${amzDate.slice(0, 40)}'.`, 403);
   if (amzDate.slice(0, 8) !== auth.scopeDate) {
     throw denied(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
@@ -83,7 +115,7 @@ export async function verifySigV4(
   }
   // A client may sign the payload hash as a header (x-amz-content-sha256); the signer would trust it
   // instead of hashing the body, so it must match the body we actually received.
-  const bodyHash = createHash('sha256').update(request.body).digest('hex');
+  const bodyHash = sha256Hex(request.body);
   const declared = request.headers['x-amz-content-sha256'];
   if (declared !== undefined && declared !== bodyHash) throw denied(SIGNATURE_MISMATCH);
   // The hash just computed goes to the signer in that header, so the body is hashed once per request;
@@ -100,7 +132,11 @@ export async function verifySigV4(
   }
   const extraHeadersToInclude: Record<string, boolean> = {};
   for (const name of auth.signedHeaders) extraHeadersToInclude[name] = true;
-  const result = aws4.sign(
+  // aws4's RequestSigner makes the canonical request (the part of SigV4 that is easy to get wrong);
+  // the string to sign and its HMAC under the day's signing key are computed here, with one-shot
+  // hashes (./sha256.ts), rather than by aws4's signature(), which creates a Hash and an Hmac object
+  // per request: on Node 20 that was most of the cost of verification (bench/sigv4-overhead.ts).
+  const signer = new aws4.RequestSigner(
     {
       method: request.method,
       host: headers['host'] ?? '',
@@ -117,11 +153,12 @@ export async function verifySigV4(
       secretAccessKey,
       ...(headers['x-amz-security-token'] !== undefined ? { sessionToken: headers['x-amz-security-token'] } : {}),
     },
-  );
-  const authorization = String((result.headers as Record<string, unknown>)['Authorization'] ?? '');
-  const expected = /Signature=([0-9a-f]{64})/.exec(authorization)?.[1] ?? '';
-  const list = /SignedHeaders=([^,]+)/.exec(authorization)?.[1] ?? '';
-  const same =
-    expected.length === 64 && timingSafeEqual(Buffer.from(expected, 'latin1'), Buffer.from(auth.signature, 'latin1'));
+  ) as aws4.RequestSigner & { prepareRequest(): void; canonicalString(): string; signedHeaders(): string };
+  signer.prepareRequest();
+  const scope = `${auth.scopeDate}/${auth.region}/${SIGNING_SERVICE}/aws4_request`;
+  const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(signer.canonicalString())}`;
+  const expected = signingKey(secretAccessKey, auth.scopeDate, auth.region).hex(stringToSign);
+  const list = signer.signedHeaders();
+  const same = expected.length === 64 && timingSafeEqual(Buffer.from(expected, 'latin1'), Buffer.from(auth.signature, 'latin1'));
   if (!same || list !== auth.signedHeaders.join(';')) throw denied(SIGNATURE_MISMATCH);
 }
