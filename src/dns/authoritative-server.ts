@@ -81,8 +81,13 @@ export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions):
   const flush = () => {
     const batch = queued;
     queued = [];
-    // No callback: a send error is emitted on the socket, where onError hears it.
-    for (const q of batch) socket.send(q.reply, q.port, q.address);
+    try {
+      // No callback: a send error is emitted on the socket, where onError hears it.
+      for (const q of batch) socket.send(q.reply, q.port, q.address);
+    } catch (err) {
+      // The socket was closed in the meantime (shutdown): those queries go unanswered, as any in flight.
+      if ((err as { code?: string }).code !== 'ERR_SOCKET_DGRAM_NOT_RUNNING') onError(err);
+    }
   };
   socket.on('message', (msg, rinfo) => {
     let quick: Buffer | null = null;
