@@ -87,12 +87,12 @@ export function formatAmzDate(date: Date): string {
  * accepted), but aws4 is synchronous and took about a fifth of @smithy's time per request, and
  * verification runs on every request (bench/sigv4-overhead.ts).
  */
-export async function verifySigV4(
+export function verifySigV4(
   request: SesHttpRequest,
   auth: SigV4Authorization,
   secretAccessKey: string,
   clock: Clock,
-): Promise<void> {
+): void {
   if (auth.service !== SIGNING_SERVICE) {
     throw denied(`Credential should be scoped to correct service: '${SIGNING_SERVICE}'.`);
   }
