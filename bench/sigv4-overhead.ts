@@ -2,7 +2,7 @@
  * What SigV4 verification costs: GetIdentityDkimAttributes requests per second with verification on
  * (`signet serve`) against dev mode (`signet serve --dev`, no verification), in the same run.
  *
- *   npm run build && node --import tsx bench/sigv4-overhead.ts [--seconds 8] [--rounds 3] [--connections 16]
+ *   npm run build && node --import tsx bench/sigv4-overhead.ts [--seconds 3] [--rounds 11] [--connections 16]
  *
  * Load comes from wrk (Debian package `wrk`), replaying one request signed once: the server verifies
  * the signature on every request (replays inside the 15-minute window are valid, as at AWS). Each
@@ -19,7 +19,7 @@ import { tempDir } from '../test/helpers/temp-dir.ts';
 import { fmt, median } from './stats.ts';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '16' } },
+  options: { seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '11' }, connections: { type: 'string', default: '16' } },
 });
 if (spawnSync('wrk', ['--version']).error) {
   console.error('wrk is required: apt-get install -y wrk');
