@@ -138,6 +138,33 @@ describe('signet serve --dns-workers 3', { timeout: 60_000 }, () => {
   });
 });
 
+describe('signet serve --dns-workers 2, a worker that does not apply a zone change', { timeout: 60_000 }, () => {
+  it('is killed before DeleteIdentity answers, and replaced', async () => {
+    const data = tempDir('dns-workers-stuck');
+    const server = await startSignet(['--data-dir', data.path, '--dev', '--no-throttle', '--key-bits', '1024', '--key-pool-size', '3', '--log-level', 'warn', '--dns-workers', '2']);
+    const [stuck] = workerPids(server.process.pid!);
+    try {
+      const port = signetDnsPort(server.output());
+      const tokens = await dkimTokens(server.url, 'stuck.example.test');
+      // Stopped, it holds the zone as it was and would answer from it once it runs again.
+      process.kill(stuck!, 'SIGSTOP');
+      const started = Date.now();
+      await sesCall(server.url, 'Action=DeleteIdentity&Identity=stuck.example.test');
+      assert.ok(Date.now() - started < 10_000);
+      assert.equal(alive(stuck!), false, 'the worker that did not answer was killed');
+      assert.match(server.output(), /did not apply a key zone change within 2000 ms/);
+      for (const token of tokens) assert.deepEqual(new Set((await askMany(port, `${token}.dkim.amazonses.com`)).rcodes), new Set(['NXDOMAIN']));
+      await waitFor('a replacement', () => workerPids(server.process.pid!), (p) => p.length === 1 && p[0] !== stuck);
+    } finally {
+      if (alive(stuck!)) process.kill(stuck!, 'SIGKILL');
+      const left = workerPids(server.process.pid!);
+      server.process.kill('SIGKILL');
+      for (const pid of left) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      data.remove();
+    }
+  });
+});
+
 describe('signet serve --dns-workers 2, stopped while a worker is being replaced', { timeout: 60_000 }, () => {
   it('stops that worker too, and exits', async () => {
     const data = tempDir('dns-workers-stop');

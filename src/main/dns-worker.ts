@@ -30,6 +30,8 @@ export async function runDnsWorker(env: NodeJS.ProcessEnv): Promise<number> {
   // process group are the server's to act on.
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => {});
+  // Listened for before the slow start: a server that stops (or dies) meanwhile is not missed.
+  const disconnected = once(process, 'disconnect');
 
   const backend = await openBackend({ ...config.store } as CoreConfig);
   const cache = new KeyZoneCache(new KyselyDnsKeyStore(backend.store.database), { onError: report('key zone cache') });
@@ -49,16 +51,16 @@ export async function runDnsWorker(env: NodeJS.ProcessEnv): Promise<number> {
       });
     } else if (message.type === 'sync') {
       cache.sync().then(
-        () => post({ type: 'synced', id: message.id }),
+        () => post({ type: 'synced', id: message.id, ok: true }),
         (err: unknown) => {
           report('key zone cache')(err);
-          post({ type: 'synced', id: message.id });
+          post({ type: 'synced', id: message.id, ok: false });
         },
       );
     }
   });
   post({ type: 'ready' });
-  await once(process, 'disconnect');
+  if (process.connected) await disconnected;
   cache.stop();
   for (const socket of sockets) socket.close();
   await backend.store.close();

@@ -22,7 +22,8 @@ export const DNS_WORKER_COMMAND = '_dns-worker';
 export type ToWorker = { readonly type: 'socket' } | { readonly type: 'sync'; readonly id: number };
 export type FromWorker =
   | { readonly type: 'ready' }
-  | { readonly type: 'synced'; readonly id: number }
+  /** ok: false when the worker could not read the change feed (its zone may be stale). */
+  | { readonly type: 'synced'; readonly id: number; readonly ok: boolean }
   | { readonly type: 'error'; readonly what: string; readonly message: string };
 
 export interface DnsWorkerPool extends ZoneChangeListener {
@@ -45,6 +46,7 @@ export interface StartDnsWorkersInput {
 }
 
 const RESPAWN_DELAY_MS = 1000;
+const MAX_RESPAWN_DELAY_MS = 30_000;
 
 /**
  * Forked processes that answer UDP queries on the server's own socket: the kernel hands each datagram
@@ -54,8 +56,8 @@ const RESPAWN_DELAY_MS = 1000;
  * for in every worker as in this process's own cache, so a deleted identity's keys are gone from
  * every worker before DeleteIdentity answers. TCP stays with the server's process.
  *
- * A worker that exits is started again after a second; the workers exit when this process goes
- * (their IPC channel closes).
+ * A worker that exits is started again after a second (longer if it keeps failing); the workers
+ * exit when this process goes (their IPC channel closes).
  */
 export async function startDnsWorkers(input: StartDnsWorkersInput): Promise<DnsWorkerPool> {
   const entry = input.entry ?? process.argv[1]!;
@@ -63,35 +65,46 @@ export async function startDnsWorkers(input: StartDnsWorkersInput): Promise<DnsW
   const workers = new Set<Worker>();
   let closing = false;
 
+  let respawnDelayMs = RESPAWN_DELAY_MS;
+
+  function respawnLater(): void {
+    const delay = respawnDelayMs;
+    // A worker that cannot start (the store unreachable, say) is tried again less and less often.
+    respawnDelayMs = Math.min(respawnDelayMs * 2, MAX_RESPAWN_DELAY_MS);
+    setTimeout(() => {
+      if (!closing) spawnWorker().catch((err: unknown) => closing || input.onError(err));
+    }, delay).unref();
+  }
+
   async function spawnWorker(): Promise<Worker> {
     const child = fork(entry, [DNS_WORKER_COMMAND], { env, execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     const worker = new Worker(child, input.onError);
     // In the set from the start: close() must also stop a worker still starting (one being replaced),
     // whose IPC channel would otherwise keep this process alive.
     workers.add(worker);
+    // Whenever it exits, even before it is ready, another takes its place (unless this is shutdown).
+    child.once('exit', (code, signal) => {
+      workers.delete(worker);
+      if (closing) return;
+      input.onError(new Error(`DNS worker ${child.pid} exited (${signal ?? `code ${code}`}); starting another in ${respawnDelayMs} ms`));
+      respawnLater();
+    });
     try {
       await worker.ready(input.startTimeoutMs ?? 30_000);
     } catch (err) {
-      workers.delete(worker);
       child.kill('SIGKILL');
       throw err;
     }
     // Zone changes made while it loaded the zone were not waited for in it: it catches up before it
-    // gets the socket.
+    // gets the socket (a worker that cannot is killed by sync, and replaced).
     await worker.sync(input.syncTimeoutMs ?? 2000);
     if (closing) {
       await worker.stop();
       return worker;
     }
-    child.send({ type: 'socket' } satisfies ToWorker, input.udp);
-    child.once('exit', (code, signal) => {
-      workers.delete(worker);
-      if (closing) return;
-      input.onError(new Error(`DNS worker ${child.pid} exited (${signal ?? `code ${code}`}); starting another in ${RESPAWN_DELAY_MS} ms`));
-      setTimeout(() => {
-        if (!closing) spawnWorker().catch(input.onError);
-      }, RESPAWN_DELAY_MS).unref();
-    });
+    if (!child.connected) return worker; // it exited meanwhile; the exit handler replaces it
+    child.send({ type: 'socket' } satisfies ToWorker, input.udp, (err: Error | null) => err && !closing && input.onError(err));
+    respawnDelayMs = RESPAWN_DELAY_MS;
     return worker;
   }
 
@@ -120,7 +133,7 @@ export async function startDnsWorkers(input: StartDnsWorkersInput): Promise<DnsW
 class Worker {
   readonly #child: ChildProcess;
   readonly #onError: (err: unknown) => void;
-  readonly #pending = new Map<number, () => void>();
+  readonly #pending = new Map<number, (ok: boolean) => void>();
   #nextId = 1;
   #readyWaiter: ((err?: Error) => void) | null = null;
 
@@ -128,10 +141,13 @@ class Worker {
     this.#child = child;
     this.#onError = onError;
     child.on('message', (message: FromWorker) => this.#receive(message));
+    // A fork that fails, or a message to a worker that just exited: reported, never thrown (an
+    // 'error' event without a listener would end the server).
+    child.on('error', onError);
     child.once('exit', (code, signal) => {
       this.#readyWaiter?.(new Error(`DNS worker exited before it was ready (${signal ?? `code ${code}`})`));
       // Nothing more will come: a zone change does not wait for a worker that is gone.
-      for (const done of this.#pending.values()) done();
+      for (const done of this.#pending.values()) done(true);
       this.#pending.clear();
     });
   }
@@ -148,25 +164,38 @@ class Worker {
     });
   }
 
-  /** Resolves when the worker's copy of the key zone holds every change committed before the call. */
+  /**
+   * Resolves when the worker's copy of the key zone holds every change committed before the call, or
+   * when the worker is gone: one that reports a failure or does not answer in time is killed (and
+   * replaced), so that it cannot go on answering from a zone that may hold deleted keys.
+   */
   sync(timeoutMs: number): Promise<void> {
     // A worker still starting answers nothing yet, and catches up once ready (startDnsWorkers).
     if (!this.#child.connected || this.#readyWaiter !== null) return Promise.resolve();
     const id = this.#nextId++;
-    return new Promise((resolve) => {
+    return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         this.#onError(new Error(`DNS worker ${this.#child.pid} did not apply a key zone change within ${timeoutMs} ms`));
-        resolve();
+        resolve(false);
       }, timeoutMs);
-      this.#pending.set(id, () => {
+      this.#pending.set(id, (ok) => {
         clearTimeout(timer);
-        resolve();
+        resolve(ok);
       });
       this.#child.send({ type: 'sync', id } satisfies ToWorker, (err: Error | null) => {
-        if (err) this.#pending.get(id)?.();
+        if (err) this.#pending.get(id)?.(true); // the channel closed: the worker is gone
       });
-    });
+    }).then((ok) => (ok ? undefined : this.kill()));
+  }
+
+  /** SIGKILL, and wait until it is gone (a moment: nothing runs in a killed process). */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
   }
 
   async stop(): Promise<void> {
@@ -186,7 +215,7 @@ class Worker {
     else if (message.type === 'synced') {
       const done = this.#pending.get(message.id);
       this.#pending.delete(message.id);
-      done?.();
+      done?.(message.ok);
     } else if (message.type === 'error') this.#onError(new Error(`DNS worker ${this.#child.pid}, ${message.what}: ${message.message}`));
   }
 }
