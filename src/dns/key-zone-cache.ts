@@ -1,7 +1,8 @@
 import type { DnsKeyStore, PublishedKey } from '../app/detection-ports.ts';
 import type { ZoneChangeListener } from '../app/zone-change-listener.ts';
 import { dkimTxtRecordStrings } from '../core/index.ts';
-import { txtRdata } from './answer-query.ts';
+import { fastAnswerer, txtRdata, type KeyLookup, type Transport } from './answer-query.ts';
+import type { KeyZone } from './key-zone.ts';
 
 /** A key as the DNS server keeps it in memory: the TXT record's RDATA, encoded once. */
 export interface CachedKey {
@@ -162,4 +163,19 @@ export class KeyZoneCache implements ZoneChangeListener {
 
 function toCached(key: PublishedKey): CachedKey {
   return { key, txtRdata: txtRdata(dkimTxtRecordStrings(key.publicKey)) };
+}
+
+/**
+ * The DNS server's two ways of answering from a cache, for `startDnsServer` and `answerOnUdpSocket`
+ * alike (the server's process and each DNS worker): the synchronous fast path from memory, and the
+ * full path, which reads a key that is not in memory from the store.
+ */
+export function answersFromCache(
+  zone: KeyZone,
+  cache: KeyZoneCache,
+): { lookup: KeyLookup; fast: (message: Buffer, transport: Transport) => Buffer | null } {
+  return {
+    lookup: (token) => cache.get(token)?.key ?? cache.lookup(token).then((found) => found?.key ?? null),
+    fast: fastAnswerer(zone, (token) => cache.get(token)?.txtRdata),
+  };
 }

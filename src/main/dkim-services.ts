@@ -7,9 +7,8 @@ import { checkDomainNow, type DetectionDeps } from '../app/run-detection-check.t
 import { registerSignetRoutes } from '../api/signet-routes.ts';
 import type { CoreConfig } from '../config/config.ts';
 import { parseDuration, type DkimServiceConfig } from '../config/dkim-config.ts';
-import { fastAnswerer } from '../dns/answer-query.ts';
 import { startDnsServer, type RunningDnsServer } from '../dns/authoritative-server.ts';
-import { KeyZoneCache } from '../dns/key-zone-cache.ts';
+import { answersFromCache, KeyZoneCache } from '../dns/key-zone-cache.ts';
 import { keyZone, type KeyZone } from '../dns/key-zone.ts';
 import { createNodeResolver, parseResolverAddress } from '../dns/node-resolver.ts';
 import { createSandboxResolver } from '../dns/sandbox-resolver.ts';
@@ -112,8 +111,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
     host: dkim.dnsHost,
     port: dkim.dnsPort,
     zone,
-    lookup: (token) => cache.get(token)?.key ?? cache.lookup(token).then((found) => found?.key ?? null),
-    fast: fastAnswerer(zone, (token) => cache.get(token)?.txtRdata),
+    ...answersFromCache(zone, cache),
     onError: (err) => input.onError(err, 'dns server'),
   });
   // More processes on the same UDP socket, each with its own copy of the zone that this process's

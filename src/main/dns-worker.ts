@@ -1,8 +1,7 @@
 import type { Socket as UdpSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { fastAnswerer } from '../dns/answer-query.ts';
 import { answerOnUdpSocket } from '../dns/authoritative-server.ts';
-import { KeyZoneCache } from '../dns/key-zone-cache.ts';
+import { answersFromCache, KeyZoneCache } from '../dns/key-zone-cache.ts';
 import { keyZone } from '../dns/key-zone.ts';
 import { KyselyDnsKeyStore } from '../storage/kysely-dns-key-store.ts';
 import type { CoreConfig } from '../config/config.ts';
@@ -45,8 +44,7 @@ export async function runDnsWorker(env: NodeJS.ProcessEnv): Promise<number> {
       socket.on('error', report('udp socket'));
       answerOnUdpSocket(socket, {
         zone,
-        lookup: (token) => cache.get(token)?.key ?? cache.lookup(token).then((found) => found?.key ?? null),
-        fast: fastAnswerer(zone, (token) => cache.get(token)?.txtRdata),
+        ...answersFromCache(zone, cache),
         onError: report('dns'),
       });
     } else if (message.type === 'sync') {

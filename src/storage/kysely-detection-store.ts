@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Scope, VerificationStatus } from '../core/index.ts';
 import type {
   CheckCompletion,
@@ -50,13 +50,7 @@ export class KyselyDetectionStore implements DetectionStore {
           .orderBy('next_check_at')
           .limit(limit),
       );
-      const claimed = await trx
-        .updateTable('detection_checks')
-        .set({ claimed_until: now + leaseMs })
-        .where('identity_id', 'in', picked)
-        .returning('identity_id')
-        .execute();
-      return this.#targets(trx, claimed.map((r) => Number(r.identity_id)));
+      return this.#targets(trx, await this.#lease(trx, picked, now + leaseMs));
     });
   }
 
@@ -81,15 +75,20 @@ export class KyselyDetectionStore implements DetectionStore {
           .where('identity_id', '=', id)
           .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)])),
       );
-      const claimed = await trx
-        .updateTable('detection_checks')
-        .set({ claimed_until: now + leaseMs })
-        .where('identity_id', 'in', picked)
-        .returning('identity_id')
-        .execute();
-      if (claimed.length === 0) return 'claimed';
+      if ((await this.#lease(trx, picked, now + leaseMs)).length === 0) return 'claimed';
       return (await this.#targets(trx, [id]))[0] ?? null;
     });
+  }
+
+  /** Writes the lease on the rows `picked` selects (locked as the engine locks them); their ids. */
+  async #lease(trx: Kysely<Database>, picked: SelectQueryBuilder<Database, 'detection_checks', { identity_id: number }>, until: number): Promise<number[]> {
+    const claimed = await trx
+      .updateTable('detection_checks')
+      .set({ claimed_until: until })
+      .where('identity_id', 'in', picked)
+      .returning('identity_id')
+      .execute();
+    return claimed.map((r) => Number(r.identity_id));
   }
 
   /**
