@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 
 await build({
   // embedded and cli-help: also loaded by dist/ses.cjs (below), so they need names of their own.
-  entryPoints: { signet: 'src/main/cli.ts', embedded: 'src/main/embedded.ts', 'cli-help': 'src/cli/help.ts' },
+  entryPoints: { signet: 'src/commands/entry.ts', embedded: 'src/main/embedded-transport.ts', 'cli-help': 'src/cli/help.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',
@@ -21,7 +21,9 @@ await build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   // Native addons and large optional drivers stay outside the bundle and are loaded from node_modules.
-  packages: 'external',
+  // Kysely goes in: it ships as some 260 ES module files, and loading them one by one was most of
+  // the embedded command line's start-up (bench/embedded-startup.mjs).
+  plugins: [externalPackagesExcept(/^kysely(\/|$)/)],
   logLevel: 'warning',
 });
 
@@ -30,14 +32,14 @@ await build({
 // the AWS-CLI-compatible command line has a start-up budget (bench/cli-startup.mjs). Its lazy parts
 // stay lazy: esbuild wraps a dynamically imported module in an init function, with its require()s
 // of packages inside. The largest lazy parts are not even parsed: the embedded store
-// (src/main/embedded.ts, with kysely and better-sqlite3: two thirds of the code) and the help pages
+// (src/main/embedded-transport.ts, with kysely and better-sqlite3: two thirds of the code) and the help pages
 // (src/cli/help.ts, 50 KB of text) are imported from the ES module bundle. Neither throws the command
 // line's error classes, so their being other copies there does not matter (instanceof).
-const FROM_ESM_BUNDLE = { 'src/main/ses-cli.ts': ['./embedded.ts', './embedded.js'], 'src/cli/run.ts': ['./help.ts', './cli-help.js'] };
+const FROM_ESM_BUNDLE = { 'src/main/ses-cli.ts': ['./embedded-transport.ts', './embedded.js'], 'src/cli/run.ts': ['./help.ts', './cli-help.js'] };
 const lazyFromEsmBundle = {
   name: 'lazy-from-esm-bundle',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(embedded|help)\.ts$/ }, (args) => {
+    b.onResolve({ filter: /^\.\/(embedded-transport|help)\.ts$/ }, (args) => {
       const entry = Object.entries(FROM_ESM_BUNDLE).find(([importer, [path]]) => args.importer.endsWith(importer) && args.path === path);
       return entry && args.kind === 'dynamic-import' ? { path: entry[1][1], external: true } : undefined;
     });

@@ -92,3 +92,9 @@ export interface KeySupply {
   /** Resolves once at least `count` keys of `bits` are in the pool (or were, when it looked). */
   waitForKeys(count: number): Promise<void>;
 }
+
+/** Named installation facts, written once (first writer wins) and read by every node. */
+export interface SettingsStore {
+  /** Stores `value` under `name` unless a value is there already; returns the stored value. */
+  putIfAbsent(name: string, value: string): Promise<string>;
+}

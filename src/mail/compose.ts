@@ -1,23 +1,6 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { DomainError, type ComposeInput, type Content } from '../core/index.ts';
 import { toCrlf } from './raw-message.ts';
-
-/** One `Content` of SendEmail: the text and, optionally, the charset it is to be sent in. */
-export interface Content {
-  readonly data: string;
-  readonly charset: string | undefined;
-}
-
-export interface ComposeInput {
-  readonly from: string;
-  readonly to: readonly string[];
-  readonly cc: readonly string[];
-  readonly replyTo: readonly string[];
-  readonly subject: Content;
-  readonly text: Content | null;
-  readonly html: Content | null;
-  readonly date: Date;
-  readonly messageIdHeader: string;
-}
 
 /** Why a charset cannot be used; the caller turns it into SES's InvalidParameterValue. */
 export class CharsetError extends Error {}
@@ -32,14 +15,14 @@ function part(content: Content, type: 'text/plain' | 'text/html'): { content: st
   if (charset === 'UTF-8' || charset === 'UTF8' || charset === 'US-ASCII' || charset === 'ASCII') return { content: content.data };
   if (charset === 'ISO-8859-1' || charset === 'LATIN1') {
     // eslint-disable-next-line no-control-regex
-    if (/[^\u0000-\u00ff]/.test(content.data)) throw new CharsetError(`The text cannot be encoded in ${content.charset}.`);
+    if (/[^\u0000-\u00ff]/.test(content.data)) throw new DomainError('invalid_parameter', `The text cannot be encoded in ${content.charset}.`);
     return { content: Buffer.from(content.data, 'latin1'), contentType: `${type}; charset=ISO-8859-1` };
   }
-  throw new CharsetError(`Unsupported charset ${content.charset}.`);
+  throw new DomainError('invalid_parameter', `Unsupported charset ${content.charset}.`);
 }
 
 /**
- * SendEmail's MIME message, built by nodemailer's MailComposer: a text part, an HTML part, or both as
+ * SendEmail's MIME message (the MessageComposer port of the use cases), built by nodemailer's MailComposer: a text part, an HTML part, or both as
  * multipart/alternative; non-ASCII subjects as RFC 2047 encoded-words; Bcc never written as a header.
  */
 export async function composeMessage(input: ComposeInput): Promise<Buffer> {

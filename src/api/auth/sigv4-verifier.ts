@@ -1,7 +1,7 @@
 import aws4 from 'aws4';
 import type { Clock } from '../../app/ports.ts';
 import { SesError } from '../ses-error.ts';
-import type { SesHttpRequest } from '../handler.ts';
+import type { SesHttpRequest } from '../http-request.ts';
 import type { SigV4Authorization } from './authorization-header.ts';
 import { HmacSha256, hmacSha256, sha256Hex } from './sha256.ts';
 
