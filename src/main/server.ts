@@ -73,6 +73,8 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     },
   });
   let dkim: DkimServices | null = null;
+  // The pool fills from the start, as keys take long to make; a start that fails below stops it.
+  signet.keyPool.start();
   try {
     if (sending.platform) {
       // Names only: the key itself is never logged.
@@ -117,7 +119,6 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     await signet.close();
     throw err;
   }
-  signet.keyPool.start();
   dkim.startDetection();
   signet.delivery!.start();
   app.log.info({ address: listeningAt, dataDir: config.dataDir, keyBits: config.keyBits }, 'signet serving the SES API');
