@@ -6,8 +6,8 @@ import { SEND_OPTIONS, SEND_USAGE, sendConfig, sendValuesFrom } from '../config/
 import { stringOption, type Command } from './command.ts';
 
 export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580] [--data-dir DIR | --database postgres://...] [--key-bits 2048|1024]
-                    [--key-pool-size N] [--log-level info]
-                    [--throttle-rate 1] [--throttle-burst 1] [--no-throttle]
+                    [--key-pool-size N (30; dev: 3)] [--log-level info]
+                    [--throttle-rate 1] [--throttle-burst 1] [--no-throttle | --throttle (dev: off unless given)]
 ${DKIM_USAGE}
 ${SEND_USAGE}`;
 
@@ -27,11 +27,13 @@ export const serveCommand: Command = {
     'throttle-rate': { type: 'string' },
     'throttle-burst': { type: 'string' },
     'no-throttle': { type: 'boolean' },
+    throttle: { type: 'boolean' },
     ...DKIM_OPTIONS,
     ...SEND_OPTIONS,
   },
   async run(args, env) {
     const values = args.values as Record<string, never>;
+    const dkim = dkimServiceConfig(dkimFlagsFrom(values), env, availableParallelism());
     const config = serveConfig(
       {
         host: stringOption(args, 'host'),
@@ -44,11 +46,12 @@ export const serveCommand: Command = {
         throttleRate: stringOption(args, 'throttle-rate'),
         throttleBurst: stringOption(args, 'throttle-burst'),
         noThrottle: args.values['no-throttle'] === true,
+        throttle: args.values['throttle'] === true,
       },
       env,
       availableParallelism(),
+      dkim.dev,
     );
-    const dkim = dkimServiceConfig(dkimFlagsFrom(values), env, availableParallelism());
     // Dev mode verifies no signature, so it must never be reachable from another machine.
     if (dkim.dev && !isLoopback(config.host)) {
       throw new ConfigError(`--dev accepts any credentials, so it serves loopback addresses only, not ${config.host}`);
