@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { domainToASCII } from 'node:url';
+import type { AccountsContext } from '../../src/app/accounts.ts';
+import type { AppContext } from '../../src/app/context.ts';
+import type { DetectionDeps } from '../../src/app/run-detection-check.ts';
+import type { Resolver } from '../../src/app/detection-ports.ts';
+import type { PlatformSigner, SendPolicy, SendServices, UnsignedEvent } from '../../src/app/send-ports.ts';
+import { VERIFICATION_TTL_MS } from '../../src/app/send-verification-email.ts';
+import { ZoneChangeHub } from '../../src/app/zone-change-listener.ts';
+import { TokenBucketLimiter } from '../../src/api/throttle.ts';
+import { DEFAULT_DETECTION_POLICY, LOCAL_ACCOUNT_ID, type DetectionPolicy, type Scope } from '../../src/core/index.ts';
+import { KeyPool } from '../../src/dkim/key-pool.ts';
+import { createMessageSigner, SigningKeyCache } from '../../src/dkim/signing-key-cache.ts';
+import { dkimKeyContext, SecretBox } from '../../src/secrets/secret-box.ts';
+import { sqliteDetectionEngine } from '../../src/storage/detection-engine.ts';
+import { KyselyAccountStore } from '../../src/storage/kysely-account-store.ts';
+import { KyselyDetectionStore } from '../../src/storage/kysely-detection-store.ts';
+import { KyselyDnsKeyStore } from '../../src/storage/kysely-dns-key-store.ts';
+import { KyselyEmailVerificationStore, KyselyOutboxStore } from '../../src/storage/kysely-outbox-store.ts';
+import { KyselySandboxStore } from '../../src/storage/kysely-sandbox-store.ts';
+import type { KyselyStore } from '../../src/storage/kysely-store.ts';
+import { openSqliteStore } from '../../src/storage/sqlite/open-sqlite-store.ts';
+import { TestClock } from './clock.ts';
+import { FakeDnsZone, fakeResolver } from './fake-dns-zone.ts';
+import { fixtureKeyGenerator, TEST_KEY_BITS, testKeyPairs } from './key-fixtures.ts';
+import { SeededRandom } from './random.ts';
+
+/**
+ * THE place where tests build an application context: a real AppContext over a real SQLite store
+ * (in memory: the same SQL, migrations and triggers as the data folder's file, without the disk),
+ * the test clock, seeded randomness, the fixture keys and a fake DNS zone. When the composition root
+ * changes the AppContext's ports, this is the one file to adapt.
+ */
+
+/** The scope tests act in unless they say otherwise: the local account in us-east-1. */
+export const TEST_SCOPE: Scope = { accountId: LOCAL_ACCOUNT_ID, region: 'us-east-1' };
+/** The key zone the fake DNS's CNAMEs point into. */
+export const TEST_ZONE = 'dkim.signet.test';
+
+export interface TestSendOptions extends Partial<SendPolicy> {
+  /** Messages are queued for a relay (delivery `pending`) rather than only kept. */
+  readonly relay?: boolean;
+  readonly platformSigner?: PlatformSigner | null;
+  /** The verification mail's link base. */
+  readonly publicUrl?: string;
+}
+
+export interface TestAppOptions {
+  readonly clock?: TestClock;
+  readonly seed?: string;
+  /** Ready keys put in the pool before the test starts (default 6: two domains' worth). */
+  readonly poolKeys?: number;
+  /** Sending settings; `false` builds a context without sending (as `signet ses` without a server). */
+  readonly send?: TestSendOptions | false;
+  readonly policy?: DetectionPolicy;
+}
+
+export interface TestApp {
+  readonly ctx: AppContext;
+  readonly clock: TestClock;
+  readonly random: SeededRandom;
+  readonly store: KyselyStore;
+  readonly secrets: SecretBox;
+  readonly keyPool: KeyPool;
+  readonly zoneChanges: ZoneChangeHub;
+  /** Present unless built with `send: false`. */
+  readonly send: SendServices;
+  readonly outbox: KyselyOutboxStore;
+  readonly verifications: KyselyEmailVerificationStore;
+  readonly unsigned: UnsignedEvent[];
+  /** How many times a message was queued for the relay. */
+  queued(): number;
+  readonly accounts: AccountsContext;
+  readonly dnsKeys: KyselyDnsKeyStore;
+  readonly sandbox: KyselySandboxStore;
+  readonly detectionStore: KyselyDetectionStore;
+  /** The fake DNS the detection resolver asks. */
+  readonly dns: FakeDnsZone;
+  readonly resolver: Resolver;
+  /** What `runDetectionCheck` and friends are given, over the fake DNS and the test clock. */
+  readonly detection: DetectionDeps;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const clock = options.clock ?? new TestClock();
+  const random = new SeededRandom(options.seed);
+  const store = await openSqliteStore(':memory:');
+  const secrets = new SecretBox(randomBytes(32));
+  const seal = (pair: { publicKey: string; privateKeyPem: string }) => secrets.seal(pair.privateKeyPem, dkimKeyContext(pair.publicKey));
+  const poolKeys = options.poolKeys ?? 6;
+  const pairs = testKeyPairs();
+  await store.addPoolKeys(
+    Array.from({ length: poolKeys }, (_, i) => pairs[i % pairs.length]!).map((pair) => ({
+      bits: TEST_KEY_BITS,
+      publicKey: pair.publicKey,
+      sealedPrivateKey: seal(pair),
+      createdAt: clock.now(),
+    })),
+  );
+  // The real KeyPool (waiting, on-demand generation), generating from the fixtures.
+  const keyPool = new KeyPool(store, { bits: TEST_KEY_BITS, target: 0, concurrency: 1, generate: fixtureKeyGenerator(poolKeys), seal, clock });
+  const database = store.database;
+  const outbox = new KyselyOutboxStore(database);
+  const verifications = new KyselyEmailVerificationStore(database);
+  const unsigned: UnsignedEvent[] = [];
+  let queued = 0;
+  const sendOptions = options.send === false ? null : (options.send ?? {});
+  const send: SendServices | undefined =
+    sendOptions === null
+      ? undefined
+      : {
+          outbox,
+          signer: createMessageSigner(new SigningKeyCache(secrets)),
+          platformSigner: sendOptions.platformSigner ?? null,
+          // MaxSendRate on the test clock: rate tests count, they never sleep.
+          rate: new TokenBucketLimiter({
+            ratePerSecond: sendOptions.maxSendRate ?? 1,
+            burst: Math.max(1, Math.floor(sendOptions.maxSendRate ?? 1)),
+            now: () => clock.now(),
+          }),
+          policy: {
+            max24HourSend: sendOptions.max24HourSend ?? 200,
+            maxSendRate: sendOptions.maxSendRate ?? 1,
+            unsignable: sendOptions.unsignable ?? 'refuse',
+            messageIdDomain: sendOptions.messageIdDomain ?? 'mail.signet.test',
+          },
+          verifications,
+          verificationMail: { publicUrl: sendOptions.publicUrl ?? 'http://127.0.0.1:8580', from: 'no-reply@mail.signet.test', ttlMs: VERIFICATION_TTL_MS },
+          onUnsigned: (event) => unsigned.push(event),
+          onQueued: () => queued++,
+          relay: sendOptions.relay ?? false,
+        };
+  const zoneChanges = new ZoneChangeHub();
+  const ctx: AppContext = { store, clock, random, keys: keyPool, toAscii: domainToASCII, zoneChanges, ...(send ? { send } : {}) };
+  const dns = new FakeDnsZone();
+  const resolver = fakeResolver(dns);
+  const detectionStore = new KyselyDetectionStore(database, sqliteDetectionEngine);
+  return {
+    ctx,
+    clock,
+    random,
+    store,
+    secrets,
+    keyPool,
+    zoneChanges,
+    get send(): SendServices {
+      if (!send) throw new Error('this test app was built without sending');
+      return send;
+    },
+    outbox,
+    verifications,
+    unsigned,
+    queued: () => queued,
+    accounts: { accounts: new KyselyAccountStore(database), sealer: secrets, clock, random },
+    dnsKeys: new KyselyDnsKeyStore(database),
+    sandbox: new KyselySandboxStore(database),
+    detectionStore,
+    dns,
+    resolver,
+    detection: { store: detectionStore, resolver, clock, zone: TEST_ZONE, policy: options.policy ?? DEFAULT_DETECTION_POLICY, leaseMs: 60_000 },
+    async close() {
+      await keyPool.stop();
+      await store.close();
+    },
+  };
+}
+
+/**
+ * Publishes a domain's three DKIM CNAMEs in the fake DNS as its owner would, pointing into TEST_ZONE.
+ * Returns the record names.
+ */
+export function publishDkimCnames(dns: FakeDnsZone, domain: string, tokens: readonly string[]): string[] {
+  return tokens.map((token) => {
+    const name = `${token}._domainkey.${domain}`;
+    dns.cname(name, `${token}.${TEST_ZONE}`);
+    return name;
+  });
+}
