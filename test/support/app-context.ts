@@ -20,6 +20,9 @@ import { KyselyEmailVerificationStore, KyselyOutboxStore } from '../../src/stora
 import { KyselySandboxStore } from '../../src/storage/kysely-sandbox-store.ts';
 import type { KyselyStore } from '../../src/storage/kysely-store.ts';
 import { openSqliteStore } from '../../src/storage/sqlite/open-sqlite-store.ts';
+import { checkDomainNow } from '../../src/app/run-detection-check.ts';
+import { verifyDomainDkim } from '../../src/app/verify-domain-dkim.ts';
+import { dkimTxtRecordStrings } from '../../src/core/index.ts';
 import { TestClock } from './clock.ts';
 import { FakeDnsZone, fakeResolver } from './fake-dns-zone.ts';
 import { fixtureKeyGenerator, TEST_KEY_BITS, testKeyPairs } from './key-fixtures.ts';
@@ -176,4 +179,33 @@ export function publishDkimCnames(dns: FakeDnsZone, domain: string, tokens: read
     dns.cname(name, `${token}.${TEST_ZONE}`);
     return name;
   });
+}
+
+/** Puts every key of the key zone into the fake DNS as TXT `TOKEN.TEST_ZONE`, as Signet's DNS server answers it. */
+export async function publishKeyZone(app: TestApp): Promise<void> {
+  for (const key of await app.dnsKeys.listKeys()) {
+    app.dns.remove(`${key.token}.${TEST_ZONE}`).txt(`${key.token}.${TEST_ZONE}`, dkimTxtRecordStrings(key.publicKey));
+  }
+}
+
+/**
+ * A domain ready to send signed mail, reached the way a customer gets there: VerifyDomainDkim, the
+ * CNAMEs published, one detection check that finds them (DKIM and verification status Success).
+ */
+export async function verifiedDomain(app: TestApp, domain: string, scope: Scope = TEST_SCOPE): Promise<string[]> {
+  const tokens = await verifyDomainDkim(app.ctx, scope, domain);
+  publishDkimCnames(app.dns, domain, tokens);
+  await publishKeyZone(app);
+  const result = await checkDomainNow(app.detection, scope, domain);
+  if (result.kind !== 'checked' || result.completion.dkim?.status !== 'Success') throw new Error(`${domain} did not verify: ${JSON.stringify(result)}`);
+  return tokens;
+}
+
+/** A DNS resolver in mailauth's shape (`resolver(name, type)`) over the fake zone, for verifying signatures. */
+export function mailauthResolver(dns: FakeDnsZone): (name: string, type: string) => Promise<unknown> {
+  return async (name, type) => {
+    if (type === 'TXT') return dns.resolveTxt(name);
+    if (type === 'CNAME') return dns.resolveCname(name);
+    throw Object.assign(new Error(`query${type} ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+  };
 }
