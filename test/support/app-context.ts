@@ -202,7 +202,7 @@ export async function verifiedDomain(app: TestApp, domain: string, scope: Scope 
 }
 
 /** A DNS resolver in mailauth's shape (`resolver(name, type)`) over the fake zone, for verifying signatures. */
-export function mailauthResolver(dns: FakeDnsZone): (name: string, type: string) => Promise<unknown> {
+export function mailauthResolver(dns: FakeDnsZone): (name: string, type: string) => Promise<string[] | string[][]> {
   return async (name, type) => {
     if (type === 'TXT') return dns.resolveTxt(name);
     if (type === 'CNAME') return dns.resolveCname(name);
