@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ShorthandParser, ShorthandParseError } from '../shorthand.ts';
-import { PyFloat, pyJsonDump, type PyValue } from '../values.ts';
+import { compileQuery } from '../query.ts';
+import { PyFloat, pyJsonDump, pyStr, pyEqual, type PyValue } from '../values.ts';
 import { formatTable } from './table.ts';
 import { formatText } from './text.ts';
 
@@ -14,6 +15,10 @@ import { formatText } from './text.ts';
 const reference = JSON.parse(readFileSync(new URL('../../../test/fixtures/awscli-reference/awscli-v1.json', import.meta.url), 'utf8')) as {
   formatters: { input: unknown; json: string | null; text: string | null; table: string | null }[];
   shorthand: { input: string; parsed?: unknown; error?: string }[];
+  floats: { value: unknown; repr: string; json: string }[];
+  queryData: unknown;
+  queries: { expression: string; result: unknown }[];
+  badQueries: { expression: string; error: string }[];
 };
 
 /** Python floats arrive tagged (`{"$float": 200.0}`): JSON alone cannot tell 200.0 from 200. */
@@ -60,6 +65,33 @@ describe('shorthand syntax, as the AWS CLI parses it', () => {
           (err) => err instanceof ShorthandParseError && (broken ? err.message.split('\n')[0] === expected && err.message.includes(c.input) : err.message === expected),
         );
       }
+    });
+  }
+});
+
+describe('Python floats, as the AWS CLI prints them (repr and json.dumps)', () => {
+  for (const f of reference.floats) {
+    it(f.repr, () => {
+      const value = untag(f.value);
+      assert.equal(pyStr(value), f.repr);
+      assert.equal(pyJsonDump(value), f.json);
+    });
+  }
+});
+
+describe('--query, as Python jmespath answers', () => {
+  const data = untag(reference.queryData);
+  for (const q of reference.queries) {
+    it(q.expression, () => {
+      const result = compileQuery(q.expression).search(data);
+      assert.ok(pyEqual(result, untag(q.result)), `${JSON.stringify(result)} vs ${JSON.stringify(q.result)}`);
+      // A float stays a float through the query (it prints 200.0, not 200).
+      if (q.result !== null && typeof q.result === 'object' && '$float' in q.result) assert.ok(result instanceof PyFloat);
+    });
+  }
+  for (const q of reference.badQueries) {
+    it(`refuses ${q.expression} with jmespath's words`, () => {
+      assert.throws(() => compileQuery(q.expression), (err) => err instanceof Error && err.message === `Bad value for --query ${q.expression}: ${q.error}`);
     });
   }
 });
