@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ShorthandParser, ShorthandParseError } from '../shorthand.ts';
 import { compileQuery } from '../query.ts';
-import { PyFloat, pyJsonDump, pyStr, pyEqual, type PyValue } from '../values.ts';
+import { pyBytesRepr, PyFloat, pyJsonDump, pyReprValue, pyStr, pyEqual, type PyValue } from '../values.ts';
 import { formatTable } from './table.ts';
 import { formatText } from './text.ts';
 
@@ -19,6 +19,8 @@ const reference = JSON.parse(readFileSync(new URL('../../../test/fixtures/awscli
   queryData: unknown;
   queries: { expression: string; result: unknown }[];
   badQueries: { expression: string; error: string }[];
+  reprs: { value: unknown; repr: string }[];
+  bytesReprs: { base64: string; repr: string }[];
 };
 
 /** Python floats arrive tagged (`{"$float": 200.0}`): JSON alone cannot tell 200.0 from 200. */
@@ -93,5 +95,14 @@ describe('--query, as Python jmespath answers', () => {
     it(`refuses ${q.expression} with jmespath's words`, () => {
       assert.throws(() => compileQuery(q.expression), (err) => err instanceof Error && err.message === `Bad value for --query ${q.expression}: ${q.error}`);
     });
+  }
+});
+
+describe('Python repr() of strings, containers and bytes (error messages, lists in text output)', () => {
+  for (const r of reference.reprs) {
+    it(r.repr, () => assert.equal(pyReprValue(r.value), r.repr));
+  }
+  for (const b of reference.bytesReprs) {
+    it(b.repr, () => assert.equal(pyBytesRepr(Buffer.from(b.base64, 'base64')), b.repr));
   }
 });
