@@ -3,12 +3,15 @@ import { createAccessKey, createAccount, deleteAccessKey, listAccounts } from '.
 import { coreConfig, type Env } from '../config/config.ts';
 import { isDomainError } from '../core/index.ts';
 import { openEmbedded } from './embedded.ts';
+import { smtpCredentials } from '../smtp/smtp-credentials.ts'; // SMTP interface (issue 12)
 
 export const ADMIN_USAGE = `usage: signet admin <command> [--data-dir DIR]
   create-account [--account-id 123456789012]   create an account (a random 12-digit id unless given)
   create-access-key --account-id ID            create an access key pair (the secret is shown once)
   list-accounts                                accounts and their access key ids
-  delete-access-key --access-key-id AKIA...    delete an access key`;
+  delete-access-key --access-key-id AKIA...    delete an access key
+  smtp-credentials --access-key-id AKIA... --region REGION
+                                               SES SMTP user name and password of a key for a region`;
 
 /**
  * `signet admin ...`: manages accounts and access keys directly in the data folder (or database), so
@@ -18,20 +21,22 @@ export async function admin(argv: readonly string[], env: Env): Promise<number> 
   const [command, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { 'data-dir': { type: 'string' }, 'account-id': { type: 'string' }, 'access-key-id': { type: 'string' } },
+    options: { 'data-dir': { type: 'string' }, 'account-id': { type: 'string' }, 'access-key-id': { type: 'string' }, region: { type: 'string' } },
     strict: true,
   });
   const usage = (message: string) => {
     process.stderr.write(`signet admin: ${message}\n${ADMIN_USAGE}\n`);
     return 252;
   };
-  if (!['create-account', 'create-access-key', 'list-accounts', 'delete-access-key'].includes(command ?? '')) {
+  if (!['create-account', 'create-access-key', 'list-accounts', 'delete-access-key', 'smtp-credentials'].includes(command ?? '')) {
     return usage(command === undefined ? 'a command is required' : `unknown command ${JSON.stringify(command)}`);
   }
   if (command === 'create-access-key' && !values['account-id']) return usage('--account-id is required');
   if (command === 'delete-access-key' && !values['access-key-id']) return usage('--access-key-id is required');
+  if (command === 'smtp-credentials' && (!values['access-key-id'] || !values.region)) return usage('--access-key-id and --region are required');
 
-  const embedded = await openEmbedded(coreConfig({ dataDir: values['data-dir'] }, env), { poolTarget: 0, poolConcurrency: 1 });
+  const core = coreConfig({ dataDir: values['data-dir'] }, env);
+  const embedded = await openEmbedded(core, { poolTarget: 0, poolConcurrency: 1 });
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 4)}\n`);
   try {
     switch (command) {
@@ -55,6 +60,9 @@ export async function admin(argv: readonly string[], env: Env): Promise<number> 
       case 'delete-access-key':
         await deleteAccessKey(embedded.accounts, values['access-key-id']!);
         print({ Deleted: values['access-key-id'] });
+        break;
+      case 'smtp-credentials':
+        print(await smtpCredentials(embedded.accounts, values['access-key-id']!, values.region!, core.defaultRegion));
         break;
     }
     return 0;

@@ -14,12 +14,18 @@ import { SEND_OPTIONS, SEND_USAGE, sendConfig, sendValuesFrom } from '../config/
 import { registerOutboxRoutes, registerVerifyEmailRoute } from '../api/outbox-routes.ts';
 import { confirmEmailVerification } from '../app/send-verification-email.ts';
 import { createSendMetrics } from '../delivery/send-metrics.ts';
+// SMTP interface (issue 12)
+import { SMTP_OPTIONS, SMTP_USAGE, smtpConfig, smtpValuesFrom } from '../config/smtp-config.ts';
+import { accessKeySmtpAuthenticator, devSmtpAuthenticator } from '../smtp/smtp-authenticator.ts';
+import { smtpPasswordV4 } from '../smtp/smtp-password.ts';
+import { smtpRegions, startSmtpService } from '../smtp/smtp-service.ts';
 
 export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580] [--data-dir DIR | --database postgres://...] [--key-bits 2048|1024]
                     [--key-pool-size N] [--log-level info]
                     [--throttle-rate 1] [--throttle-burst 1] [--no-throttle]
 ${DKIM_USAGE}
-${SEND_USAGE}`;
+${SEND_USAGE}
+${SMTP_USAGE}`;
 
 /** `signet serve`: the SES API over HTTP on the embedded store, with the key pool refilling beside it. */
 export async function serve(argv: readonly string[], env: Env): Promise<number> {
@@ -38,6 +44,7 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
       'no-throttle': { type: 'boolean' },
       ...DKIM_OPTIONS,
       ...SEND_OPTIONS,
+      ...SMTP_OPTIONS,
     },
     strict: true,
     allowPositionals: false,
@@ -64,6 +71,7 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
     throw new ConfigError(`--dev accepts any credentials, so it serves loopback addresses only, not ${config.host}`);
   }
   const sending = sendConfig(sendValuesFrom(values), env);
+  const smtpSettings = smtpConfig(smtpValuesFrom(values), env);
   const metrics = createApiMetrics({
     get size() {
       return embedded.keyPool.size;
@@ -118,7 +126,9 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
     process.stdout.write(
       `signet created account ${created.accountId} with access key ${created.accessKeyId}\n` +
         `  secret access key: ${created.secretAccessKey}\n` +
-        `  saved as profile [signet] in ${file}: AWS_SHARED_CREDENTIALS_FILE=${file} aws --profile signet ses ...\n`,
+        `  saved as profile [signet] in ${file}: AWS_SHARED_CREDENTIALS_FILE=${file} aws --profile signet ses ...\n` +
+        // SES's SMTP credentials for the same key (`signet admin smtp-credentials` for other regions).
+        `  SMTP user name: ${created.accessKeyId}  SMTP password (${config.defaultRegion}): ${smtpPasswordV4(created.secretAccessKey, config.defaultRegion)}\n`,
     );
   }
   if (dkimConfig.dev) {
@@ -135,6 +145,29 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
   });
   const udpProcesses = dkimConfig.dnsWorkers > 1 ? ` in ${dkimConfig.dnsWorkers} processes` : '';
   process.stdout.write(`signet dns listening on ${dkim.dns.host}:${dkim.dns.port} (udp${udpProcesses}, tcp) for ${dkimConfig.zone}\n`);
+  // --- SMTP interface (issue 12): SES's SMTP endpoint, messages through the same SendRawEmail use case.
+  const smtp = smtpSettings === null ? null : await startSmtpService({
+    ctx: embedded.ctx,
+    authenticator: dkimConfig.dev
+      ? devSmtpAuthenticator(config.defaultRegion)
+      : accessKeySmtpAuthenticator(embedded.accounts, smtpRegions(config.defaultRegion)),
+    settings: smtpSettings,
+    host: config.host,
+    dataDir: config.dataDir,
+    log: { info: (o, m) => app.log.info(o, m), error: (o, m) => app.log.error(o, m) },
+  });
+  if (smtp) {
+    const { starttls, tls } = smtp.listener.addresses;
+    if (starttls) process.stdout.write(`signet smtp listening on smtp://${starttls} (STARTTLS)\n`);
+    if (tls) process.stdout.write(`signet smtp listening on smtps://${tls} (implicit TLS)\n`);
+    process.stdout.write(`signet smtp certificate SHA-256 ${smtp.tls.fingerprint} (${smtp.tls.source}: ${smtp.tls.certPath})\n`);
+    process.on('SIGHUP', () => {
+      const r = smtp.reloadTls();
+      if (r instanceof Error) app.log.error({ err: r }, 'TLS certificate reload failed; the previous one stays');
+      else app.log.info({ fingerprint: r.fingerprint }, 'TLS certificate reloaded');
+    });
+  }
+  // --- end SMTP interface
   const address = await app.listen({ host: config.host, port: config.port });
   listeningAt = address;
   embedded.delivery.start();
@@ -148,6 +181,7 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
     process.once('SIGINT', stop);
   });
   // Drain: stop accepting, let requests under way finish, then close the store.
+  await smtp?.close(); // SMTP interface: sessions under way finish or get 421; stored messages were acknowledged
   await app.close();
   await dkim.close();
   await embedded.close();
