@@ -88,6 +88,7 @@ class ConnectionGate {
 class SesSmtpServer extends SMTPServer {
   open = 0;
   readonly bySession = new Map<string, SMTPConnection>();
+  private readonly addresses = new Map<string, string>();
 
   constructor(options: SMTPServerOptions, private readonly gate: ConnectionGate) {
     super(options);
@@ -101,7 +102,6 @@ class SesSmtpServer extends SMTPServer {
       socket.end(`${code} ${text}\r\n`);
       return;
     }
-    socket.once('close', () => this.gate.release(this, address));
     super.connect(socket, socketOptions as never);
     let connection: SMTPConnection | undefined;
     for (const c of this.connections) connection = c;
@@ -119,7 +119,19 @@ class SesSmtpServer extends SMTPServer {
       if (ses.close) conn.close();
     };
     this.bySession.set(connection.id, connection);
-    socket.once('close', () => this.bySession.delete(conn.id));
+    this.addresses.set(connection.id, address);
+  }
+
+  /**
+   * The connection's end, from smtp-server's onClose: after STARTTLS the TLS socket has taken over
+   * the TCP handle and the plain socket never reports its close, so the library's event is the one.
+   */
+  closed(sessionId: string): void {
+    const address = this.addresses.get(sessionId);
+    if (address === undefined) return;
+    this.addresses.delete(sessionId);
+    this.bySession.delete(sessionId);
+    this.gate.release(this, address);
   }
 }
 
@@ -179,6 +191,9 @@ export async function startSmtpListener(deps: SmtpListenerDeps): Promise<SmtpLis
       // A declared size over the limit is refused before any byte of the message is sent (RFC 1870).
       const declared = address.args && typeof address.args['SIZE'] === 'string' ? Number(address.args['SIZE']) : 0;
       callback(declared > config.maxMessageBytes ? smtpError(REPLIES.tooLong) : null);
+    },
+    onClose(session) {
+      (this as unknown as SesSmtpServer).closed(session.id);
     },
     onData(stream, session, callback) {
       const server = this as unknown as SesSmtpServer;

@@ -29,15 +29,16 @@ function smtpPasswordBytes(secretAccessKey: string, region: string): Buffer {
 
 /**
  * The regions with an SES SMTP endpoint (`email-smtp.<region>.amazonaws.com`): the Developer Guide's
- * SMTP_REGIONS list completed with the regions SES opened since. A password derived for any of them
- * authenticates; the region it was derived for is the region the message is sent in.
+ * SMTP_REGIONS list completed with the regions SES opened since, less those SES names as having no
+ * SMTP endpoint (Cape Town, Jakarta, Milan, Tel Aviv, Bahrain: smtp-credentials.html). A password
+ * derived for any of them authenticates, and its region is the region the message is sent in; one
+ * derived for a region outside the list fails with 535, as on SES.
  */
 export const SES_SMTP_REGIONS: readonly string[] = [
-  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2',
-  'ca-central-1', 'sa-east-1', 'us-gov-west-1', 'us-gov-east-1',
-  'eu-central-1', 'eu-central-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-north-1', 'eu-south-1',
-  'ap-south-1', 'ap-south-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3',
-  'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'af-south-1', 'il-central-1', 'me-south-1', 'me-central-1',
+  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'sa-east-1', 'us-gov-west-1', 'us-gov-east-1',
+  'eu-central-1', 'eu-central-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-north-1',
+  'ap-south-1', 'ap-south-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2',
+  'me-central-1',
 ];
 
 /**
