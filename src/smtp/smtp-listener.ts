@@ -102,6 +102,9 @@ class SesSmtpServer extends SMTPServer {
       socket.end(`${code} ${text}\r\n`);
       return;
     }
+    // Replies are small writes answering small writes: without this, Nagle's algorithm holds a reply
+    // back until the client's delayed ACK (about 40 ms on Linux), the whole latency budget.
+    socket.setNoDelay(true);
     super.connect(socket, socketOptions as never);
     let connection: SMTPConnection | undefined;
     for (const c of this.connections) connection = c;

@@ -20,6 +20,7 @@ export class SmtpSession {
   }
 
   private attach(socket: Socket | TLSSocket): void {
+    socket.setNoDelay(true);
     socket.setEncoding('latin1');
     socket.on('data', (d: string) => this.onData(d));
     socket.on('error', () => {});
