@@ -13,6 +13,7 @@
  */
 import { Agent } from 'node:http';
 import { parseArgs } from 'node:util';
+import { DEV_KEY, verifyDevDomain } from '../test/helpers/dev-domain.ts';
 import { callSigned } from '../test/helpers/sign.ts';
 import { startSignet } from '../test/helpers/signet-server.ts';
 import { authPlain, SmtpSession } from '../test/helpers/smtp-session.ts';
@@ -23,7 +24,6 @@ const { values } = parseArgs({ options: { seconds: { type: 'string' }, rounds: {
 const seconds = Number(values.seconds ?? '5');
 const rounds = Number(values.rounds ?? '3');
 const connections = Number(values.connections ?? '8');
-const KEY = { accessKeyId: 'AKIDSIGNETTEST', secretAccessKey: 'signet-test-secret' };
 const DOMAIN = 'bench.example.test';
 const FROM = `sender@${DOMAIN}`;
 
@@ -33,11 +33,7 @@ const server = await startSignet([
   '--max-send-rate', '1000000', '--max-24-hour-send=-1',
 ]);
 try {
-  const post = (path: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ domain: DOMAIN }) });
-  await callSigned(server.url, `Action=VerifyDomainDkim&Version=2010-12-01&Domain=${DOMAIN}`, KEY);
-  await post('/_signet/publish-dkim-records');
-  const check = (await (await post('/_signet/check')).json()) as { dkimStatus: string };
-  if (check.dkimStatus !== 'Success') throw new Error(`domain not verified: ${JSON.stringify(check)}`);
+  await verifyDevDomain(server.url, DOMAIN);
 
   const body = 'The quick brown fox jumps over the lazy dog, again and again and again.\r\n'.repeat(54);
   const raw = `From: Sender <${FROM}>\r\nTo: someone@example.net\r\nSubject: bench\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n${body}`;
@@ -69,7 +65,7 @@ try {
 
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   async function httpSend(): Promise<void> {
-    const r = await callSigned(server.url, sendBody, KEY, 'us-east-1', agent);
+    const r = await callSigned(server.url, sendBody, DEV_KEY, 'us-east-1', agent);
     if (r.status !== 200) throw new Error(`answered ${r.status}: ${r.body}`);
   }
 

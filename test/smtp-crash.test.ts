@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { callSigned } from './helpers/sign.ts';
+import { verifyDevDomain } from './helpers/dev-domain.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { authPlain, sendMessage, SmtpSession } from './helpers/smtp-session.ts';
 import { tempDir } from './helpers/temp-dir.ts';
@@ -31,11 +31,7 @@ describe('SMTP interface: crash recovery under SIGKILL', () => {
     }
 
     async function run(): Promise<void> {
-    await callSigned(server.url, `Action=VerifyDomainDkim&Version=2010-12-01&Domain=${DOMAIN}`, { accessKeyId: 'AKIDSIGNETTEST', secretAccessKey: 'signet-test-secret' });
-    const post = (path: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ domain: DOMAIN }) });
-    assert.equal((await post('/_signet/publish-dkim-records')).status, 200);
-    const check = (await (await post('/_signet/check')).json()) as { dkimStatus: string };
-    assert.equal(check.dkimStatus, 'Success');
+    await verifyDevDomain(server.url, DOMAIN);
 
     const acked = new Map<string, string>(); // message id -> marker
     let counter = 0;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
 import { after, describe, it } from 'node:test';
 import { selfSignedTls } from '../src/smtp/tls-material.ts';
+import { DEV_KEY } from './helpers/dev-domain.ts';
 import { callSigned } from './helpers/sign.ts';
 import { startSignet } from './helpers/signet-server.ts';
 import { authPlain, sendMessage, SmtpSession } from './helpers/smtp-session.ts';
@@ -71,7 +72,7 @@ describe('SMTP interface: TLS material and shutdown', () => {
     await session.command('EHLO x');
     assert.equal(await session.command(authPlain('a', 'b')), '235 Authentication successful.');
     // Dev mode: an address is verified by its link; the outbox shows the mail.
-    await callSigned(server.url, 'Action=VerifyEmailIdentity&Version=2010-12-01&EmailAddress=s%40term.example', { accessKeyId: 'AKIDSIGNETTEST', secretAccessKey: 'signet-test-secret' });
+    await callSigned(server.url, 'Action=VerifyEmailIdentity&Version=2010-12-01&EmailAddress=s%40term.example', DEV_KEY);
     const list = (await (await fetch(`${server.url}/_aws/ses`)).json()) as { messages: { Body?: { text_part: string } }[] };
     const link = list.messages.map((m) => /(http:\/\/\S+verify-email\?token=[A-Za-z0-9_-]+)/.exec(m.Body?.text_part ?? '')?.[1]).find(Boolean);
     assert.ok(link);

@@ -1,20 +1,12 @@
 import { ConfigError, type Env } from './config.ts';
 import { parseDuration } from './dkim-config.ts';
+import type { SmtpServiceSettings } from '../smtp/smtp-service.ts';
 
-/** SES's SMTP interface in `signet serve`: on by default, like the API it mirrors. */
-export interface SmtpConfig {
-  /** STARTTLS port (default 2587, SES's non-privileged one; SES also serves 25 and 587); null: off. */
-  readonly starttlsPort: number | null;
-  /** Implicit TLS port (default 2465; SES also serves 465); null: off. */
-  readonly tlsPort: number | null;
-  /** PEM files; null: a self-signed certificate kept in the data folder. */
-  readonly tlsFiles: { readonly certFile: string; readonly keyFile: string } | null;
-  /** Greeting and certificate name. */
-  readonly hostname: string;
-  readonly idleTimeoutMs: number;
-  readonly maxConnections: number;
-  readonly maxConnectionsPerAddress: number;
-}
+/**
+ * SES's SMTP interface in `signet serve`: on by default, like the API it mirrors, on STARTTLS 2587
+ * (SES also serves 25 and 587) and implicit TLS 2465 (SES: 465), on the `--host` address.
+ */
+export type SmtpConfig = SmtpServiceSettings;
 
 export const SMTP_OPTIONS = {
   'smtp-port': { type: 'string' },

@@ -4,11 +4,15 @@ import { SMTP_MAX_MESSAGE_BYTES, startSmtpListener, type SmtpListener, type Smtp
 import { SES_SMTP_REGIONS } from './smtp-password.ts';
 import { readTlsFiles, selfSignedTls, type TlsMaterial } from './tls-material.ts';
 
-/** What `signet serve` decides about SMTP (see config/smtp-config.ts). */
+/** What `signet serve` decides about SMTP (read from flags in config/smtp-config.ts). */
 export interface SmtpServiceSettings {
+  /** STARTTLS port; null: that listener is off. 0 picks a free port. */
   readonly starttlsPort: number | null;
+  /** Implicit TLS port; null: off. */
   readonly tlsPort: number | null;
+  /** PEM files (reloaded on SIGHUP); null: a self-signed certificate kept in the data folder. */
   readonly tlsFiles: { readonly certFile: string; readonly keyFile: string } | null;
+  /** Greeting and certificate name. */
   readonly hostname: string;
   readonly idleTimeoutMs: number;
   readonly maxConnections: number;
