@@ -31,6 +31,8 @@ const data = tempDir('bench-smtp');
 const server = await startSignet([
   '--data-dir', data.path, '--no-throttle', '--dev', '--key-bits', '2048', '--key-pool-size', '3', '--log-level', 'warn',
   '--max-send-rate', '1000000', '--max-24-hour-send=-1',
+  // The sessions wait through the HTTP rounds; SES's 10 s idle timeout would close them.
+  '--smtp-idle-timeout', '10m',
 ]);
 try {
   await verifyDevDomain(server.url, DOMAIN);

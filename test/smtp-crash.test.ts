@@ -61,7 +61,7 @@ describe('SMTP interface: crash recovery under SIGKILL', () => {
           }
         }
       });
-      await new Promise((r) => setTimeout(r, 500 + Math.random() * 1000));
+      await new Promise((r) => setTimeout(r, 1000 + Math.random() * 1000));
       if (round < KILLS) {
         server.process.kill('SIGKILL');
         await new Promise((r) => server.process.once('exit', r));
