@@ -164,7 +164,7 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
     process.on('SIGHUP', () => {
       const r = smtp.reloadTls();
       if (r instanceof Error) app.log.error({ err: r }, 'TLS certificate reload failed; the previous one stays');
-      else app.log.info({ fingerprint: r.fingerprint }, 'TLS certificate reloaded');
+      else if (r) app.log.info({ fingerprint: r.fingerprint }, 'TLS certificate reloaded');
     });
   }
   // --- end SMTP interface

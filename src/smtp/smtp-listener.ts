@@ -212,7 +212,12 @@ export async function startSmtpListener(deps: SmtpListenerDeps): Promise<SmtpLis
     session: SMTPServerSession,
     callback: (err?: Error | null, message?: string) => void,
   ): Promise<void> {
-    const raw = await readBounded(stream, config.maxMessageBytes).catch(() => null);
+    let raw: Buffer | null;
+    try {
+      raw = await readBounded(stream, config.maxMessageBytes);
+    } catch {
+      return; // the client went away in the middle of the message: nobody to answer
+    }
     if (raw === null) {
       // Stop reading: answer 552 now and close, rather than draining up to the client's whim.
       const connection = server.bySession.get(session.id);

@@ -22,8 +22,11 @@ export interface SmtpServiceSettings {
 export interface SmtpService {
   readonly listener: SmtpListener;
   readonly tls: TlsMaterial;
-  /** Reads --tls-cert/--tls-key again (SIGHUP); a file that fails to load leaves the old certificate. */
-  reloadTls(): TlsMaterial | Error;
+  /**
+   * Reads --tls-cert/--tls-key again (SIGHUP); a file that fails to load leaves the old certificate.
+   * Null without files: the self-signed certificate stays as it is.
+   */
+  reloadTls(): TlsMaterial | Error | null;
   close(): Promise<void>;
 }
 
@@ -66,7 +69,7 @@ export async function startSmtpService(deps: {
       return tls;
     },
     reloadTls() {
-      if (!settings.tlsFiles) return tls;
+      if (!settings.tlsFiles) return null;
       try {
         tls = readTlsFiles(settings.tlsFiles);
       } catch (err) {
