@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { smtpPasswordV4 } from '../src/smtp/smtp-password.ts';
 import { callSigned } from './helpers/sign.ts';
-import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
+import { SIGNET_BIN, startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { authPlain, loggedIn, sendMessage, SmtpSession } from './helpers/smtp-session.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
@@ -46,6 +47,20 @@ describe('SMTP interface: refusals', () => {
   after(async () => {
     await server?.stop();
     data.remove();
+  });
+
+  it('signet admin smtp-credentials prints the user name and the password for a region', () => {
+    const admin = (region: string) =>
+      spawnSync(process.execPath, [SIGNET_BIN, 'admin', 'smtp-credentials', '--data-dir', data.path, '--access-key-id', user, '--region', region], { encoding: 'utf8' });
+    const r = admin('us-east-1');
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { SmtpUserName: user, SmtpPassword: password, Region: 'us-east-1' });
+    const eu = admin('eu-central-1');
+    assert.equal(JSON.parse(eu.stdout).SmtpPassword, smtpPasswordV4(server.credentials!.secretAccessKey, 'eu-central-1'));
+    const none = admin('me-south-1');
+    assert.equal(none.status, 254);
+    assert.match(none.stderr, /Region me-south-1 has no SMTP endpoint/);
+    assert.doesNotMatch(none.stderr + none.stdout, new RegExp(server.credentials!.secretAccessKey.replace(/[+/]/g, '\\$&')), 'the secret is never printed');
   });
 
   it('advertises what SES advertises; AUTH before STARTTLS is 530, MAIL before AUTH is 530', async () => {
