@@ -106,9 +106,14 @@ class SesSmtpServer extends SMTPServer {
     // back until the client's delayed ACK (about 40 ms on Linux), the whole latency budget.
     socket.setNoDelay(true);
     super.connect(socket, socketOptions as never);
+    // The connection just made is the newest in the set (insertion order). Should it be gone already
+    // (or the newest be one seen before), give the slot back rather than count it for ever.
     let connection: SMTPConnection | undefined;
     for (const c of this.connections) connection = c;
-    if (connection === undefined) return;
+    if (connection === undefined || this.addresses.has(connection.id)) {
+      this.gate.release(this, address);
+      return;
+    }
     const original = connection.send.bind(connection);
     const conn = connection;
     connection.send = (code, data, context) => {
