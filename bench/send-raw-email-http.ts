@@ -11,6 +11,7 @@
 import { Agent } from 'node:http';
 import { parseArgs } from 'node:util';
 import { callSigned } from '../test/helpers/sign.ts';
+import { verifyDevDomain } from '../test/helpers/dev-domain.ts';
 import { startSignet } from '../test/helpers/signet-server.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
 import { fmt, median } from './stats.ts';
@@ -28,11 +29,7 @@ const server = await startSignet([
   '--max-send-rate', '1000000', '--max-24-hour-send=-1',
 ]);
 try {
-  const post = (path: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ domain: DOMAIN }) });
-  await callSigned(server.url, `Action=VerifyDomainDkim&Version=2010-12-01&Domain=${DOMAIN}`, KEY);
-  await post('/_signet/publish-dkim-records');
-  const check = (await (await post('/_signet/check')).json()) as { dkimStatus: string };
-  if (check.dkimStatus !== 'Success') throw new Error(`domain not verified: ${JSON.stringify(check)}`);
+  await verifyDevDomain(server.url, DOMAIN);
 
   const body = 'The quick brown fox jumps over the lazy dog, again and again and again.\r\n'.repeat(52);
   const raw = `From: Sender <sender@${DOMAIN}>\r\nTo: someone@example.net\r\nSubject: bench\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n${body}`;

@@ -10,7 +10,7 @@ import { tempDir } from './helpers/temp-dir.ts';
 /** Runs `signet serve` expecting it to stop by itself; kills it after 30 s (a half-started server hangs). */
 async function serveExpectingExit(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const data = tempDir('serve-start');
-  const child = spawn(process.execPath, [SIGNET_BIN, 'serve', '--data-dir', data.path, '--dkim-zone', 'dkim.signet.test', '--key-pool-size', '0', '--no-detection', ...args], {
+  const child = spawn(process.execPath, [SIGNET_BIN, 'serve', '--data-dir', data.path, '--dkim-zone', 'dkim.signet.test', '--key-pool-size', '0', '--no-detection', '--smtp-port', '0', '--smtps-port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -56,6 +56,7 @@ describe('signet serve when a listener cannot start', () => {
   it('exits 253 when --host does not resolve', async () => {
     const r = await serveExpectingExit(['--host', 'no-such-host.invalid', '--port', '0', '--dns-port', '0']);
     assert.equal(r.code, 253, `exit code; stderr:\n${r.stderr}`);
-    assert.match(r.stderr, /^signet: cannot listen: the SES API on no-such-host\.invalid:0: the host name does not resolve \((ENOTFOUND|EAI_AGAIN)\)\n$/);
+    // The first listener on --host to bind (SMTP's, then the API's) names it.
+    assert.match(r.stderr, /^signet: cannot listen: the (SMTP interface|SES API) on no-such-host\.invalid:[0-9 and]+: the host name does not resolve \((ENOTFOUND|EAI_AGAIN)\)\n$/);
   });
 });

@@ -37,6 +37,9 @@ const SES_CODES: Record<DomainErrorCode, { code: string; status: number }> = {
   // SendEmail / SendRawEmail: SES's modelled MessageRejected, and Throttling for MaxSendRate.
   message_rejected: { code: 'MessageRejected', status: 400 },
   sending_rate_exceeded: { code: 'Throttling', status: 400 },
+  // Distinct codes so that the SMTP interface can answer 454 and 552; the API keeps MessageRejected.
+  daily_quota_exceeded: { code: 'MessageRejected', status: 400 },
+  message_too_long: { code: 'MessageRejected', status: 400 },
 };
 
 export function sesErrorFromDomain(code: DomainErrorCode, message: string): SesError {

@@ -1,5 +1,5 @@
 import { DomainError, normalizeEmail, signingDecision, type Content, type Scope } from '../core/index.ts';
-import { addressesOf, firstAddress, headerValues, parseMessage, rewriteHeaders, rfc5322Date, toCrlf } from '../mail/raw-message.ts';
+import { addressesOf, firstAddress, headerValues, parseMessage, rewriteHeaders, rfc5322Date, sesMessageTags, toCrlf } from '../mail/raw-message.ts';
 import type { AppContext } from './context.ts';
 import type { Random } from './ports.ts';
 import type { OutboxKind, SendServices, SimpleParts } from './send-ports.ts';
@@ -33,6 +33,8 @@ export interface SendRawEmailInput {
   readonly destinations: readonly string[] | undefined;
   readonly raw: Buffer;
   readonly tags: readonly Tag[];
+  /** The API's 10 MB unless the interface says otherwise (SES's SMTP interface takes 40 MB). */
+  readonly maxBytes?: number;
 }
 
 function rejected(message: string): DomainError {
@@ -79,8 +81,8 @@ function checkRecipients(ctx: AppContext, recipients: readonly string[]): string
   return recipients.map((r) => checkedAddress(ctx, r).address);
 }
 
-function checkSize(bytes: number): void {
-  if (bytes > MAX_MESSAGE_BYTES) throw rejected(`Message length is more than ${MAX_MESSAGE_BYTES} bytes long: '${bytes}'.`);
+function checkSize(bytes: number, max = MAX_MESSAGE_BYTES): void {
+  if (bytes > max) throw new DomainError('message_too_long', `Message length is more than ${max} bytes long: '${bytes}'.`);
 }
 
 /**
@@ -105,7 +107,7 @@ async function checkQuota(ctx: AppContext, send: SendServices, scope: Scope, rec
   if (max < 0) return;
   const sent = await send.outbox.countRecipientsSince(scope, ctx.clock.now() - DAY_MS);
   // SES: "Every recipient counts against the 24-hour quota."
-  if (sent + recipients > max) throw rejected('Daily message quota exceeded.');
+  if (sent + recipients > max) throw new DomainError('daily_quota_exceeded', 'Daily message quota exceeded.');
 }
 
 function takeRateSlot(send: SendServices, scope: Scope): void {
@@ -128,6 +130,8 @@ interface Prepared {
   readonly tags: readonly Tag[];
   readonly message: Buffer;
   readonly now: number;
+  /** The size limit of the interface the message came through (checked again once signed). */
+  readonly maxBytes: number;
 }
 
 /**
@@ -162,7 +166,7 @@ async function signAndKeep(ctx: AppContext, send: SendServices, scope: Scope, p:
   // SES adds its amazonses.com signature to all mail, signed by the customer's domain or not; so does
   // the operator's platform signature, last, so that it sits on top (RFC 6376 §5.6).
   if (send.platformSigner) raw = send.platformSigner.sign(raw, Math.floor(p.now / 1000));
-  checkSize(raw.length);
+  checkSize(raw.length, p.maxBytes);
   await send.outbox.add({
     messageId: p.messageId,
     scope,
@@ -243,6 +247,7 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
     tags: input.tags,
     message,
     now,
+    maxBytes: MAX_MESSAGE_BYTES,
   });
 }
 
@@ -253,9 +258,14 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
  */
 export async function sendRawEmail(ctx: AppContext, scope: Scope, input: SendRawEmailInput): Promise<string> {
   const send = servicesOf(ctx);
-  checkTags(input.tags);
-  checkSize(input.raw.length);
+  const maxBytes = input.maxBytes ?? MAX_MESSAGE_BYTES;
+  checkSize(input.raw.length, maxBytes);
   const parsed = parseMessage(toCrlf(input.raw));
+  // SES reads message tags from X-SES-MESSAGE-TAGS too (the SMTP interface's only way to give them);
+  // rewriteHeaders removes it and X-SES-CONFIGURATION-SET. Signet has no configuration sets, so the
+  // latter is dropped without effect.
+  const tags = [...input.tags, ...sesMessageTags(headerValues(parsed, 'X-SES-MESSAGE-TAGS'))];
+  checkTags(tags);
   const fromHeader = headerValues(parsed, 'From')[0];
   if (fromHeader === undefined) throw new DomainError('invalid_parameter', `Missing required header 'From'.`);
   const from = checkedAddress(ctx, fromHeader);
@@ -281,8 +291,9 @@ export async function sendRawEmail(ctx: AppContext, scope: Scope, input: SendRaw
     fromDomain: from.domain,
     subject: headerValues(parsed, 'Subject')[0] ?? '',
     simple: null,
-    tags: input.tags,
+    tags,
     message,
     now,
+    maxBytes,
   });
 }

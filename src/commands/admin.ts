@@ -1,5 +1,6 @@
 import { createAccessKey, createAccount, deleteAccessKey, listAccounts } from '../app/accounts.ts';
 import { coreConfig, type Env } from '../config/config.ts';
+import { smtpCredentials } from '../smtp/smtp-credentials.ts';
 import { stringOption, UsageError, type Command, type ParsedArgs } from './command.ts';
 import { STORE_OPTIONS, STORE_USAGE, withSignet } from './with-signet.ts';
 
@@ -12,7 +13,7 @@ function adminCommand(
   usage: string,
   summary: string,
   options: Command['options'],
-  work: (args: ParsedArgs, accounts: Parameters<typeof listAccounts>[0]) => Promise<unknown>,
+  work: (args: ParsedArgs, accounts: Parameters<typeof listAccounts>[0], defaultRegion: string) => Promise<unknown>,
 ): Command {
   const fullUsage = `usage: signet admin ${name} ${usage}${usage ? ' ' : ''}${STORE_USAGE}\n  ${summary}`;
   return {
@@ -22,7 +23,7 @@ function adminCommand(
     options: { ...STORE_OPTIONS, ...options },
     async run(args: ParsedArgs, env: Env) {
       const config = coreConfig({ dataDir: stringOption(args, 'data-dir'), database: stringOption(args, 'database') }, env);
-      const value = await withSignet(config, {}, (signet) => work(args, signet.accounts));
+      const value = await withSignet(config, {}, (signet) => work(args, signet.accounts, config.defaultRegion));
       return { output: { kind: 'json', value } };
     },
   };
@@ -71,4 +72,13 @@ export const deleteAccessKeyCommand = adminCommand(
     await deleteAccessKey(accounts, id);
     return { Deleted: id };
   },
+);
+
+export const smtpCredentialsCommand = adminCommand(
+  'smtp-credentials',
+  '--access-key-id AKIA... --region REGION',
+  "SES's SMTP user name and password of an access key, for one region",
+  { 'access-key-id': { type: 'string' }, region: { type: 'string' } },
+  async (args, accounts, defaultRegion) =>
+    smtpCredentials(accounts, required(args, 'access-key-id', smtpCredentialsCommand.usage), required(args, 'region', smtpCredentialsCommand.usage), defaultRegion),
 );

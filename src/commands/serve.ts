@@ -3,13 +3,15 @@ import { availableParallelism } from 'node:os';
 import { ConfigError, serveConfig } from '../config/config.ts';
 import { DKIM_OPTIONS, DKIM_USAGE, dkimFlagsFrom, dkimServiceConfig } from '../config/dkim-config.ts';
 import { SEND_OPTIONS, SEND_USAGE, sendConfig, sendValuesFrom } from '../config/send-config.ts';
+import { SMTP_OPTIONS, SMTP_USAGE, smtpConfig, smtpValuesFrom } from '../config/smtp-config.ts';
 import { stringOption, type Command } from './command.ts';
 
 export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580] [--data-dir DIR | --database postgres://...] [--key-bits 2048|1024]
                     [--key-pool-size N (30; dev: 3)] [--log-level info]
                     [--throttle-rate 1] [--throttle-burst 1] [--no-throttle | --throttle (dev: off unless given)]
 ${DKIM_USAGE}
-${SEND_USAGE}`;
+${SEND_USAGE}
+${SMTP_USAGE}`;
 
 /** `signet serve`: parses its flags into settings once, then runs the server (src/main/server.ts) until stopped. */
 export const serveCommand: Command = {
@@ -30,6 +32,7 @@ export const serveCommand: Command = {
     throttle: { type: 'boolean' },
     ...DKIM_OPTIONS,
     ...SEND_OPTIONS,
+    ...SMTP_OPTIONS,
   },
   async run(args, env) {
     const values = args.values as Record<string, never>;
@@ -57,8 +60,9 @@ export const serveCommand: Command = {
       throw new ConfigError(`--dev accepts any credentials, so it serves loopback addresses only, not ${config.host}`);
     }
     const sending = sendConfig(sendValuesFrom(values), env);
+    const smtp = smtpConfig(smtpValuesFrom(values), env);
     const { runServer } = await import('../main/server.ts');
-    return { output: { kind: 'none' }, exitCode: await runServer({ config, dkim, sending }) };
+    return { output: { kind: 'none' }, exitCode: await runServer({ config, dkim, sending, smtp }) };
   },
 };
 

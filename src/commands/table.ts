@@ -22,6 +22,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   entry('admin create-account', 'admin create-account [--account-id ID]', 'create an account', async () => (await import('./admin.ts')).createAccountCommand),
   entry('admin create-access-key', 'admin create-access-key --account-id ID', 'create an access key pair (the secret is shown once)', async () => (await import('./admin.ts')).createAccessKeyCommand),
   entry('admin list-accounts', 'admin list-accounts', 'accounts and their access key ids', async () => (await import('./admin.ts')).listAccountsCommand),
+  entry('admin smtp-credentials', 'admin smtp-credentials --access-key-id ID --region R', "SES's SMTP user name and password of a key for a region", async () => (await import('./admin.ts')).smtpCredentialsCommand),
   entry('admin delete-access-key', 'admin delete-access-key --access-key-id ID', 'delete an access key', async () => (await import('./admin.ts')).deleteAccessKeyCommand),
   entry('dkim doctor', 'dkim doctor DOMAIN', "what DNS answers for each of a domain's DKIM records, and what is wrong", async () => (await import('./dkim-doctor.ts')).doctorCommand),
   entry('dns export', 'dns export', 'the DKIM key zone as a BIND zone file', async () => (await import('./dns-export.ts')).dnsExportCommand),

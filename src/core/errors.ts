@@ -17,7 +17,9 @@ export type DomainErrorCode =
   | 'dkim_not_set_up'
   | 'key_pool_unavailable'
   | 'message_rejected'
-  | 'sending_rate_exceeded';
+  | 'sending_rate_exceeded'
+  | 'daily_quota_exceeded'
+  | 'message_too_long';
 
 /** An expected failure of a use case, carrying a stable code and a message for humans. */
 export class DomainError extends Error {

@@ -79,7 +79,11 @@ export function firstAddress(text: string): string | null {
  * given as headers (SendRawEmail docs: "X-SES-SOURCE-ARN, X-SES-FROM-ARN and X-SES-RETURN-PATH-ARN ...
  * are removed"), and Bcc, which names recipients the others must not see.
  */
-const REMOVED = new Set(['x-ses-source-arn', 'x-ses-from-arn', 'x-ses-return-path-arn', 'bcc']);
+const REMOVED = new Set([
+  'x-ses-source-arn', 'x-ses-from-arn', 'x-ses-return-path-arn', 'bcc',
+  // "Amazon SES removes the headers before sending the email" (event-publishing-send-email.md).
+  'x-ses-configuration-set', 'x-ses-message-tags',
+]);
 /** Set by Signet as SES sets them ("SES replaces Message-ID and Date"). */
 const REPLACED = new Set(['message-id', 'date']);
 
@@ -92,6 +96,19 @@ export function rewriteHeaders(parsed: ParsedMessage, set: { date: string; messa
   kept.push(`Date: ${set.date}`, `Message-ID: ${set.messageIdHeader}`);
   const head = Buffer.from(`${kept.join('\r\n')}\r\n\r\n`, 'latin1');
   return Buffer.concat([head, parsed.body]);
+}
+
+/**
+ * The tags of `X-SES-MESSAGE-TAGS: name1=value1, name2=value2` fields (SES's event-publishing header).
+ * An entry without `=` becomes a tag with an empty value, which the tag check then refuses as SES does.
+ */
+export function sesMessageTags(values: readonly string[]): { name: string; value: string }[] {
+  return values.flatMap((v) =>
+    v.split(',').map((e) => e.trim()).filter((e) => e !== '').map((e) => {
+      const eq = e.indexOf('=');
+      return eq < 0 ? { name: e, value: '' } : { name: e.slice(0, eq).trim(), value: e.slice(eq + 1).trim() };
+    }),
+  );
 }
 
 /** RFC 5322 §3.3 date-time in UTC, as SES writes it (`Fri, 27 Nov 2026 12:00:00 +0000`). */

@@ -9,6 +9,9 @@ import { startDkimServices, type DkimServices } from './dkim-services.ts';
 import { createSignet, systemRandom, type Runtime } from './signet.ts';
 import { OffsetClock } from '../worker/offset-clock.ts';
 import type { SendConfig } from '../config/send-config.ts';
+import { accessKeySmtpAuthenticator, devSmtpAuthenticator } from '../smtp/smtp-authenticator.ts';
+import { smtpPasswordV4 } from '../smtp/smtp-password.ts';
+import { smtpRegions, startSmtpService, type SmtpService, type SmtpServiceSettings } from '../smtp/smtp-service.ts';
 import { registerOutboxRoutes, registerVerifyEmailRoute } from '../api/outbox-routes.ts';
 import { confirmEmailVerification } from '../app/send-verification-email.ts';
 import { createSendMetrics } from '../delivery/send-metrics.ts';
@@ -18,6 +21,8 @@ export interface ServerSettings {
   readonly config: ServeConfig;
   readonly dkim: DkimServiceConfig;
   readonly sending: SendConfig;
+  /** SES's SMTP interface; null when switched off. */
+  readonly smtp: SmtpServiceSettings | null;
 }
 
 /**
@@ -73,6 +78,7 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     },
   });
   let dkim: DkimServices | null = null;
+  let smtp: SmtpService | null = null;
   // The pool fills from the start, as keys take long to make; a start that fails below stops it.
   signet.keyPool.start();
   try {
@@ -89,7 +95,9 @@ export async function runServer(settings: ServerSettings): Promise<number> {
       process.stdout.write(
         `signet created account ${created.accountId} with access key ${created.accessKeyId}\n` +
           `  secret access key: ${created.secretAccessKey}\n` +
-          `  saved as profile [signet] in ${file}: AWS_SHARED_CREDENTIALS_FILE=${file} aws --profile signet ses ...\n`,
+          `  saved as profile [signet] in ${file}: AWS_SHARED_CREDENTIALS_FILE=${file} aws --profile signet ses ...\n` +
+          // SES's SMTP credentials for the same key (`signet admin smtp-credentials` for other regions).
+          `  SMTP user name: ${created.accessKeyId}  SMTP password (${config.defaultRegion}): ${smtpPasswordV4(created.secretAccessKey, config.defaultRegion)}\n`,
       );
     }
     if (dkimConfig.dev) {
@@ -111,9 +119,35 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     );
     const udpProcesses = dkimConfig.dnsWorkers > 1 ? ` in ${dkimConfig.dnsWorkers} processes` : '';
     process.stdout.write(`signet dns listening on ${dkim.dns.host}:${dkim.dns.port} (udp${udpProcesses}, tcp) for ${dkimConfig.zone}\n`);
+    // SES's SMTP endpoint: messages go through the same SendRawEmail use case as the API's.
+    const smtpSettings = settings.smtp;
+    if (smtpSettings !== null) {
+      const ports = [smtpSettings.starttlsPort, smtpSettings.tlsPort].filter((p) => p !== null).join(' and ');
+      const service = await listening(`the SMTP interface on ${config.host}:${ports}`, () =>
+        startSmtpService({
+          ctx: signet.ctx,
+          authenticator: dkimConfig.dev ? devSmtpAuthenticator(config.defaultRegion) : accessKeySmtpAuthenticator(signet.accounts, smtpRegions(config.defaultRegion)),
+          settings: smtpSettings,
+          host: config.host,
+          dataDir: config.dataDir,
+          log: { info: (o, m) => app.log.info(o, m), error: (o, m) => app.log.error(o, m) },
+        }),
+      );
+      smtp = service;
+      const { starttls, tls } = service.listener.addresses;
+      if (starttls) process.stdout.write(`signet smtp listening on smtp://${starttls} (STARTTLS)\n`);
+      if (tls) process.stdout.write(`signet smtp listening on smtps://${tls} (implicit TLS)\n`);
+      process.stdout.write(`signet smtp certificate SHA-256 ${service.tls.fingerprint} (${service.tls.source}: ${service.tls.certPath})\n`);
+      process.on('SIGHUP', () => {
+        const r = service.reloadTls();
+        if (r instanceof Error) app.log.error({ err: r }, 'TLS certificate reload failed; the previous one stays');
+        else if (r) app.log.info({ fingerprint: r.fingerprint }, 'TLS certificate reloaded');
+      });
+    }
     const address = await listening(`the SES API on ${config.host}:${config.port}`, () => app.listen({ host: config.host, port: config.port }));
     listeningAt = address;
   } catch (err) {
+    await smtp?.close();
     await app.close();
     await dkim?.close();
     await signet.close();
@@ -130,7 +164,9 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  // Drain: stop accepting, let requests under way finish, then close the store.
+  // Drain: stop accepting, let requests under way finish, then close the store. SMTP sessions under
+  // way finish or get 421; every message acknowledged was stored before its 250.
+  await smtp?.close();
   await app.close();
   await dkim.close();
   await signet.close();

@@ -10,6 +10,8 @@ export interface RunningSignet {
   readonly port: number;
   /** The key pair `signet serve` created on the first start of its data folder, if it did. */
   readonly credentials: { accountId: string; accessKeyId: string; secretAccessKey: string } | null;
+  /** The SMTP interface's ports (STARTTLS, implicit TLS), when it listens. */
+  readonly smtp: { readonly starttlsPort: number | null; readonly tlsPort: number | null };
   readonly process: ChildProcess;
   /** Everything the server wrote on stdout and stderr so far. */
   output(): string;
@@ -26,6 +28,9 @@ export async function startSignet(args: readonly string[], env: Record<string, s
     ...(args.includes('--dns-port') ? [] : ['--dns-port', '0']),
     // Detection asks DNS about the test's domains: only with a resolver the test chose (loopback).
     ...(args.includes('--resolver') ? [] : ['--no-detection']),
+    // The SMTP interface's default ports (2587, 2465) would collide too: free ports unless given.
+    ...(args.includes('--smtp-port') || args.includes('--no-smtp') ? [] : ['--smtp-port', '0']),
+    ...(args.includes('--smtps-port') || args.includes('--no-smtp') ? [] : ['--smtps-port', '0']),
   ];
   const child = spawn(process.execPath, [SIGNET_BIN, 'serve', '--port', '0', ...dkimDefaults, ...args], {
     env: { ...process.env, ...env },
@@ -58,6 +63,10 @@ export async function startSignet(args: readonly string[], env: Record<string, s
     url,
     port: Number(new URL(url).port),
     credentials: created ? { accountId: created[1]!, accessKeyId: created[2]!, secretAccessKey: created[3]! } : null,
+    smtp: {
+      starttlsPort: Number(/signet smtp listening on smtp:\/\/\S+:(\d+)/.exec(output)?.[1] ?? NaN) || null,
+      tlsPort: Number(/signet smtp listening on smtps:\/\/\S+:(\d+)/.exec(output)?.[1] ?? NaN) || null,
+    },
     process: child,
     output: () => output,
     async stop() {
