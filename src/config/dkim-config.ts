@@ -1,5 +1,6 @@
 import { canonicalDnsName, DEFAULT_DETECTION_POLICY, type DetectionPolicy } from '../core/index.ts';
 import { ConfigError, type Env } from './config.ts';
+import { DEFAULT_RRL_RATE, DEFAULT_RRL_SLIP } from '../dns/response-rate-limiter.ts';
 
 /** SES's own key zone: in `--dev` it is the default, so applications that hard-code it work unchanged. */
 export const SES_DKIM_ZONE = 'dkim.amazonses.com';
@@ -17,6 +18,11 @@ export interface DkimServiceConfig {
    * cost; NSD's server-count plays the same part).
    */
   readonly dnsWorkers: number;
+  /**
+   * DNS response-rate limiting over UDP (src/dns/response-rate-limiter.ts): answers per second per
+   * source prefix and answer (0: off; default NSD's 200, off in dev), and the slip.
+   */
+  readonly dnsRrl: { readonly ratePerSecond: number; readonly slip: number };
   /** Apex NS names; default `ns1.<zone>`. */
   readonly nameservers: readonly string[];
   /** `ip[:port]` of the detection resolvers; empty: the system's. */
@@ -34,6 +40,8 @@ export interface DkimFlags {
   readonly dnsHost?: string | undefined;
   readonly dnsPort?: string | undefined;
   readonly dnsWorkers?: string | undefined;
+  readonly dnsRrlRate?: string | undefined;
+  readonly dnsRrlSlip?: string | undefined;
   readonly dnsNs?: readonly string[] | undefined;
   readonly resolver?: readonly string[] | undefined;
   readonly resolverTimeout?: string | undefined;
@@ -72,6 +80,13 @@ function parsePort(text: string | undefined, fallback: number): number {
   return Number(text);
 }
 
+/** A whole number from 0 to `max`, or the fallback when not given. */
+function parseCount(name: string, text: string | undefined, fallback: number, max: number): number {
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text) || Number(text) > max) throw new ConfigError(`${name} must be 0 to ${max}, not ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
 const ZONE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 /** The key zone: flag, then `SIGNET_DKIM_ZONE`, then SES's zone in dev mode; required otherwise. */
@@ -102,6 +117,11 @@ export function dkimServiceConfig(flags: DkimFlags, env: Env, cpus = 1): DkimSer
     dnsHost: flags.dnsHost ?? env['SIGNET_DNS_HOST'] ?? '127.0.0.1',
     dnsPort: parsePort(flags.dnsPort ?? env['SIGNET_DNS_PORT'], 8553),
     dnsWorkers: parseWorkers(flags.dnsWorkers ?? env['SIGNET_DNS_WORKERS'], cpus),
+    // Dev mode serves tests and one machine, whose bursts from one address must all be answered.
+    dnsRrl: {
+      ratePerSecond: parseCount('--dns-rrl-rate', flags.dnsRrlRate ?? env['SIGNET_DNS_RRL_RATE'], dev ? 0 : DEFAULT_RRL_RATE, 1_000_000),
+      slip: parseCount('--dns-rrl-slip', flags.dnsRrlSlip ?? env['SIGNET_DNS_RRL_SLIP'], DEFAULT_RRL_SLIP, 10),
+    },
     nameservers: (flags.dnsNs ?? []).map(canonicalDnsName),
     resolvers: flags.resolver && flags.resolver.length > 0 ? flags.resolver : envResolvers,
     resolverTimeoutMs: parseDuration('--resolver-timeout', flags.resolverTimeout, 2000),
@@ -126,6 +146,8 @@ export const DKIM_OPTIONS = {
   'dns-host': { type: 'string' },
   'dns-port': { type: 'string' },
   'dns-workers': { type: 'string' },
+  'dns-rrl-rate': { type: 'string' },
+  'dns-rrl-slip': { type: 'string' },
   'dns-ns': { type: 'string', multiple: true },
   resolver: { type: 'string', multiple: true },
   'resolver-timeout': { type: 'string' },
@@ -148,6 +170,8 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
     dnsHost: values['dns-host'],
     dnsPort: values['dns-port'],
     dnsWorkers: values['dns-workers'],
+    dnsRrlRate: values['dns-rrl-rate'],
+    dnsRrlSlip: values['dns-rrl-slip'],
     dnsNs: values['dns-ns'],
     resolver: values.resolver,
     resolverTimeout: values['resolver-timeout'],
@@ -162,6 +186,7 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
 }
 
 export const DKIM_USAGE = `                    [--dkim-zone ZONE] [--dev] [--dns-host 127.0.0.1] [--dns-port 8553] [--dns-workers 1|N|auto] [--dns-ns NAME]...
+                    [--dns-rrl-rate 200 (dev: 0 = off)] [--dns-rrl-slip 2]
                     [--resolver IP[:PORT]]... [--resolver-timeout 2s] [--no-detection]
                     [--detection-window 72h] [--detection-grace 72h] [--check-interval 60s]
                     [--check-interval-max 15m] [--recheck-interval 1h] [--check-poll 1s]`;

@@ -112,6 +112,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
     port: dkim.dnsPort,
     zone,
     ...answersFromCache(zone, cache),
+    rrl: dkim.dnsRrl,
     onError: (err) => input.onError(err, 'dns server'),
   });
   // More processes on the same UDP socket, each with its own copy of the zone that this process's
@@ -123,7 +124,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
       dnsWorkers = await startDnsWorkers({
         count: dkim.dnsWorkers - 1,
         udp: dns.udp,
-        config: { store: { databaseUrl: core.databaseUrl, dataDir: core.dataDir }, zone: dkim.zone, nameservers: dkim.nameservers },
+        config: { store: { databaseUrl: core.databaseUrl, dataDir: core.dataDir }, zone: dkim.zone, nameservers: dkim.nameservers, rrl: dkim.dnsRrl },
         onError: (err) => input.onError(err, 'dns workers'),
       });
     } catch (err) {
