@@ -82,7 +82,8 @@ describe('DNS over TCP: a client that pipelines queries and never reads the answ
   before(async () => {
     server = await startSignet(['--dev', '--data-dir', data.path, '--no-throttle', '--key-bits', '2048', '--key-pool-size', '3', '--log-level', 'warn']);
     port = signetDnsPort(server.output());
-    [token] = await dkimTokens(server.url, 'mem.example.test');
+    const tokens = await dkimTokens(server.url, 'mem.example.test');
+    token = tokens[0]!;
   });
 
   after(async () => {
