@@ -30,7 +30,7 @@ function ipv4Key(value: number, bits: number): string {
 }
 
 /** A dotted-quad IPv4 address as a 32-bit number, or null. Character by character: this runs per packet. */
-function ipv4Number(text: string): number | null {
+export function ipv4Number(text: string): number | null {
   let value = 0;
   let octet = 0;
   let digits = 0;
@@ -57,7 +57,7 @@ function ipv4Number(text: string): number | null {
 const HEXTET = /^[0-9a-fA-F]{1,4}$/;
 
 /** The eight 16-bit groups of an IPv6 address (RFC 4291 §2.2 text forms, zone index ignored), or null. */
-function ipv6Hextets(address: string): number[] | null {
+export function ipv6Hextets(address: string): number[] | null {
   let text = address;
   const zone = text.indexOf('%');
   if (zone >= 0) text = text.slice(0, zone);

@@ -1,4 +1,4 @@
-import { addressPrefix } from './address-prefix.ts';
+import { ipv4Number, ipv6Hextets } from './address-prefix.ts';
 
 /**
  * DNS response-rate limiting (RRL) over UDP, as NSD (`rrl-ratelimit`, `rrl-slip`) and BIND
@@ -23,8 +23,8 @@ export interface RrlSettings {
   readonly slip: number;
   readonly ipv4PrefixBits?: number;
   readonly ipv6PrefixBits?: number;
-  /** Buckets kept at most (memory bound under a flood of forged sources). */
-  readonly maxBuckets?: number;
+  /** Buckets in the table (rounded up to a power of two). */
+  readonly tableSize?: number;
 }
 
 /** NSD's default `rrl-ratelimit` (200/s per source prefix and answer): invisible to any resolver's real traffic. */
@@ -35,85 +35,170 @@ export const DEFAULT_RRL_SLIP = 2;
 export const RRL_IPV4_PREFIX_BITS = 24;
 /** An IPv6 site gets a /48 to /56 (RFC 6177); BIND's default is /56. */
 export const RRL_IPV6_PREFIX_BITS = 56;
-/** Buckets in memory at most: ~100 bytes each, so ~10 MB under a flood of forged sources (BIND's max-table-size is 20,000 by default). */
-export const RRL_MAX_BUCKETS = 100_000;
+/**
+ * Buckets in the table: 2^18, 24 bytes each, 6 MB per process, allocated once; a flood of forged
+ * sources cannot grow it. NSD's rrl-size is 1,000,000 (in 4.x, per process); with a quarter of that,
+ * two live buckets share a slot only when hundreds of thousands of (prefix, answer) pairs are active
+ * in the same second.
+ */
+export const RRL_TABLE_SIZE = 1 << 18;
 
 export type RrlVerdict = 'send' | 'drop' | 'slip';
-
-interface Bucket {
-  tokens: number;
-  last: number;
-  dropped: number;
-}
 
 const HEADER_BYTES = 12;
 const NOERROR = 0;
 const NXDOMAIN = 3;
+const KIND_NXDOMAIN = 1;
+const KIND_ERROR = 2;
+const KIND_NAME = 3;
 
 /**
  * Decides per UDP answer whether it is sent, dropped, or sent truncated (`slipReply`). Works on the
  * answer's bytes, so the fast path and `answerQuery` go through the same check.
+ *
+ * The buckets live in a fixed table indexed by a hash of (source prefix, kind of answer), as NSD's:
+ * no allocation per packet (this runs on every UDP answer, bench/dns-rrl-cost.ts), and bounded memory
+ * whatever the sources. A second, independent hash tells the bucket's owner: a new owner of a slot
+ * starts with a full bucket (a collision resets, never merges, two clients). Both hashes are seeded
+ * per process, so collisions cannot be aimed at a victim's slot.
  */
 export class ResponseRateLimiter {
   readonly #rate: number;
   readonly #slip: number;
-  readonly #ipv4Bits: number;
+  readonly #ipv4Mask: number;
   readonly #ipv6Bits: number;
-  readonly #maxBuckets: number;
   readonly #now: () => number;
-  readonly #buckets = new Map<string, Bucket>();
+  readonly #mask: number;
+  readonly #tokens: Float64Array;
+  readonly #last: Float64Array;
+  readonly #dropped: Uint32Array;
+  readonly #owner: Uint32Array;
+  readonly #seed1: number;
+  readonly #seed2: number;
+  // The two hashes of the last answer, set by #hash (no allocation per packet).
+  #h1 = 0;
+  #h2 = 0;
 
   constructor(settings: RrlSettings, now: () => number = () => performance.now()) {
     if (!(settings.ratePerSecond > 0)) throw new RangeError('RRL needs a rate above 0 (0 means no limiter at all)');
     this.#rate = settings.ratePerSecond;
     this.#slip = settings.slip;
-    this.#ipv4Bits = settings.ipv4PrefixBits ?? RRL_IPV4_PREFIX_BITS;
+    const ipv4Bits = settings.ipv4PrefixBits ?? RRL_IPV4_PREFIX_BITS;
+    this.#ipv4Mask = ipv4Bits <= 0 ? 0 : ipv4Bits >= 32 ? 0xffffffff : (0xffffffff << (32 - ipv4Bits)) >>> 0;
     this.#ipv6Bits = settings.ipv6PrefixBits ?? RRL_IPV6_PREFIX_BITS;
-    this.#maxBuckets = settings.maxBuckets ?? RRL_MAX_BUCKETS;
     this.#now = now;
+    let size = 1;
+    while (size < (settings.tableSize ?? RRL_TABLE_SIZE)) size *= 2;
+    this.#mask = size - 1;
+    this.#tokens = new Float64Array(size);
+    this.#last = new Float64Array(size);
+    this.#dropped = new Uint32Array(size);
+    // 0 marks a slot never used: owners are made odd below.
+    this.#owner = new Uint32Array(size);
+    this.#seed1 = (Math.random() * 0x1_0000_0000) >>> 0;
+    this.#seed2 = (Math.random() * 0x1_0000_0000) >>> 0;
   }
 
-  /** Buckets held now (for tests of the memory bound). */
-  get size(): number {
-    return this.#buckets.size;
+  /** Buckets in the table (fixed at construction). */
+  get tableSize(): number {
+    return this.#mask + 1;
   }
 
   verdict(address: string, reply: Buffer): RrlVerdict {
-    const key = `${addressPrefix(address, this.#ipv4Bits, this.#ipv6Bits)} ${answerKind(reply)}`;
+    this.#hash(address, reply);
+    const slot = this.#h1 & this.#mask;
+    const owner = (this.#h2 | 1) >>> 0;
     const now = this.#now();
-    let bucket = this.#buckets.get(key);
-    if (bucket === undefined) {
-      if (this.#buckets.size >= this.#maxBuckets) this.#evict(now);
-      // A new bucket starts full: one second's worth of answers (the burst NSD and BIND allow).
-      bucket = { tokens: this.#rate, last: now, dropped: 0 };
-      this.#buckets.set(key, bucket);
+    if (this.#owner[slot] !== owner) {
+      // A new bucket (or a new owner of the slot) starts full: one second's worth of answers, the
+      // burst NSD and BIND allow.
+      this.#owner[slot] = owner;
+      this.#tokens[slot] = this.#rate;
+      this.#dropped[slot] = 0;
     } else {
-      bucket.tokens = Math.min(this.#rate, bucket.tokens + ((now - bucket.last) * this.#rate) / 1000);
-      bucket.last = now;
+      this.#tokens[slot] = Math.min(this.#rate, this.#tokens[slot]! + ((now - this.#last[slot]!) * this.#rate) / 1000);
     }
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    this.#last[slot] = now;
+    if (this.#tokens[slot]! >= 1) {
+      this.#tokens[slot]! -= 1;
       return 'send';
     }
-    bucket.dropped++;
-    return this.#slip > 0 && bucket.dropped % this.#slip === 0 ? 'slip' : 'drop';
+    const dropped = (this.#dropped[slot] = (this.#dropped[slot]! + 1) >>> 0);
+    return this.#slip > 0 && dropped % this.#slip === 0 ? 'slip' : 'drop';
   }
 
   /**
-   * Makes room: first the buckets that have refilled (they hold no state a new bucket would not),
-   * then, if that freed less than a tenth, the oldest tenth by insertion. Each call frees at least a
-   * tenth of the table, so the cost per new bucket stays constant under a flood of forged sources.
+   * Two independent 32-bit hashes of the source prefix and the kind of answer, into #h1 and #h2.
+   * Runs on every UDP answer: no allocation, and the name is taken four bytes at a time.
    */
-  #evict(now: number): void {
-    const target = this.#maxBuckets - Math.max(1, Math.floor(this.#maxBuckets / 10));
-    for (const [key, bucket] of this.#buckets) {
-      if (now - bucket.last >= 1000) this.#buckets.delete(key);
+  #hash(address: string, reply: Buffer): void {
+    let h1 = this.#seed1 ^ 0x811c9dc5;
+    let h2 = this.#seed2;
+    let family = 4;
+    let a = 0;
+    let b = 0;
+    const v4 = ipv4Number(address);
+    if (v4 !== null) {
+      a = v4 & this.#ipv4Mask;
+    } else {
+      const x = ipv6Hextets(address);
+      if (x !== null && x[0] === 0 && x[1] === 0 && x[2] === 0 && x[3] === 0 && x[4] === 0 && x[5] === 0xffff) {
+        a = ((x[6]! << 16) | x[7]!) & this.#ipv4Mask; // ::ffff:a.b.c.d, an IPv4 client on a dual-stack socket
+      } else if (x !== null) {
+        family = 6;
+        const bits = this.#ipv6Bits;
+        const masked = x.map((group, i) => group & (bits >= 16 * (i + 1) ? 0xffff : bits <= 16 * i ? 0 : (0xffff << (16 * (i + 1) - bits)) & 0xffff));
+        a = (masked[0]! << 16) | masked[1]!;
+        b = (masked[2]! << 16) | masked[3]!;
+        // Prefixes longer than /64 are folded in too.
+        b ^= Math.imul((masked[4]! << 16) | masked[5]!, 0x9e3779b1) ^ ((masked[6]! << 16) | masked[7]!);
+      } else {
+        family = 0;
+        for (let i = 0; i < address.length; i++) a = Math.imul(a ^ address.charCodeAt(i), 0x01000193);
+      }
     }
-    for (const key of this.#buckets.keys()) {
-      if (this.#buckets.size <= target) break;
-      this.#buckets.delete(key);
+    const end = questionEnd(reply);
+    const kind = answerKind(reply, end);
+    const words = [family | (kind << 8), a, b];
+    for (const w of words) {
+      h1 = Math.imul(h1 ^ w, 0x01000193);
+      h2 = Math.imul((h2 ^ w) << 13 | (h2 ^ w) >>> 19, 0x5bd1e995);
     }
+    if (kind === KIND_NAME) {
+      // The question's name, type and class, ASCII case folded (| 0x20: a letter's lower case; the
+      // other bytes of a name may merge with others, which only ever shares a bucket, never splits
+      // one): 0x20-randomized names share their bucket.
+      let i = HEADER_BYTES;
+      for (; i + 4 <= end; i += 4) {
+        const w = (reply[i]! | (reply[i + 1]! << 8) | (reply[i + 2]! << 16) | (reply[i + 3]! << 24)) | 0x20202020;
+        h1 = Math.imul(h1 ^ w, 0x01000193);
+        h2 = Math.imul((h2 ^ w) << 13 | (h2 ^ w) >>> 19, 0x5bd1e995);
+      }
+      for (; i < end; i++) {
+        const w = reply[i]! | 0x20;
+        h1 = Math.imul(h1 ^ w, 0x01000193);
+        h2 = Math.imul((h2 ^ w) << 13 | (h2 ^ w) >>> 19, 0x5bd1e995);
+      }
+    }
+    // Final mixing (murmur3's): the slot is taken from the low bits.
+    h1 ^= h1 >>> 16;
+    h1 = Math.imul(h1, 0x85ebca6b);
+    h1 ^= h1 >>> 13;
+    h1 = Math.imul(h1, 0xc2b2ae35);
+    h1 ^= h1 >>> 16;
+    h2 ^= h2 >>> 15;
+    this.#h1 = h1 >>> 0;
+    this.#h2 = h2 >>> 0;
   }
+}
+
+/** The bucket an answer counts against, besides its source (see the class comment); `end` is questionEnd's. */
+function answerKind(reply: Buffer, end: number): number {
+  if (reply.length < HEADER_BYTES) return KIND_ERROR;
+  const rcode = reply[3]! & 0x0f;
+  if (rcode === NXDOMAIN) return KIND_NXDOMAIN;
+  if (rcode !== NOERROR || end < 0) return KIND_ERROR;
+  return KIND_NAME;
 }
 
 /** The end of the question (after QTYPE and QCLASS) of a reply with one question, or -1. */
@@ -129,18 +214,6 @@ function questionEnd(reply: Buffer): number {
     offset += 1 + length;
   }
   return offset + 5 <= reply.length ? offset + 5 : -1;
-}
-
-/** The bucket an answer counts against, besides its source (see the class comment). */
-function answerKind(reply: Buffer): string {
-  if (reply.length < HEADER_BYTES) return 'error';
-  const rcode = reply[3]! & 0x0f;
-  if (rcode === NXDOMAIN) return 'nxdomain';
-  if (rcode !== NOERROR) return 'error';
-  const end = questionEnd(reply);
-  if (end < 0) return 'error';
-  // Name and type as one text, ASCII case folded: 0x20-randomized names share their bucket.
-  return reply.toString('latin1', HEADER_BYTES, end - 2).toLowerCase();
 }
 
 /**
