@@ -73,25 +73,27 @@ async function tcpQuery(port: number, localAddress: string, name: string, type: 
   }
 }
 
-describe('DNS over TCP: a client that pipelines queries and never reads the answers', { timeout: 90_000 }, () => {
-  const data = tempDir('dns-hardening-mem');
-  let server: RunningSignet;
-  let port: number;
-  let token: string;
-
+/** A `signet serve` (built, own process) for the enclosing describe: started before its tests, stopped after. */
+function serverFor(prefix: string, args: readonly string[]): { readonly server: RunningSignet; readonly port: number } {
+  const data = tempDir(prefix);
+  const state = { server: undefined as unknown as RunningSignet, port: 0 };
   before(async () => {
-    server = await startSignet(['--dev', '--data-dir', data.path, '--no-throttle', '--key-bits', '2048', '--key-pool-size', '3', '--log-level', 'warn']);
-    port = signetDnsPort(server.output());
-    const tokens = await dkimTokens(server.url, 'mem.example.test');
-    token = tokens[0]!;
+    state.server = await startSignet(['--data-dir', data.path, '--log-level', 'warn', ...args]);
+    state.port = signetDnsPort(state.server.output());
   });
-
   after(async () => {
-    await server?.stop();
+    await state.server?.stop();
     data.remove();
   });
+  return state;
+}
+
+describe('DNS over TCP: a client that pipelines queries and never reads the answers', { timeout: 90_000 }, () => {
+  const signet = serverFor('dns-hardening-mem', ['--dev', '--no-throttle', '--key-bits', '2048', '--key-pool-size', '3']);
 
   it('leaves the server under 200 MB for 10 s, and other clients answered', async () => {
+    const { server, port } = signet;
+    const token = (await dkimTokens(server.url, 'mem.example.test'))[0]!;
     const pid = server.process.pid!;
     const name = `${token}.${DEV_ZONE}`;
     const start = rssBytes(pid);
@@ -127,22 +129,11 @@ describe('DNS over TCP: a client that pipelines queries and never reads the answ
   });
 });
 
-describe('DNS over TCP: slow and silent connections', { timeout: 90_000 }, () => {
-  const data = tempDir('dns-hardening-slow');
-  let server: RunningSignet;
-  let port: number;
-
-  before(async () => {
-    server = await startSignet(['--dev', '--data-dir', data.path, '--key-pool-size', '0', '--log-level', 'warn']);
-    port = signetDnsPort(server.output());
-  });
-
-  after(async () => {
-    await server?.stop();
-    data.remove();
-  });
+describe('a --dev server: slow and silent TCP connections, and no UDP rate limiting', { timeout: 120_000 }, () => {
+  const signet = serverFor('dns-hardening-dev', ['--dev', '--key-pool-size', '0']);
 
   it('closes connections that trickle a message a byte at a time within the message bound (5 s), takes at most 16 per client, and answers others meanwhile', async () => {
+    const { port } = signet;
     const tricklers: Socket[] = [];
     for (let i = 0; i < 40; i++) {
       const socket = await tcpConnect(port, '127.0.0.1').catch(() => null);
@@ -175,6 +166,7 @@ describe('DNS over TCP: slow and silent connections', { timeout: 90_000 }, () =>
   });
 
   it('holds at most 256 connections that say nothing, from many clients, and frees them after the idle time', async () => {
+    const { server, port } = signet;
     const pid = server.process.pid!;
     const before = openDescriptors(pid);
     const silent: Socket[] = [];
@@ -201,6 +193,19 @@ describe('DNS over TCP: slow and silent connections', { timeout: 90_000 }, () =>
       assert.equal(answer.answers?.[0]?.type, 'SOA');
     } finally {
       for (const s of silent) s.destroy();
+    }
+  });
+
+  it('answers a UDP burst from one source in full, never truncated (RRL is off in --dev)', async () => {
+    const { port } = signet;
+    const client = await boundUdp('127.0.0.1');
+    try {
+      const burst = await udpBurst(client, port, DEV_ZONE, 2000, 1000);
+      assert.equal(burst.slipped, 0);
+      // UDP may lose some on a loaded machine; RRL would have held it near 400.
+      assert.ok(burst.full > 1000, `${burst.full} answers`);
+    } finally {
+      client.close();
     }
   });
 });
@@ -239,22 +244,11 @@ const { skip: noDig } = peerOrSkip('dig', digBin, 'Debian package dnsutils');
 
 describe('DNS over UDP: response-rate limiting', { timeout: 90_000 }, () => {
   const ZONE = 'dkim.rrl.signet.test';
-  const data = tempDir('dns-hardening-rrl');
-  let server: RunningSignet;
-  let port: number;
-
-  before(async () => {
-    // Outside --dev: RRL is on by default (200 answers/s per source /24 and answer, slip 2).
-    server = await startSignet(['--data-dir', data.path, '--dkim-zone', ZONE, '--key-pool-size', '0', '--log-level', 'warn']);
-    port = signetDnsPort(server.output());
-  });
-
-  after(async () => {
-    await server?.stop();
-    data.remove();
-  });
+  // Outside --dev: RRL is on by default (200 answers/s per source /24 and answer, slip 2).
+  const signet = serverFor('dns-hardening-rrl', ['--dkim-zone', ZONE, '--key-pool-size', '0']);
 
   it('limits a burst from one source to its rate, every second dropped answer a TC=1 slip; another source is answered meanwhile', { skip: noDig }, async () => {
+    const { port } = signet;
     const flooder = await boundUdp('127.0.0.1');
     try {
       const started = Date.now();
@@ -277,30 +271,3 @@ describe('DNS over UDP: response-rate limiting', { timeout: 90_000 }, () => {
   });
 });
 
-describe('DNS over UDP: no rate limiting in --dev', { timeout: 60_000 }, () => {
-  const data = tempDir('dns-hardening-rrl-dev');
-  let server: RunningSignet;
-  let port: number;
-
-  before(async () => {
-    server = await startSignet(['--dev', '--data-dir', data.path, '--key-pool-size', '0', '--log-level', 'warn']);
-    port = signetDnsPort(server.output());
-  });
-
-  after(async () => {
-    await server?.stop();
-    data.remove();
-  });
-
-  it('answers a burst from one source in full, never truncated', async () => {
-    const client = await boundUdp('127.0.0.1');
-    try {
-      const burst = await udpBurst(client, port, DEV_ZONE, 2000, 1000);
-      assert.equal(burst.slipped, 0);
-      // UDP may lose some on a loaded machine; RRL would have held it near 400.
-      assert.ok(burst.full > 1000, `${burst.full} answers`);
-    } finally {
-      client.close();
-    }
-  });
-});

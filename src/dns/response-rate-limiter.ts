@@ -7,7 +7,8 @@ import { ipv4Number, ipv6Hextets } from './address-prefix.ts';
  * source prefix gets a token bucket per kind of answer; an answer over the rate is dropped, except
  * every `slip`-th one, which goes out as an empty answer with TC=1: a real client behind a limited
  * prefix then retries over TCP (which a forged source cannot do), and the victim of a forged flood
- * gets small packets only. TCP is never limited (RFC 7766 §8 and both servers: no amplification).
+ * gets small packets only. TCP is never limited: its handshake proves the source, so NSD and BIND
+ * limit UDP only.
  *
  * Kinds of answer, as BIND counts them:
  * - NOERROR: per question name (case folded, RFC 4343) and type: a resolver asking for many keys is
