@@ -83,6 +83,8 @@ export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions):
   // same way with sendmmsg, which Node does not offer. With lookupAddress below, this took one process
   // from about 0.43 to about 0.6 of NSD's rate (bench/dns-qps.ts), for a delay of microseconds.
   let queued: Array<{ reply: Buffer; port: number; address: string }> = [];
+  // The clock for RRL, read once per turn (with the first answer queued in it).
+  let turnNow = 0;
   const flush = () => {
     const batch = queued;
     queued = [];
@@ -103,7 +105,8 @@ export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions):
     }
     if (quick) {
       if (rrl !== null) {
-        const verdict = rrl.verdict(rinfo.address, quick);
+        if (queued.length === 0) turnNow = performance.now();
+        const verdict = rrl.verdict(rinfo.address, quick, turnNow);
         if (verdict === 'drop') return;
         if (verdict === 'slip') quick = slipReply(quick);
       }
