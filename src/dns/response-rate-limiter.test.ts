@@ -50,7 +50,7 @@ test('slip 1 truncates every dropped answer; slip 0 none', () => {
   assert.deepEqual(counts(Array.from({ length: 5 }, () => never.verdict('192.0.2.1', r))), { send: 1, drop: 4, slip: 0 });
 });
 
-test('a fixed table: a flood of other sources in a small table does not free a limited source', () => {
+test('a fixed table: a flood of other sources in a small table does not reset a limited source', () => {
   let now = 0;
   const rrl = new ResponseRateLimiter({ ratePerSecond: 5, slip: 0, tableSize: 1000 }, () => now);
   assert.equal(rrl.tableSize, 1024);
@@ -61,8 +61,9 @@ test('a fixed table: a flood of other sources in a small table does not free a l
     if (rrl.verdict('192.0.2.1', r) === 'send') sent++;
     now += 0.05; // 1 s in all: 5 refilled
   }
-  // 5 at start, 5 refilled; a slot taken over by another source now and then (1 in 1024) restarts full.
-  assert.ok(sent <= 5 + 5 + 5 * 40, `${sent} sent`);
+  // 5 at start, 5 refilled over the second: the limited bucket, used most recently in its set, is
+  // never the one a newcomer takes.
+  assert.ok(sent >= 9 && sent <= 11, `${sent} sent`);
 });
 
 test('a slip is the header and question with TC set and no records, smaller than the answer', () => {
