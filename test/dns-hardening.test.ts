@@ -2,7 +2,8 @@
  * What one hostile client can take of `signet serve`'s DNS server (issue 14): a TCP client that
  * pipelines queries and never reads (finding 1), connections that trickle a byte at a time or say
  * nothing (findings 7 and 2), and a UDP flood from one source (finding 11: response-rate limiting).
- * Each runs against the built server in its own process, on loopback, with bounded loops.
+ * Each runs against the built server in its own process, on loopback, with bounded loops. Linux
+ * accepts any 127.0.0.0/8 address as a local source: 127.0.x.y stand for different clients.
  */
 import assert from 'node:assert/strict';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
@@ -252,10 +253,11 @@ describe('DNS over UDP: response-rate limiting', { timeout: 90_000 }, () => {
     const flooder = await boundUdp('127.0.0.1');
     try {
       const started = Date.now();
-      // 6,000 queries over 1.5 s (4,000/s) from 127.0.0.1, while dig asks from 127.0.0.2.
+      // 6,000 queries over 1.5 s (4,000/s) from 127.0.0.1, while dig asks from 127.0.1.2: another
+      // source prefix (RRL counts IPv4 sources per /24, so 127.0.0.2 would share 127.0.0.1's buckets).
       const [burst, other] = await Promise.all([
         udpBurst(flooder, port, ZONE, 6000, 1500),
-        sleep(500).then(() => runAsync(digBin!, ['@127.0.0.1', '-p', String(port), '-b', '127.0.0.2', '+time=2', '+tries=1', '+norecurse', 'SOA', ZONE], {})),
+        sleep(500).then(() => runAsync(digBin!, ['@127.0.0.1', '-p', String(port), '-b', '127.0.1.2', '+time=2', '+tries=1', '+norecurse', 'SOA', ZONE], {})),
       ]);
       const seconds = (Date.now() - started) / 1000;
       console.log(`# ${burst.full} full answers and ${burst.slipped} slips for 6000 queries in ${seconds.toFixed(1)} s`);
