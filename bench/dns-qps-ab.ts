@@ -17,6 +17,7 @@ import { findProgram } from '../test/helpers/dns-peers.ts';
 import { SIGNET_BIN } from '../test/helpers/signet-server.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
 import { writeDkimFixture } from './dkim-fixture.ts';
+import { runDnsperf } from './dnsperf.ts';
 import { fmt, median } from './stats.ts';
 
 const { values } = parseArgs({
@@ -52,23 +53,6 @@ async function serve(bin: string, dataDir: string, extra: readonly string[]): Pr
   throw new Error(`${bin} did not start:\n${out}`);
 }
 
-function runDnsperf(port: number, queryFile: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const args = ['-s', '127.0.0.1', '-p', String(port), '-d', queryFile, '-l', values.seconds!, '-c', values.clients!, '-T', values.clients!, '-q', '500'];
-    const child = spawn(dnsperf!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', () => {
-      const qps = /Queries per second:\s+([\d.]+)/.exec(out)?.[1];
-      const lost = /Queries lost:\s+(\d+)/.exec(out)?.[1];
-      if (!qps) return reject(new Error(out));
-      console.log(`    ${fmt(Number(qps), 0)} q/s (lost ${lost})`);
-      resolve(Number(qps));
-    });
-  });
-}
-
 // One data folder per server (SQLite files are not shared between two servers here).
 const dataThis = tempDir('bench-ab-this');
 const dataOther = tempDir('bench-ab-other');
@@ -88,7 +72,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
   const order = round % 2 === 0 ? (['other', 'this'] as const) : (['this', 'other'] as const);
   for (const which of order) {
     console.log(`round ${round + 1}: ${which}`);
-    rates[which].push(await runDnsperf(which === 'this' ? mine.port : other.port, queryFile));
+    rates[which].push(await runDnsperf(dnsperf!, which === 'this' ? mine.port : other.port, queryFile, values.seconds!, values.clients!));
   }
 }
 for (const { proc } of [mine, other]) {

@@ -13,7 +13,7 @@
  * name, so no answer is dropped (dnsperf's "lost" stays 0) and the figure includes RRL's cost per
  * packet. `--dns-rrl-rate 0` measures Signet without it.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +21,7 @@ import { findProgram, freeDnsPort, startNsd } from '../test/helpers/dns-peers.ts
 import { SIGNET_BIN, startSignet } from '../test/helpers/signet-server.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
 import { writeDkimFixture } from './dkim-fixture.ts';
+import { runDnsperf } from './dnsperf.ts';
 import { fmt, median } from './stats.ts';
 
 const { values } = parseArgs({
@@ -39,23 +40,6 @@ const nsdBin = findProgram('nsd');
 if (!dnsperf || !nsdBin) {
   console.error('needs dnsperf and nsd (Debian packages dnsperf, nsd)');
   process.exit(2);
-}
-
-function runDnsperf(port: number, queryFile: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const args = ['-s', '127.0.0.1', '-p', String(port), '-d', queryFile, '-l', values.seconds!, '-c', values.clients!, '-T', values.clients!, '-q', '500'];
-    const child = spawn(dnsperf!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', () => {
-      const qps = /Queries per second:\s+([\d.]+)/.exec(out)?.[1];
-      const lost = /Queries lost:\s+(\d+)/.exec(out)?.[1];
-      if (!qps) return reject(new Error(out));
-      console.log(`    ${qps} q/s (lost ${lost})`);
-      resolve(Number(qps));
-    });
-  });
 }
 
 const data = tempDir('bench-dns');
@@ -83,9 +67,9 @@ const nsdRates: number[] = [];
 const signetRates: number[] = [];
 for (let round = 0; round < Number(values.rounds); round++) {
   console.log(`round ${round + 1}: NSD`);
-  nsdRates.push(await runDnsperf(nsdPort, queryFile));
+  nsdRates.push(await runDnsperf(dnsperf!, nsdPort, queryFile, values.seconds!, values.clients!));
   console.log(`round ${round + 1}: Signet`);
-  signetRates.push(await runDnsperf(signetPort, queryFile));
+  signetRates.push(await runDnsperf(dnsperf!, signetPort, queryFile, values.seconds!, values.clients!));
 }
 await signet.stop();
 await nsd.stop();
