@@ -16,3 +16,16 @@ test('--dns-workers: 1 by default, a count, or auto for the CPUs Node may use (a
     assert.throws(() => dkimServiceConfig({ ...zone, dnsWorkers: bad }, {}, 8), (err: unknown) => err instanceof ConfigError && /--dns-workers must be auto or 1 to 64/.test((err as Error).message));
   }
 });
+
+test('--dns-rrl-rate and --dns-rrl-slip: NSD defaults (200/s, 2) outside --dev, rate 0 (off) in --dev, flags over environment', () => {
+  assert.deepEqual(dkimServiceConfig(zone, {}).dnsRrl, { ratePerSecond: 200, slip: 2 });
+  assert.deepEqual(dkimServiceConfig({ dev: true }, {}).dnsRrl, { ratePerSecond: 0, slip: 2 });
+  assert.deepEqual(dkimServiceConfig({ dev: true, dnsRrlRate: '50' }, {}).dnsRrl, { ratePerSecond: 50, slip: 2 });
+  assert.deepEqual(dkimServiceConfig({ ...zone, dnsRrlRate: '0', dnsRrlSlip: '1' }, {}).dnsRrl, { ratePerSecond: 0, slip: 1 });
+  assert.deepEqual(dkimServiceConfig(zone, { SIGNET_DNS_RRL_RATE: '20', SIGNET_DNS_RRL_SLIP: '0' }).dnsRrl, { ratePerSecond: 20, slip: 0 });
+  assert.equal(dkimServiceConfig({ ...zone, dnsRrlRate: '30' }, { SIGNET_DNS_RRL_RATE: '20' }).dnsRrl.ratePerSecond, 30);
+  for (const bad of ['-1', '1.5', 'off', '1000001']) {
+    assert.throws(() => dkimServiceConfig({ ...zone, dnsRrlRate: bad }, {}), (err: unknown) => err instanceof ConfigError && /--dns-rrl-rate must be 0 to 1000000/.test((err as Error).message));
+  }
+  assert.throws(() => dkimServiceConfig({ ...zone, dnsRrlSlip: '11' }, {}), /--dns-rrl-slip must be 0 to 10/);
+});

@@ -1,6 +1,12 @@
 import { canonicalDnsName, DEFAULT_DETECTION_POLICY, type DetectionPolicy } from '../core/index.ts';
 import { ConfigError, type Env } from './config.ts';
 
+/** DNS response-rate limiting (src/dns/response-rate-limiter.ts), outside dev mode. */
+/** NSD's default `rrl-ratelimit` (200/s per source prefix and answer): invisible to any resolver's real traffic. */
+export const DEFAULT_RRL_RATE = 200;
+/** NSD's and BIND's default slip: half the dropped answers come back truncated, so real clients get through over TCP. */
+export const DEFAULT_RRL_SLIP = 2;
+
 /** Dev mode: how often a pending identity is checked, and how often the worker looks for due checks. */
 const DEV_CHECK_INTERVAL_MS = 1000;
 const DEV_CHECK_POLL_MS = 250;
@@ -21,6 +27,11 @@ export interface DkimServiceConfig {
    * cost; NSD's server-count plays the same part).
    */
   readonly dnsWorkers: number;
+  /**
+   * DNS response-rate limiting over UDP (src/dns/response-rate-limiter.ts): answers per second per
+   * source prefix and answer (0: off; default NSD's 200, off in dev), and the slip.
+   */
+  readonly dnsRrl: { readonly ratePerSecond: number; readonly slip: number };
   /** Apex NS names; default `ns1.<zone>`. */
   readonly nameservers: readonly string[];
   /** `ip[:port]` of the detection resolvers; empty: the system's. */
@@ -38,6 +49,8 @@ export interface DkimFlags {
   readonly dnsHost?: string | undefined;
   readonly dnsPort?: string | undefined;
   readonly dnsWorkers?: string | undefined;
+  readonly dnsRrlRate?: string | undefined;
+  readonly dnsRrlSlip?: string | undefined;
   readonly dnsNs?: readonly string[] | undefined;
   readonly resolver?: readonly string[] | undefined;
   readonly resolverTimeout?: string | undefined;
@@ -76,6 +89,13 @@ function parsePort(text: string | undefined, fallback: number): number {
   return Number(text);
 }
 
+/** A whole number from 0 to `max`, or the fallback when not given. */
+function parseCount(name: string, text: string | undefined, fallback: number, max: number): number {
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text) || Number(text) > max) throw new ConfigError(`${name} must be 0 to ${max}, not ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
 const ZONE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 /** The key zone: flag, then `SIGNET_DKIM_ZONE`, then SES's zone in dev mode; required otherwise. */
@@ -108,6 +128,11 @@ export function dkimServiceConfig(flags: DkimFlags, env: Env, cpus = 1): DkimSer
     dnsHost: flags.dnsHost ?? env['SIGNET_DNS_HOST'] ?? '127.0.0.1',
     dnsPort: parsePort(flags.dnsPort ?? env['SIGNET_DNS_PORT'], 8553),
     dnsWorkers: parseWorkers(flags.dnsWorkers ?? env['SIGNET_DNS_WORKERS'], cpus),
+    // Dev mode serves tests and one machine, whose bursts from one address must all be answered.
+    dnsRrl: {
+      ratePerSecond: parseCount('--dns-rrl-rate', flags.dnsRrlRate ?? env['SIGNET_DNS_RRL_RATE'], dev ? 0 : DEFAULT_RRL_RATE, 1_000_000),
+      slip: parseCount('--dns-rrl-slip', flags.dnsRrlSlip ?? env['SIGNET_DNS_RRL_SLIP'], DEFAULT_RRL_SLIP, 10),
+    },
     nameservers: (flags.dnsNs ?? []).map(canonicalDnsName),
     resolvers: flags.resolver && flags.resolver.length > 0 ? flags.resolver : envResolvers,
     resolverTimeoutMs: parseDuration('--resolver-timeout', flags.resolverTimeout, 2000),
@@ -132,6 +157,8 @@ export const DKIM_OPTIONS = {
   'dns-host': { type: 'string' },
   'dns-port': { type: 'string' },
   'dns-workers': { type: 'string' },
+  'dns-rrl-rate': { type: 'string' },
+  'dns-rrl-slip': { type: 'string' },
   'dns-ns': { type: 'string', multiple: true },
   resolver: { type: 'string', multiple: true },
   'resolver-timeout': { type: 'string' },
@@ -154,6 +181,8 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
     dnsHost: values['dns-host'],
     dnsPort: values['dns-port'],
     dnsWorkers: values['dns-workers'],
+    dnsRrlRate: values['dns-rrl-rate'],
+    dnsRrlSlip: values['dns-rrl-slip'],
     dnsNs: values['dns-ns'],
     resolver: values.resolver,
     resolverTimeout: values['resolver-timeout'],
@@ -168,6 +197,7 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
 }
 
 export const DKIM_USAGE = `                    [--dkim-zone ZONE] [--dev] [--dns-host 127.0.0.1] [--dns-port 8553] [--dns-workers 1|N|auto] [--dns-ns NAME]...
+                    [--dns-rrl-rate 200 (dev: 0 = off)] [--dns-rrl-slip 2]
                     [--resolver IP[:PORT]]... [--resolver-timeout 2s] [--no-detection]
                     [--detection-window 72h] [--detection-grace 72h] [--check-interval 60s (dev: 1s)]
                     [--check-interval-max 15m (dev: 1s)] [--recheck-interval 1h] [--check-poll 1s (dev: 250ms)]`;

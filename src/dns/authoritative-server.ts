@@ -4,6 +4,9 @@ import { isIP, isIPv6 } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import { answerQuery, type KeyLookup, type Transport } from './answer-query.ts';
 import type { KeyZone } from './key-zone.ts';
+import { ResponseRateLimiter, slipReply, type RrlSettings } from './response-rate-limiter.ts';
+import { serveTcpConnection } from './tcp-connection.ts';
+import { DEFAULT_TCP_LIMITS, TcpAdmission, type TcpLimits } from './tcp-connection-limits.ts';
 
 export interface DnsServerOptions {
   readonly host: string;
@@ -16,9 +19,10 @@ export interface DnsServerOptions {
    * (see `fastAnswerer`). Both must give the same answer for the same message.
    */
   readonly fast?: (message: Buffer, transport: Transport) => Buffer | null;
-  /** RFC 7766 §6.2.3: idle TCP connections are closed after a while (default 10 s). */
-  readonly tcpIdleMs?: number;
-  readonly maxTcpConnections?: number;
+  /** Bounds per TCP connection and client (DEFAULT_TCP_LIMITS for what is not given). */
+  readonly tcpLimits?: Partial<TcpLimits>;
+  /** Response-rate limiting of UDP answers; absent or a rate of 0: none. */
+  readonly rrl?: RrlSettings;
   /** Unexpected socket errors (never per-packet problems, which are answered or dropped). */
   readonly onError?: (err: unknown) => void;
 }
@@ -33,6 +37,9 @@ export interface RunningDnsServer {
 
 /** Socket buffer size asked for; the kernel grants at most net.core.rmem_max / wmem_max. */
 const UDP_BUFFER_BYTES = 1 << 20;
+
+/** How often response-rate limiting's clock is read (see answerOnUdpSocket). */
+const RRL_CLOCK_MS = 5;
 
 /** How many times a free port is tried when port 0 was asked and TCP finds UDP's port taken. */
 const PORT_ATTEMPTS = 20;
@@ -62,7 +69,7 @@ function bindUdp(host: string, port: number, onError: (err: unknown) => void): P
   });
 }
 
-export type UdpAnswerOptions = Pick<DnsServerOptions, 'zone' | 'lookup' | 'fast' | 'onError'>;
+export type UdpAnswerOptions = Pick<DnsServerOptions, 'zone' | 'lookup' | 'fast' | 'onError' | 'rrl'>;
 
 /**
  * Answers every query that arrives on a bound UDP socket: the server's own, or the same socket handed
@@ -72,6 +79,16 @@ export type UdpAnswerOptions = Pick<DnsServerOptions, 'zone' | 'lookup' | 'fast'
 export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions): void {
   const onError = options.onError ?? (() => {});
   const fast = options.fast;
+  const rrl = options.rrl && options.rrl.ratePerSecond > 0 ? new ResponseRateLimiter(options.rrl) : null;
+  // RRL's clock, read every few milliseconds rather than per answer (the read cost about 1% of the
+  // server's rate on a busy machine); a few ms are a token at most at the default rate. NSD's RRL
+  // counts whole seconds.
+  let clock = performance.now();
+  if (rrl !== null) {
+    const tick = setInterval(() => (clock = performance.now()), RRL_CLOCK_MS);
+    tick.unref();
+    socket.once('close', () => clearInterval(tick));
+  }
   // Replies answered from memory wait for the end of this turn of the event loop (libuv reads up to
   // 32 datagrams per turn), then go out back to back. Each send on loopback or a busy link may wake
   // the client's receiving thread; sent in a burst, later ones mostly find it awake. NSD batches the
@@ -97,13 +114,21 @@ export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions):
       onError(err); // a bug, not the packet's fault: answerQuery still answers it
     }
     if (quick) {
+      if (rrl !== null) {
+        const verdict = rrl.verdict(rinfo.address, quick, clock);
+        if (verdict === 'drop') return;
+        if (verdict === 'slip') quick = slipReply(quick);
+      }
       if (queued.length === 0) setImmediate(flush);
       queued.push({ reply: quick, port: rinfo.port, address: rinfo.address });
       return;
     }
     answerQuery(msg, 'udp', options.zone, options.lookup).then(
       (reply) => {
-        if (reply !== null) socket.send(reply, rinfo.port, rinfo.address, (err) => err && onError(err));
+        if (reply === null) return;
+        const verdict = rrl === null ? 'send' : rrl.verdict(rinfo.address, reply, clock);
+        if (verdict === 'drop') return;
+        socket.send(verdict === 'slip' ? slipReply(reply) : reply, rinfo.port, rinfo.address, (err) => err && onError(err));
       },
       onError,
     );
@@ -120,37 +145,6 @@ function listenTcp(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-/** Serves DNS-over-TCP framing (RFC 1035 §4.2.2: a two-byte length before each message), in order per connection. */
-function serveTcpConnection(socket: Socket, options: DnsServerOptions): void {
-  let pending = Buffer.alloc(0);
-  let queue: Promise<void> = Promise.resolve();
-  socket.setTimeout(options.tcpIdleMs ?? 10_000, () => socket.destroy());
-  socket.on('error', () => socket.destroy());
-  socket.on('data', (chunk) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-    while (pending.length >= 2) {
-      const length = pending.readUInt16BE(0);
-      if (pending.length < 2 + length) break;
-      const message = pending.subarray(2, 2 + length);
-      pending = pending.subarray(2 + length);
-      queue = queue.then(async () => {
-        let reply: Buffer | null = null;
-        try {
-          reply = options.fast ? options.fast(message, 'tcp') : null;
-        } catch (err) {
-          options.onError?.(err);
-        }
-        reply ??= await answerQuery(message, 'tcp', options.zone, options.lookup);
-        if (reply === null || socket.destroyed) return;
-        const frame = Buffer.allocUnsafe(2 + reply.length);
-        frame.writeUInt16BE(reply.length, 0);
-        reply.copy(frame, 2);
-        socket.write(frame);
-      });
-    }
-  });
-}
-
 /**
  * The authoritative server of the key zone, over UDP and TCP on one port. Every message goes through
  * `fast` or else `answerQuery`, which answers or drops anything and never throws; socket errors are
@@ -158,16 +152,36 @@ function serveTcpConnection(socket: Socket, options: DnsServerOptions): void {
  */
 export async function startDnsServer(options: DnsServerOptions): Promise<RunningDnsServer> {
   const onError = options.onError ?? (() => {});
+  const tcpLimits: TcpLimits = { ...DEFAULT_TCP_LIMITS, ...options.tcpLimits };
+  const answerTcp = (message: Buffer): Buffer | null | Promise<Buffer | null> => {
+    try {
+      const quick = options.fast ? options.fast(message, 'tcp') : null;
+      if (quick !== null) return quick;
+    } catch (err) {
+      onError(err); // a bug, not the message's fault: answerQuery still answers it
+    }
+    return answerQuery(message, 'tcp', options.zone, options.lookup);
+  };
   for (let attempt = 1; ; attempt++) {
     const udp = await bindUdp(options.host, options.port, onError);
     const port = udp.address().port;
     const connections = new Set<Socket>();
+    const admission = new TcpAdmission(tcpLimits);
     const tcp = createServer((socket) => {
+      const client = admission.admit(socket.remoteAddress);
+      if (client === null) {
+        socket.destroy();
+        return;
+      }
       connections.add(socket);
-      socket.once('close', () => connections.delete(socket));
-      serveTcpConnection(socket, options);
+      socket.once('close', () => {
+        connections.delete(socket);
+        admission.release(client);
+      });
+      serveTcpConnection(socket, answerTcp, tcpLimits, onError);
     });
-    tcp.maxConnections = options.maxTcpConnections ?? 1000;
+    // Over the total, Node closes a connection as it is accepted: its descriptor is freed at once.
+    tcp.maxConnections = tcpLimits.maxConnections;
     try {
       await listenTcp(tcp, options.host, port);
     } catch (err) {

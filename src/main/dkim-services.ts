@@ -100,6 +100,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
       port: dkim.dnsPort,
       zone,
       ...answersFromCache(zone, cache),
+      rrl: dkim.dnsRrl,
       onError: (err) => input.onError(err, 'dns server'),
     });
   } catch (err) {
@@ -116,7 +117,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
       dnsWorkers = await startDnsWorkers({
         count: dkim.dnsWorkers - 1,
         udp: dns.udp,
-        config: { store: { databaseUrl: core.databaseUrl, dataDir: core.dataDir }, zone: dkim.zone, nameservers: dkim.nameservers },
+        config: { store: { databaseUrl: core.databaseUrl, dataDir: core.dataDir }, zone: dkim.zone, nameservers: dkim.nameservers, rrl: dkim.dnsRrl },
         onError: (err) => input.onError(err, 'dns workers'),
       });
     } catch (err) {

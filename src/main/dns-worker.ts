@@ -43,6 +43,7 @@ export async function runDnsWorker(env: NodeJS.ProcessEnv): Promise<number> {
       answerOnUdpSocket(socket, {
         zone,
         ...answersFromCache(zone, cache),
+        rrl: config.rrl,
         onError: report('dns'),
       });
     } else if (message.type === 'sync') {

@@ -11,6 +11,8 @@ export interface DnsWorkerConfig {
   readonly store: Pick<CoreConfig, 'databaseUrl' | 'dataDir'>;
   readonly zone: string;
   readonly nameservers: readonly string[];
+  /** The server's response-rate limiting; each process keeps its own buckets (see README). */
+  readonly rrl: { readonly ratePerSecond: number; readonly slip: number };
 }
 
 /** The environment variable that carries a worker's DnsWorkerConfig (not argv: `ps` shows argv, and a database URL may hold a password). */
