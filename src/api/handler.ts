@@ -18,6 +18,9 @@ export const SES_API_VERSION = '2010-12-01';
  */
 export const MAX_BODY_BYTES = 4 * 10 * 1024 * 1024 + 64 * 1024;
 
+/** Bodies above this are sends (the other actions take a few parameters). */
+const LARGE_BODY_BYTES = 64 * 1024;
+
 /** A request as any transport (HTTP server, in-process CLI) hands it over. */
 export interface SesHttpRequest {
   readonly method: string;
@@ -76,6 +79,11 @@ export function createSesHandler(ctx: AppContext, options: SesHandlerOptions): S
       }
       // AWS authenticates before it reads the request: a bad signature is refused whatever the body says.
       scope = await options.authenticator.authenticate(request);
+      // Only a send carries a large body: an account over its MaxSendRate is refused before the body
+      // is parsed and its message decoded, the costly part of a request (issue 14, finding 3).
+      if (request.body.length > LARGE_BODY_BYTES && ctx.send?.rate?.wouldAllow?.(`${scope.accountId}/${scope.region}`) === false) {
+        throw new SesError('Throttling', 'Maximum sending rate exceeded.');
+      }
       const form = parseForm(request.body);
       const name = form.get('Action');
       if (name === undefined || name === '') throw new SesError('MissingAction', 'The request must contain the parameter Action.');

@@ -1,13 +1,55 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { Scope } from '../core/index.ts';
+import { devRequestRefusal } from './dev-origin-guard.ts';
 import { MAX_BODY_BYTES, type SesHandler } from './handler.ts';
+import { BodyBudget, DEFAULT_HTTP_LIMITS, limitConnections, TIMEOUT_CHECK_INTERVAL_MS, type HttpLimits } from './http-limits.ts';
+import { metricsRefusal, type MetricsAccess } from './metrics-access.ts';
 import type { ApiMetrics } from './metrics.ts';
+import { SesError } from './ses-error.ts';
 import { errorEnvelope } from './xml.ts';
 
 export interface HttpServerOptions {
   readonly handler: SesHandler;
   readonly logger: boolean | { level: string };
   readonly metrics?: ApiMetrics;
+  /** Who may read `/metrics` on this listener; none: it is not served here (`--metrics-port`). */
+  readonly metricsAccess?: MetricsAccess | null;
+  /**
+   * The authenticator's header-only check (`Authenticator.precheck`), run before an SES request's body
+   * is read; without it every body is read and the handler decides.
+   */
+  readonly precheck?: (headers: Readonly<Record<string, string | undefined>>) => Promise<Scope>;
+  /** `--dev`: only loopback Host names, no state-changing requests from another Origin. */
+  readonly dev?: boolean;
+  readonly limits?: HttpLimits;
+}
+
+/** Bodies of the routes other than the SES API (`/_signet/`, `/_aws/ses`): a few parameters. */
+const SMALL_ROUTE_BODY_BYTES = 64 * 1024;
+
+function headersOf(req: FastifyRequest): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  return headers;
+}
+
+/**
+ * An SES error answered before the body is read: the connection is closed after the answer, so the
+ * client cannot go on sending the body it announced (Node would otherwise read and discard it all).
+ */
+function refuseEarly(reply: FastifyReply, error: SesError): FastifyReply {
+  const requestId = randomUUID();
+  return reply
+    .code(error.status)
+    .header('content-type', 'text/xml')
+    .header('x-amzn-requestid', requestId)
+    .header('connection', 'close')
+    .send(errorEnvelope(error.type, error.code, error.message, requestId));
+}
+
+function tooLarge(limit: number): SesError {
+  return new SesError('InvalidParameterValue', `The request body exceeds the limit of ${limit} bytes.`);
 }
 
 /**
@@ -17,6 +59,7 @@ export interface HttpServerOptions {
  * an Authorization signature), a body or a key.
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const limits = options.limits ?? DEFAULT_HTTP_LIMITS;
   const app = Fastify({
     logger: options.logger === false ? false : {
       ...(typeof options.logger === 'object' ? options.logger : {}),
@@ -27,11 +70,30 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     },
-    bodyLimit: MAX_BODY_BYTES,
+    // The SES route raises this to MAX_BODY_BYTES; every other route takes a few parameters.
+    bodyLimit: SMALL_ROUTE_BODY_BYTES,
     genReqId: () => randomUUID(),
     // Keep-alive connections must not hold a graceful shutdown open for long.
     forceCloseConnections: 'idle',
+    // Time limits (./http-limits.ts): headers, the whole request, idleness, the wait between requests.
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
   });
+  limitConnections(app.server, limits);
+  const budget = new BodyBudget(limits);
+  if (options.dev) {
+    app.addHook('onRequest', async (req, reply) => {
+      const refused = devRequestRefusal(req.method, { host: req.headers.host, origin: req.headers.origin });
+      if (refused) return reply.code(refused.status).header('content-type', 'text/plain; charset=utf-8').header('connection', 'close').send(`${refused.text}\n`);
+      return undefined;
+    });
+  }
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
@@ -40,8 +102,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     const requestId = randomUUID();
     const tooLarge = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
     const message = tooLarge
-      ? `The request body exceeds the limit of ${MAX_BODY_BYTES} bytes.`
+      ? `The request body exceeds the limit of ${(_req.routeOptions.bodyLimit ?? MAX_BODY_BYTES)} bytes.`
       : 'The request could not be read.';
+    if (tooLarge) void reply.header('connection', 'close');
     void reply
       .code(400)
       .header('content-type', 'text/xml')
@@ -53,22 +116,56 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.get('/health', async (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 
   const metrics = options.metrics;
-  if (metrics) {
-    app.get('/metrics', async (_req, reply) =>
-      reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
-    );
+  const metricsAccess = options.metricsAccess;
+  if (metrics && metricsAccess) {
+    app.get('/metrics', async (req, reply) => {
+      const refused = metricsRefusal(metricsAccess, req.socket.remoteAddress, req.headers.authorization);
+      if (refused) return reply.code(refused.status).header('content-type', 'text/plain').header('www-authenticate', 'Bearer').send(`${refused.text}\n`);
+      return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
   }
+
+  /**
+   * Before an SES request's body is read: a declared length over the limit, a request whose headers
+   * already fail authentication (no key, unknown key, outside the date window, host not signed), and a
+   * body the in-flight budget has no room for are answered at once and the connection closed
+   * (issue 14, finding 2). A chunked body is capped as it streams (fastify's bodyLimit).
+   */
+  const beforeBody = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const declared = req.headers['content-length'];
+    const length = declared === undefined ? null : Number(declared);
+    if (length !== null && length > MAX_BODY_BYTES) return refuseEarly(reply, tooLarge(MAX_BODY_BYTES));
+    if (req.method !== 'POST') return undefined;
+    let scope: Scope | null = null;
+    if (options.precheck) {
+      try {
+        scope = await options.precheck(headersOf(req));
+      } catch (err) {
+        if (err instanceof SesError) {
+          metrics?.observeRequest(null, err.code, 0);
+          return refuseEarly(reply, err);
+        }
+        throw err;
+      }
+    }
+    const release = budget.reserve(scope?.accountId ?? '', length ?? MAX_BODY_BYTES);
+    if (release === 'account') return refuseEarly(reply, new SesError('Throttling', 'Rate exceeded'));
+    if (release === 'server') {
+      return refuseEarly(reply, new SesError('ServiceUnavailable', 'The service is busy; retry the request later.', 503, 'Receiver'));
+    }
+    reply.raw.once('close', release);
+    return undefined;
+  };
 
   app.route({
     method: ['POST', 'PUT', 'DELETE', 'PATCH', 'GET'],
     url: '/*',
+    bodyLimit: MAX_BODY_BYTES,
+    onRequest: beforeBody,
     handler: async (req, reply) => {
       const started = process.hrtime.bigint();
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const headers: Record<string, string | undefined> = {};
-      for (const [name, value] of Object.entries(req.headers)) {
-        headers[name] = Array.isArray(value) ? value.join(',') : value;
-      }
+      const headers = headersOf(req);
       const response = await options.handler({ method: req.method, path: req.url, headers, body });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics?.observeRequest(response.action, response.errorCode ?? 'OK', seconds);

@@ -14,12 +14,16 @@ import { SEND_OPTIONS, SEND_USAGE, sendConfig, sendValuesFrom } from '../config/
 import { registerOutboxRoutes, registerVerifyEmailRoute } from '../api/outbox-routes.ts';
 import { confirmEmailVerification } from '../app/send-verification-email.ts';
 import { createSendMetrics } from '../delivery/send-metrics.ts';
+// HTTP hardening (issue 14): limits, timeouts, the metrics listener.
+import { HTTP_OPTIONS, HTTP_USAGE, httpConfig } from '../config/http-config.ts';
+import { createMetricsServer } from '../api/metrics-access.ts';
 
 export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580] [--data-dir DIR | --database postgres://...] [--key-bits 2048|1024]
                     [--key-pool-size N] [--log-level info]
                     [--throttle-rate 1] [--throttle-burst 1] [--no-throttle]
 ${DKIM_USAGE}
-${SEND_USAGE}`;
+${SEND_USAGE}
+${HTTP_USAGE}`;
 
 /** `signet serve`: the SES API over HTTP on the embedded store, with the key pool refilling beside it. */
 export async function serve(argv: readonly string[], env: Env): Promise<number> {
@@ -38,6 +42,7 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
       'no-throttle': { type: 'boolean' },
       ...DKIM_OPTIONS,
       ...SEND_OPTIONS,
+      ...HTTP_OPTIONS,
     },
     strict: true,
     allowPositionals: false,
@@ -64,6 +69,7 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
     throw new ConfigError(`--dev accepts any credentials, so it serves loopback addresses only, not ${config.host}`);
   }
   const sending = sendConfig(sendValuesFrom(values), env);
+  const http = httpConfig(values, env);
   const metrics = createApiMetrics({
     get size() {
       return embedded.keyPool.size;
@@ -74,7 +80,16 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
   });
   const sendMetrics = createSendMetrics(metrics.registry);
   let listeningAt = `http://${config.host}:${config.port}`;
-  const app = createHttpServer({ handler: async (r) => embedded.handler(r), logger: { level: config.logLevel }, metrics });
+  const app = createHttpServer({
+    handler: async (r) => embedded.handler(r),
+    logger: { level: config.logLevel },
+    metrics,
+    // HTTP hardening (issue 14): headers checked before bodies are read, limits, dev-mode Host/Origin, metrics access.
+    precheck: (headers) => embedded.authenticator.precheck(headers),
+    dev: dkimConfig.dev,
+    limits: http.limits,
+    metricsAccess: http.metricsListener === null ? { token: http.metricsToken } : null,
+  });
   const embedded = await openEmbedded(config, {
     poolTarget: config.keyPoolSize,
     poolConcurrency: config.keyPoolConcurrency,
@@ -108,7 +123,9 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
     // Names only: the key itself is never logged.
     app.log.info({ domain: sending.platform.domain, selector: sending.platform.selector }, 'platform DKIM signature added to every message');
   }
-  if (dkimConfig.dev || sending.outboxApi) registerOutboxRoutes(app, embedded.outbox);
+  // Outside dev mode the outbox is SigV4-authenticated and per account (issue 14, finding 4).
+  const outboxAuth = dkimConfig.dev ? undefined : (r: Parameters<typeof embedded.handler>[0]) => embedded.authenticator.authenticate(r);
+  if (dkimConfig.dev || sending.outboxApi) registerOutboxRoutes(app, embedded.outbox, outboxAuth);
   registerVerifyEmailRoute(app, (token) => confirmEmailVerification(embedded.ctx, token));
   embedded.keyPool.start();
   const created = await bootstrapAccount(embedded.accounts);
@@ -135,6 +152,12 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
   });
   const udpProcesses = dkimConfig.dnsWorkers > 1 ? ` in ${dkimConfig.dnsWorkers} processes` : '';
   process.stdout.write(`signet dns listening on ${dkim.dns.host}:${dkim.dns.port} (udp${udpProcesses}, tcp) for ${dkimConfig.zone}\n`);
+  const metricsServer = http.metricsListener && createMetricsServer(metrics, { token: http.metricsToken });
+  if (metricsServer && http.metricsListener) {
+    await new Promise<void>((resolve, reject) => metricsServer.once('error', reject).listen(http.metricsListener!.port, http.metricsListener!.host, resolve));
+    const bound = metricsServer.address() as { address: string; port: number };
+    process.stdout.write(`signet metrics on http://${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}/metrics\n`);
+  }
   const address = await app.listen({ host: config.host, port: config.port });
   listeningAt = address;
   embedded.delivery.start();
@@ -149,6 +172,7 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
   });
   // Drain: stop accepting, let requests under way finish, then close the store.
   await app.close();
+  metricsServer?.close();
   await dkim.close();
   await embedded.close();
   return 0;
