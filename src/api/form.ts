@@ -41,7 +41,8 @@ export function parseForm(body: Buffer): Map<string, string> {
   return out;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a value that starts with U+FEFF keeps it (decodeURIComponent does too); only the sender's bytes count.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** A '%' not followed by two hex digits. */
 const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
 const NON_ASCII = /[\x80-\xff]/;
