@@ -38,8 +38,11 @@ function headersOf(req: FastifyRequest): Record<string, string | undefined> {
  * An SES error answered before the body is read: the connection is closed after the answer, so the
  * client cannot go on sending the body it announced (Node would otherwise read and discard it all).
  */
-function refuseEarly(reply: FastifyReply, error: SesError): FastifyReply {
+function refuseEarly(req: FastifyRequest, reply: FastifyReply, error: SesError, metrics?: ApiMetrics): FastifyReply {
   const requestId = randomUUID();
+  // Logged and counted like every SES request (the same line as the handler's, without an action).
+  metrics?.observeRequest(null, error.code, 0);
+  req.log.info({ requestId, accountId: null, action: null, status: error.status, code: error.code, ms: 0 }, 'ses request');
   return reply
     .code(error.status)
     .header('content-type', 'text/xml')
@@ -134,24 +137,23 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const beforeBody = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const declared = req.headers['content-length'];
     const length = declared === undefined ? null : Number(declared);
-    if (length !== null && length > MAX_BODY_BYTES) return refuseEarly(reply, tooLarge(MAX_BODY_BYTES));
+    if (length !== null && length > MAX_BODY_BYTES) return refuseEarly(req, reply, tooLarge(MAX_BODY_BYTES), metrics);
     if (req.method !== 'POST') return undefined;
     let scope: Scope | null = null;
     if (options.precheck) {
       try {
         scope = await options.precheck(headersOf(req));
       } catch (err) {
-        if (err instanceof SesError) {
-          metrics?.observeRequest(null, err.code, 0);
-          return refuseEarly(reply, err);
-        }
+        if (err instanceof SesError) return refuseEarly(req, reply, err, metrics);
         throw err;
       }
     }
-    const release = budget.reserve(scope?.accountId ?? '', length ?? MAX_BODY_BYTES);
-    if (release === 'account') return refuseEarly(reply, new SesError('Throttling', 'Rate exceeded'));
+    // Node's parser has refused a malformed Content-Length; a chunked body may be as large as allowed.
+    const size = length !== null && Number.isFinite(length) ? length : req.headers['transfer-encoding'] ? MAX_BODY_BYTES : 0;
+    const release = budget.reserve(scope?.accountId ?? '', size);
+    if (release === 'account') return refuseEarly(req, reply, new SesError('Throttling', 'Rate exceeded'), metrics);
     if (release === 'server') {
-      return refuseEarly(reply, new SesError('ServiceUnavailable', 'The service is busy; retry the request later.', 503, 'Receiver'));
+      return refuseEarly(req, reply, new SesError('ServiceUnavailable', 'The service is busy; retry the request later.', 503, 'Receiver'), metrics);
     }
     reply.raw.once('close', release);
     return undefined;
