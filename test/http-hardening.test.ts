@@ -8,7 +8,7 @@ import { confirmEmailVerification } from '../src/app/send-verification-email.ts'
 import { openTestApp, type TestApp } from './helpers/embedded-app.ts';
 import { NodeSha256 } from './helpers/node-sha256.ts';
 import { run } from './helpers/peers.ts';
-import { callSigned, type AccessKey } from './helpers/sign.ts';
+import { callSigned, postRaw, signForm, type AccessKey } from './helpers/sign.ts';
 import { SIGNET_BIN, startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
@@ -159,6 +159,15 @@ describe('finding 2: bodies are not read before the headers pass, and nobody hol
     assert.match(r.body, /<Code>SignatureDoesNotMatch<\/Code><Message>'Host' or ':authority' must be a 'SignedHeader'/);
     // The same request with host signed goes through.
     assert.equal((await callSigned(server.url, body, key)).status, 200);
+  });
+
+  it('a large body, hashed as it arrives, is verified exactly: accepted as signed, refused when one byte differs', async () => {
+    const body = `Action=GetSendQuota&Version=2010-12-01&Pad=${'a'.repeat(300_000)}`;
+    const signed = await signForm(server.url, body, key);
+    assert.equal((await postRaw(server.url, signed, body)).status, 200);
+    const tampered = await postRaw(server.url, signed, `${body.slice(0, -1)}b`);
+    assert.equal(tampered.status, 403);
+    assert.equal(tampered.code, 'SignatureDoesNotMatch');
   });
 
   it('50 slow 39 MB bodies with a known key: the process stays under 300 MB and every connection is closed within the timeout', async () => {

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import querystring from 'node:querystring';
 import { SesError } from './ses-error.ts';
 
@@ -45,7 +46,6 @@ export function parseForm(body: Buffer): Map<string, string> {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** A '%' not followed by two hex digits. */
 const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
-const NON_ASCII = /[\x80-\xff]/;
 
 function invalidUtf8(): SesError {
   return new SesError('MalformedQueryString', 'The request body is not valid UTF-8.');
@@ -62,6 +62,9 @@ function invalidUtf8(): SesError {
 function decodeComponent(raw: Buffer): string {
   const hasPercent = raw.indexOf(PERCENT) !== -1;
   if (!hasPercent && raw.indexOf(PLUS) === -1) {
+    // ASCII (every name, and base64 as some clients send it unescaped) is checked with SIMD and
+    // copied as one-byte text, several times faster than a UTF-8 decode.
+    if (isAscii(raw)) return raw.toString('latin1');
     try {
       return utf8.decode(raw);
     } catch {
@@ -69,10 +72,11 @@ function decodeComponent(raw: Buffer): string {
     }
   }
   const text = raw.toString('latin1');
+  const ascii = isAscii(raw);
   if (hasPercent && BAD_ESCAPE.test(text)) {
     throw new SesError('MalformedQueryString', 'The request body holds an invalid percent-encoding.');
   }
-  if (!NON_ASCII.test(text)) {
+  if (ascii) {
     const spaced = text.replaceAll('+', ' ');
     if (!hasPercent) return spaced;
     try {

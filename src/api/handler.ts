@@ -28,6 +28,11 @@ export interface SesHttpRequest {
   readonly path?: string;
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: Buffer;
+  /**
+   * The body's SHA-256 (hex), when the transport computed it while the body arrived (the HTTP server
+   * does for large bodies, so that hashing 40 MB never holds the event loop in one piece).
+   */
+  readonly bodySha256?: string | undefined;
 }
 
 export interface SesHttpResponse {

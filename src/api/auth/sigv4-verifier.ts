@@ -152,7 +152,7 @@ export function verifySigV4(
   }
   // A client may sign the payload hash as a header (x-amz-content-sha256); the signer would trust it
   // instead of hashing the body, so it must match the body we actually received.
-  const bodyHash = sha256Hex(request.body);
+  const bodyHash = request.bodySha256 ?? sha256Hex(request.body);
   const declared = request.headers['x-amz-content-sha256'];
   if (declared !== undefined && declared !== bodyHash) throw denied(SIGNATURE_MISMATCH);
   // The hash just computed goes to the signer in that header, so the body is hashed once per request;
