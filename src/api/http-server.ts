@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
 import type { Scope } from '../core/index.ts';
 import { devRequestRefusal } from './dev-origin-guard.ts';
+import { headersOf, sesRequestOf } from './fastify-request.ts';
 import { MAX_BODY_BYTES, type SesHandler } from './handler.ts';
 import { BodyBudget, DEFAULT_HTTP_LIMITS, limitConnections, SMALL_BODY_BYTES, TIMEOUT_CHECK_INTERVAL_MS, type HttpLimits } from './http-limits.ts';
 import { metricsRefusal, type MetricsAccess } from './metrics-access.ts';
@@ -28,12 +29,6 @@ export interface HttpServerOptions {
 
 /** Bodies of the routes other than the SES API (`/_signet/`, `/_aws/ses`): a few parameters. */
 const SMALL_ROUTE_BODY_BYTES = 64 * 1024;
-
-function headersOf(req: FastifyRequest): Record<string, string | undefined> {
-  const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;
-  return headers;
-}
 
 /**
  * An SES error answered before the body is read: the connection is closed after the answer, so the
@@ -191,9 +186,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     preParsing: hashWhileReceiving,
     handler: async (req, reply) => {
       const started = process.hrtime.bigint();
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const headers = headersOf(req);
-      const response = await options.handler({ method: req.method, path: req.url, headers, body, bodySha256: bodyHashes.get(req) });
+      const response = await options.handler(sesRequestOf(req, bodyHashes.get(req)));
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics?.observeRequest(response.action, response.errorCode ?? 'OK', seconds);
       if (response.errorCode === 'Throttling') metrics?.countThrottled(response.action);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { OutboxFilter, OutboxMessage, OutboxStore } from '../app/send-ports.ts';
 import type { Scope } from '../core/index.ts';
 import type { SesHttpRequest } from './handler.ts';
+import { sesRequestOf } from './fastify-request.ts';
 import { SesError } from './ses-error.ts';
 import { errorEnvelope } from './xml.ts';
 
@@ -58,11 +59,8 @@ export function registerOutboxRoutes(app: FastifyInstance, outbox: OutboxStore, 
   /** The account's filter, or null when the request was refused (the answer is sent). */
   const scopeOf = async (req: FastifyRequest, reply: FastifyReply): Promise<{ scope?: Scope } | null> => {
     if (!authenticate) return {};
-    const headers: Record<string, string | undefined> = {};
-    for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     try {
-      return { scope: await authenticate({ method: req.method, path: req.url, headers, body }) };
+      return { scope: await authenticate(sesRequestOf(req)) };
     } catch (err) {
       if (!(err instanceof SesError)) throw err;
       const requestId = randomUUID();
