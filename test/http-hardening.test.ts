@@ -146,6 +146,14 @@ describe('finding 2: bodies are not read before the headers pass, and nobody hol
     assert.match(r.data, /<Code>InvalidParameterValue<\/Code><Message>The request body exceeds the limit of \d+ bytes\.<\/Message>/);
   });
 
+  it('answers another method 405 before its body, and closes the connection', async () => {
+    const head = postHead(server.port, 30 * 1024 * 1024, {}).replace(/^POST/, 'PUT');
+    const r = await exchange(server.port, head, 5000);
+    assert.equal(r.closed, true);
+    assert.equal(statusOf(r.data), 405, r.data);
+    assert.match(r.data, /<Code>InvalidAction<\/Code>/);
+  });
+
   it('a signed request whose host is not signed is refused as AWS does', async () => {
     const body = 'Action=GetSendQuota&Version=2010-12-01';
     const signer = new SignatureV4({ service: 'ses', region: 'us-east-1', credentials: key, sha256: NodeSha256, applyChecksum: false });

@@ -33,6 +33,8 @@ export interface SesHttpRequest {
    * does for large bodies, so that hashing 40 MB never holds the event loop in one piece).
    */
   readonly bodySha256?: string | undefined;
+  /** What `Authenticator.precheck` returned for these headers, if the transport ran it. */
+  readonly prechecked?: Scope | undefined;
 }
 
 export interface SesHttpResponse {

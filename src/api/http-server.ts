@@ -1,9 +1,10 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type preParsingHookHandler } from 'fastify';
 import { createHash, randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
 import type { Scope } from '../core/index.ts';
 import { devRequestRefusal } from './dev-origin-guard.ts';
 import { headersOf, sesRequestOf } from './fastify-request.ts';
+import { printable } from './form.ts';
 import { MAX_BODY_BYTES, type SesHandler } from './handler.ts';
 import { BodyBudget, DEFAULT_HTTP_LIMITS, limitConnections, SMALL_BODY_BYTES, TIMEOUT_CHECK_INTERVAL_MS, type HttpLimits } from './http-limits.ts';
 import { metricsRefusal, type MetricsAccess } from './metrics-access.ts';
@@ -130,22 +131,32 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
    * body the in-flight budget has no room for are answered at once and the connection closed
    * (issue 14, finding 2). A chunked body is capped as it streams (fastify's bodyLimit).
    */
+  /** The precheck's result and the headers it read, for the handler of the same request. */
+  const prechecks = new WeakMap<FastifyRequest, { scope: Scope; headers: Record<string, string | undefined> }>();
   const beforeBody = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const declared = req.headers['content-length'];
     const length = declared === undefined ? null : Number(declared);
     if (length !== null && length > MAX_BODY_BYTES) return refuseEarly(req, reply, tooLarge(MAX_BODY_BYTES), metrics);
-    if (req.method !== 'POST') return undefined;
+    // The handler answers any other method 405 whatever the body: no reason to receive one.
+    if (req.method !== 'POST') {
+      return refuseEarly(req, reply, new SesError('InvalidAction', `The ${printable(req.method)} method is not supported; use POST.`, 405), metrics);
+    }
+    // Node's parser has refused a malformed Content-Length; a chunked body may be as large as allowed.
+    const size = length !== null && Number.isFinite(length) ? length : req.headers['transfer-encoding'] ? MAX_BODY_BYTES : 0;
+    // A small body costs nothing to receive (and the timeouts bound how long it may take): the
+    // handler authenticates it as before, so the common request pays for no second look at its headers.
+    if (size <= SMALL_BODY_BYTES) return undefined;
     let scope: Scope | null = null;
     if (options.precheck) {
       try {
-        scope = await options.precheck(headersOf(req));
+        const headers = headersOf(req);
+        scope = await options.precheck(headers);
+        prechecks.set(req, { scope, headers });
       } catch (err) {
         if (err instanceof SesError) return refuseEarly(req, reply, err, metrics);
         throw err;
       }
     }
-    // Node's parser has refused a malformed Content-Length; a chunked body may be as large as allowed.
-    const size = length !== null && Number.isFinite(length) ? length : req.headers['transfer-encoding'] ? MAX_BODY_BYTES : 0;
     const release = budget.reserve(scope?.accountId ?? '', size);
     if (release === 'account') return refuseEarly(req, reply, new SesError('Throttling', 'Rate exceeded'), metrics);
     if (release === 'server') {
@@ -160,9 +171,13 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
    * per chunk instead of one hash of up to 40 MB on the event loop once it is all in.
    */
   const bodyHashes = new WeakMap<FastifyRequest, string>();
-  const hashWhileReceiving = async (req: FastifyRequest, _reply: FastifyReply, payload: NodeJS.ReadableStream) => {
+  // A callback hook, not an async one: most requests are small and pass straight through.
+  const hashWhileReceiving: preParsingHookHandler = (req, _reply, payload, done) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared <= SMALL_BODY_BYTES) return payload;
+    if (declared <= SMALL_BODY_BYTES) {
+      done(null, payload);
+      return;
+    }
     const hash = createHash('sha256');
     const hashing = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
@@ -175,7 +190,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       },
     });
     payload.on('error', (err) => hashing.destroy(err));
-    return payload.pipe(hashing);
+    done(null, payload.pipe(hashing));
   };
 
   app.route({
@@ -186,7 +201,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     preParsing: hashWhileReceiving,
     handler: async (req, reply) => {
       const started = process.hrtime.bigint();
-      const response = await options.handler(sesRequestOf(req, bodyHashes.get(req)));
+      const prechecked = prechecks.get(req);
+      const response = await options.handler(
+        sesRequestOf(req, { bodySha256: bodyHashes.get(req), ...(prechecked ? { prechecked: prechecked.scope, headers: prechecked.headers } : {}) }),
+      );
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics?.observeRequest(response.action, response.errorCode ?? 'OK', seconds);
       if (response.errorCode === 'Throttling') metrics?.countThrottled(response.action);

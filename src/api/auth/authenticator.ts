@@ -53,6 +53,9 @@ export function devAuthenticator(): Authenticator {
 
 /** Full SigV4 verification against the access keys in the store. */
 export function sigV4Authenticator(deps: { accounts: AccountStore; sealer: SecretSealer; clock: Clock }): Authenticator {
+  // What precheck resolved, by the scope object it returned: the HTTP server hands that object back
+  // in `request.prechecked`, so the header is not parsed and the key not looked up twice.
+  const prechecked = new WeakMap<Scope, Awaited<ReturnType<typeof keyOf>>>();
   const keyOf = async (headers: Headers) => {
     const header = headers['authorization'];
     if (header === undefined) throw missingToken();
@@ -65,15 +68,17 @@ export function sigV4Authenticator(deps: { accounts: AccountStore; sealer: Secre
   };
   return {
     async authenticate(request) {
-      const { auth, key } = await keyOf(request.headers);
+      const { auth, key } = (request.prechecked && prechecked.get(request.prechecked)) || (await keyOf(request.headers));
       // Synchronous: nothing in it waits, and every await costs a turn of the microtask queue.
       verifySigV4(request, auth, key.secretAccessKey, deps.clock);
       return { accountId: key.accountId, region: auth.region };
     },
     async precheck(headers) {
-      const { auth, key } = await keyOf(headers);
-      checkSigV4Headers(headers, auth, deps.clock);
-      return { accountId: key.accountId, region: auth.region };
+      const found = await keyOf(headers);
+      checkSigV4Headers(headers, found.auth, deps.clock);
+      const scope = { accountId: found.key.accountId, region: found.auth.region };
+      prechecked.set(scope, found);
+      return scope;
     },
   };
 }
