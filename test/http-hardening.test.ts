@@ -146,6 +146,27 @@ describe('finding 2: bodies are not read before the headers pass, and nobody hol
     assert.match(r.data, /<Code>InvalidParameterValue<\/Code><Message>The request body exceeds the limit of \d+ bytes\.<\/Message>/);
   });
 
+  it('cuts a chunked body off at the limit while it streams, with SES\'s error, and closes the connection', async () => {
+    const head = postHead(server.port, 0, plausibleAuth(key.accessKeyId)).replace('Content-Length: 0', 'Transfer-Encoding: chunked');
+    const chunk = Buffer.alloc(1024 * 1024, 0x61);
+    const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+    let written = 0;
+    const r = await exchange(server.port, head, 20_000, (socket) => {
+      // 1 MB frames as fast as the socket takes them, up to 60 MB: more than the limit.
+      const pump = () => {
+        while (written < 60 && socket.writable) {
+          written++;
+          if (!socket.write(frame)) return void socket.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    assert.equal(r.closed, true);
+    assert.equal(statusOf(r.data), 400, r.data.slice(0, 300));
+    assert.match(r.data, /<Code>InvalidParameterValue<\/Code><Message>The request body exceeds the limit of \d+ bytes\.<\/Message>/);
+    assert.ok(written < 60, `the server stopped reading (${written} MB written)`);
+  });
+
   it('answers another method 405 before its body, and closes the connection', async () => {
     const head = postHead(server.port, 30 * 1024 * 1024, {}).replace(/^POST/, 'PUT');
     const r = await exchange(server.port, head, 5000);
