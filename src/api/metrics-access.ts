@@ -57,3 +57,16 @@ export function createMetricsServer(metrics: ApiMetrics, access: MetricsAccess):
   server.setTimeout(30_000);
   return server;
 }
+
+/** Starts the metrics listener on `host:port`; resolves with its URL and how to close it. */
+export async function startMetricsListener(
+  metrics: ApiMetrics,
+  access: MetricsAccess,
+  at: { readonly host: string; readonly port: number },
+): Promise<{ url: string; close(): void }> {
+  const server = createMetricsServer(metrics, access);
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(at.port, at.host, resolve));
+  const bound = server.address() as { address: string; port: number };
+  const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
+  return { url: `http://${host}:${bound.port}/metrics`, close: () => server.close() };
+}

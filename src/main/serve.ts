@@ -16,7 +16,7 @@ import { confirmEmailVerification } from '../app/send-verification-email.ts';
 import { createSendMetrics } from '../delivery/send-metrics.ts';
 // HTTP hardening (issue 14): limits, timeouts, the metrics listener.
 import { HTTP_OPTIONS, HTTP_USAGE, httpConfig } from '../config/http-config.ts';
-import { createMetricsServer } from '../api/metrics-access.ts';
+import { startMetricsListener } from '../api/metrics-access.ts';
 
 export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580] [--data-dir DIR | --database postgres://...] [--key-bits 2048|1024]
                     [--key-pool-size N] [--log-level info]
@@ -152,12 +152,8 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
   });
   const udpProcesses = dkimConfig.dnsWorkers > 1 ? ` in ${dkimConfig.dnsWorkers} processes` : '';
   process.stdout.write(`signet dns listening on ${dkim.dns.host}:${dkim.dns.port} (udp${udpProcesses}, tcp) for ${dkimConfig.zone}\n`);
-  const metricsServer = http.metricsListener && createMetricsServer(metrics, { token: http.metricsToken });
-  if (metricsServer && http.metricsListener) {
-    await new Promise<void>((resolve, reject) => metricsServer.once('error', reject).listen(http.metricsListener!.port, http.metricsListener!.host, resolve));
-    const bound = metricsServer.address() as { address: string; port: number };
-    process.stdout.write(`signet metrics on http://${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}/metrics\n`);
-  }
+  const metricsListener = http.metricsListener && (await startMetricsListener(metrics, { token: http.metricsToken }, http.metricsListener));
+  if (metricsListener) process.stdout.write(`signet metrics on ${metricsListener.url}\n`);
   const address = await app.listen({ host: config.host, port: config.port });
   listeningAt = address;
   embedded.delivery.start();
@@ -172,7 +168,7 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
   });
   // Drain: stop accepting, let requests under way finish, then close the store.
   await app.close();
-  metricsServer?.close();
+  metricsListener?.close();
   await dkim.close();
   await embedded.close();
   return 0;
