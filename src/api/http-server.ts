@@ -126,10 +126,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   }
 
   /**
-   * Before an SES request's body is read: a declared length over the limit, a request whose headers
-   * already fail authentication (no key, unknown key, outside the date window, host not signed), and a
-   * body the in-flight budget has no room for are answered at once and the connection closed
-   * (issue 14, finding 2). A chunked body is capped as it streams (fastify's bodyLimit).
+   * Before an SES request's body is read: a declared length over the limit and any method but POST
+   * are answered at once; a body over 64 KB (or chunked) is received only if its headers pass
+   * authentication's header-only checks (no key, unknown key, outside the date window, host not
+   * signed are refused) and the bodies-in-flight budget has room. A refusal closes the connection
+   * (issue 14, finding 2). A chunked body is cut off at the limit as it streams (fastify's bodyLimit).
    */
   /** The precheck's result and the headers it read, for the handler of the same request. */
   const prechecks = new WeakMap<FastifyRequest, { scope: Scope; headers: Record<string, string | undefined> }>();
