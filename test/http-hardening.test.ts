@@ -111,7 +111,7 @@ describe('finding 2: bodies are not read before the headers pass, and nobody hol
   before(async () => {
     server = await startSignet([
       '--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '3', '--log-level', 'warn',
-      '--request-timeout', '3s', '--headers-timeout', '2s',
+      '--request-timeout', '3s', '--headers-timeout', '2s', '--idle-timeout', '2s',
     ]);
     key = server.credentials!;
   });
@@ -230,6 +230,14 @@ describe('finding 2: bodies are not read before the headers pass, and nobody hol
     assert.ok(peak < 300, `peak RSS ${peak.toFixed(0)} MB`);
     // And the server still answers.
     assert.equal((await callSigned(server.url, 'Action=GetSendQuota&Version=2010-12-01', key)).status, 200);
+  });
+
+  it('closes a connection that sends nothing at all, at the idle timeout', async () => {
+    const started = Date.now();
+    const r = await exchange(server.port, '', 10_000);
+    assert.equal(r.closed, true, 'closed');
+    assert.ok(Date.now() - started >= 1900, 'not before the idle timeout');
+    assert.ok(Date.now() - started < 8000, `within the 2 s idle timeout (${Date.now() - started} ms)`);
   });
 
   it('closes a connection whose headers trickle in, at the headers timeout', async () => {

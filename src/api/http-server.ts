@@ -86,6 +86,17 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     keepAliveTimeout: limits.keepAliveTimeoutMs,
   });
   limitConnections(app.server, limits);
+  // The idle timeout closes connections that send nothing (Node's header timeout starts at the first
+  // byte) and responses nobody reads; while a request is being handled (a VerifyDomainDkim waiting
+  // for keys may take long) the request timeout bounds the body and nothing else applies.
+  app.addHook('onRequest', (req, _reply, done) => {
+    req.raw.socket?.setTimeout(0);
+    done();
+  });
+  app.addHook('onSend', (req, _reply, payload, done) => {
+    req.raw.socket?.setTimeout(limits.idleTimeoutMs);
+    done(null, payload);
+  });
   const budget = new BodyBudget(limits);
   if (options.dev) {
     app.addHook('onRequest', async (req, reply) => {
