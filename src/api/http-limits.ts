@@ -11,7 +11,7 @@ export interface HttpLimits {
   readonly headersTimeoutMs: number;
   /** From the first byte to the end of the body: a body that trickles in is cut off here. */
   readonly requestTimeoutMs: number;
-  /** A connection on which nothing arrives (or leaves) for this long is closed. */
+  /** A connection on which nothing arrives (or leaves) for this long is closed (not while a request is handled). */
   readonly idleTimeoutMs: number;
   /** How long a keep-alive connection waits for its next request. */
   readonly keepAliveTimeoutMs: number;
@@ -29,7 +29,9 @@ export interface HttpLimits {
  *   slowloris client hold a socket six times longer.
  * - request 120 s: the largest body (SendRawEmail, a 10 MB message form-encoded: 40 MB) needs about
  *   3 Mbit/s to arrive in time; Node's default is 300 s and fastify's none.
- * - idle 30 s: no byte in either direction for that long is not a client at work.
+ * - idle 30 s: no byte in either direction for that long is not a client at work (a connection that
+ *   never sends a byte, which the header timeout does not cover, or a response nobody reads); not
+ *   applied while a request is being handled.
  * - keep-alive 10 s: SDKs reuse a connection within a burst of calls; Node's default is 5 s, fastify's
  *   72 s (for a load balancer's 60 s idle timeout, which a proxy in front can still be set to undercut).
  * - 1,000 connections in total, 100 per client address: well under the usual 1,024 or more file
