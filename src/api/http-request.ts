@@ -1,3 +1,5 @@
+import type { Scope } from '../core/index.ts';
+
 /** A request as any transport (HTTP server, in-process CLI) hands it over. */
 export interface SesHttpRequest {
   readonly method: string;
@@ -5,4 +7,11 @@ export interface SesHttpRequest {
   readonly path?: string;
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: Buffer;
+  /**
+   * The body's SHA-256 (hex), when the transport computed it while the body arrived (the HTTP server
+   * does for large bodies, so that hashing 40 MB never holds the event loop in one piece).
+   */
+  readonly bodySha256?: string | undefined;
+  /** What `Authenticator.precheck` returned for these headers, if the transport ran it. */
+  readonly prechecked?: Scope | undefined;
 }

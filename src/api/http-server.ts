@@ -1,13 +1,55 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type preParsingHookHandler } from 'fastify';
+import { createHash, randomUUID } from 'node:crypto';
+import { Transform } from 'node:stream';
+import type { Scope } from '../core/index.ts';
+import { devRequestRefusal } from './dev-origin-guard.ts';
+import { headersOf, sesRequestOf } from './fastify-request.ts';
+import { printable } from './form.ts';
 import { MAX_BODY_BYTES, type SesHandler } from './handler.ts';
+import { BodyBudget, DEFAULT_HTTP_LIMITS, limitConnections, SMALL_BODY_BYTES, TIMEOUT_CHECK_INTERVAL_MS, type HttpLimits } from './http-limits.ts';
+import { metricsRefusal, type MetricsAccess } from './metrics-access.ts';
 import type { ApiMetrics } from './metrics.ts';
+import { SesError } from './ses-error.ts';
 import { errorEnvelope } from './xml.ts';
 
 export interface HttpServerOptions {
   readonly handler: SesHandler;
   readonly logger: boolean | { level: string };
   readonly metrics?: ApiMetrics;
+  /** Who may read `/metrics` on this listener; none: it is not served here (`--metrics-port`). */
+  readonly metricsAccess?: MetricsAccess | null;
+  /**
+   * The authenticator's header-only check (`Authenticator.precheck`), run before an SES request's body
+   * is read; without it every body is read and the handler decides.
+   */
+  readonly precheck?: (headers: Readonly<Record<string, string | undefined>>) => Promise<Scope>;
+  /** `--dev`: only loopback Host names, no state-changing requests from another Origin. */
+  readonly dev?: boolean;
+  readonly limits?: HttpLimits;
+}
+
+/** Bodies of the routes other than the SES API (`/_signet/`, `/_aws/ses`): a few parameters. */
+const SMALL_ROUTE_BODY_BYTES = 64 * 1024;
+
+/**
+ * An SES error answered before the body is read: the connection is closed after the answer, so the
+ * client cannot go on sending the body it announced (Node would otherwise read and discard it all).
+ */
+function refuseEarly(req: FastifyRequest, reply: FastifyReply, error: SesError, metrics?: ApiMetrics): FastifyReply {
+  const requestId = randomUUID();
+  // Logged and counted like every SES request (the same line as the handler's, without an action).
+  metrics?.observeRequest(null, error.code, 0);
+  req.log.info({ requestId, accountId: null, action: null, status: error.status, code: error.code, ms: 0 }, 'ses request');
+  return reply
+    .code(error.status)
+    .header('content-type', 'text/xml')
+    .header('x-amzn-requestid', requestId)
+    .header('connection', 'close')
+    .send(errorEnvelope(error.type, error.code, error.message, requestId));
+}
+
+function tooLarge(limit: number): SesError {
+  return new SesError('InvalidParameterValue', `The request body exceeds the limit of ${limit} bytes.`);
 }
 
 /**
@@ -17,6 +59,7 @@ export interface HttpServerOptions {
  * an Authorization signature), a body or a key.
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const limits = options.limits ?? DEFAULT_HTTP_LIMITS;
   const app = Fastify({
     logger: options.logger === false ? false : {
       ...(typeof options.logger === 'object' ? options.logger : {}),
@@ -27,11 +70,41 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     },
-    bodyLimit: MAX_BODY_BYTES,
+    // The SES route raises this to MAX_BODY_BYTES; every other route takes a few parameters.
+    bodyLimit: SMALL_ROUTE_BODY_BYTES,
     genReqId: () => randomUUID(),
     // Keep-alive connections must not hold a graceful shutdown open for long.
     forceCloseConnections: 'idle',
+    // Time limits (./http-limits.ts): headers, the whole request, idleness, the wait between requests.
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
   });
+  limitConnections(app.server, limits);
+  // The idle timeout closes connections that send nothing (Node's header timeout starts at the first
+  // byte) and responses nobody reads; while a request is being handled (a VerifyDomainDkim waiting
+  // for keys may take long) the request timeout bounds the body and nothing else applies.
+  app.addHook('onRequest', (req, _reply, done) => {
+    req.raw.socket?.setTimeout(0);
+    done();
+  });
+  app.addHook('onSend', (req, _reply, payload, done) => {
+    req.raw.socket?.setTimeout(limits.idleTimeoutMs);
+    done(null, payload);
+  });
+  const budget = new BodyBudget(limits);
+  if (options.dev) {
+    app.addHook('onRequest', async (req, reply) => {
+      const refused = devRequestRefusal(req.method, { host: req.headers.host, origin: req.headers.origin });
+      if (refused) return reply.code(refused.status).header('content-type', 'text/plain; charset=utf-8').header('connection', 'close').send(`${refused.text}\n`);
+      return undefined;
+    });
+  }
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
@@ -40,8 +113,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     const requestId = randomUUID();
     const tooLarge = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
     const message = tooLarge
-      ? `The request body exceeds the limit of ${MAX_BODY_BYTES} bytes.`
+      ? `The request body exceeds the limit of ${(_req.routeOptions.bodyLimit ?? MAX_BODY_BYTES)} bytes.`
       : 'The request could not be read.';
+    if (tooLarge) void reply.header('connection', 'close');
     void reply
       .code(400)
       .header('content-type', 'text/xml')
@@ -53,23 +127,96 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.get('/health', async (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 
   const metrics = options.metrics;
-  if (metrics) {
-    app.get('/metrics', async (_req, reply) =>
-      reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
-    );
+  const metricsAccess = options.metricsAccess;
+  if (metrics && metricsAccess) {
+    app.get('/metrics', async (req, reply) => {
+      const refused = metricsRefusal(metricsAccess, req.socket.remoteAddress, req.headers.authorization);
+      if (refused) return reply.code(refused.status).header('content-type', 'text/plain').header('www-authenticate', 'Bearer').send(`${refused.text}\n`);
+      return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
   }
+
+  /**
+   * Before an SES request's body is read: a declared length over the limit and any method but POST
+   * are answered at once; a body over 64 KB (or chunked) is received only if its headers pass
+   * authentication's header-only checks (no key, unknown key, outside the date window, host not
+   * signed are refused) and the bodies-in-flight budget has room. A refusal closes the connection
+   * (issue 14, finding 2). A chunked body is cut off at the limit as it streams (fastify's bodyLimit).
+   */
+  /** The precheck's result and the headers it read, for the handler of the same request. */
+  const prechecks = new WeakMap<FastifyRequest, { scope: Scope; headers: Record<string, string | undefined> }>();
+  const beforeBody = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const declared = req.headers['content-length'];
+    const length = declared === undefined ? null : Number(declared);
+    if (length !== null && length > MAX_BODY_BYTES) return refuseEarly(req, reply, tooLarge(MAX_BODY_BYTES), metrics);
+    // The handler answers any other method 405 whatever the body: no reason to receive one.
+    if (req.method !== 'POST') {
+      return refuseEarly(req, reply, new SesError('InvalidAction', `The ${printable(req.method)} method is not supported; use POST.`, 405), metrics);
+    }
+    // Node's parser has refused a malformed Content-Length; a chunked body may be as large as allowed.
+    const size = length !== null && Number.isFinite(length) ? length : req.headers['transfer-encoding'] ? MAX_BODY_BYTES : 0;
+    // A small body costs nothing to receive (and the timeouts bound how long it may take): the
+    // handler authenticates it as before, so the common request pays for no second look at its headers.
+    if (size <= SMALL_BODY_BYTES) return undefined;
+    let scope: Scope | null = null;
+    if (options.precheck) {
+      try {
+        const headers = headersOf(req);
+        scope = await options.precheck(headers);
+        prechecks.set(req, { scope, headers });
+      } catch (err) {
+        if (err instanceof SesError) return refuseEarly(req, reply, err, metrics);
+        throw err;
+      }
+    }
+    const release = budget.reserve(scope?.accountId ?? '', size);
+    if (release === 'account') return refuseEarly(req, reply, new SesError('Throttling', 'Rate exceeded'), metrics);
+    if (release === 'server') {
+      return refuseEarly(req, reply, new SesError('ServiceUnavailable', 'The service is busy; retry the request later.', 503, 'Receiver'), metrics);
+    }
+    reply.raw.once('close', release);
+    return undefined;
+  };
+
+  /**
+   * A large body is hashed chunk by chunk as it arrives (SigV4 needs its SHA-256): a few microseconds
+   * per chunk instead of one hash of up to 40 MB on the event loop once it is all in.
+   */
+  const bodyHashes = new WeakMap<FastifyRequest, string>();
+  // A callback hook, not an async one: most requests are small and pass straight through.
+  const hashWhileReceiving: preParsingHookHandler = (req, _reply, payload, done) => {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared <= SMALL_BODY_BYTES) {
+      done(null, payload);
+      return;
+    }
+    const hash = createHash('sha256');
+    const hashing = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+      flush(callback) {
+        bodyHashes.set(req, hash.digest('hex'));
+        callback();
+      },
+    });
+    payload.on('error', (err) => hashing.destroy(err));
+    done(null, payload.pipe(hashing));
+  };
 
   app.route({
     method: ['POST', 'PUT', 'DELETE', 'PATCH', 'GET'],
     url: '/*',
+    bodyLimit: MAX_BODY_BYTES,
+    onRequest: beforeBody,
+    preParsing: hashWhileReceiving,
     handler: async (req, reply) => {
       const started = process.hrtime.bigint();
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const headers: Record<string, string | undefined> = {};
-      for (const [name, value] of Object.entries(req.headers)) {
-        headers[name] = Array.isArray(value) ? value.join(',') : value;
-      }
-      const response = await options.handler({ method: req.method, path: req.url, headers, body });
+      const prechecked = prechecks.get(req);
+      const response = await options.handler(
+        sesRequestOf(req, { bodySha256: bodyHashes.get(req), ...(prechecked ? { prechecked: prechecked.scope, headers: prechecked.headers } : {}) }),
+      );
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics?.observeRequest(response.action, response.errorCode ?? 'OK', seconds);
       if (response.errorCode === 'Throttling') metrics?.countThrottled(response.action);

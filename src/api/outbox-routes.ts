@@ -1,6 +1,12 @@
-import type { FastifyInstance } from 'fastify';
-import type { OutboxStore } from '../app/send-ports.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { OutboxFilter, OutboxStore } from '../app/send-ports.ts';
+import type { Scope } from '../core/index.ts';
+import type { SesHttpRequest } from './http-request.ts';
+import { sesRequestOf } from './fastify-request.ts';
 import { localStackView } from './outbox-view.ts';
+import { SesError } from './ses-error.ts';
+import { errorEnvelope } from './xml.ts';
 
 export { localStackView } from './outbox-view.ts';
 
@@ -11,19 +17,48 @@ function query(req: { query: unknown }): Record<string, string> {
 }
 
 /**
+ * Outside dev mode the outbox holds every account's mail, so its routes are authenticated like the
+ * SES API (issue 14, finding 4): a SigV4-signed request (service `ses`, as an SDK signs a REST call)
+ * sees and deletes only the messages of its account in the region it signed for, and never a
+ * verification message, whose link would let the reader verify someone else's address into an
+ * account of their choosing. Unsigned requests get SES's 403.
+ */
+export type OutboxAuthenticate = (request: SesHttpRequest) => Promise<Scope>;
+
+/**
  * `GET /_aws/ses` (optionally `?id=MESSAGE_ID` or `?email=SOURCE`) lists kept messages as
  * `{"messages": [...]}`; `DELETE /_aws/ses` (optionally `?id=`) clears them and answers 204, as
- * LocalStack does. No authentication, like LocalStack: only registered in --dev or with --outbox-api.
+ * LocalStack does. In --dev without authentication, like LocalStack, and every message is shown;
+ * with `--outbox-api` in production, `authenticate` decides whose messages (OutboxAuthenticate).
  */
-export function registerOutboxRoutes(app: FastifyInstance, outbox: OutboxStore): void {
+export function registerOutboxRoutes(app: FastifyInstance, outbox: OutboxStore, authenticate?: OutboxAuthenticate): void {
+  /** The account's filter, or null when the request was refused (the answer is sent). */
+  const scopeOf = async (req: FastifyRequest, reply: FastifyReply): Promise<{ scope?: Scope } | null> => {
+    if (!authenticate) return {};
+    try {
+      return { scope: await authenticate(sesRequestOf(req)) };
+    } catch (err) {
+      if (!(err instanceof SesError)) throw err;
+      const requestId = randomUUID();
+      await reply.code(err.status).header('content-type', 'text/xml').header('x-amzn-requestid', requestId)
+        .send(errorEnvelope(err.type, err.code, err.message, requestId));
+      return null;
+    }
+  };
   app.get('/_aws/ses', async (req, reply) => {
+    const account = await scopeOf(req, reply);
+    if (account === null) return reply;
     const q = query(req);
-    const messages = await outbox.list({ ...(q['id'] ? { messageId: q['id'] } : {}), ...(q['email'] ? { source: q['email'] } : {}) });
+    const filter: OutboxFilter = { ...account, ...(q['id'] ? { messageId: q['id'] } : {}), ...(q['email'] ? { source: q['email'] } : {}) };
+    let messages = await outbox.list(filter);
+    if (authenticate) messages = messages.filter((m) => m.kind !== 'verification');
     return reply.header('content-type', 'application/json').send(JSON.stringify({ messages: messages.map(localStackView) }));
   });
   app.delete('/_aws/ses', async (req, reply) => {
+    const account = await scopeOf(req, reply);
+    if (account === null) return reply;
     const q = query(req);
-    await outbox.hide(q['id'] ? { messageId: q['id'] } : {});
+    await outbox.hide({ ...account, ...(q['id'] ? { messageId: q['id'] } : {}) });
     return reply.code(204).send();
   });
 }

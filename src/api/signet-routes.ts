@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDomainError, type Scope } from '../core/index.ts';
 import type { SesHttpRequest } from './http-request.ts';
+import { sesRequestOf } from './fastify-request.ts';
 import { SesError } from './ses-error.ts';
 import type { DoctorReport } from '../app/dkim-doctor.ts';
 import type { CheckNowResult } from '../app/run-detection-check.ts';
@@ -67,11 +68,8 @@ export function registerSignetRoutes(app: FastifyInstance, handlers: SignetRoute
       const params = paramsOf(req);
       let scope = scopeOf(params);
       if (handlers.authenticate) {
-        const headers: Record<string, string | undefined> = {};
-        for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;
-        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         try {
-          scope = await handlers.authenticate({ method: req.method, path: req.url, headers, body });
+          scope = await handlers.authenticate(sesRequestOf(req));
         } catch (err) {
           if (!(err instanceof SesError)) throw err;
           return { status: err.status, body: { error: err.code, message: err.message } };

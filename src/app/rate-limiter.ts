@@ -40,6 +40,14 @@ export class TokenBucketLimiter implements RateLimiter {
     return true;
   }
 
+  /** Whether tryTake would succeed now; takes nothing. */
+  wouldAllow(key: string): boolean {
+    const bucket = this.#buckets.get(key);
+    if (bucket === undefined) return true;
+    const tokens = Math.min(this.#options.burst, bucket.tokens + ((this.#options.now() - bucket.at) / 1000) * this.#options.ratePerSecond);
+    return tokens >= 1;
+  }
+
   #sweep(now: number): void {
     // A bucket idle long enough to be full again carries no state worth keeping.
     const full = (this.#options.burst / this.#options.ratePerSecond) * 1000;

@@ -97,6 +97,8 @@ export interface PlatformSigner {
 /** Takes one sending slot for a key (account and region); false means over MaxSendRate. */
 export interface SendRateLimiter {
   tryTake(key: string): boolean;
+  /** Whether tryTake would succeed now, taking nothing: lets the API refuse before it parses a large body. */
+  wouldAllow?(key: string): boolean;
 }
 
 /** Why a message that should be signed goes out unsigned, or why DKIM was not applied at all. */

@@ -4,6 +4,7 @@ import { ConfigError, serveConfig } from '../config/config.ts';
 import { DKIM_OPTIONS, DKIM_USAGE, dkimFlagsFrom, dkimServiceConfig } from '../config/dkim-config.ts';
 import { SEND_OPTIONS, SEND_USAGE, sendConfig, sendValuesFrom } from '../config/send-config.ts';
 import { SMTP_OPTIONS, SMTP_USAGE, smtpConfig, smtpValuesFrom } from '../config/smtp-config.ts';
+import { HTTP_OPTIONS, HTTP_USAGE, httpConfig } from '../config/http-config.ts';
 import { stringOption, type Command } from './command.ts';
 
 export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580] [--data-dir DIR | --database postgres://...] [--key-bits 2048|1024]
@@ -11,6 +12,7 @@ export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580]
                     [--throttle-rate 1] [--throttle-burst 1] [--no-throttle | --throttle (dev: off unless given)]
 ${DKIM_USAGE}
 ${SEND_USAGE}
+${HTTP_USAGE}
 ${SMTP_USAGE}`;
 
 /** `signet serve`: parses its flags into settings once, then runs the server (src/main/server.ts) until stopped. */
@@ -33,6 +35,7 @@ export const serveCommand: Command = {
     ...DKIM_OPTIONS,
     ...SEND_OPTIONS,
     ...SMTP_OPTIONS,
+    ...HTTP_OPTIONS,
   },
   async run(args, env) {
     const values = args.values as Record<string, never>;
@@ -61,8 +64,9 @@ export const serveCommand: Command = {
     }
     const sending = sendConfig(sendValuesFrom(values), env);
     const smtp = smtpConfig(smtpValuesFrom(values), env);
+    const http = httpConfig(values, env);
     const { runServer } = await import('../main/server.ts');
-    return { output: { kind: 'none' }, exitCode: await runServer({ config, dkim, sending, smtp }) };
+    return { output: { kind: 'none' }, exitCode: await runServer({ config, dkim, sending, smtp, http }) };
   },
 };
 

@@ -9,6 +9,9 @@ import { startDkimServices, type DkimServices } from './dkim-services.ts';
 import { createSignet, systemRandom, type Runtime } from './signet.ts';
 import { OffsetClock } from '../worker/offset-clock.ts';
 import type { SendConfig } from '../config/send-config.ts';
+import type { HttpConfig } from '../config/http-config.ts';
+import type { SesHttpRequest } from '../api/http-request.ts';
+import { startMetricsListener } from '../api/metrics-access.ts';
 import { accessKeySmtpAuthenticator, devSmtpAuthenticator } from '../smtp/smtp-authenticator.ts';
 import { smtpPasswordV4 } from '../smtp/smtp-password.ts';
 import { smtpRegions, startSmtpService, type SmtpService, type SmtpServiceSettings } from '../smtp/smtp-service.ts';
@@ -23,6 +26,8 @@ export interface ServerSettings {
   readonly sending: SendConfig;
   /** SES's SMTP interface; null when switched off. */
   readonly smtp: SmtpServiceSettings | null;
+  /** The HTTP API's limits and timeouts, and where /metrics is served. */
+  readonly http: HttpConfig;
 }
 
 /**
@@ -31,7 +36,7 @@ export interface ServerSettings {
  * drained it.
  */
 export async function runServer(settings: ServerSettings): Promise<number> {
-  const { config, sending } = settings;
+  const { config, sending, http } = settings;
   const dkimConfig = settings.dkim;
   const metrics = createApiMetrics({
     get size() {
@@ -43,7 +48,17 @@ export async function runServer(settings: ServerSettings): Promise<number> {
   });
   const sendMetrics = createSendMetrics(metrics.registry);
   let listeningAt = `http://${config.host}:${config.port}`;
-  const app = createHttpServer({ handler: async (r) => signet.handler!(r), logger: { level: config.logLevel }, metrics });
+  const app = createHttpServer({
+    handler: async (r) => signet.handler!(r),
+    logger: { level: config.logLevel },
+    metrics,
+    // Headers checked before bodies are read, limits and timeouts, dev mode's Host and Origin rules,
+    // and who may read /metrics here (issue 14).
+    precheck: (headers) => signet.authenticator!.precheck(headers),
+    dev: dkimConfig.dev,
+    limits: http.limits,
+    metricsAccess: http.metricsListener === null ? { token: http.metricsToken } : null,
+  });
   // One clock for the use cases, detection and the key pool; in dev mode `/_signet/clock` moves it.
   const devClock = dkimConfig.dev ? new OffsetClock() : null;
   const runtime: Runtime = { clock: devClock ?? { now: () => Date.now() }, random: systemRandom };
@@ -79,6 +94,7 @@ export async function runServer(settings: ServerSettings): Promise<number> {
   });
   let dkim: DkimServices | null = null;
   let smtp: SmtpService | null = null;
+  let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | null = null;
   // The pool fills from the start, as keys take long to make; a start that fails below stops it.
   signet.keyPool.start();
   try {
@@ -86,7 +102,9 @@ export async function runServer(settings: ServerSettings): Promise<number> {
       // Names only: the key itself is never logged.
       app.log.info({ domain: sending.platform.domain, selector: sending.platform.selector }, 'platform DKIM signature added to every message');
     }
-    if (dkimConfig.dev || sending.outboxApi) registerOutboxRoutes(app, signet.storage.outbox);
+    // Outside dev mode the outbox is SigV4-authenticated and per account (issue 14, finding 4).
+    const outboxAuth = dkimConfig.dev ? undefined : (r: SesHttpRequest) => signet.authenticator!.authenticate(r);
+    if (dkimConfig.dev || sending.outboxApi) registerOutboxRoutes(app, signet.storage.outbox, outboxAuth);
     registerVerifyEmailRoute(app, (token) => confirmEmailVerification(signet.ctx, token));
     const created = await bootstrapAccount(signet.accounts);
     if (created) {
@@ -144,9 +162,15 @@ export async function runServer(settings: ServerSettings): Promise<number> {
         else if (r) app.log.info({ fingerprint: r.fingerprint }, 'TLS certificate reloaded');
       });
     }
+    const metricsAt = http.metricsListener;
+    if (metricsAt) {
+      metricsListener = await listening(`the metrics listener on ${metricsAt.host}:${metricsAt.port}`, () => startMetricsListener(metrics, { token: http.metricsToken }, metricsAt));
+      process.stdout.write(`signet metrics on ${metricsListener.url}\n`);
+    }
     const address = await listening(`the SES API on ${config.host}:${config.port}`, () => app.listen({ host: config.host, port: config.port }));
     listeningAt = address;
   } catch (err) {
+    metricsListener?.close();
     await smtp?.close();
     await app.close();
     await dkim?.close();
@@ -168,6 +192,7 @@ export async function runServer(settings: ServerSettings): Promise<number> {
   // way finish or get 421; every message acknowledged was stored before its 250.
   await smtp?.close();
   await app.close();
+  metricsListener?.close();
   await dkim.close();
   await signet.close();
   return 0;

@@ -79,26 +79,23 @@ export function formatAmzDate(date: Date): string {
 }
 
 /**
- * Checks a request's SigV4 signature by signing the same request again with aws4 (a well-kept SigV4
- * signer, so canonicalization is not ours to get wrong): the headers named in SignedHeaders exactly
- * as received, the path and query, and the SHA-256 of the exact body bytes. The signatures are
- * compared in constant time. aws4 rather than @smithy/signature-v4: both make the same canonical
- * request (test/sigv4-verifier.test.ts checks requests signed by @smithy, botocore and the SDK are
- * accepted), but aws4 is synchronous and took about a fifth of @smithy's time per request, and
- * verification runs on every request (bench/sigv4-overhead.ts).
+ * Everything about a SigV4 request that its headers alone decide, in AWS's order and words: the
+ * service, a signed X-Amz-Date within 15 minutes of our clock and matching the credential scope, and
+ * `host` among the signed headers. The HTTP server runs this before it reads a body (issue 14: a
+ * request that is bound to fail must not get to send 40 MB first); verifySigV4 runs it again.
+ * Returns the X-Amz-Date.
  */
-export function verifySigV4(
-  request: SesHttpRequest,
+export function checkSigV4Headers(
+  headers: Readonly<Record<string, string | undefined>>,
   auth: SigV4Authorization,
-  secretAccessKey: string,
   clock: Clock,
   /** `ses` for every request Signet serves; the AWS SigV4 test suite signs for `service`. */
   service: string = SIGNING_SERVICE,
-): void {
+): string {
   if (auth.service !== service) {
     throw denied(`Credential should be scoped to correct service: '${service}'.`);
   }
-  const amzDate = request.headers['x-amz-date'];
+  const amzDate = headers['x-amz-date'];
   if (amzDate === undefined || !auth.signedHeaders.includes('x-amz-date')) {
     throw new SesError(
       'IncompleteSignature',
@@ -121,6 +118,33 @@ export function verifySigV4(
     const limit = formatAmzDate(new Date(now + MAX_CLOCK_SKEW_MS));
     throw denied(`Signature not yet current: ${amzDate} is still later than ${limit} (${formatAmzDate(new Date(now))} + 15 min.)`);
   }
+  // AWS requires the Host header signed (SignatureDoesNotMatch, after the date checks): otherwise a
+  // captured request could be replayed against another endpoint. Every SDK and the CLI sign it.
+  if (!auth.signedHeaders.includes('host')) throw denied(HOST_NOT_SIGNED);
+  return amzDate;
+}
+
+/** AWS's words when `host` is not among the SignedHeaders. */
+export const HOST_NOT_SIGNED = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.";
+
+/**
+ * Checks a request's SigV4 signature by signing the same request again with aws4 (a well-kept SigV4
+ * signer, so canonicalization is not ours to get wrong): the headers named in SignedHeaders exactly
+ * as received, the path and query, and the SHA-256 of the exact body bytes. The signatures are
+ * compared in constant time. aws4 rather than @smithy/signature-v4: both make the same canonical
+ * request (test/sigv4-verifier.test.ts checks requests signed by @smithy, botocore and the SDK are
+ * accepted), but aws4 is synchronous and took about a fifth of @smithy's time per request, and
+ * verification runs on every request (bench/sigv4-overhead.ts).
+ */
+export function verifySigV4(
+  request: SesHttpRequest,
+  auth: SigV4Authorization,
+  secretAccessKey: string,
+  clock: Clock,
+  /** `ses` for every request Signet serves; the AWS SigV4 test suite signs for `service`. */
+  service: string = SIGNING_SERVICE,
+): void {
+  const amzDate = checkSigV4Headers(request.headers, auth, clock, service);
 
   const headers: Record<string, string> = {};
   const extraHeadersToInclude: Record<string, boolean> = {};
@@ -132,7 +156,7 @@ export function verifySigV4(
   }
   // A client may sign the payload hash as a header (x-amz-content-sha256); the signer would trust it
   // instead of hashing the body, so it must match the body we actually received.
-  const bodyHash = sha256Hex(request.body);
+  const bodyHash = request.bodySha256 ?? sha256Hex(request.body);
   const declared = request.headers['x-amz-content-sha256'];
   if (declared !== undefined && declared !== bodyHash) throw denied(SIGNATURE_MISMATCH);
   // The hash just computed goes to the signer in that header, so the body is hashed once per request;
