@@ -44,6 +44,11 @@ export async function openBackend(config: CoreConfig): Promise<Backend> {
 const MASTER_KEY_CHECK = 'master_key_check';
 const MASTER_KEY_CHECK_CONTEXT = 'signet/master-key-check';
 
+/** Whether the store already holds secrets sealed by some master key (its check value is recorded). */
+export async function storeHoldsSealedSecrets(store: KyselyStore): Promise<boolean> {
+  return (await new KyselySettingsStore(store.database).get(MASTER_KEY_CHECK)) !== null;
+}
+
 /**
  * Refuses to run with a master key other than the one that sealed the store's secrets: on a shared
  * PostgreSQL every node must have the same SIGNET_MASTER_KEY, and a node without it would otherwise

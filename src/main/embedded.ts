@@ -26,7 +26,8 @@ import { dkimKeyContext, SecretBox } from '../secrets/secret-box.ts';
 import { loadMasterKey } from '../secrets/master-key.ts';
 import { KyselyAccountStore } from '../storage/kysely-account-store.ts';
 import type { KyselyStore } from '../storage/kysely-store.ts';
-import { checkMasterKey, openBackend } from './backend.ts';
+import { checkMasterKey, openBackend, storeHoldsSealedSecrets } from './backend.ts';
+import { checkPrivateFolder } from '../secrets/file-permissions.ts';
 
 export { SQLITE_FILE } from './backend.ts';
 
@@ -95,10 +96,15 @@ export async function openEmbedded(config: CoreConfig, options: EmbeddedOptions)
   // The operator's key is read first, so that a bad file stops the start before anything is opened.
   const platformConfig = options.send?.config.platform ?? null;
   const platformSigner = platformConfig ? createPlatformSigner(loadPlatformSigningKey(platformConfig)) : null;
-  const secrets = new SecretBox(loadMasterKey(config.dataDir, config.masterKey));
+  // Issue 14: a data folder others may write is refused before anything in it is read or made.
+  checkPrivateFolder(config.dataDir);
   const backend = await openBackend(config);
   const store = backend.store;
+  let secrets: SecretBox;
   try {
+    // The store is opened first so that a missing master.key is never replaced by a new one while
+    // the store holds secrets sealed by the old one.
+    secrets = new SecretBox(loadMasterKey(config.dataDir, config.masterKey, { sealedStoreExists: await storeHoldsSealedSecrets(store) }));
     await checkMasterKey(store, secrets);
   } catch (err) {
     await store.close();

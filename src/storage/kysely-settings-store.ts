@@ -9,6 +9,12 @@ export class KyselySettingsStore {
     this.#db = db;
   }
 
+  /** The value stored under `name`, or null. */
+  async get(name: string): Promise<string | null> {
+    const row = await this.#db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirst();
+    return row?.value ?? null;
+  }
+
   /** Stores `value` under `name` unless a value is there already; returns the stored value. */
   async putIfAbsent(name: string, value: string): Promise<string> {
     await this.#db.insertInto('settings').values({ name, value }).onConflict((oc) => oc.column('name').doNothing()).execute();
