@@ -14,6 +14,7 @@ import { SEND_OPTIONS, SEND_USAGE, sendConfig, sendValuesFrom } from '../config/
 import { registerOutboxRoutes, registerVerifyEmailRoute } from '../api/outbox-routes.ts';
 import { confirmEmailVerification } from '../app/send-verification-email.ts';
 import { createSendMetrics } from '../delivery/send-metrics.ts';
+import { joinNegativeNumbers } from '../config/negative-values.ts';
 
 export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580] [--data-dir DIR | --database postgres://...] [--key-bits 2048|1024]
                     [--key-pool-size N] [--log-level info]
@@ -24,7 +25,8 @@ ${SEND_USAGE}`;
 /** `signet serve`: the SES API over HTTP on the embedded store, with the key pool refilling beside it. */
 export async function serve(argv: readonly string[], env: Env): Promise<number> {
   const { values } = parseArgs({
-    args: [...argv],
+    // Issue 14: `--max-24-hour-send -1` as the usage shows it (parseArgs alone calls it ambiguous).
+    args: joinNegativeNumbers(argv, SEND_OPTIONS),
     options: {
       host: { type: 'string' },
       port: { type: 'string' },
@@ -114,8 +116,9 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
   const created = await bootstrapAccount(embedded.accounts);
   if (created) {
     const file = writeCredentialsFile(config.dataDir, created.accessKeyId, created.secretAccessKey, config.defaultRegion);
-    // Shown once, on the terminal of whoever started the server; never logged.
-    process.stdout.write(
+    // Shown once, on the standard error of whoever started the server: stdout carries the JSON log
+    // stream, which log collectors keep (issue 14); the credentials file keeps it too, mode 0600.
+    process.stderr.write(
       `signet created account ${created.accountId} with access key ${created.accessKeyId}\n` +
         `  secret access key: ${created.secretAccessKey}\n` +
         `  saved as profile [signet] in ${file}: AWS_SHARED_CREDENTIALS_FILE=${file} aws --profile signet ses ...\n`,
