@@ -91,4 +91,9 @@ export interface KeySupply {
   readonly bits: number;
   /** Resolves once at least `count` keys of `bits` are in the pool (or were, when it looked). */
   waitForKeys(count: number): Promise<void>;
+  /**
+   * Before an account takes `count` ready keys: resolves at once within the account's fair share of
+   * the shared pool, else once keys have been generated to make good what it takes (issue 14).
+   */
+  claimShare(accountId: string, count: number): Promise<void>;
 }

@@ -3,13 +3,13 @@ import { DomainError, normalizeEmail, type Scope } from '../core/index.ts';
 import { CharsetError, composeMessage, type Content } from '../mail/compose.ts';
 import { addressesOf, firstAddress, headerValues, parseMessage, rewriteHeaders, rfc5322Date, toCrlf, type ParsedMessage } from '../mail/raw-message.ts';
 import type { AppContext } from './context.ts';
+import { checkDailyQuota } from './sending-quota.ts';
 import type { OutboxKind, SendServices, SimpleParts } from './send-ports.ts';
 
 /** SES: "The maximum message size is 10 MB" (SendEmail and SendRawEmail docs), 10485760 bytes. */
 export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 /** SES: "The message may not include more than 50 recipients, across the To:, CC: and BCC: fields." */
 export const MAX_RECIPIENTS = 50;
-const DAY_MS = 86_400_000;
 
 export interface Tag {
   readonly name: string;
@@ -112,14 +112,6 @@ async function checkVerified(ctx: AppContext, scope: Scope, addresses: readonly 
     const list = [...new Set(failed.map((a) => a.address))].join(', ');
     throw rejected(`Email address is not verified. The following identities failed the check in region ${scope.region.toUpperCase()}: ${list}`);
   }
-}
-
-async function checkQuota(ctx: AppContext, send: SendServices, scope: Scope, recipients: number): Promise<void> {
-  const max = send.policy.max24HourSend;
-  if (max < 0) return;
-  const sent = await send.outbox.countRecipientsSince(scope, ctx.clock.now() - DAY_MS);
-  // SES: "Every recipient counts against the 24-hour quota."
-  if (sent + recipients > max) throw rejected('Daily message quota exceeded.');
 }
 
 function takeRateSlot(send: SendServices, scope: Scope): void {
@@ -227,7 +219,7 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
   const returnPath = input.returnPath === undefined ? null : checkedAddress(ctx, input.returnPath);
   // SES: the Source and the Return-Path must both be verified identities.
   await checkVerified(ctx, scope, returnPath === null ? sources : [...sources, returnPath]);
-  await checkQuota(ctx, send, scope, recipients.length);
+  await checkDailyQuota(ctx, send, scope, recipients.length);
   takeRateSlot(send, scope);
   const now = ctx.clock.now();
   const messageId = newMessageId(now);
@@ -302,7 +294,7 @@ export async function sendRawEmail(ctx: AppContext, scope: Scope, input: SendRaw
     // `Return-Path: <>` (the null reverse-path of bounces) names nobody, so it has nothing to check.
     ...addressesOf(headerValues(parsed, 'Return-Path')).map((address) => checkedAddress(ctx, address)),
   ]);
-  await checkQuota(ctx, send, scope, recipients.length);
+  await checkDailyQuota(ctx, send, scope, recipients.length);
   takeRateSlot(send, scope);
   const now = ctx.clock.now();
   const messageId = newMessageId(now);

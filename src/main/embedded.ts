@@ -170,12 +170,14 @@ export async function openEmbedded(config: CoreConfig, options: EmbeddedOptions)
   const ctx: AppContext = { store, clock, random, keys: keyPool, toAscii: domainToASCII, send, zoneChanges };
   const accountStore = new CachedAccountStore(new KyselyAccountStore(store.database), store.externalChangeCounter);
   const accounts: AccountsContext = { accounts: accountStore, sealer: secrets, clock, random };
+  // Issue 14: only the configured regions (each has its own quotas and throttles).
+  const regions = new Set(config.regions);
   const authenticator =
     (options.auth ?? 'local') === 'sigv4'
-      ? sigV4Authenticator({ accounts: accounts.accounts, sealer: secrets, clock })
+      ? sigV4Authenticator({ accounts: accounts.accounts, sealer: secrets, clock, regions })
       : options.auth === 'dev'
-        ? devAuthenticator()
-        : localAuthenticator(config.defaultRegion);
+        ? devAuthenticator(regions)
+        : localAuthenticator(config.defaultRegion, regions);
   const handler = createSesHandler(ctx, {
     authenticator,
     limiter: options.throttle ? backend.rateLimiter(options.throttle) : undefined,

@@ -18,7 +18,7 @@ import { joinNegativeNumbers } from '../config/negative-values.ts';
 
 export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580] [--data-dir DIR | --database postgres://...] [--key-bits 2048|1024]
                     [--key-pool-size N] [--log-level info]
-                    [--throttle-rate 1] [--throttle-burst 1] [--no-throttle]
+                    [--throttle-rate 1] [--throttle-burst 1] [--no-throttle] [--regions us-east-1,eu-west-1,...]
 ${DKIM_USAGE}
 ${SEND_USAGE}`;
 
@@ -38,6 +38,7 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
       'throttle-rate': { type: 'string' },
       'throttle-burst': { type: 'string' },
       'no-throttle': { type: 'boolean' },
+      regions: { type: 'string' },
       ...DKIM_OPTIONS,
       ...SEND_OPTIONS,
     },
@@ -56,6 +57,7 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
       throttleRate: values['throttle-rate'],
       throttleBurst: values['throttle-burst'],
       noThrottle: values['no-throttle'],
+      regions: values.regions,
     },
     env,
     availableParallelism(),
