@@ -14,10 +14,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { DEFAULT_DETECTION_POLICY, dkimSelectorName } from '../src/core/index.ts';
 import { runDueDetectionChecks } from '../src/app/run-detection-check.ts';
 import { createNodeResolver } from '../src/dns/node-resolver.ts';
-import { SQLITE_FILE } from '../src/main/embedded.ts';
-import { sqliteDetectionEngine } from '../src/storage/detection-engine.ts';
-import { KyselyDetectionStore } from '../src/storage/kysely-detection-store.ts';
-import { openSqliteStore } from '../src/storage/sqlite/open-sqlite-store.ts';
+import { SQLITE_FILE } from '../src/storage/open-storage.ts';
+import { openSqliteStorage } from '../src/storage/sqlite/open-sqlite-store.ts';
 import { findProgram, freeDnsPort, startNsd, zoneFile } from '../test/helpers/dns-peers.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
 import { writeDkimFixture } from './dkim-fixture.ts';
@@ -51,9 +49,9 @@ for (let i = 0; i < names.length; i += batch * 3) {
 }
 const lookupsPerSecond = names.length / ((performance.now() - t0) / 1000);
 
-const store = await openSqliteStore(join(data.path, SQLITE_FILE));
+const store = await openSqliteStorage(join(data.path, SQLITE_FILE));
 const deps = {
-  store: new KyselyDetectionStore(store.database, sqliteDetectionEngine),
+  store: store.detection,
   resolver,
   clock: { now: () => Date.now() },
   zone: ZONE,

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { dkimTokenFromBytes } from '../src/core/index.ts';
-import { SQLITE_FILE } from '../src/main/embedded.ts';
+import { SQLITE_FILE } from '../src/storage/open-storage.ts';
 import { openSqliteStore } from '../src/storage/sqlite/open-sqlite-store.ts';
 
 export interface FixtureDomain {

@@ -10,8 +10,8 @@ import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 await build({
-  // embedded and cli-help: also loaded by dist/ses.cjs (below), so they need names of their own.
-  entryPoints: { signet: 'src/main/cli.ts', embedded: 'src/main/embedded.ts', 'cli-help': 'src/cli/help.ts' },
+  // cli-help: also loaded by dist/ses.cjs (below), so it needs a name of its own.
+  entryPoints: { signet: 'src/commands/entry.ts', 'cli-help': 'src/cli/help.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',
@@ -21,7 +21,9 @@ await build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   // Native addons and large optional drivers stay outside the bundle and are loaded from node_modules.
-  packages: 'external',
+  // Kysely goes in: it ships as some 260 ES module files, and loading them one by one was most of
+  // the embedded command line's start-up (bench/embedded-startup.mjs).
+  plugins: [externalPackagesExcept(/^kysely(\/|$)/)],
   logLevel: 'warning',
 });
 
@@ -30,14 +32,14 @@ await build({
 // the AWS-CLI-compatible command line has a start-up budget (bench/cli-startup.mjs). Its lazy parts
 // stay lazy: esbuild wraps a dynamically imported module in an init function, with its require()s
 // of packages inside. The largest lazy parts are not even parsed: the embedded store
-// (src/main/embedded.ts, with kysely and better-sqlite3: two thirds of the code) and the help pages
+// (src/main/embedded-transport.ts, with kysely and better-sqlite3: two thirds of the code) and the help pages
 // (src/cli/help.ts, 50 KB of text) are imported from the ES module bundle. Neither throws the command
 // line's error classes, so their being other copies there does not matter (instanceof).
-const FROM_ESM_BUNDLE = { 'src/main/ses-cli.ts': ['./embedded.ts', './embedded.js'], 'src/cli/run.ts': ['./help.ts', './cli-help.js'] };
+const FROM_ESM_BUNDLE = { 'src/main/ses-cli.ts': ['./embedded-transport.ts', './embedded.cjs'], 'src/cli/run.ts': ['./help.ts', './cli-help.js'] };
 const lazyFromEsmBundle = {
   name: 'lazy-from-esm-bundle',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(embedded|help)\.ts$/ }, (args) => {
+    b.onResolve({ filter: /^\.\/(embedded-transport|help)\.ts$/ }, (args) => {
       const entry = Object.entries(FROM_ESM_BUNDLE).find(([importer, [path]]) => args.importer.endsWith(importer) && args.path === path);
       return entry && args.kind === 'dynamic-import' ? { path: entry[1][1], external: true } : undefined;
     });
@@ -52,41 +54,51 @@ function externalPackagesExcept(bundled) {
     },
   };
 }
-const ses = await build({
-  entryPoints: { ses: 'src/main/ses-main.ts' },
-  outfile: 'dist/ses.cjs',
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  sourcemap: true,
-  // Packages stay in node_modules, except @noble/hashes (the CLI's SigV4 hashes): it ships only as
-  // ES modules, and require()ing one from this CommonJS bundle would start Node's ES module loader,
-  // the very cost this bundle exists to avoid.
-  plugins: [lazyFromEsmBundle, externalPackagesExcept(/^@noble\/hashes\//)],
-  // src/cli/builtins.ts falls back to createRequire(import.meta.url ?? __filename) on Node < 20.16.
-  define: { 'import.meta.url': 'undefined' },
-  // Less text for V8 to read and pre-parse on every start (names are kept: error classes and stack
-  // traces still read as in the sources).
-  minifyWhitespace: true,
-  minifySyntax: true,
-  logLevel: 'warning',
-  write: false,
-});
-// bin/signet runs the bundle through node:vm with V8's code cache, where import() has no loader on
-// Node 20: each import( becomes dynImp( (same length, so the source map still holds), a function
-// bin/signet passes in.
-for (const out of ses.outputFiles) {
-  let text = out.text;
-  if (out.path.endsWith('.cjs')) {
-    if (/\bdynImp\b/.test(text)) throw new Error('dist/ses.cjs already uses the name dynImp');
-    text = text.replace(/\bimport\(/g, 'dynImp(');
-    // The build id that ties dist/ses.cjs.v8cache to this text (bin/signet).
-    text += `// signet-build ${createHash('sha256').update(text).digest('hex')}\n`;
+/**
+ * A CommonJS bundle that bin/signet runs through node:vm with V8's code cache (see there), where
+ * import() has no loader on Node 20: each import( becomes dynImp( (same length, so the source map
+ * still holds), a function bin/signet passes in. The build id on the last line ties the cache to the text.
+ */
+async function buildCachedBundle(entry, outfile, plugins) {
+  const result = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: true,
+    plugins,
+    // src/cli/builtins.ts falls back to createRequire(import.meta.url ?? __filename) on Node < 20.16.
+    define: { 'import.meta.url': 'undefined' },
+    // Less text for V8 to read and pre-parse on every start (names are kept: error classes and stack
+    // traces still read as in the sources).
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: 'warning',
+    write: false,
+  });
+  for (const out of result.outputFiles) {
+    let text = out.text;
+    if (out.path.endsWith('.cjs')) {
+      if (/\bdynImp\b/.test(text)) throw new Error(`${outfile} already uses the name dynImp`);
+      text = text.replace(/\bimport\(/g, 'dynImp(');
+      text += `// signet-build ${createHash('sha256').update(text).digest('hex')}\n`;
+    }
+    mkdirSync(dirname(out.path), { recursive: true });
+    writeFileSync(out.path, text);
   }
-  mkdirSync(dirname(out.path), { recursive: true });
-  writeFileSync(out.path, text);
 }
+// Packages stay in node_modules, except @noble/hashes (the CLI's SigV4 hashes): it ships only as
+// ES modules, and require()ing one from this CommonJS bundle would start Node's ES module loader,
+// the very cost this bundle exists to avoid.
+await buildCachedBundle('src/main/ses-main.ts', 'dist/ses.cjs', [lazyFromEsmBundle, externalPackagesExcept(/^@noble\/hashes\//)]);
+// `signet ses` with no endpoint: the store, the use cases and the SES handler, in one CommonJS file
+// with its own code cache, Kysely inside (its CommonJS build: some 260 files to load one by one
+// otherwise). Loading it as ES modules cost more than the rest of the command (bench/embedded-startup.mjs).
+// aws4 and nodemailer's address parser, small CommonJS packages it always loads, go in too (a file
+// each fewer to find and read); better-sqlite3 stays out (it finds its native addon beside its files).
+await buildCachedBundle('src/main/embedded-transport.ts', 'dist/embedded.cjs', [externalPackagesExcept(/^(kysely(\/|$)|aws4(\/|$)|nodemailer\/lib\/addressparser)/)]);
 await writeCodeCache();
 
 /**
@@ -96,6 +108,7 @@ await writeCodeCache();
  */
 async function writeCodeCache() {
   rmSync('dist/ses.cjs.v8cache', { force: true });
+  rmSync('dist/embedded.cjs.v8cache', { force: true });
   const body =
     '<VerifyDomainDkimResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><VerifyDomainDkimResult><DkimTokens>' +
     '<member>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa</member><member>bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb</member><member>cccccccccccccccccccccccccccccccc</member>' +
@@ -114,6 +127,16 @@ async function writeCodeCache() {
       execFile(process.execPath, args, { env }, (error, stdout, stderr) => resolve({ error, stdout, stderr }));
     });
     if (result.error || !result.stdout.includes('aaaaaaaa')) throw new Error(`the code cache run of bin/signet failed: ${result.stderr || result.error}`);
+    // dist/embedded.cjs's cache: the README's first command on an existing data folder (the first run
+    // makes the folder, with small keys to be quick; the second, the usual case, writes the cache).
+    const embedded = { ...env, SIGNET_DATA_DIR: join(home, 'data'), SIGNET_KEY_BITS: '1024', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
+    const local = ['bin/signet', 'ses', 'verify-domain-dkim', '--domain', 'example.com'];
+    for (const write of ['', 'embedded.cjs']) {
+      const r = await new Promise((resolve) => {
+        execFile(process.execPath, local, { env: { ...embedded, SIGNET_WRITE_CODE_CACHE: write } }, (error, stdout, stderr) => resolve({ error, stdout, stderr }));
+      });
+      if (r.error || !r.stdout.includes('DkimTokens')) throw new Error(`the embedded code cache run of bin/signet failed: ${r.stderr || r.error}`);
+    }
   } finally {
     server.close();
     rmSync(home, { recursive: true, force: true });

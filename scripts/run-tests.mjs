@@ -1,10 +1,16 @@
 // Runs every test file with Node's built-in test runner and the tsx loader (TypeScript without a
 // separate compile step). Node 20's `--test` does not expand globs, so the files are listed here:
 // unit tests beside the code (src/**/*.test.ts) and cross-module suites (test/**/*.test.ts).
-// `npm test -- name` runs only files whose path contains `name`.
+// `npm test -- name` runs only files whose path contains `name`. The unit tests beside the code run
+// in a single process (one entry importing them all): each process pays about a second of CPU to
+// load tsx, Kysely and better-sqlite3, which was most of the cost of the fast unit tests. The
+// cross-module suites under test/ keep a process each (they start servers and peers). `--one-process`
+// runs every matched file in one process (`npm run test:fast`: the unit tests alone).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 function findTests(dir) {
   const out = [];
@@ -16,7 +22,8 @@ function findTests(dir) {
   return out;
 }
 
-const filters = process.argv.slice(2);
+const oneProcess = process.argv.includes('--one-process');
+const filters = process.argv.slice(2).filter((a) => a !== '--one-process');
 const files = [...findTests('src'), ...findTests('test')]
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
@@ -26,9 +33,24 @@ if (files.length === 0) {
 }
 const typecheck = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
 if (typecheck.status !== 0) process.exit(typecheck.status ?? 1);
+// The import graph between src/ folders: no cycles, and only the imports ARCHITECTURE.md allows.
+const imports = spawnSync(process.execPath, ['scripts/check-imports.mjs'], { stdio: 'inherit' });
+if (imports.status !== 0) process.exit(imports.status ?? 1);
+const entryDir = mkdtempSync(join(tmpdir(), 'signet-tests-'));
+/** One test file that imports `group`, so that the runner gives them one process. */
+function together(group, name) {
+  if (group.length <= 1) return group;
+  const entry = join(entryDir, `${name}.test.mjs`);
+  writeFileSync(entry, group.map((f) => `import ${JSON.stringify(pathToFileURL(resolve(f)).href)};\n`).join(''));
+  return [entry];
+}
+const testFiles = oneProcess
+  ? together(files, 'all')
+  : [...together(files.filter((f) => f.startsWith('src')), 'unit-tests-beside-the-code'), ...files.filter((f) => !f.startsWith('src'))];
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...testFiles],
   { stdio: 'inherit' },
 );
+rmSync(entryDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

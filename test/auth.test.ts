@@ -3,7 +3,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders } from '
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { coreConfig } from '../src/config/config.ts';
-import { openEmbedded } from '../src/main/embedded.ts';
+import { createSignet, systemRandom } from '../src/main/signet.ts';
 import { findAwsCliV2, peerOrSkip, run, runAsync } from './helpers/peers.ts';
 import { callSigned, postRaw, signForm } from './helpers/sign.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
@@ -121,14 +121,13 @@ describe('SigV4 enforcement with the real AWS CLI v2', () => {
     assert.equal(otherDate.code, 'SignatureDoesNotMatch');
 
     // The same bytes 16 minutes later, against the same data folder with the service clock moved.
-    const later = await openEmbedded(coreConfig({ dataDir: data.path, keyBits: '1024' }, {}), {
-      poolTarget: 0,
-      poolConcurrency: 1,
-      auth: 'sigv4',
-      clock: { now: () => Date.now() + 16 * 60 * 1000 },
-    });
+    const later = await createSignet(
+      coreConfig({ dataDir: data.path, keyBits: '1024' }, {}),
+      { clock: { now: () => Date.now() + 16 * 60 * 1000 }, random: systemRandom },
+      { api: { auth: 'sigv4' } },
+    );
     try {
-      const response = await later.handler({ method: 'POST', path: recorded.url, headers, body: recorded.body });
+      const response = await later.handler!({ method: 'POST', path: recorded.url, headers, body: recorded.body });
       assert.equal(response.status, 403);
       assert.equal(response.errorCode, 'SignatureDoesNotMatch');
       assert.match(response.body, /Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)/);

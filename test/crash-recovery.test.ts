@@ -16,18 +16,24 @@ const KILLS = 5;
  */
 describe('crash recovery under SIGKILL', () => {
   const data = tempDir('crash');
-  after(() => data.remove());
+  let server: RunningSignet | null = null;
+  // A failed assertion must not leave the server running: the test file would never end.
+  after(async () => {
+    await server?.stop();
+    data.remove();
+  });
 
   it(`keeps everything acknowledged across ${KILLS} kills`, async () => {
     const args = ['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '45', '--no-throttle', '--log-level', 'error'];
-    let server: RunningSignet = await startSignet(args);
-    const key = server.credentials!;
+    let current = await startSignet(args);
+    server = current;
+    const key = current.credentials!;
     const acked = new Map<string, string[]>();
     let counter = 0;
     let failures = 0;
     for (let round = 0; round <= KILLS; round++) {
       const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-      const url = server.url;
+      const url = current.url;
       let stop = false;
       const loops = Array.from({ length: 4 }, async () => {
         while (!stop) {
@@ -43,12 +49,12 @@ describe('crash recovery under SIGKILL', () => {
       });
       if (round < KILLS) {
         await new Promise((r) => setTimeout(r, 300 + Math.random() * 900));
-        server.process.kill('SIGKILL');
-        await new Promise((r) => server.process.once('exit', r));
+        current.process.kill('SIGKILL');
+        await new Promise((r) => current.process.once('exit', r));
         stop = true;
         await Promise.all(loops);
         agent.destroy();
-        server = await startSignet(args);
+        current = server = await startSignet(args);
       } else {
         await new Promise((r) => setTimeout(r, 500));
         stop = true;
@@ -62,11 +68,12 @@ describe('crash recovery under SIGKILL', () => {
 
     for (const [domain, tokens] of acked) {
       assert.equal(tokens.length, 3);
-      const r = await callSigned(server.url, `Action=GetIdentityDkimAttributes&Version=2010-12-01&Identities.member.1=${domain}`, key);
+      const r = await callSigned(current.url, `Action=GetIdentityDkimAttributes&Version=2010-12-01&Identities.member.1=${domain}`, key);
       assert.equal(r.status, 200);
       assert.deepEqual([...r.body.matchAll(/<member>([a-z2-7]{32})<\/member>/g)].map((m) => m[1]), tokens, domain);
     }
-    assert.equal(await server.stop(), 0);
+    assert.equal(await current.stop(), 0);
+    server = null;
     const db = new BetterSqlite3(join(data.path, 'signet.db'), { readonly: true });
     const counts = db
       .prepare('SELECT i.name, (SELECT count(*) FROM dkim_keys k WHERE k.identity_id = i.id) AS keys FROM identities i')

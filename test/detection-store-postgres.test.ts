@@ -1,9 +1,5 @@
 import { after } from 'node:test';
-import { postgresDetectionEngine } from '../src/storage/detection-engine.ts';
-import { KyselyDetectionStore } from '../src/storage/kysely-detection-store.ts';
-import { KyselyDnsKeyStore } from '../src/storage/kysely-dns-key-store.ts';
-import { KyselySandboxStore } from '../src/storage/kysely-sandbox-store.ts';
-import { openPostgresStore } from '../src/storage/postgres/open-postgres-store.ts';
+import { openPostgresStorage } from '../src/storage/postgres/open-postgres-store.ts';
 import { runDetectionStoreContract, type DetectionHandles } from './detection-store-contract.ts';
 import { peerOrSkip } from './helpers/peers.ts';
 import { dropSchemas, freshSchema, postgresReachable } from './helpers/postgres.ts';
@@ -17,14 +13,8 @@ if (skip === false) {
     const schema = freshSchema('signet_det');
     return {
       async open(): Promise<DetectionHandles> {
-        const store = await openPostgresStore({ url: url!, schema, maxConnections: 4 });
-        return {
-          store,
-          detection: new KyselyDetectionStore(store.database, postgresDetectionEngine),
-          dnsKeys: new KyselyDnsKeyStore(store.database),
-          sandbox: new KyselySandboxStore(store.database),
-          close: () => store.close(),
-        };
+        const storage = await openPostgresStorage({ url: url!, schema, maxConnections: 4 });
+        return { store: storage.store, detection: storage.detection, dnsKeys: storage.dnsKeys, sandbox: storage.sandbox, close: () => storage.close() };
       },
       // The schemas are dropped together at the end (dropSchemas).
       drop: async () => {},

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { deleteIdentity } from '../src/app/delete-identity.ts';
 import { coreConfig } from '../src/config/config.ts';
-import { openEmbedded } from '../src/main/embedded.ts';
+import { createSignet, systemRuntime } from '../src/main/signet.ts';
 import { dkimTokens, signetDnsPort } from './helpers/dns-peers.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
@@ -52,7 +52,7 @@ describe('a key deleted by another process on the same data folder', () => {
     // What `signet ses delete-identity` does with no endpoint: the use case, in its own process,
     // on its own connection to the data folder (here this test's process).
     const config = coreConfig({ dataDir: data.path }, {});
-    const other = await openEmbedded(config, { poolTarget: 0, poolConcurrency: 1 });
+    const other = await createSignet(config, systemRuntime);
     let deletedAt: number;
     try {
       await deleteIdentity(other.ctx, { accountId: config.accountId, region: config.defaultRegion }, 'cross.example.test');

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
-import { SQLITE_FILE } from '../src/main/embedded.ts';
+import { SQLITE_FILE } from '../src/storage/open-storage.ts';
 import { loadMasterKey } from '../src/secrets/master-key.ts';
 import { dkimKeyContext, SecretBox } from '../src/secrets/secret-box.ts';
 import { chasingResolver, dkimTokens, findProgram, freeDnsPort, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';

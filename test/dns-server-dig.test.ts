@@ -3,7 +3,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { SQLITE_FILE } from '../src/main/embedded.ts';
+import { SQLITE_FILE } from '../src/storage/open-storage.ts';
 import { loadMasterKey } from '../src/secrets/master-key.ts';
 import { dkimKeyContext, SecretBox } from '../src/secrets/secret-box.ts';
 import { dig, dkimTokens, findProgram, sesCall, signetDnsPort } from './helpers/dns-peers.ts';

@@ -10,7 +10,7 @@ import { chmodSync, existsSync, readFileSync, statSync, unlinkSync } from 'node:
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { coreConfig } from '../src/config/config.ts';
-import { openEmbedded } from '../src/main/embedded.ts';
+import { createSignet, systemRuntime } from '../src/main/signet.ts';
 import { runSignet } from './helpers/cli-golden.ts';
 import { callSigned } from './helpers/sign.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
@@ -98,11 +98,11 @@ describe('refusing to start on loose permissions or a lost master key', () => {
     const home = tempDir('hardening-lost-key');
     try {
       const config = coreConfig({ dataDir: join(home.path, 'data'), keyBits: '1024' }, {});
-      const first = await openEmbedded(config, { poolTarget: 0, poolConcurrency: 1 });
+      const first = await createSignet(config, systemRuntime);
       await first.close();
       const key = join(config.dataDir, 'master.key');
       unlinkSync(key);
-      await assert.rejects(openEmbedded(config, { poolTarget: 0, poolConcurrency: 1 }), (err: Error) => {
+      await assert.rejects(createSignet(config, systemRuntime), (err: Error) => {
         assert.equal(err.name, 'ConfigError');
         assert.match(err.message, /master\.key is missing, but the store in .* holds secrets sealed with a master key: restore that master\.key \(or set SIGNET_MASTER_KEY to it\)/);
         return true;

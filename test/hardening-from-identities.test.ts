@@ -27,7 +27,7 @@ describe('every From mailbox, the Sender and the Return-Path must be verified fo
     const ctx = app.embedded.ctx;
     await verifyEmailIdentity(ctx, scope, address);
     const messageId = await sendVerificationEmail(ctx, scope, address);
-    const mail = await app.embedded.outbox.get(messageId!);
+    const mail = await app.embedded.storage.outbox.get(messageId!);
     const token = /verify-email\?token=([A-Za-z0-9_-]+)/.exec(mail!.simple?.text ?? '')![1]!;
     assert.deepEqual(await confirmEmailVerification(ctx, token), { address, status: 'Success' });
   }

@@ -86,7 +86,7 @@ describe('a fair share of the key pool per account', () => {
     let release: () => void = () => {};
     let gate = Promise.resolve();
     const TARGET = 12;
-    const pool = new KeyPool(app.embedded.store, {
+    const pool = new KeyPool(app.embedded.storage.store, {
       bits: 1024,
       target: TARGET,
       concurrency: 2,
@@ -100,8 +100,8 @@ describe('a fair share of the key pool per account', () => {
     const ctx: AppContext = { ...app.embedded.ctx, keys: pool };
     pool.start();
     try {
-      for (let i = 0; i < 200 && (await app.embedded.store.countPoolKeys(1024)) < TARGET; i++) await sleep(50);
-      assert.ok((await app.embedded.store.countPoolKeys(1024)) >= TARGET, 'the pool filled');
+      for (let i = 0; i < 200 && (await app.embedded.storage.store.countPoolKeys(1024)) < TARGET; i++) await sleep(50);
+      assert.ok((await app.embedded.storage.store.countPoolKeys(1024)) >= TARGET, 'the pool filled');
       open = false;
       gate = new Promise((r) => (release = r));
 

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { dkimKeyContext } from '../src/secrets/secret-box.ts';
 import { MASTER_KEY_FILE } from '../src/secrets/master-key.ts';
-import { SQLITE_FILE } from '../src/main/embedded.ts';
+import { SQLITE_FILE } from '../src/storage/open-storage.ts';
 import { openTestApp, type TestApp } from './helpers/embedded-app.ts';
 
 const SCOPE = { accountId: '000000000000', region: 'us-east-1' };
@@ -22,7 +22,7 @@ describe('DKIM private keys at rest', () => {
       assert.doesNotMatch(response.body, /PRIVATE|BEGIN/);
     }
     // Let the pool reach its target so that pooled keys are checked too.
-    while ((await app.embedded.store.countPoolKeys(2048)) < 2) await app.embedded.ctx.keys.waitForKeys(2);
+    while ((await app.embedded.storage.store.countPoolKeys(2048)) < 2) await app.embedded.ctx.keys.waitForKeys(2);
   });
   after(async () => {
     await app.close();
@@ -30,7 +30,7 @@ describe('DKIM private keys at rest', () => {
 
   it('every key of a token decrypts to the private half of the public key recorded for it', async () => {
     for (const domain of domains) {
-      const keys = await app.embedded.store.getDkimKeys(SCOPE, domain);
+      const keys = await app.embedded.storage.store.getDkimKeys(SCOPE, domain);
       assert.equal(keys.length, 3);
       for (const key of keys) {
         assert.equal(key.bits, 2048);
@@ -55,12 +55,12 @@ describe('DKIM private keys at rest', () => {
   });
 
   it('a sealed key moved to another record does not open', async () => {
-    const [a, b] = await app.embedded.store.getDkimKeys(SCOPE, domains[0]!);
+    const [a, b] = await app.embedded.storage.store.getDkimKeys(SCOPE, domains[0]!);
     assert.throws(() => app.embedded.secrets.open(a!.sealedPrivateKey, dkimKeyContext(b!.publicKey)));
   });
 
   it('the database files hold no private key in plaintext', async () => {
-    const keys = await app.embedded.store.getDkimKeys(SCOPE, domains[0]!);
+    const keys = await app.embedded.storage.store.getDkimKeys(SCOPE, domains[0]!);
     const needles: Buffer[] = [Buffer.from('PRIVATE KEY')];
     for (const key of keys) {
       const pem = app.embedded.secrets.open(key.sealedPrivateKey, dkimKeyContext(key.publicKey));

@@ -22,14 +22,14 @@ describe('the key pool', () => {
   it('makes callers wait for fresh keys when empty, and never answers tokens without keys', async () => {
     const app = await openTestApp({ poolTarget: 0 });
     try {
-      assert.equal(await app.embedded.store.countPoolKeys(1024), 0);
+      assert.equal(await app.embedded.storage.store.countPoolKeys(1024), 0);
       const domains = ['a', 'b', 'c', 'd', 'e'].map((x) => `${x}.pool.example`);
       const responses = await Promise.all(domains.map((d) => app.call(`Action=VerifyDomainDkim&Version=2010-12-01&Domain=${d}`)));
       for (const r of responses) assert.equal(r.status, 200, r.body);
       const scope = { accountId: '000000000000', region: 'us-east-1' };
       const publicKeys = new Set<string>();
       for (const d of domains) {
-        const keys = await app.embedded.store.getDkimKeys(scope, d);
+        const keys = await app.embedded.storage.store.getDkimKeys(scope, d);
         assert.equal(keys.length, 3);
         for (const k of keys) publicKeys.add(k.publicKey);
       }
@@ -42,9 +42,9 @@ describe('the key pool', () => {
   it('fills up to its target in the background', async () => {
     const app = await openTestApp({ poolTarget: 4 });
     try {
-      while ((await app.embedded.store.countPoolKeys(1024)) < 4) await app.embedded.ctx.keys.waitForKeys(0);
+      while ((await app.embedded.storage.store.countPoolKeys(1024)) < 4) await app.embedded.ctx.keys.waitForKeys(0);
       await new Promise((r) => setTimeout(r, 300));
-      const count = await app.embedded.store.countPoolKeys(1024);
+      const count = await app.embedded.storage.store.countPoolKeys(1024);
       assert.ok(count >= 4 && count <= 4 + 2, `pool holds ${count}, target 4 (plus at most the generations under way)`);
     } finally {
       await app.close();

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { coreConfig } from '../src/config/config.ts';
-import { openEmbedded } from '../src/main/embedded.ts';
+import { createSignet, systemRuntime } from '../src/main/signet.ts';
 import { dkimKeyContext } from '../src/secrets/secret-box.ts';
 import { run } from './helpers/peers.ts';
 import { callSigned, postRaw, signForm } from './helpers/sign.ts';
@@ -46,9 +46,9 @@ describe('operations: logs, health, metrics, graceful shutdown', () => {
     assert.deepEqual(requests.map((r) => r.code), ['OK', 'OK', 'SignatureDoesNotMatch', 'InvalidAction', 'MissingAuthenticationToken']);
 
     // What must never be in a log line.
-    const embedded = await openEmbedded(coreConfig({ dataDir: data.path, keyBits: '1024' }, {}), { poolTarget: 0, poolConcurrency: 1 });
+    const embedded = await createSignet(coreConfig({ dataDir: data.path, keyBits: '1024' }, {}), systemRuntime);
     const secrets = [key.secretAccessKey, admin.SecretAccessKey, ...signatures, 'PRIVATE KEY', readFileSync(join(data.path, 'master.key'), 'utf8').trim()];
-    for (const k of await embedded.store.getDkimKeys({ accountId: key.accountId, region: 'us-east-1' }, 'logs.example')) {
+    for (const k of await embedded.storage.store.getDkimKeys({ accountId: key.accountId, region: 'us-east-1' }, 'logs.example')) {
       const der = createPrivateKey(embedded.secrets.open(k.sealedPrivateKey, dkimKeyContext(k.publicKey))).export({ type: 'pkcs8', format: 'der' });
       secrets.push(der.subarray(100, 140).toString('base64'), k.sealedPrivateKey.slice(3, 40));
     }

@@ -14,7 +14,7 @@ describe('SendEmail and SendRawEmail rules', () => {
   before(async () => {
     app = await openTestApp();
     assert.equal((await app.call(`Action=VerifyEmailIdentity&Version=2010-12-01&EmailAddress=${encodeURIComponent(SENDER)}`)).status, 200);
-    const [mail] = await app.embedded.outbox.list({});
+    const [mail] = await app.embedded.storage.outbox.list({});
     const token = /verify-email\?token=([A-Za-z0-9_-]+)/.exec(mail!.simple?.text ?? '')?.[1];
     assert.ok(token, 'the verification mail carries the link');
     assert.deepEqual(await confirmEmailVerification(app.embedded.ctx, token), { address: SENDER, status: 'Success' });
@@ -32,7 +32,7 @@ describe('SendEmail and SendRawEmail rules', () => {
     assert.equal(r.status, 200, r.body);
     const id = /<MessageId>([^<]+)</.exec(r.body)![1]!;
     assert.match(id, /^0100[0-9a-f]{12}-[0-9a-f-]{36}-000000$/);
-    const kept = (await app.embedded.outbox.get(id))!;
+    const kept = (await app.embedded.storage.outbox.get(id))!;
     const text = kept.raw.toString('latin1');
     assert.doesNotMatch(text, /X-SES-|^Bcc:|mine@example|2001/im);
     assert.match(text, new RegExp(`\r\nMessage-ID: <${id}@`));

@@ -3,11 +3,14 @@ import type { AppContext } from '../app/context.ts';
 import { isDomainError, type Scope } from '../core/index.ts';
 import { SES_ACTIONS } from './actions/index.ts';
 import type { Authenticator } from './auth/authenticator.ts';
-import type { RateLimiter } from './throttle.ts';
+import type { RateLimiter } from '../app/rate-limiter.ts';
 import { parseForm, printable } from './form.ts';
 import { Params } from './params.ts';
 import { SesError, sesErrorFromDomain } from './ses-error.ts';
 import { errorEnvelope, successEnvelope } from './xml.ts';
+import type { SesHttpRequest } from './http-request.ts';
+
+export type { SesHttpRequest } from './http-request.ts';
 
 export const SES_API_VERSION = '2010-12-01';
 
@@ -17,15 +20,6 @@ export const SES_API_VERSION = '2010-12-01';
  * for the other members.
  */
 export const MAX_BODY_BYTES = 4 * 10 * 1024 * 1024 + 64 * 1024;
-
-/** A request as any transport (HTTP server, in-process CLI) hands it over. */
-export interface SesHttpRequest {
-  readonly method: string;
-  /** Path and query as sent (`/` when absent); SigV4 signs them. */
-  readonly path?: string;
-  readonly headers: Readonly<Record<string, string | undefined>>;
-  readonly body: Buffer;
-}
 
 export interface SesHttpResponse {
   readonly status: number;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDomainError, type Scope } from '../core/index.ts';
-import type { SesHttpRequest } from './handler.ts';
+import type { SesHttpRequest } from './http-request.ts';
 import { SesError } from './ses-error.ts';
 import type { DoctorReport } from '../app/dkim-doctor.ts';
 import type { CheckNowResult } from '../app/run-detection-check.ts';

@@ -97,3 +97,11 @@ export interface KeySupply {
    */
   claimShare(accountId: string, count: number): Promise<void>;
 }
+
+/** Named installation facts, written once (first writer wins) and read by every node. */
+export interface SettingsStore {
+  /** Stores `value` under `name` unless a value is there already; returns the stored value. */
+  putIfAbsent(name: string, value: string): Promise<string>;
+  /** The value stored under `name`, or null. */
+  get(name: string): Promise<string | null>;
+}

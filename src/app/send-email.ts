@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { DomainError, normalizeEmail, type Scope } from '../core/index.ts';
-import { CharsetError, composeMessage, type Content } from '../mail/compose.ts';
+import { DomainError, normalizeEmail, signingDecision, type Content, type Scope } from '../core/index.ts';
 import { addressesOf, firstAddress, headerValues, parseMessage, rewriteHeaders, rfc5322Date, toCrlf, type ParsedMessage } from '../mail/raw-message.ts';
 import type { AppContext } from './context.ts';
+import type { Random } from './ports.ts';
 import { checkDailyQuota } from './sending-quota.ts';
 import type { OutboxKind, SendServices, SimpleParts } from './send-ports.ts';
 
@@ -45,8 +44,17 @@ function rejected(message: string): DomainError {
  * `EXAMPLE78603177f-7a5433e7-8edb-42ae-af10-f0181f34d6ee-000000`). Real ids start `0100` and carry the
  * send time in milliseconds in the next 12 digits, which also makes them sort by time.
  */
-export function newMessageId(now: number): string {
-  return `0100${Math.floor(now).toString(16).padStart(12, '0').slice(-12)}-${randomUUID()}-000000`;
+export function newMessageId(now: number, random: Random): string {
+  return `0100${Math.floor(now).toString(16).padStart(12, '0').slice(-12)}-${uuidV4(random.bytes(16))}-000000`;
+}
+
+/** RFC 9562 §5.4: a version-4 UUID from 16 random bytes (version and variant bits set). */
+function uuidV4(bytes: Uint8Array): string {
+  const b = Buffer.from(bytes);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = b.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /**
@@ -145,26 +153,24 @@ async function signAndKeep(ctx: AppContext, send: SendServices, scope: Scope, p:
   let signature: { domain: string; selector: string } | null = null;
   let unsignedReason: string | null = null;
   const identity = (await ctx.store.getIdentities(scope, [p.fromDomain])).get(p.fromDomain);
-  if (identity === undefined || identity.kind !== 'Domain' || identity.dkimStatus !== 'Success') {
-    unsignedReason = `DKIM for ${p.fromDomain} is ${identity?.kind === 'Domain' ? identity.dkimStatus : 'NotStarted'}`;
-    send.onUnsigned({ messageId: p.messageId, domain: p.fromDomain, reason: unsignedReason, kind: 'not_verified' });
-  } else if (!identity.dkimEnabled) {
-    unsignedReason = `DKIM signing is disabled for ${p.fromDomain}`;
-    send.onUnsigned({ messageId: p.messageId, domain: p.fromDomain, reason: unsignedReason, kind: 'disabled' });
-  } else {
-    // Only this domain's keys are ever fetched; the signer checks the key's domain once more.
-    const keys = (await ctx.store.getDkimKeys(scope, p.fromDomain)).filter((k) => k.state === 'active' && k.domain === p.fromDomain);
-    const key = keys[0];
+  // Only this domain's keys are ever fetched, and only when it may sign; the signer checks the key's domain once more.
+  const keys = identity?.kind === 'Domain' && identity.dkimStatus === 'Success' && identity.dkimEnabled ? await ctx.store.getDkimKeys(scope, p.fromDomain) : [];
+  const decision = signingDecision(p.fromDomain, identity, keys);
+  if (decision.sign) {
     try {
-      if (key === undefined) throw new Error(`no active DKIM key for ${p.fromDomain}`);
-      raw = send.signer.sign(p.message, p.fromDomain, key, Math.floor(p.now / 1000));
-      signature = { domain: p.fromDomain, selector: key.token };
+      raw = send.signer.sign(p.message, p.fromDomain, decision.key, Math.floor(p.now / 1000));
+      signature = { domain: p.fromDomain, selector: decision.key.token };
     } catch (err) {
       unsignedReason = `cannot sign for ${p.fromDomain}: ${(err as Error).message}`;
-      send.onUnsigned({ messageId: p.messageId, domain: p.fromDomain, reason: unsignedReason, kind: 'unsignable' });
-      if (send.policy.unsignable === 'refuse') {
-        throw rejected(`The message could not be DKIM-signed for ${p.fromDomain}.`);
-      }
+    }
+  } else {
+    unsignedReason = decision.reason;
+  }
+  const unsignedKind = decision.sign ? 'unsignable' : decision.kind;
+  if (unsignedReason !== null) {
+    send.onUnsigned({ messageId: p.messageId, domain: p.fromDomain, reason: unsignedReason, kind: unsignedKind });
+    if (unsignedKind === 'unsignable' && send.policy.unsignable === 'refuse') {
+      throw rejected(`The message could not be DKIM-signed for ${p.fromDomain}.`);
     }
   }
   // SES adds its amazonses.com signature to all mail, signed by the customer's domain or not; so does
@@ -222,10 +228,8 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
   await checkDailyQuota(ctx, send, scope, recipients.length);
   takeRateSlot(send, scope);
   const now = ctx.clock.now();
-  const messageId = newMessageId(now);
-  let message: Buffer;
-  try {
-    message = await composeMessage({
+  const messageId = newMessageId(now, ctx.random);
+  const message = await send.composer.compose({
       from: input.source,
       to: input.to,
       cc: input.cc,
@@ -234,12 +238,8 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
       text: input.text,
       html: input.html,
       date: new Date(now),
-      messageIdHeader: `<${messageId}@${send.policy.messageIdDomain}>`,
-    });
-  } catch (err) {
-    if (err instanceof CharsetError) throw new DomainError('invalid_parameter', err.message);
-    throw err;
-  }
+    messageIdHeader: `<${messageId}@${send.policy.messageIdDomain}>`,
+  });
   checkSize(message.length);
   return signAndKeep(ctx, send, scope, {
     kind: 'email',
@@ -297,7 +297,7 @@ export async function sendRawEmail(ctx: AppContext, scope: Scope, input: SendRaw
   await checkDailyQuota(ctx, send, scope, recipients.length);
   takeRateSlot(send, scope);
   const now = ctx.clock.now();
-  const messageId = newMessageId(now);
+  const messageId = newMessageId(now, ctx.random);
   const message = rewriteHeaders(parsed, { date: rfc5322Date(now), messageIdHeader: `<${messageId}@${send.policy.messageIdDomain}>` });
   return signAndKeep(ctx, send, scope, {
     kind: 'raw',

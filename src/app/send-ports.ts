@@ -1,4 +1,4 @@
-import type { Scope } from '../core/index.ts';
+import type { ComposeInput, Scope } from '../core/index.ts';
 import type { StoredDkimKey } from './ports.ts';
 
 /** Where a kept message stands with the SMTP relay. `none`: no relay configured when it was sent. */
@@ -137,9 +137,15 @@ export interface VerificationMailSettings {
   readonly ttlMs: number;
 }
 
+/** Builds SendEmail's MIME message; refuses a charset it cannot encode with DomainError `invalid_parameter`. */
+export interface MessageComposer {
+  compose(input: ComposeInput): Promise<Buffer>;
+}
+
 /** Everything SendEmail, SendRawEmail and address verification need beyond the AppContext. */
 export interface SendServices {
   readonly outbox: OutboxStore;
+  readonly composer: MessageComposer;
   readonly signer: MessageSigner;
   /** The operator's second signature on every message; null when no platform domain is configured. */
   readonly platformSigner: PlatformSigner | null;

@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { normalizeEmail, type Scope } from '../core/index.ts';
-import { composeMessage } from '../mail/compose.ts';
 import type { AppContext } from './context.ts';
 import { checkDailyQuota } from './sending-quota.ts';
 import { newMessageId } from './send-email.ts';
@@ -28,11 +27,11 @@ export async function sendVerificationEmail(ctx: AppContext, scope: Scope, addre
   if (identity?.verificationStatus === 'Success') return null;
   await checkDailyQuota(ctx, send, scope, 1);
   const now = ctx.clock.now();
-  const token = randomBytes(32).toString('base64url');
+  const token = Buffer.from(ctx.random.bytes(32)).toString('base64url');
   const ttl = send.verificationMail.ttlMs;
   await send.verifications.addToken(scope, address, verificationTokenHash(token), now + ttl, now);
   const link = `${send.verificationMail.publicUrl.replace(/\/$/, '')}/_signet/verify-email?token=${token}`;
-  const messageId = newMessageId(now);
+  const messageId = newMessageId(now, ctx.random);
   const subject = `Signet Email Address Verification Request in region ${scope.region}`;
   const text = [
     'Dear Signet customer,',
@@ -46,7 +45,7 @@ export async function sendVerificationEmail(ctx: AppContext, scope: Scope, addre
     `Your request will not be processed unless you confirm the address using this URL. This link expires ${Math.round(ttl / 3_600_000)} hours after your original verification request.`,
     '',
   ].join('\n');
-  const composed = await composeMessage({
+  const composed = await send.composer.compose({
     from: send.verificationMail.from,
     to: [address],
     cc: [],

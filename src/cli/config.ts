@@ -90,7 +90,9 @@ export class AwsConfig {
       if (this.profileName === 'default') return undefined;
       throw new CliError(`The config profile (${this.profileName}) could not be found`, EXIT_OTHER);
     }
-    return this.profiles.get(this.profileName)?.get(key);
+    // botocore's Session merges each credentials-file profile into the config profile of the same
+    // name (`profiles[name].update(cred_vars)`), so a key there, `region` included, wins.
+    return this.credentialProfiles.get(this.profileName)?.get(key) ?? this.profiles.get(this.profileName)?.get(key);
   }
 
   /** botocore's credential chain: environment (unless --profile), shared credentials file, config file. */

@@ -3,14 +3,8 @@
  * writes (with the program name `signet` where it says `aws`); `report` decides the framing.
  */
 
-/** Usage and parameter errors: argparse, unknown options, botocore's validator, --cli-input-*. */
-export const EXIT_USAGE = 252;
-/** Configuration errors: no region, no credentials, the pager cannot start. */
-export const EXIT_CONFIG = 253;
-/** The service answered with an error. */
-export const EXIT_SERVICE = 254;
-/** Everything else: connection failures, timeouts, unparseable answers, waiter failures. */
-export const EXIT_OTHER = 255;
+export { EXIT_CONFIG, EXIT_OTHER, EXIT_SERVICE, EXIT_USAGE } from './exit-codes.ts';
+import { EXIT_CONFIG, EXIT_OTHER, EXIT_SERVICE, EXIT_USAGE } from './exit-codes.ts';
 
 export const PROG = 'signet';
 

@@ -2,7 +2,7 @@ import type { OptionSpec } from './argparse.ts';
 
 /**
  * The global options of the AWS CLI (awscli/data/cli.json) as argparse specs. A module of its own,
- * with no runtime imports, because the top-level dispatcher (src/main/cli.ts) needs them too: AWS
+ * with no runtime imports, because the top-level dispatcher (src/commands/entry.ts) needs them too: AWS
  * CLI global options may come before the service (`signet --output text ses ...`), and the
  * dispatcher has to step over them, values included, to find `ses` without loading the CLI.
  */

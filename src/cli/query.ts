@@ -19,6 +19,11 @@ interface JmesModule {
 const jp = jmespath as unknown as JmesModule;
 
 export function compileQuery(expression: string): Query {
+  // The JavaScript lexer takes an unclosed `literal to the end of the expression; Python's refuses it.
+  const unclosed = unclosedLiteralAt(expression);
+  if (unclosed !== null) {
+    throw new ParamError(`Bad value for --query ${expression}: Bad jmespath expression: Unclosed \` delimiter:\n${expression}\n${' '.repeat(unclosed)}^`);
+  }
   try {
     jp.compile(expression);
   } catch (err) {
@@ -53,4 +58,19 @@ function pythonMessage(expression: string, err: Error): string {
   const tok = tokens.find((t) => String(t.value) === valueText) ?? tokens[tokens.length - 1];
   const pos = tok ? tok.start : 0;
   return `Invalid jmespath expression: Parse error at column ${pos}, token "${valueText}" (${(tok?.type ?? '').toUpperCase()}), for expression:\n"${expression}"\n${underline(pos + 1)}`;
+}
+
+/**
+ * Where a backtick literal starts that is never closed, or null. Quoted identifiers ("...") and raw
+ * strings ('...') are skipped, each with its backslash escapes, as the JMESPath lexer reads them.
+ */
+function unclosedLiteralAt(expression: string): number | null {
+  for (let i = 0; i < expression.length; i++) {
+    const quote = expression[i];
+    if (quote !== '`' && quote !== '"' && quote !== "'") continue;
+    const start = i;
+    for (i++; i < expression.length && expression[i] !== quote; i++) if (expression[i] === '\\') i++;
+    if (i >= expression.length && quote === '`') return start;
+  }
+  return null;
 }

@@ -10,6 +10,8 @@ export interface RequestToSign {
   readonly body: string;
   /** For tests: the signing time (default now). */
   readonly date?: Date;
+  /** For tests: the signing name (default `ses`; the AWS SigV4 test suite signs for `service`). */
+  readonly service?: string;
 }
 
 /**
@@ -28,6 +30,7 @@ export interface RequestToSign {
 export function signRequest(req: RequestToSign, credentials: Credentials, region: string): Record<string, string> {
   const iso = (req.date ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   const day = iso.slice(0, 8);
+  const service = req.service ?? 'ses';
   const headers: Record<string, string> = { ...req.headers, 'x-amz-date': iso };
   if (credentials.sessionToken) headers['x-amz-security-token'] = credentials.sessionToken;
   const names = Object.keys(headers)
@@ -44,10 +47,10 @@ export function signRequest(req: RequestToSign, credentials: Credentials, region
     signedHeaders,
     sha256Hex(req.body),
   ].join('\n');
-  const scope = `${day}/${region}/ses/aws4_request`;
+  const scope = `${day}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', iso, scope, sha256Hex(canonicalRequest)].join('\n');
   let key = hmac(utf8ToBytes(`AWS4${credentials.secretAccessKey}`), day);
-  for (const part of [region, 'ses', 'aws4_request']) key = hmac(key, part);
+  for (const part of [region, service, 'aws4_request']) key = hmac(key, part);
   const signature = bytesToHex(hmac(key, stringToSign));
   const out: Record<string, string> = { 'X-Amz-Date': iso };
   if (credentials.sessionToken) out['X-Amz-Security-Token'] = credentials.sessionToken;

@@ -72,10 +72,22 @@ function pyStrRepr(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (ch !== ' ' && NOT_PRINTABLE.test(ch)) out += pyEscape(c);
     else out += ch;
   }
   return out + quote;
+}
+
+/**
+ * What Python's repr() escapes: characters that are not str.isprintable(), that is of the Unicode
+ * categories Other (Cc, Cf, Cs, Co, Cn) and Separator (Zl, Zp, Zs), except the space.
+ */
+const NOT_PRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
+
+function pyEscape(c: number): string {
+  if (c < 0x100) return `\\x${c.toString(16).padStart(2, '0')}`;
+  if (c < 0x10000) return `\\u${c.toString(16).padStart(4, '0')}`;
+  return `\\U${c.toString(16).padStart(8, '0')}`;
 }
 
 /** Python's repr(bytes): b'...' with \\x escapes (used in "Unable to parse response" errors). */

@@ -98,23 +98,37 @@ export interface ServeFlags {
   readonly throttleBurst?: string | undefined;
   readonly noThrottle?: boolean | undefined;
   readonly regions?: string | undefined;
+  /** `--throttle`: SES's limits in dev mode too (to test retry code); production always has them. */
+  readonly throttle?: boolean | undefined;
 }
 
-export function serveConfig(flags: ServeFlags, env: Env, cpus: number): ServeConfig {
+/** A key or two more than one domain takes: dev servers start often (one per test), and keys cost CPU. */
+export const DEV_KEY_POOL_SIZE = 3;
+
+/**
+ * `dev`: `signet serve --dev`, whose defaults suit test suites (as LocalStack's and moto's do): no
+ * throttling unless asked for, and a small key pool.
+ */
+export function serveConfig(flags: ServeFlags, env: Env, cpus: number, dev = false): ServeConfig {
   return {
     ...coreConfig(flags, env),
     host: flags.host ?? env['SIGNET_HOST'] ?? '127.0.0.1',
     port: parseInteger('--port', flags.port ?? env['SIGNET_PORT'], 8580, 0, 65535),
-    keyPoolSize: parseInteger('--key-pool-size', flags.keyPoolSize ?? env['SIGNET_KEY_POOL_SIZE'], 30, 0, 100000),
+    keyPoolSize: parseInteger('--key-pool-size', flags.keyPoolSize ?? env['SIGNET_KEY_POOL_SIZE'], dev ? DEV_KEY_POOL_SIZE : 30, 0, 100000),
     keyPoolConcurrency: Math.max(1, cpus),
     logLevel: flags.logLevel ?? env['SIGNET_LOG_LEVEL'] ?? 'info',
-    throttle: throttleConfig(flags, env),
+    throttle: throttleConfig(flags, env, dev),
   };
 }
 
-/** SES: the identity operations run at most once per second per account; burst 1 and rate 1 by default. */
-function throttleConfig(flags: ServeFlags, env: Env): ServeConfig['throttle'] {
-  const off = flags.noThrottle === true || env['SIGNET_THROTTLE'] === 'off';
+/**
+ * SES: the identity operations run at most once per second per account; burst 1 and rate 1 by default.
+ * Dev mode leaves them off unless `--throttle` (or SIGNET_THROTTLE=on) asks: back-to-back calls of a
+ * test suite would otherwise fail or wait on retries.
+ */
+function throttleConfig(flags: ServeFlags, env: Env, dev: boolean): ServeConfig['throttle'] {
+  const asked = flags.throttle === true || env['SIGNET_THROTTLE'] === 'on';
+  const off = flags.noThrottle === true || env['SIGNET_THROTTLE'] === 'off' || (dev && !asked);
   if (off) return null;
   const rateText = flags.throttleRate ?? env['SIGNET_THROTTLE_RATE'];
   const ratePerSecond = rateText === undefined || rateText === '' ? 1 : Number(rateText);

@@ -1,6 +1,10 @@
 import { canonicalDnsName, DEFAULT_DETECTION_POLICY, type DetectionPolicy } from '../core/index.ts';
 import { ConfigError, type Env } from './config.ts';
 
+/** Dev mode: how often a pending identity is checked, and how often the worker looks for due checks. */
+const DEV_CHECK_INTERVAL_MS = 1000;
+const DEV_CHECK_POLL_MS = 250;
+
 /** SES's own key zone: in `--dev` it is the default, so applications that hard-code it work unchanged. */
 export const SES_DKIM_ZONE = 'dkim.amazonses.com';
 
@@ -95,7 +99,9 @@ function isDev(flags: DkimFlags, env: Env): boolean {
 export function dkimServiceConfig(flags: DkimFlags, env: Env, cpus = 1): DkimServiceConfig {
   const dev = isDev(flags, env);
   const envResolvers = (env['SIGNET_RESOLVERS'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const defaults = DEFAULT_DETECTION_POLICY;
+  // Dev mode checks pending identities about every second, so that records a test publishes count at
+  // once; SES's cadence (a minute at first, backing off to 15) is the production default.
+  const defaults = dev ? { ...DEFAULT_DETECTION_POLICY, firstIntervalMs: DEV_CHECK_INTERVAL_MS, maxIntervalMs: DEV_CHECK_INTERVAL_MS } : DEFAULT_DETECTION_POLICY;
   return {
     zone: dkimZoneFrom(flags.dkimZone, env, dev),
     dev,
@@ -114,7 +120,7 @@ export function dkimServiceConfig(flags: DkimFlags, env: Env, cpus = 1): DkimSer
       maxIntervalMs: parseDuration('--check-interval-max', flags.checkIntervalMax, defaults.maxIntervalMs),
       recheckIntervalMs: parseDuration('--recheck-interval', flags.recheckInterval, defaults.recheckIntervalMs),
     },
-    pollMs: parseDuration('--check-poll', flags.checkPoll, 1000),
+    pollMs: parseDuration('--check-poll', flags.checkPoll, dev ? DEV_CHECK_POLL_MS : 1000),
     batchSize: 200,
   };
 }
@@ -163,5 +169,5 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
 
 export const DKIM_USAGE = `                    [--dkim-zone ZONE] [--dev] [--dns-host 127.0.0.1] [--dns-port 8553] [--dns-workers 1|N|auto] [--dns-ns NAME]...
                     [--resolver IP[:PORT]]... [--resolver-timeout 2s] [--no-detection]
-                    [--detection-window 72h] [--detection-grace 72h] [--check-interval 60s]
-                    [--check-interval-max 15m] [--recheck-interval 1h] [--check-poll 1s]`;
+                    [--detection-window 72h] [--detection-grace 72h] [--check-interval 60s (dev: 1s)]
+                    [--check-interval-max 15m (dev: 1s)] [--recheck-interval 1h] [--check-poll 1s (dev: 250ms)]`;

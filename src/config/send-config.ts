@@ -1,8 +1,35 @@
 import { ConfigError, type Env } from './config.ts';
 import { parseDuration } from './dkim-config.ts';
-import type { SmtpRelayConfig } from '../delivery/smtp-transport.ts';
-import type { RetryPolicy } from '../delivery/relay-worker.ts';
-import type { PlatformSignatureConfig } from '../dkim/platform-key.ts';
+
+export interface SmtpRelayConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Implicit TLS from the first byte (`smtps://`, port 465 style, RFC 8314). */
+  readonly secure: boolean;
+  /** STARTTLS: `require` refuses a relay that does not offer it; `never` does not try it. */
+  readonly starttls: 'opportunistic' | 'require' | 'never';
+  /** Verify the relay's certificate (off only for test relays with self-signed certificates). */
+  readonly verifyCertificate: boolean;
+  /** A CA bundle file to verify the relay's certificate with. */
+  readonly caFile: string | undefined;
+  readonly auth: { readonly user: string; readonly pass: string } | null;
+  readonly timeoutMs: number;
+}
+
+export interface RetryPolicy {
+  /** Delay before the second attempt; it doubles each time. */
+  readonly baseMs: number;
+  readonly maxDelayMs: number;
+  /** Attempts before the message is marked failed. */
+  readonly maxAttempts: number;
+}
+
+/** Where the operator's own signature comes from: `--platform-domain`, `--platform-selector`, `--platform-key-file`. */
+export interface PlatformSignatureConfig {
+  readonly domain: string;
+  readonly selector: string;
+  readonly keyFile: string;
+}
 
 /** Sending settings: quotas, the signing promise, the outbox, the relay, address verification. */
 export interface SendConfig {

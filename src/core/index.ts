@@ -8,3 +8,5 @@ export * from './dkim-record.ts';
 export * from './dkim-diagnosis.ts';
 export * from './dkim-lifecycle.ts';
 export * from './account.ts';
+export * from './signing-decision.ts';
+export * from './message-content.ts';

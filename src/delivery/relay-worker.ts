@@ -1,3 +1,4 @@
+import type { RetryPolicy } from '../config/send-config.ts';
 import type { Clock } from '../app/ports.ts';
 import type { EmailVerificationStore, OutboxMessage, OutboxStore } from '../app/send-ports.ts';
 
@@ -13,13 +14,6 @@ export function isPermanent(err: unknown): boolean {
   return typeof code === 'number' && code >= 500 && code < 600;
 }
 
-export interface RetryPolicy {
-  /** Delay before the second attempt; it doubles each time. */
-  readonly baseMs: number;
-  readonly maxDelayMs: number;
-  /** Attempts before the message is marked failed. */
-  readonly maxAttempts: number;
-}
 
 /** Exponential backoff with ±20% jitter, so that many messages queued together do not retry in lockstep. */
 export function nextDelay(policy: RetryPolicy, attemptsSoFar: number, random: () => number = Math.random): number {

@@ -1,22 +1,9 @@
 import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
+import type { SmtpRelayConfig } from '../config/send-config.ts';
 import type { RelayTransport } from './relay-worker.ts';
 
 /** Where and how to reach the SMTP relay (`--smtp-relay smtp://host:port` and its TLS and auth options). */
-export interface SmtpRelayConfig {
-  readonly host: string;
-  readonly port: number;
-  /** Implicit TLS from the first byte (`smtps://`, port 465 style, RFC 8314). */
-  readonly secure: boolean;
-  /** STARTTLS: `require` refuses a relay that does not offer it; `never` does not try it. */
-  readonly starttls: 'opportunistic' | 'require' | 'never';
-  /** Verify the relay's certificate (off only for test relays with self-signed certificates). */
-  readonly verifyCertificate: boolean;
-  /** A CA bundle file to verify the relay's certificate with. */
-  readonly caFile: string | undefined;
-  readonly auth: { readonly user: string; readonly pass: string } | null;
-  readonly timeoutMs: number;
-}
 
 /**
  * The relay through nodemailer's SMTP transport, with a small connection pool. The stored bytes are

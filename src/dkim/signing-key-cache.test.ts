@@ -4,11 +4,13 @@ import { describe, it } from 'node:test';
 import { dkimKeyContext, SecretBox } from '../secrets/secret-box.ts';
 import { createMessageSigner, SigningKeyCache } from './signing-key-cache.ts';
 
-function storedKey(box: SecretBox, domain: string, token: string) {
+function keyPair() {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
-  const pub = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  return { domain, token, position: 0, bits: 1024, publicKey: pub, sealedPrivateKey: box.seal(pem, dkimKeyContext(pub)), state: 'active' as const };
+  return { pub: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), pem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+function storedKey(box: SecretBox, domain: string, token: string, pair = keyPair()) {
+  return { domain, token, position: 0, bits: 1024, publicKey: pair.pub, sealedPrivateKey: box.seal(pair.pem, dkimKeyContext(pair.pub)), state: 'active' as const };
 }
 
 describe('the message signer', () => {
@@ -25,9 +27,19 @@ describe('the message signer', () => {
     assert.throws(() => signer.sign(message, 'one.example', storedKey(box, 'two.example', 'tokentwo'), 1), /refusing to sign for one\.example with a key of two\.example/);
   });
 
-  it('refuses a key whose sealed private half does not match its public key', () => {
+  it('refuses a key whose sealed private half does not match its public key (the pair check, past the AAD)', () => {
+    const a = keyPair();
+    const b = keyPair();
+    // B's private key sealed under A's public key as AAD: the box opens, so only the public-key
+    // comparison can catch the mismatch (a row written wrongly, not a row tampered with afterwards).
+    const mismatched = { ...storedKey(box, 'one.example', 't1', a), sealedPrivateKey: box.seal(b.pem, dkimKeyContext(a.pub)) };
+    assert.equal(box.open(mismatched.sealedPrivateKey, dkimKeyContext(mismatched.publicKey)), b.pem, 'the sealed box itself opens');
+    assert.throws(() => signer.sign(message, 'one.example', mismatched, 1), /^Error: DKIM key for one\.example\/t1 does not match its public key$/);
+  });
+
+  it('refuses a sealed private key moved to another key\'s row (the AAD binds it to its public key)', () => {
     const a = storedKey(box, 'one.example', 't1');
     const b = storedKey(box, 'one.example', 't2');
-    assert.throws(() => signer.sign(message, 'one.example', { ...a, sealedPrivateKey: b.sealedPrivateKey }, 1));
+    assert.throws(() => signer.sign(message, 'one.example', { ...a, sealedPrivateKey: b.sealedPrivateKey }, 1), /unable to authenticate data|Unsupported state/);
   });
 });

@@ -59,10 +59,24 @@ export function createNodeResolver(options: NodeResolverOptions): Resolver {
       else inFlight--;
     }
   }
+  return resolverOver({
+    resolveCname: (name) => limited((channel) => channel.resolveCname(name)),
+    resolveTxt: (name) => limited((channel) => channel.resolveTxt(name)),
+  });
+}
+
+/** The two lookups of a node:dns `Resolver` the detection resolver makes (a test zone offers the same). */
+export interface DnsChannel {
+  resolveCname(name: string): Promise<string[]>;
+  resolveTxt(name: string): Promise<string[][]>;
+}
+
+/** The Resolver port over anything shaped like node:dns: its answers, and its error codes translated. */
+export function resolverOver(channel: DnsChannel): Resolver {
   return {
     async cname(name) {
       try {
-        return { ok: true, values: await limited((channel) => channel.resolveCname(name)) };
+        return { ok: true, values: await channel.resolveCname(name) };
       } catch (err) {
         return failure(err);
       }
@@ -70,7 +84,7 @@ export function createNodeResolver(options: NodeResolverOptions): Resolver {
     async txt(name) {
       try {
         // Each TXT record's character-strings are one value, joined without separator (RFC 7208 §3.3).
-        return { ok: true, values: (await limited((channel) => channel.resolveTxt(name))).map((strings) => strings.join('')) };
+        return { ok: true, values: (await channel.resolveTxt(name)).map((strings) => strings.join('')) };
       } catch (err) {
         return failure(err);
       }

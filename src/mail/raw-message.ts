@@ -1,5 +1,5 @@
 import addressparser from 'nodemailer/lib/addressparser';
-import { headerEnd, parseHeaderFields, type HeaderField } from '../dkim/dkim-signer.ts';
+import { headerEnd, parseHeaderFields, type HeaderField } from './header-fields.ts';
 
 const LF = 0x0a;
 const CR = 0x0d;

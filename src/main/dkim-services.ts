@@ -12,36 +12,18 @@ import { answersFromCache, KeyZoneCache } from '../dns/key-zone-cache.ts';
 import { keyZone, type KeyZone } from '../dns/key-zone.ts';
 import { createNodeResolver, parseResolverAddress } from '../dns/node-resolver.ts';
 import { createSandboxResolver } from '../dns/sandbox-resolver.ts';
-import { KyselyDetectionStore } from '../storage/kysely-detection-store.ts';
-import { KyselyDnsKeyStore } from '../storage/kysely-dns-key-store.ts';
-import { KyselySandboxStore } from '../storage/kysely-sandbox-store.ts';
+import type { Storage } from '../storage/open-storage.ts';
 import { DetectionWorker } from '../worker/detection-worker.ts';
-import { OffsetClock } from '../worker/offset-clock.ts';
+import type { OffsetClock } from '../worker/offset-clock.ts';
 import { startDnsWorkers, type DnsWorkerPool } from './dns-workers.ts';
-import type { Embedded } from './embedded.ts';
+import type { Signet } from './signet.ts';
 import { ConfigError } from '../config/config.ts';
 
 /** Claims outlive a check by far; a worker that dies frees its domains after this. */
 const LEASE_MS = 5 * 60_000;
 
-/** The key zone's and detection's stores, over the embedded store's own Kysely instance (SQLite or PostgreSQL). */
-export interface DkimStores {
-  readonly detection: KyselyDetectionStore;
-  readonly dnsKeys: KyselyDnsKeyStore;
-  readonly sandbox: KyselySandboxStore;
-}
-
-export function openDkimStores(embedded: Pick<Embedded, 'store' | 'detectionEngine'>): DkimStores {
-  const db = embedded.store.database;
-  return {
-    detection: new KyselyDetectionStore(db, embedded.detectionEngine),
-    dnsKeys: new KyselyDnsKeyStore(db),
-    sandbox: new KyselySandboxStore(db),
-  };
-}
-
 /** The detection resolver: `--resolver` servers (or the system's), behind the sandbox zone in dev mode. */
-export function detectionResolver(dkim: DkimServiceConfig, stores: DkimStores): Resolver {
+export function detectionResolver(dkim: DkimServiceConfig, stores: Pick<Storage, 'sandbox'>): Resolver {
   let servers: string[];
   try {
     servers = dkim.resolvers.map(parseResolverAddress);
@@ -58,14 +40,17 @@ export function keyZoneOf(dkim: DkimServiceConfig): KeyZone {
 
 export interface DkimServices {
   readonly dns: RunningDnsServer;
-  readonly clock: Clock;
+  /** Starts the detection worker (unless `--no-detection`): after every listener is up. */
+  startDetection(): void;
   close(): Promise<void>;
 }
 
 export interface StartDkimServicesInput {
   readonly core: CoreConfig;
   readonly dkim: DkimServiceConfig;
-  readonly embedded: Embedded;
+  readonly signet: Signet;
+  /** The service clock; in dev mode the one `/_signet/clock` moves (the same clock the use cases run on). */
+  readonly devClock: OffsetClock | null;
   readonly app: FastifyInstance;
   readonly onError: (err: unknown, what: string) => void;
 }
@@ -73,29 +58,30 @@ export interface StartDkimServicesInput {
 /**
  * `signet serve`'s DKIM side: the key zone's DNS server, the detection worker (unless
  * `--no-detection`), and the `/_signet/` routes (the test controls only in `--dev`). Call before the
- * HTTP server listens, so that the routes are registered in time.
+ * HTTP server listens, so that the routes are registered in time; the DNS listeners are bound when it
+ * returns, and detection starts only on `startDetection()`.
  */
 export async function startDkimServices(input: StartDkimServicesInput): Promise<DkimServices> {
-  const { dkim, core, embedded } = input;
-  const store = embedded.store;
-  const toAscii = embedded.ctx.toAscii;
-  const stores = openDkimStores(embedded);
-  const clock = new OffsetClock();
+  const { dkim, core, signet } = input;
+  const store = signet.storage.store;
+  const toAscii = signet.ctx.toAscii;
+  const stores = signet.storage;
+  const clock: Clock = signet.runtime.clock;
   const resolver = detectionResolver(dkim, stores);
   const deps: DetectionDeps = { store: stores.detection, resolver, clock, zone: dkim.zone, policy: dkim.policy, leaseMs: LEASE_MS };
   const defaultScope = { accountId: core.accountId, region: core.defaultRegion };
   const sandboxDeps = { store: store, sandbox: stores.sandbox, zone: dkim.zone, toAscii: toAscii };
   registerSignetRoutes(input.app, {
     defaultScope,
-    ...(dkim.dev ? {} : { authenticate: (request) => embedded.authenticator.authenticate(request) }),
+    ...(dkim.dev ? {} : { authenticate: (request) => signet.authenticator!.authenticate(request) }),
     doctor: (scope, domain) => dkimDoctor({ store: store, resolver, zone: dkim.zone, toAscii: toAscii }, scope, domain),
-    ...(dkim.dev
+    ...(dkim.dev && input.devClock
       ? {
           dev: {
             publish: (scope, domain) => publishSandboxDkimRecords(sandboxDeps, scope, domain),
             unpublish: (scope, domain) => unpublishSandboxDkimRecords(sandboxDeps, scope, domain),
             check: (scope, domain) => checkDomainNow(deps, scope, domain),
-            clock,
+            clock: input.devClock,
             parseDuration: (text) => parseDuration('advance', text, 0),
           },
         }
@@ -105,15 +91,22 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
   // wait for it to catch up after they create or delete keys (see KeyZoneCache).
   const cache = new KeyZoneCache(stores.dnsKeys, { onError: (err) => input.onError(err, 'key zone cache') });
   await cache.start();
-  const unsubscribe = embedded.zoneChanges.subscribe(cache);
+  const unsubscribe = signet.zoneChanges.subscribe(cache);
   const zone = keyZoneOf(dkim);
-  const dns = await startDnsServer({
-    host: dkim.dnsHost,
-    port: dkim.dnsPort,
-    zone,
-    ...answersFromCache(zone, cache),
-    onError: (err) => input.onError(err, 'dns server'),
-  });
+  let dns: RunningDnsServer;
+  try {
+    dns = await startDnsServer({
+      host: dkim.dnsHost,
+      port: dkim.dnsPort,
+      zone,
+      ...answersFromCache(zone, cache),
+      onError: (err) => input.onError(err, 'dns server'),
+    });
+  } catch (err) {
+    unsubscribe();
+    cache.stop();
+    throw err;
+  }
   // More processes on the same UDP socket, each with its own copy of the zone that this process's
   // use cases wait for as for the cache above.
   let dnsWorkers: DnsWorkerPool | null = null;
@@ -133,15 +126,14 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
       throw err;
     }
     const pool = dnsWorkers;
-    unsubscribeWorkers = embedded.zoneChanges.subscribe(pool);
+    unsubscribeWorkers = signet.zoneChanges.subscribe(pool);
   }
   const worker = dkim.detection
     ? new DetectionWorker(deps, { pollMs: dkim.pollMs, batchSize: dkim.batchSize, onError: (err) => input.onError(err, 'detection') })
     : null;
-  worker?.start();
   return {
     dns,
-    clock,
+    startDetection: () => worker?.start(),
     async close() {
       await worker?.stop();
       unsubscribeWorkers();

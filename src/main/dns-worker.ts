@@ -3,9 +3,7 @@ import { once } from 'node:events';
 import { answerOnUdpSocket } from '../dns/authoritative-server.ts';
 import { answersFromCache, KeyZoneCache } from '../dns/key-zone-cache.ts';
 import { keyZone } from '../dns/key-zone.ts';
-import { KyselyDnsKeyStore } from '../storage/kysely-dns-key-store.ts';
-import type { CoreConfig } from '../config/config.ts';
-import { openBackend } from './backend.ts';
+import { openStorage } from '../storage/open-storage.ts';
 import { DNS_WORKER_COMMAND, DNS_WORKER_CONFIG_ENV, type DnsWorkerConfig, type FromWorker, type ToWorker } from './dns-workers.ts';
 
 /**
@@ -32,8 +30,8 @@ export async function runDnsWorker(env: NodeJS.ProcessEnv): Promise<number> {
   // Listened for before the slow start: a server that stops (or dies) meanwhile is not missed.
   const disconnected = once(process, 'disconnect');
 
-  const backend = await openBackend({ ...config.store } as CoreConfig);
-  const cache = new KeyZoneCache(new KyselyDnsKeyStore(backend.store.database), { onError: report('key zone cache') });
+  const storage = await openStorage(config.store);
+  const cache = new KeyZoneCache(storage.dnsKeys, { onError: report('key zone cache') });
   await cache.start();
   const zone = keyZone(config.zone, { nameservers: config.nameservers });
   const sockets: UdpSocket[] = [];
@@ -61,6 +59,6 @@ export async function runDnsWorker(env: NodeJS.ProcessEnv): Promise<number> {
   if (process.connected) await disconnected;
   cache.stop();
   for (const socket of sockets) socket.close();
-  await backend.store.close();
+  await storage.close();
   return 0;
 }

@@ -16,7 +16,7 @@ export interface DnsWorkerConfig {
 /** The environment variable that carries a worker's DnsWorkerConfig (not argv: `ps` shows argv, and a database URL may hold a password). */
 export const DNS_WORKER_CONFIG_ENV = 'SIGNET_DNS_WORKER_CONFIG';
 
-/** The hidden command that runs a worker (src/main/cli.ts). */
+/** The hidden command that runs a worker (src/commands/entry.ts). */
 export const DNS_WORKER_COMMAND = '_dns-worker';
 
 export type ToWorker = { readonly type: 'socket' } | { readonly type: 'sync'; readonly id: number };

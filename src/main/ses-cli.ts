@@ -25,25 +25,11 @@ export async function runSesCli(argv: readonly string[], env: Env): Promise<numb
     },
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     terminalColumns: process.stdout.columns || 80,
-    embeddedTransport: () => embeddedTransport(env),
+    embeddedTransport: async () => (await import('./embedded-transport.ts')).openEmbeddedTransport(env),
     httpTransport: async (options) => new HttpTransport(options),
     page: pipeToPager,
     prompt: askLine,
   });
-}
-
-async function embeddedTransport(env: Env): Promise<Transport> {
-  const [{ openEmbedded }, { coreConfig }] = await Promise.all([import('./embedded.ts'), import('../config/config.ts')]);
-  const embedded = await openEmbedded(coreConfig({}, env), { poolTarget: 0, poolConcurrency: 2 });
-  return {
-    async send(request) {
-      const headers: Record<string, string | undefined> = {};
-      for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v;
-      const response = await embedded.handler({ method: 'POST', headers, body: Buffer.from(request.body, 'utf8') });
-      return { status: response.status, reason: '', body: Buffer.from(response.body, 'utf8') };
-    },
-    close: () => embedded.close(),
-  };
 }
 
 /** Writes the output through the pager (a shell command line, as the AWS CLI runs it). */

@@ -1,5 +1,13 @@
 import { statSync } from 'node:fs';
-import { ConfigError } from '../config/config.ts';
+
+/**
+ * A secret file or the data folder is unsafe, or the master key is lost: a configuration problem the
+ * operator must fix. Named `ConfigError` so that the command line reports it as one (one line, exit
+ * 253; src/commands/errors.ts matches by name), without secrets/ depending on config/.
+ */
+export class SecretsConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
 
 function octal(mode: number): string {
   return (mode & 0o777).toString(8).padStart(4, '0');
@@ -13,7 +21,7 @@ function octal(mode: number): string {
 export function checkPrivateFile(path: string): void {
   const mode = statSync(path).mode;
   if ((mode & 0o077) !== 0) {
-    throw new ConfigError(
+    throw new SecretsConfigError(
       `permissions ${octal(mode)} for ${path} are too open: it holds the master key and must be readable by its owner only. Fix: chmod 600 ${path}`,
     );
   }
@@ -32,7 +40,7 @@ export function checkPrivateFolder(path: string): void {
     throw err;
   }
   if ((mode & 0o022) !== 0) {
-    throw new ConfigError(
+    throw new SecretsConfigError(
       `permissions ${octal(mode)} for the data folder ${path} are too open: others could replace its store or master key. Fix: chmod go-w ${path}`,
     );
   }

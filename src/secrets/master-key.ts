@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../config/config.ts';
-import { checkPrivateFile } from './file-permissions.ts';
+import { checkPrivateFile, SecretsConfigError } from './file-permissions.ts';
 
 export const MASTER_KEY_FILE = 'master.key';
 
@@ -29,7 +28,7 @@ export function loadMasterKey(dataDir: string, fromEnv: string | undefined, opti
   const existing = readKeyFile(file);
   if (existing !== null) return existing;
   if (options.sealedStoreExists === true) {
-    throw new ConfigError(
+    throw new SecretsConfigError(
       `${file} is missing, but the store in ${dataDir} holds secrets sealed with a master key: restore that master.key ` +
         '(or set SIGNET_MASTER_KEY to it); a new key would not open them, so none is made',
     );
@@ -72,6 +71,6 @@ function readKeyFile(file: string): Buffer | null {
 
 function parseMasterKey(text: string): Buffer {
   const key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
-  if (key.length !== 32) throw new ConfigError('SIGNET_MASTER_KEY (or master.key) must hold 32 bytes, base64 or hex');
+  if (key.length !== 32) throw new SecretsConfigError('SIGNET_MASTER_KEY (or master.key) must hold 32 bytes, base64 or hex');
   return key;
 }

@@ -252,7 +252,8 @@ export class KyselyEmailVerificationStore implements EmailVerificationStore {
               .whereRef('v.account_id', '=', 'identities.account_id')
               .whereRef('v.region', '=', 'identities.region')
               .whereRef('v.address', '=', 'identities.name')
-              .where('v.expires_at', '>', now),
+              // A link still works at its expiry instant (useToken: now <= expires_at), so it counts as valid here too.
+              .where('v.expires_at', '>=', now),
           ),
         ),
       )

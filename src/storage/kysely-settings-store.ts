@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
+import type { SettingsStore } from '../app/ports.ts';
 import type { Database } from './schema.ts';
 
-/** Named installation facts, written once (first writer wins) and read by every node. */
-export class KyselySettingsStore {
+/** Named installation facts over Kysely (see SettingsStore). */
+export class KyselySettingsStore implements SettingsStore {
   readonly #db: Kysely<Database>;
 
   constructor(db: Kysely<Database>) {
@@ -17,6 +18,9 @@ export class KyselySettingsStore {
 
   /** Stores `value` under `name` unless a value is there already; returns the stored value. */
   async putIfAbsent(name: string, value: string): Promise<string> {
+    // Read first: every start of every command checks a setting, and a write would cost a commit (an fsync).
+    const existing = await this.#db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirst();
+    if (existing !== undefined) return existing.value;
     await this.#db.insertInto('settings').values({ name, value }).onConflict((oc) => oc.column('name').doNothing()).execute();
     const row = await this.#db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirstOrThrow();
     return row.value;

@@ -76,11 +76,6 @@ export class KyselyStore implements Store {
     this.#engine = engine;
   }
 
-  /** The Kysely instance, for the other stores that share this connection (accounts, ...). */
-  get database(): Kysely<Database> {
-    return this.#db;
-  }
-
   /** See EngineStrategy.externalChangeCounter. */
   get externalChangeCounter(): (() => number) | null {
     return this.#engine.externalChangeCounter;

@@ -1,11 +1,11 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { coreConfig } from '../../src/config/config.ts';
-import { openEmbedded, SQLITE_FILE, type Embedded } from '../../src/main/embedded.ts';
+import { createSignet, SQLITE_FILE, systemRuntime, type Signet } from '../../src/main/signet.ts';
 import { tempDir } from './temp-dir.ts';
 
 export interface TestApp {
-  readonly embedded: Embedded;
+  readonly embedded: Signet;
   readonly dataDir: string;
   /** Sends a raw form body through the in-process handler. */
   call(body: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; body: string; code: string | null }>;
@@ -18,13 +18,13 @@ export interface TestApp {
 export async function openTestApp(options: { keyBits?: '1024' | '2048'; poolTarget?: number } = {}): Promise<TestApp> {
   const dir = tempDir('app');
   const config = coreConfig({ dataDir: dir.path, keyBits: options.keyBits ?? '1024' }, {});
-  const embedded = await openEmbedded(config, { poolTarget: options.poolTarget ?? 0, poolConcurrency: 2 });
+  const embedded = await createSignet(config, systemRuntime, { api: { auth: 'local' }, keyPool: { target: options.poolTarget ?? 0, concurrency: 2 } });
   if ((options.poolTarget ?? 0) > 0) embedded.keyPool.start();
   return {
     embedded,
     dataDir: dir.path,
     async call(body, headers = {}) {
-      const response = await embedded.handler({
+      const response = await embedded.handler!({
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', ...headers },
         body: Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'),

@@ -1,6 +1,6 @@
 import { DomainError } from '../../core/index.ts';
 import { sendEmail, sendRawEmail, type Tag } from '../../app/send-email.ts';
-import type { Content } from '../../mail/compose.ts';
+import type { Content } from '../../core/index.ts';
 import type { Params } from '../params.ts';
 import { el } from '../xml.ts';
 import type { SesAction } from './action.ts';

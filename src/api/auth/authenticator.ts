@@ -2,7 +2,7 @@ import type { AccountStore, SecretSealer } from '../../app/account-ports.ts';
 import { resolveAccessKey } from '../../app/accounts.ts';
 import type { Clock } from '../../app/ports.ts';
 import { LOCAL_ACCOUNT_ID, type Scope } from '../../core/index.ts';
-import type { SesHttpRequest } from '../handler.ts';
+import type { SesHttpRequest } from '../http-request.ts';
 import { SesError } from '../ses-error.ts';
 import { parseAuthorization } from './authorization-header.ts';
 import { checkScopeRegion } from './region-check.ts';

@@ -1,4 +1,5 @@
 import { isPlainObject, isScalar, pyStr } from '../values.ts';
+import { WIDE_RANGES } from './east-asian-width.ts';
 
 /**
  * awscli/table.py's MultiTable as ses-cli.md §5.4 describes it: sections with a title, an optional
@@ -82,32 +83,25 @@ export function formatTable(title: string, value: unknown, color: boolean, termi
   return render(sections, color, terminalWidth);
 }
 
-/** Display width: East Asian wide, full-width and ambiguous characters count 2. */
+/** Display width as awscli measures it: East Asian wide, full-width and ambiguous characters count 2. */
 function width(s: string): number {
   let w = 0;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    w += isWide(c) ? 2 : 1;
-  }
+  for (const ch of s) w += isWide(ch.codePointAt(0)!) ? 2 : 1;
   return w;
 }
 
+/** Binary search of the W/F/A ranges (pairs of first, last code point, in order). */
 function isWide(c: number): boolean {
-  return (
-    (c >= 0x1100 && c <= 0x115f) ||
-    (c >= 0x2e80 && c <= 0xa4cf) ||
-    (c >= 0xac00 && c <= 0xd7a3) ||
-    (c >= 0xf900 && c <= 0xfaff) ||
-    (c >= 0xfe30 && c <= 0xfe4f) ||
-    (c >= 0xff00 && c <= 0xff60) ||
-    (c >= 0xffe0 && c <= 0xffe6) ||
-    (c >= 0x20000 && c <= 0x3fffd) ||
-    (c >= 0x00a1 && c <= 0x00a1) ||
-    (c >= 0x00b0 && c <= 0x00b4) ||
-    (c >= 0x2010 && c <= 0x2027) ||
-    (c >= 0x2460 && c <= 0x24ff) ||
-    (c >= 0x2500 && c <= 0x257f)
-  );
+  if (c < 0xa1) return false; // ASCII and most of Latin-1: the common case
+  let lo = 0;
+  let hi = WIDE_RANGES.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (c < WIDE_RANGES[2 * mid]!) hi = mid - 1;
+    else if (c > WIDE_RANGES[2 * mid + 1]!) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }
 
 function maxWidths(s: Section): number[] {

@@ -2,6 +2,9 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.ts';
 import { KyselyStore, type EngineStrategy } from '../kysely-store.ts';
+import { postgresDetectionEngine } from '../detection-engine.ts';
+import { storageOver, type Storage } from '../storage.ts';
+import { PostgresRateLimiter } from './postgres-rate-limiter.ts';
 
 // bigint (int8) columns hold millisecond times and ids that stay far below 2^53: read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -30,11 +33,28 @@ export interface PostgresStoreOptions {
   readonly maxConnections?: number;
 }
 
+/** Opens the PostgreSQL database (see openPostgresStore) as the stores over it. */
+export async function openPostgresStorage(options: PostgresStoreOptions): Promise<Storage> {
+  const { db, store } = await openPostgresDatabase(options);
+  return storageOver({
+    db,
+    store,
+    detectionEngine: postgresDetectionEngine,
+    // Several nodes: the limits live in the database, so that they hold across nodes.
+    rateLimiter: (limits) => new PostgresRateLimiter(db, limits),
+  });
+}
+
+/** The identity store alone over the PostgreSQL database (the store contract suite). */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<KyselyStore> {
+  return (await openPostgresDatabase(options)).store;
+}
+
 /**
- * Opens the PostgreSQL store and brings its schema up to date. Kysely's migrator takes a PostgreSQL
+ * Opens the PostgreSQL database and brings its schema up to date. Kysely's migrator takes a PostgreSQL
  * advisory lock for the run, so nodes starting at the same moment migrate once, one after another.
  */
-export async function openPostgresStore(options: PostgresStoreOptions): Promise<KyselyStore> {
+async function openPostgresDatabase(options: PostgresStoreOptions): Promise<{ db: Kysely<Database>; store: KyselyStore }> {
   if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
     throw new Error(`invalid schema name ${JSON.stringify(options.schema)}`);
   }
@@ -58,7 +78,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const schema = options.schema ?? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]!.schema;
     const store = new KyselyStore(db, { ...postgresEngine, migrationTableSchema: schema });
     await store.migrate();
-    return store;
+    return { db, store };
   } catch (err) {
     await db.destroy();
     throw err;

@@ -4,6 +4,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from '../schema.ts';
 import { KyselyStore, type EngineStrategy } from '../kysely-store.ts';
+import { sqliteDetectionEngine } from '../detection-engine.ts';
+import { TokenBucketLimiter } from '../../app/rate-limiter.ts';
+import { storageOver, type Storage } from '../storage.ts';
 
 /**
  * SQLite has a single writer: a transaction holds the database's write lock from its first write, and
@@ -116,8 +119,24 @@ async function migrateExclusively(sqlite: BetterSqlite3.Database, store: KyselyS
   }
 }
 
-/** Opens (creating if needed) the embedded SQLite store at `file` and brings its schema up to date. */
+/** Opens (creating if needed) the embedded SQLite database at `file`, schema up to date, as the stores over it. */
+export async function openSqliteStorage(file: string): Promise<Storage> {
+  const { db, store } = await openSqliteDatabase(file);
+  return storageOver({
+    db,
+    store,
+    detectionEngine: sqliteDetectionEngine,
+    // One node: the limits live in this process's memory.
+    rateLimiter: (options) => new TokenBucketLimiter({ ...options, now: () => performance.now() }),
+  });
+}
+
+/** The identity store alone over a new SQLite database (the store contract suite). */
 export async function openSqliteStore(file: string): Promise<KyselyStore> {
+  return (await openSqliteDatabase(file)).store;
+}
+
+async function openSqliteDatabase(file: string): Promise<{ db: Kysely<Database>; store: KyselyStore }> {
   if (file !== ':memory:') {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     privateDatabaseFile(file);
@@ -139,5 +158,5 @@ export async function openSqliteStore(file: string): Promise<KyselyStore> {
     await store.close();
     throw err;
   }
-  return store;
+  return { db, store };
 }

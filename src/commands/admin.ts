@@ -1,0 +1,74 @@
+import { createAccessKey, createAccount, deleteAccessKey, listAccounts } from '../app/accounts.ts';
+import { coreConfig, type Env } from '../config/config.ts';
+import { stringOption, UsageError, type Command, type ParsedArgs } from './command.ts';
+import { STORE_OPTIONS, STORE_USAGE, withSignet } from './with-signet.ts';
+
+/**
+ * `signet admin ...`: accounts and access keys, straight in the data folder or database, so they work
+ * whether or not a server is running. Answers are JSON, as the AWS CLI prints (4-space indent).
+ */
+function adminCommand(
+  name: string,
+  usage: string,
+  summary: string,
+  options: Command['options'],
+  work: (args: ParsedArgs, accounts: Parameters<typeof listAccounts>[0]) => Promise<unknown>,
+): Command {
+  const fullUsage = `usage: signet admin ${name} ${usage}${usage ? ' ' : ''}${STORE_USAGE}\n  ${summary}`;
+  return {
+    path: ['admin', name],
+    summary,
+    usage: fullUsage,
+    options: { ...STORE_OPTIONS, ...options },
+    async run(args: ParsedArgs, env: Env) {
+      const config = coreConfig({ dataDir: stringOption(args, 'data-dir'), database: stringOption(args, 'database') }, env);
+      const value = await withSignet(config, {}, (signet) => work(args, signet.accounts));
+      return { output: { kind: 'json', value } };
+    },
+  };
+}
+
+function required(args: ParsedArgs, name: string, usage: string): string {
+  const value = stringOption(args, name);
+  if (!value) throw new UsageError(`--${name} is required`, usage);
+  return value;
+}
+
+export const createAccountCommand = adminCommand(
+  'create-account',
+  '[--account-id 123456789012]',
+  'create an account (a random 12-digit id unless given)',
+  { 'account-id': { type: 'string' } },
+  async (args, accounts) => ({ AccountId: await createAccount(accounts, stringOption(args, 'account-id')) }),
+);
+
+export const createAccessKeyCommand = adminCommand(
+  'create-access-key',
+  '--account-id ID',
+  'create an access key pair (the secret is shown once)',
+  { 'account-id': { type: 'string' } },
+  async (args, accounts) => {
+    const key = await createAccessKey(accounts, required(args, 'account-id', createAccessKeyCommand.usage));
+    return { AccessKey: { AccountId: key.accountId, AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey } };
+  },
+);
+
+export const listAccountsCommand = adminCommand('list-accounts', '', 'accounts and their access key ids', {}, async (_args, accounts) => ({
+  Accounts: (await listAccounts(accounts)).map((a) => ({
+    AccountId: a.accountId,
+    CreatedAt: new Date(a.createdAt).toISOString(),
+    AccessKeyIds: a.accessKeyIds,
+  })),
+}));
+
+export const deleteAccessKeyCommand = adminCommand(
+  'delete-access-key',
+  '--access-key-id AKIA...',
+  'delete an access key',
+  { 'access-key-id': { type: 'string' } },
+  async (args, accounts) => {
+    const id = required(args, 'access-key-id', deleteAccessKeyCommand.usage);
+    await deleteAccessKey(accounts, id);
+    return { Deleted: id };
+  },
+);

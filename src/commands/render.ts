@@ -1,0 +1,15 @@
+import type { Output } from './command.ts';
+
+/** The rendering layer: a command's data as the bytes it prints on standard output. */
+export function render(output: Output): string | Buffer {
+  switch (output.kind) {
+    case 'json':
+      return `${JSON.stringify(output.value, null, output.indent ?? 4)}\n`;
+    case 'lines':
+      return output.lines.map((line) => `${line}\n`).join('');
+    case 'bytes':
+      return output.bytes;
+    case 'none':
+      return '';
+  }
+}

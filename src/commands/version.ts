@@ -1,0 +1,13 @@
+import type { Command } from './command.ts';
+
+export const SIGNET_VERSION = '0.1.0';
+
+export const versionCommand: Command = {
+  path: ['version'],
+  summary: 'print the version',
+  usage: 'usage: signet version\n  print the version (also signet --version)',
+  options: {},
+  async run() {
+    return { output: { kind: 'lines', lines: [`signet ${SIGNET_VERSION}`] } };
+  },
+};

@@ -1,0 +1,157 @@
+import { bootstrapAccount } from '../app/accounts.ts';
+import { createHttpServer } from '../api/http-server.ts';
+import { createApiMetrics } from '../api/metrics.ts';
+import { ConfigError } from '../config/config.ts';
+import { writeCredentialsFile } from './credentials-file.ts';
+import type { ServeConfig } from '../config/config.ts';
+import type { DkimServiceConfig } from '../config/dkim-config.ts';
+import { startDkimServices, type DkimServices } from './dkim-services.ts';
+import { createSignet, systemRandom, type Runtime } from './signet.ts';
+import { OffsetClock } from '../worker/offset-clock.ts';
+import type { SendConfig } from '../config/send-config.ts';
+import { registerOutboxRoutes, registerVerifyEmailRoute } from '../api/outbox-routes.ts';
+import { confirmEmailVerification } from '../app/send-verification-email.ts';
+import { createSendMetrics } from '../delivery/send-metrics.ts';
+
+/** What `signet serve` was told, each part normalized once (src/commands/serve.ts). */
+export interface ServerSettings {
+  readonly config: ServeConfig;
+  readonly dkim: DkimServiceConfig;
+  readonly sending: SendConfig;
+}
+
+/**
+ * `signet serve`'s composition: the SES API over HTTP, the key zone's DNS server, detection, the key
+ * pool and relay delivery, over Signet built once by createSignet. Returns when SIGTERM or SIGINT has
+ * drained it.
+ */
+export async function runServer(settings: ServerSettings): Promise<number> {
+  const { config, sending } = settings;
+  const dkimConfig = settings.dkim;
+  const metrics = createApiMetrics({
+    get size() {
+      return signet.keyPool.size;
+    },
+    get generated() {
+      return signet.keyPool.generated;
+    },
+  });
+  const sendMetrics = createSendMetrics(metrics.registry);
+  let listeningAt = `http://${config.host}:${config.port}`;
+  const app = createHttpServer({ handler: async (r) => signet.handler!(r), logger: { level: config.logLevel }, metrics });
+  // One clock for the use cases, detection and the key pool; in dev mode `/_signet/clock` moves it.
+  const devClock = dkimConfig.dev ? new OffsetClock() : null;
+  const runtime: Runtime = { clock: devClock ?? { now: () => Date.now() }, random: systemRandom };
+  const signet = await createSignet(config, runtime, {
+    api: {
+      auth: dkimConfig.dev ? 'dev' : 'sigv4',
+      throttle: config.throttle,
+      onInternalError: (err, requestId) => app.log.error({ err, requestId }, 'internal error'),
+    },
+    keyPool: { target: config.keyPoolSize, concurrency: config.keyPoolConcurrency, onError: (err) => app.log.error({ err }, 'key generation failed') },
+    delivery: true,
+    sending: {
+      config: sending,
+      messageIdDomain: dkimConfig.zone,
+      publicUrl: () => listeningAt,
+      // Never silent: every message that leaves unsigned is logged with its reason and counted.
+      onUnsigned: (event) => {
+        sendMetrics.unsigned(event.kind);
+        const line = { messageId: event.messageId, domain: event.domain, reason: event.reason, kind: event.kind };
+        if (event.kind === 'unsignable') app.log.error(line, 'message not DKIM-signed');
+        else app.log.info(line, 'message sent without a DKIM signature by its domain');
+      },
+      onDelivered: (messageId) => {
+        sendMetrics.delivery('delivered');
+        app.log.info({ messageId }, 'delivered to the relay');
+      },
+      onAttemptFailed: (messageId, err, willRetry) => {
+        sendMetrics.delivery(willRetry ? 'retry' : 'failed');
+        app.log.warn({ messageId, error: (err as Error).message, willRetry }, 'relay delivery failed');
+      },
+      onDeliveryError: (err) => app.log.error({ err }, 'delivery worker failed'),
+    },
+  });
+  let dkim: DkimServices | null = null;
+  // The pool fills from the start, as keys take long to make; a start that fails below stops it.
+  signet.keyPool.start();
+  try {
+    if (sending.platform) {
+      // Names only: the key itself is never logged.
+      app.log.info({ domain: sending.platform.domain, selector: sending.platform.selector }, 'platform DKIM signature added to every message');
+    }
+    if (dkimConfig.dev || sending.outboxApi) registerOutboxRoutes(app, signet.storage.outbox);
+    registerVerifyEmailRoute(app, (token) => confirmEmailVerification(signet.ctx, token));
+    const created = await bootstrapAccount(signet.accounts);
+    if (created) {
+      const file = writeCredentialsFile(config.dataDir, created.accessKeyId, created.secretAccessKey, config.defaultRegion);
+      // Shown once, on the standard error of whoever started the server: stdout carries the JSON log
+      // stream, which log collectors keep (issue 14); the credentials file keeps it too, mode 0600.
+      process.stderr.write(
+        `signet created account ${created.accountId} with access key ${created.accessKeyId}\n` +
+          `  secret access key: ${created.secretAccessKey}\n` +
+          `  saved as profile [signet] in ${file}: AWS_SHARED_CREDENTIALS_FILE=${file} aws --profile signet ses ...\n`,
+      );
+    }
+    if (dkimConfig.dev) {
+      process.stdout.write(
+        'signet DEV MODE: any well-formed credentials are accepted as account 000000000000; signatures are not checked. For local testing only.\n',
+      );
+    }
+    // Every listener is bound before anything is served or started: a port in use (or an address that
+    // does not resolve) stops the start with one line naming it, and nothing runs half-started.
+    dkim = await listening(`the DNS server on ${dkimConfig.dnsHost}:${dkimConfig.dnsPort}`, () =>
+      startDkimServices({
+        core: config,
+        dkim: dkimConfig,
+        signet,
+        devClock,
+        app,
+        onError: (err, what) => app.log.error({ err }, `${what} failed`),
+      }),
+    );
+    const udpProcesses = dkimConfig.dnsWorkers > 1 ? ` in ${dkimConfig.dnsWorkers} processes` : '';
+    process.stdout.write(`signet dns listening on ${dkim.dns.host}:${dkim.dns.port} (udp${udpProcesses}, tcp) for ${dkimConfig.zone}\n`);
+    const address = await listening(`the SES API on ${config.host}:${config.port}`, () => app.listen({ host: config.host, port: config.port }));
+    listeningAt = address;
+  } catch (err) {
+    await app.close();
+    await dkim?.close();
+    await signet.close();
+    throw err;
+  }
+  dkim.startDetection();
+  signet.delivery!.start();
+  app.log.info({ address: listeningAt, dataDir: config.dataDir, keyBits: config.keyBits }, 'signet serving the SES API');
+  // Printed on stdout too, so scripts and tests can find the port when they asked for port 0.
+  process.stdout.write(`signet listening on ${listeningAt}\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  // Drain: stop accepting, let requests under way finish, then close the store.
+  await app.close();
+  await dkim.close();
+  await signet.close();
+  return 0;
+}
+
+/** Binds a listener; a failure to bind becomes one line naming the address (exit 253, nothing served). */
+async function listening<T>(what: string, bind: () => Promise<T>): Promise<T> {
+  try {
+    return await bind();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why: Record<string, string> = {
+      EADDRINUSE: 'the address is already in use',
+      EADDRNOTAVAIL: 'the address is not available on this machine',
+      EACCES: 'permission denied (ports below 1024 need CAP_NET_BIND_SERVICE)',
+      ENOTFOUND: 'the host name does not resolve',
+      EAI_AGAIN: 'the host name does not resolve',
+    };
+    if (code !== undefined && why[code]) throw new ConfigError(`cannot listen: ${what}: ${why[code]} (${code})`);
+    throw err;
+  }
+}
