@@ -90,6 +90,25 @@ const OWN_BEHAVIOUR: Record<string, { why: string; check: (r: RunResult, c: Gold
       assert.equal(r.stdout.toString(), c.stdout.toString().replace('"SentLast24Hours": 9.0', `"SentLast24Hours": ${sent}`));
     },
   },
+  ...Object.fromEntries(
+    (
+      [
+        ['stub-get-send-quota-json', '"SentLast24Hours": 0.0', '"SentLast24Hours": 1.0'],
+        ['stub-get-send-quota-text', '200.0\t1.0\t0.0', '200.0\t1.0\t1.0'],
+        ['stub-get-send-quota-table', '|  0.0              |', '|  1.0              |'],
+      ] as const
+    ).map(([name, stub, signet]) => [
+      name,
+      {
+        why: 'counts the verification mail stub-verify-email-identity sent before it: Signet counts its own verification mail against the sending quota (issue 14), the stub sends none',
+        check: (r: RunResult, c: GoldenCase) => {
+          assert.equal(r.status, 0, r.stderr);
+          assert.ok(c.stdout.toString().includes(stub), 'the capture is as this check expects');
+          assert.equal(r.stdout.toString(), c.stdout.toString().replace(stub, signet));
+        },
+      },
+    ]),
+  ),
   'stub-vdd-read-timeout': {
     why: "slow.* is the stub's hook to answer after 5 s; signet answers at once, so the 1 s read timeout is not hit (the identity is made, as on the stub, whose answer came after the CLI gave up)",
     check: (r) => {

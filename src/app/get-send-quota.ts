@@ -1,13 +1,12 @@
 import type { Scope } from '../core/index.ts';
 import type { AppContext } from './context.ts';
+import { sentLast24Hours } from './sending-quota.ts';
 
 export interface SendQuota {
   readonly max24HourSend: number;
   readonly maxSendRate: number;
   readonly sentLast24Hours: number;
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * GetSendQuota: the configured limits (SES's sandbox defaults, 200 per day and 1 per second, unless
@@ -18,6 +17,5 @@ const DAY_MS = 86_400_000;
 export async function getSendQuota(ctx: AppContext, scope: Scope): Promise<SendQuota> {
   const send = ctx.send;
   if (!send) return { max24HourSend: 200, maxSendRate: 1, sentLast24Hours: 0 };
-  const sentLast24Hours = await send.outbox.countRecipientsSince(scope, ctx.clock.now() - DAY_MS);
-  return { max24HourSend: send.policy.max24HourSend, maxSendRate: send.policy.maxSendRate, sentLast24Hours };
+  return { max24HourSend: send.policy.max24HourSend, maxSendRate: send.policy.maxSendRate, sentLast24Hours: await sentLast24Hours(ctx, send, scope) };
 }

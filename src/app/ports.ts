@@ -91,10 +91,17 @@ export interface KeySupply {
   readonly bits: number;
   /** Resolves once at least `count` keys of `bits` are in the pool (or were, when it looked). */
   waitForKeys(count: number): Promise<void>;
+  /**
+   * Before an account takes `count` ready keys: resolves at once within the account's fair share of
+   * the shared pool, else once keys have been generated to make good what it takes (issue 14).
+   */
+  claimShare(accountId: string, count: number): Promise<void>;
 }
 
 /** Named installation facts, written once (first writer wins) and read by every node. */
 export interface SettingsStore {
   /** Stores `value` under `name` unless a value is there already; returns the stored value. */
   putIfAbsent(name: string, value: string): Promise<string>;
+  /** The value stored under `name`, or null. */
+  get(name: string): Promise<string | null>;
 }

@@ -1,14 +1,14 @@
 import { DomainError, normalizeEmail, signingDecision, type Content, type Scope } from '../core/index.ts';
-import { addressesOf, firstAddress, headerValues, parseMessage, rewriteHeaders, rfc5322Date, sesMessageTags, toCrlf } from '../mail/raw-message.ts';
+import { addressesOf, firstAddress, headerValues, parseMessage, rewriteHeaders, rfc5322Date, sesMessageTags, toCrlf, type ParsedMessage } from '../mail/raw-message.ts';
 import type { AppContext } from './context.ts';
 import type { Random } from './ports.ts';
+import { checkDailyQuota } from './sending-quota.ts';
 import type { OutboxKind, SendServices, SimpleParts } from './send-ports.ts';
 
 /** SES: "The maximum message size is 10 MB" (SendEmail and SendRawEmail docs), 10485760 bytes. */
 export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 /** SES: "The message may not include more than 50 recipients, across the To:, CC: and BCC: fields." */
 export const MAX_RECIPIENTS = 50;
-const DAY_MS = 86_400_000;
 
 export interface Tag {
   readonly name: string;
@@ -75,6 +75,28 @@ function checkedAddress(ctx: AppContext, text: string): { address: string; domai
   }
 }
 
+/**
+ * Every mailbox of an address field: a list (`a@x, b@y`) and group syntax (`friends: a@x, b@y;`)
+ * included, parsed by nodemailer's addressparser; each is checked as SES checks an address. A field
+ * that names no mailbox at all is malformed.
+ */
+function checkedMailboxes(ctx: AppContext, text: string): { address: string; domain: string }[] {
+  const mailboxes = addressesOf([text]);
+  if (mailboxes.length === 0) throw new DomainError('invalid_parameter', `Missing final '@domain'`);
+  return mailboxes.map((m) => checkedAddress(ctx, m));
+}
+
+/**
+ * The one value of a header field that RFC 5322 §3.6 allows at most once (From, Sender), or
+ * undefined; SES refuses a repeated one with InvalidParameterValue "Duplicate header 'From'.". A
+ * second From would otherwise carry an address nobody checked.
+ */
+function singleField(parsed: ParsedMessage, name: string): string | undefined {
+  const values = headerValues(parsed, name);
+  if (values.length > 1) throw new DomainError('invalid_parameter', `Duplicate header '${name}'.`);
+  return values[0];
+}
+
 function checkRecipients(ctx: AppContext, recipients: readonly string[]): string[] {
   if (recipients.length === 0) throw rejected('Missing required header \'To\'.');
   if (recipients.length > MAX_RECIPIENTS) throw rejected('Recipient count exceeds 50.');
@@ -91,7 +113,7 @@ function checkSize(bytes: number, max = MAX_MESSAGE_BYTES): void {
  * its DKIM CNAMEs were found (the detection lifecycle sets its verification status to Success).
  */
 async function checkVerified(ctx: AppContext, scope: Scope, addresses: readonly { address: string; domain: string }[]): Promise<void> {
-  const names = addresses.flatMap((a) => [a.address, a.domain]);
+  const names = [...new Set(addresses.flatMap((a) => [a.address, a.domain]))];
   const found = await ctx.store.getIdentities(scope, names);
   const failed = addresses.filter(
     (a) => found.get(a.address)?.verificationStatus !== 'Success' && found.get(a.domain)?.verificationStatus !== 'Success',
@@ -100,14 +122,6 @@ async function checkVerified(ctx: AppContext, scope: Scope, addresses: readonly 
     const list = [...new Set(failed.map((a) => a.address))].join(', ');
     throw rejected(`Email address is not verified. The following identities failed the check in region ${scope.region.toUpperCase()}: ${list}`);
   }
-}
-
-async function checkQuota(ctx: AppContext, send: SendServices, scope: Scope, recipients: number): Promise<void> {
-  const max = send.policy.max24HourSend;
-  if (max < 0) return;
-  const sent = await send.outbox.countRecipientsSince(scope, ctx.clock.now() - DAY_MS);
-  // SES: "Every recipient counts against the 24-hour quota."
-  if (sent + recipients > max) throw new DomainError('daily_quota_exceeded', 'Daily message quota exceeded.');
 }
 
 function takeRateSlot(send: SendServices, scope: Scope): void {
@@ -207,12 +221,15 @@ function checkTags(tags: readonly Tag[]): void {
 export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailInput): Promise<string> {
   const send = servicesOf(ctx);
   checkTags(input.tags);
-  const sender = checkedAddress(ctx, input.source);
+  // Source becomes the From header: every mailbox in it must be verified, not only the first.
+  const sources = checkedMailboxes(ctx, input.source);
+  const sender = sources[0]!;
   const recipients = checkRecipients(ctx, [...input.to, ...input.cc, ...input.bcc]);
   for (const r of input.replyTo) checkedAddress(ctx, r);
-  const returnPath = input.returnPath === undefined ? null : checkedAddress(ctx, input.returnPath).address;
-  await checkVerified(ctx, scope, [sender]);
-  await checkQuota(ctx, send, scope, recipients.length);
+  const returnPath = input.returnPath === undefined ? null : checkedAddress(ctx, input.returnPath);
+  // SES: the Source and the Return-Path must both be verified identities.
+  await checkVerified(ctx, scope, returnPath === null ? sources : [...sources, returnPath]);
+  await checkDailyQuota(ctx, send, scope, recipients.length);
   takeRateSlot(send, scope);
   const now = ctx.clock.now();
   const messageId = newMessageId(now, ctx.random);
@@ -232,7 +249,7 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
     kind: 'email',
     messageId,
     source: input.source,
-    envelopeFrom: returnPath ?? sender.address,
+    envelopeFrom: returnPath?.address ?? sender.address,
     recipients,
     fromDomain: sender.domain,
     subject: input.subject.data,
@@ -266,18 +283,28 @@ export async function sendRawEmail(ctx: AppContext, scope: Scope, input: SendRaw
   // latter is dropped without effect.
   const tags = [...input.tags, ...sesMessageTags(headerValues(parsed, 'X-SES-MESSAGE-TAGS'))];
   checkTags(tags);
-  const fromHeader = headerValues(parsed, 'From')[0];
+  // RFC 5322 §3.6: exactly one From field, at most one Sender.
+  const fromHeader = singleField(parsed, 'From');
   if (fromHeader === undefined) throw new DomainError('invalid_parameter', `Missing required header 'From'.`);
-  const from = checkedAddress(ctx, fromHeader);
+  const fromMailboxes = checkedMailboxes(ctx, fromHeader);
+  const from = fromMailboxes[0]!;
+  const senderHeader = singleField(parsed, 'Sender');
   const sourceText = input.source ?? fromHeader;
   const sender = input.source === undefined ? from : checkedAddress(ctx, input.source);
   const recipients = checkRecipients(
     ctx,
     input.destinations ?? addressesOf([...headerValues(parsed, 'To'), ...headerValues(parsed, 'Cc'), ...headerValues(parsed, 'Bcc')]),
   );
-  // Both the envelope sender and the From header must be verified identities.
-  await checkVerified(ctx, scope, from.address === sender.address ? [sender] : [sender, from]);
-  await checkQuota(ctx, send, scope, recipients.length);
+  // As SES: the envelope sender, every From mailbox, the Sender and the Return-Path must all be
+  // verified identities of this account; one unverified address rejects the message.
+  await checkVerified(ctx, scope, [
+    sender,
+    ...fromMailboxes,
+    ...(senderHeader === undefined ? [] : checkedMailboxes(ctx, senderHeader)),
+    // `Return-Path: <>` (the null reverse-path of bounces) names nobody, so it has nothing to check.
+    ...addressesOf(headerValues(parsed, 'Return-Path')).map((address) => checkedAddress(ctx, address)),
+  ]);
+  await checkDailyQuota(ctx, send, scope, recipients.length);
   takeRateSlot(send, scope);
   const now = ctx.clock.now();
   const messageId = newMessageId(now, ctx.random);

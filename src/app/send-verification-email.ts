@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { normalizeEmail, type Scope } from '../core/index.ts';
 import type { AppContext } from './context.ts';
+import { checkDailyQuota } from './sending-quota.ts';
 import { newMessageId } from './send-email.ts';
 
 /** SES: "The link in the verification email expires after 24 hours." */
@@ -14,7 +15,9 @@ export function verificationTokenHash(token: string): string {
 /**
  * VerifyEmailIdentity's mail: a message to the address with a link to Signet's
  * `/_signet/verify-email?token=...`, sent through the same outbox and relay as every other message.
- * Nothing is sent for an address already verified. It does not count against the sending quota.
+ * Nothing is sent for an address already verified. The mail counts against the account's sending
+ * quota like any other (issue 14: otherwise VerifyEmailIdentity would send unmetered mail), and is
+ * refused, before any token is made, when the quota is used up.
  */
 export async function sendVerificationEmail(ctx: AppContext, scope: Scope, addressInput: string): Promise<string | null> {
   const send = ctx.send;
@@ -22,6 +25,7 @@ export async function sendVerificationEmail(ctx: AppContext, scope: Scope, addre
   const address = normalizeEmail(addressInput, ctx.toAscii).name;
   const identity = (await ctx.store.getIdentities(scope, [address])).get(address);
   if (identity?.verificationStatus === 'Success') return null;
+  await checkDailyQuota(ctx, send, scope, 1);
   const now = ctx.clock.now();
   const token = Buffer.from(ctx.random.bytes(32)).toString('base64url');
   const ttl = send.verificationMail.ttlMs;

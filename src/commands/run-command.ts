@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { joinNegativeNumbers } from '../config/negative-values.ts';
 import type { Env } from '../config/config.ts';
 import { UsageError, type Command, type ParsedArgs } from './command.ts';
 import { reportError } from './errors.ts';
@@ -68,7 +69,9 @@ export async function runCommand(argv: readonly string[], env: Env, io: CommandI
 }
 
 function parse(command: Command, rest: readonly string[]): ParsedArgs {
-  const { values, positionals } = parseArgs({ args: [...rest], options: { ...command.options, ...HELP_OPTION }, strict: true, allowPositionals: true });
+  // Issue 14: `--max-24-hour-send -1` as the usage shows it (parseArgs alone calls it ambiguous).
+  const args = joinNegativeNumbers(rest, command.options as Record<string, { type: 'string' | 'boolean' }>);
+  const { values, positionals } = parseArgs({ args, options: { ...command.options, ...HELP_OPTION }, strict: true, allowPositionals: true });
   const { min, max, names } = command.positionals ?? { min: 0, max: 0, names: '' };
   if (positionals.length < min) throw new UsageError(`expected ${names}`, command.usage);
   if (positionals.length > max) throw new UsageError(`unexpected ${JSON.stringify(positionals[max])}`, command.usage);

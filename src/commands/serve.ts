@@ -10,6 +10,7 @@ import { stringOption, type Command } from './command.ts';
 export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580] [--data-dir DIR | --database postgres://...] [--key-bits 2048|1024]
                     [--key-pool-size N (30; dev: 3)] [--log-level info]
                     [--throttle-rate 1] [--throttle-burst 1] [--no-throttle | --throttle (dev: off unless given)]
+                    [--regions us-east-1,eu-west-1,... (the AWS commercial regions)]
 ${DKIM_USAGE}
 ${SEND_USAGE}
 ${HTTP_USAGE}
@@ -32,6 +33,7 @@ export const serveCommand: Command = {
     'throttle-burst': { type: 'string' },
     'no-throttle': { type: 'boolean' },
     throttle: { type: 'boolean' },
+    regions: { type: 'string' },
     ...DKIM_OPTIONS,
     ...SEND_OPTIONS,
     ...SMTP_OPTIONS,
@@ -53,6 +55,7 @@ export const serveCommand: Command = {
         throttleBurst: stringOption(args, 'throttle-burst'),
         noThrottle: args.values['no-throttle'] === true,
         throttle: args.values['throttle'] === true,
+        regions: stringOption(args, 'regions'),
       },
       env,
       availableParallelism(),

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { LOCAL_ACCOUNT_ID } from '../core/account.ts';
+import { AWS_COMMERCIAL_REGIONS, REGION_NAME } from '../core/regions.ts';
 import { join, resolve } from 'node:path';
 
 /** Settings shared by every entry point, normalized once and passed down explicitly. */
@@ -14,6 +15,8 @@ export interface CoreConfig {
   readonly accountId: string;
   /** Region of requests without a credential scope (the embedded CLI path, unsigned calls). */
   readonly defaultRegion: string;
+  /** The regions requests may be scoped to (`--regions` / SIGNET_REGIONS; the AWS commercial ones by default). */
+  readonly regions: readonly string[];
   /** `postgres://...` to share state between nodes; null for the embedded SQLite store. */
   readonly databaseUrl: string | null;
 }
@@ -54,8 +57,18 @@ function parseInteger(name: string, text: string | undefined, fallback: number, 
   return Number(text);
 }
 
+/** `--regions a,b,c` / SIGNET_REGIONS: the regions served; the AWS commercial regions when not given. */
+function parseRegions(text: string | undefined): readonly string[] {
+  if (text === undefined || text.trim() === '') return AWS_COMMERCIAL_REGIONS;
+  const regions = text.split(',').map((r) => r.trim()).filter((r) => r !== '');
+  if (regions.length === 0 || regions.some((r) => !REGION_NAME.test(r))) {
+    throw new ConfigError(`--regions must be region names separated by commas (us-east-1,eu-west-1), not ${JSON.stringify(text)}`);
+  }
+  return [...new Set(regions)];
+}
+
 export function coreConfig(
-  flags: { dataDir?: string | undefined; keyBits?: string | undefined; database?: string | undefined },
+  flags: { dataDir?: string | undefined; keyBits?: string | undefined; database?: string | undefined; regions?: string | undefined },
   env: Env,
 ): CoreConfig {
   const databaseUrl = flags.database ?? env['SIGNET_DATABASE_URL'] ?? '';
@@ -69,6 +82,7 @@ export function coreConfig(
     masterKey: env['SIGNET_MASTER_KEY'],
     accountId: LOCAL_ACCOUNT_ID,
     defaultRegion: env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || 'us-east-1',
+    regions: parseRegions(flags.regions ?? env['SIGNET_REGIONS']),
   };
 }
 
@@ -83,6 +97,7 @@ export interface ServeFlags {
   readonly throttleRate?: string | undefined;
   readonly throttleBurst?: string | undefined;
   readonly noThrottle?: boolean | undefined;
+  readonly regions?: string | undefined;
   /** `--throttle`: SES's limits in dev mode too (to test retry code); production always has them. */
   readonly throttle?: boolean | undefined;
 }

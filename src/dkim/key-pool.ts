@@ -1,5 +1,6 @@
 import type { Clock, KeySupply, PooledKey, Store } from '../app/ports.ts';
 import type { GeneratedKeyPair } from './generate-key-pair.ts';
+import { fairKeyShare, keyReserve, KeyShareLedger } from './key-share.ts';
 
 export interface KeyPoolOptions {
   readonly bits: number;
@@ -35,6 +36,12 @@ export class KeyPool implements KeySupply {
   #generated = 0;
   #idle: Promise<void> = Promise.resolve();
   #settleIdle: (() => void) | null = null;
+  /** Who took how many ready keys lately (the fair share, see claimShare). */
+  readonly #ledger = new KeyShareLedger();
+  /** Callers beyond their share, each waiting for `remaining` more keys to be generated. */
+  #fresh: Array<{ remaining: number; resolve: () => void }> = [];
+  /** Generations under way that were started for those callers. */
+  #freshInFlight = 0;
 
   constructor(store: Store, options: KeyPoolOptions) {
     this.#store = store;
@@ -52,7 +59,30 @@ export class KeyPool implements KeySupply {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#running = false;
+    // Nobody is left waiting on a generation that will not come; they find the pool as it is.
+    for (const waiter of this.#fresh.splice(0)) waiter.resolve();
     await this.#idle;
+  }
+
+  /**
+   * Called before an account takes `count` ready keys (issue 14, finding 5): within its fair share
+   * (fairKeyShare of the target per KEY_SHARE_WINDOW_MS) it goes ahead at once; beyond it, it goes
+   * ahead only while the pool keeps its reserve for the others (keyReserve), and otherwise first
+   * waits until `count` keys have been generated, so that what it takes is made good. Per account,
+   * whatever the region. In memory, per process: each node of a shared store keeps its own ledger.
+   */
+  async claimShare(accountId: string, count: number): Promise<void> {
+    const now = this.#options.clock.now();
+    const target = this.#options.target;
+    const over = this.#ledger.recent(accountId, now) + count > fairKeyShare(target);
+    this.#ledger.record(accountId, count, now);
+    if (!over || this.#stopped) return;
+    const ready = await this.#store.countPoolKeys(this.bits);
+    if (ready - count >= keyReserve(target)) return;
+    await new Promise<void>((resolve) => {
+      this.#fresh.push({ remaining: count, resolve });
+      void this.#refill();
+    });
   }
 
   /** Keys ready in the pool when last counted. */
@@ -89,18 +119,23 @@ export class KeyPool implements KeySupply {
     const want = (this.#running ? this.#options.target : 0) + this.#demand;
     // Someone may be waiting on keys that are already there (added by another process, or counted late).
     if (this.#known >= this.#demand && this.#demand > 0) this.#wake();
-    while (!this.#stopped && this.#inFlight < this.#options.concurrency && this.#known + this.#inFlight < want) {
-      this.#launch();
+    // Keys owed to callers beyond their share are made whatever the pool holds (they wait for new ones).
+    let owed = this.#fresh.reduce((sum, f) => sum + f.remaining, 0) - this.#freshInFlight;
+    while (!this.#stopped && this.#inFlight < this.#options.concurrency && (owed > 0 || this.#known + this.#inFlight < want)) {
+      this.#launch(owed > 0);
+      owed -= 1;
     }
   }
 
-  #launch(): void {
+  #launch(fresh: boolean): void {
     if (this.#inFlight === 0) {
       this.#idle = new Promise((resolve) => (this.#settleIdle = resolve));
     }
     this.#inFlight += 1;
+    if (fresh) this.#freshInFlight += 1;
     void this.#generateOne().then((ok) => {
       this.#inFlight -= 1;
+      if (fresh) this.#freshInFlight -= 1;
       if (this.#inFlight === 0) this.#settleIdle?.();
       // After a failure (store unavailable, say), look again a little later rather than spin.
       if (ok) void this.#refill();
@@ -120,11 +155,23 @@ export class KeyPool implements KeySupply {
       await this.#store.addPoolKeys([key]);
       this.#known += 1;
       this.#generated += 1;
+      this.#creditFresh();
       this.#wake();
       return true;
     } catch (err) {
       this.#options.onError?.(err);
       return false;
+    }
+  }
+
+  /** One more key exists: the first caller beyond its share is one key nearer to going ahead. */
+  #creditFresh(): void {
+    const first = this.#fresh[0];
+    if (first === undefined) return;
+    first.remaining -= 1;
+    if (first.remaining <= 0) {
+      this.#fresh.shift();
+      first.resolve();
     }
   }
 

@@ -109,8 +109,9 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     const created = await bootstrapAccount(signet.accounts);
     if (created) {
       const file = writeCredentialsFile(config.dataDir, created.accessKeyId, created.secretAccessKey, config.defaultRegion);
-      // Shown once, on the terminal of whoever started the server; never logged.
-      process.stdout.write(
+      // Shown once, on the standard error of whoever started the server: stdout carries the JSON log
+      // stream, which log collectors keep (issue 14); the credentials file keeps it too, mode 0600.
+      process.stderr.write(
         `signet created account ${created.accountId} with access key ${created.accessKeyId}\n` +
           `  secret access key: ${created.secretAccessKey}\n` +
           `  saved as profile [signet] in ${file}: AWS_SHARED_CREDENTIALS_FILE=${file} aws --profile signet ses ...\n` +

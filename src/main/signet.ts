@@ -18,6 +18,7 @@ import { KeyPool } from '../dkim/key-pool.ts';
 import { createPlatformSigner } from '../dkim/platform-key.ts';
 import { createMessageSigner, SigningKeyCache } from '../dkim/signing-key-cache.ts';
 import { loadMasterKey } from '../secrets/master-key.ts';
+import { checkPrivateFolder } from '../secrets/file-permissions.ts';
 import { dkimKeyContext, SecretBox } from '../secrets/secret-box.ts';
 import { openStorage, type Storage } from '../storage/open-storage.ts';
 import { loadPlatformSigningKey } from './platform-key-file.ts';
@@ -103,11 +104,16 @@ export async function createSignet(config: CoreConfig, runtime: Runtime, feature
   // The operator's key is read first, so that a bad file stops the start before anything is opened.
   const platformConfig = features.sending?.config.platform ?? null;
   const platformSigner = platformConfig ? createPlatformSigner(loadPlatformSigningKey(platformConfig)) : null;
-  const secrets = new SecretBox(loadMasterKey(config.dataDir, config.masterKey));
+  // Issue 14: a data folder others may write is refused before anything in it is read or made.
+  checkPrivateFolder(config.dataDir);
   const storage = await openStorage(config);
   let delivery: RelayWorker | null = null;
   let keyPool: KeyPool | null = null;
   try {
+    // The store is opened first so that a missing master.key is never replaced by a new one while
+    // the store holds secrets sealed by the old one.
+    const sealed = (await storage.settings.get(MASTER_KEY_CHECK)) !== null;
+    const secrets = new SecretBox(loadMasterKey(config.dataDir, config.masterKey, { sealedStoreExists: sealed }));
     await checkMasterKey(storage, secrets);
     keyPool = new KeyPool(storage.store, {
       bits: config.keyBits,
@@ -138,12 +144,14 @@ export async function createSignet(config: CoreConfig, runtime: Runtime, feature
     let authenticator: Authenticator | null = null;
     if (features.api) {
       const api = features.api;
+      // Issue 14: only the configured regions (each has its own quotas and throttles).
+      const regions = new Set(config.regions);
       authenticator =
         api.auth === 'sigv4'
-          ? sigV4Authenticator({ accounts: accounts.accounts, sealer: secrets, clock })
+          ? sigV4Authenticator({ accounts: accounts.accounts, sealer: secrets, clock, regions })
           : api.auth === 'dev'
-            ? devAuthenticator()
-            : localAuthenticator(config.defaultRegion);
+            ? devAuthenticator(regions)
+            : localAuthenticator(config.defaultRegion, regions);
       handler = createSesHandler(ctx, {
         authenticator,
         limiter: api.throttle ? storage.rateLimiter(api.throttle) : undefined,

@@ -59,7 +59,8 @@ export class KyselyOutboxStore implements OutboxStore {
         source: m.source,
         envelope_from: m.envelopeFrom,
         recipients: JSON.stringify(m.recipients),
-        recipient_count: m.kind === 'verification' ? 0 : m.recipients.length,
+        // Every message counts against the quota, Signet's verification mail included (issue 14).
+        recipient_count: m.recipients.length,
         subject: m.subject,
         simple_parts: m.simple === null ? null : JSON.stringify(m.simple),
         tags: JSON.stringify(m.tags),

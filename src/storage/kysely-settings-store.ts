@@ -10,6 +10,12 @@ export class KyselySettingsStore implements SettingsStore {
     this.#db = db;
   }
 
+  /** The value stored under `name`, or null. */
+  async get(name: string): Promise<string | null> {
+    const row = await this.#db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirst();
+    return row?.value ?? null;
+  }
+
   /** Stores `value` under `name` unless a value is there already; returns the stored value. */
   async putIfAbsent(name: string, value: string): Promise<string> {
     // Read first: every start of every command checks a setting, and a write would cost a commit (an fsync).

@@ -15,6 +15,10 @@ export interface RunningSignet {
   readonly process: ChildProcess;
   /** Everything the server wrote on stdout and stderr so far. */
   output(): string;
+  /** What it wrote on stdout alone (the JSON log stream and the `listening on` lines). */
+  stdout(): string;
+  /** What it wrote on stderr alone (the bootstrap key pair, shown once). */
+  stderr(): string;
   /** SIGTERM, and wait for the exit code. */
   stop(): Promise<number | null>;
 }
@@ -37,8 +41,10 @@ export async function startSignet(args: readonly string[], env: Record<string, s
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => ((output += d), (stdout += d)));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => ((output += d), (stderr += d)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       // Never leave a half-started server behind a failed test.
@@ -58,7 +64,8 @@ export async function startSignet(args: readonly string[], env: Record<string, s
       reject(new Error(`signet serve exited with ${code}:\n${output}`));
     });
   });
-  const created = /signet created account (\d{12}) with access key (AKIA[A-Z2-7]{16})\n\s+secret access key: (\S{40})/.exec(output);
+  // The bootstrap secret is printed on stderr only, never into the log stream on stdout (issue 14).
+  const created = /signet created account (\d{12}) with access key (AKIA[A-Z2-7]{16})\n\s+secret access key: (\S{40})/.exec(stderr);
   return {
     url,
     port: Number(new URL(url).port),
@@ -69,6 +76,8 @@ export async function startSignet(args: readonly string[], env: Record<string, s
     },
     process: child,
     output: () => output,
+    stdout: () => stdout,
+    stderr: () => stderr,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');

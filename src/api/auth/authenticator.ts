@@ -5,6 +5,7 @@ import { LOCAL_ACCOUNT_ID, type Scope } from '../../core/index.ts';
 import type { SesHttpRequest } from '../http-request.ts';
 import { SesError } from '../ses-error.ts';
 import { parseAuthorization } from './authorization-header.ts';
+import { checkScopeRegion } from './region-check.ts';
 import { checkSigV4Headers, verifySigV4 } from './sigv4-verifier.ts';
 
 type Headers = Readonly<Record<string, string | undefined>>;
@@ -28,10 +29,11 @@ function missingToken(): SesError {
  * The command line's in-process path: the caller is the owner of the data folder, so no signature
  * is needed. The region still comes from the credential scope when the caller signed anyway.
  */
-export function localAuthenticator(defaultRegion: string): Authenticator {
+export function localAuthenticator(defaultRegion: string, regions: ReadonlySet<string>): Authenticator {
   const scopeOf = async (headers: Headers): Promise<Scope> => {
     const header = headers['authorization'];
     const region = header === undefined ? defaultRegion : parseAuthorization(header).region;
+    checkScopeRegion(region, regions);
     return { accountId: LOCAL_ACCOUNT_ID, region };
   };
   return { authenticate: (request) => scopeOf(request.headers), precheck: scopeOf };
@@ -42,17 +44,19 @@ export function localAuthenticator(defaultRegion: string): Authenticator {
  * account (as LocalStack does), so tests need no real keys. Unsigned requests are still refused, as
  * SES refuses them.
  */
-export function devAuthenticator(): Authenticator {
+export function devAuthenticator(regions: ReadonlySet<string>): Authenticator {
   const scopeOf = async (headers: Headers): Promise<Scope> => {
     const header = headers['authorization'];
     if (header === undefined) throw missingToken();
-    return { accountId: LOCAL_ACCOUNT_ID, region: parseAuthorization(header).region };
+    const { region } = parseAuthorization(header);
+    checkScopeRegion(region, regions);
+    return { accountId: LOCAL_ACCOUNT_ID, region };
   };
   return { authenticate: (request) => scopeOf(request.headers), precheck: scopeOf };
 }
 
 /** Full SigV4 verification against the access keys in the store. */
-export function sigV4Authenticator(deps: { accounts: AccountStore; sealer: SecretSealer; clock: Clock }): Authenticator {
+export function sigV4Authenticator(deps: { accounts: AccountStore; sealer: SecretSealer; clock: Clock; regions: ReadonlySet<string> }): Authenticator {
   // What precheck resolved, by the scope object it returned: the HTTP server hands that object back
   // in `request.prechecked`, so the header is not parsed and the key not looked up twice.
   const prechecked = new WeakMap<Scope, Awaited<ReturnType<typeof keyOf>>>();
@@ -60,6 +64,7 @@ export function sigV4Authenticator(deps: { accounts: AccountStore; sealer: Secre
     const header = headers['authorization'];
     if (header === undefined) throw missingToken();
     const auth = parseAuthorization(header);
+    checkScopeRegion(auth.region, deps.regions);
     const key = await resolveAccessKey(deps, auth.accessKeyId);
     if (key === null) {
       throw new SesError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);

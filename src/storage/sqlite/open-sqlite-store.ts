@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
@@ -68,6 +68,57 @@ function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
+/** How long a process waits for another one's migrations (or its long write) before giving up. */
+const MIGRATION_LOCK_WAIT_MS = 60_000;
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * The database file and SQLite's companions: the WAL and its shared-memory index hold recent
+ * commits (sealed keys, account rows), so they are as private as the database.
+ */
+const COMPANIONS = ['', '-wal', '-shm', '-journal'];
+
+/**
+ * Creates the file 0600 before SQLite does (SQLite would use 0644 under the usual umask), and
+ * tightens an existing one: SQLite creates `-wal` and `-shm` with the database file's mode (its
+ * unix VFS copies it, "robust_open"/"findCreateFileMode"), so they follow.
+ */
+function privateDatabaseFile(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const suffix of COMPANIONS) {
+    const path = file + suffix;
+    if (existsSync(path) && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  }
+}
+
+/**
+ * Runs the migrator inside one `BEGIN EXCLUSIVE` transaction, so that processes opening the same
+ * file at once migrate one after the other (the later ones find the work done) and a failed
+ * migration leaves nothing half applied. Kysely's SQLite adapter takes no migration lock (it
+ * assumes one connection) and, reporting no transactional DDL, runs the migrations on this very
+ * connection without a transaction of its own, so they run inside this one. SQLite has
+ * transactional DDL; PostgreSQL gets the same effect from Kysely's advisory lock.
+ */
+async function migrateExclusively(sqlite: BetterSqlite3.Database, store: KyselyStore): Promise<void> {
+  const deadline = Date.now() + MIGRATION_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      // Waits up to busy_timeout for the other writer; a long wait is retried until the deadline.
+      sqlite.exec('BEGIN EXCLUSIVE');
+      break;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+    }
+  }
+  try {
+    await store.migrate();
+    sqlite.exec('COMMIT');
+  } catch (err) {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    throw err;
+  }
+}
+
 /** Opens (creating if needed) the embedded SQLite database at `file`, schema up to date, as the stores over it. */
 export async function openSqliteStorage(file: string): Promise<Storage> {
   const { db, store } = await openSqliteDatabase(file);
@@ -86,16 +137,26 @@ export async function openSqliteStore(file: string): Promise<KyselyStore> {
 }
 
 async function openSqliteDatabase(file: string): Promise<{ db: Kysely<Database>; store: KyselyStore }> {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    privateDatabaseFile(file);
+  }
   const sqlite = new BetterSqlite3(file);
+  // First, so that the pragmas below wait for a process that is creating the file too: switching to
+  // WAL needs a lock, and without a busy timeout a concurrent start fails at once ("database is locked").
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable before the
   // API answers (SQLite docs, "WAL mode": NORMAL may lose the last commits on power loss).
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const store = new KyselyStore(db, sqliteEngine(sqlite));
-  await store.migrate();
+  try {
+    await migrateExclusively(sqlite, store);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   return { db, store };
 }
