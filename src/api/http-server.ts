@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { MAX_BODY_BYTES, type SesHandler } from './handler.ts';
 import type { ApiMetrics } from './metrics.ts';
+import { isSesV2Path } from './v2/router.ts';
 import { errorEnvelope } from './xml.ts';
 
 export interface HttpServerOptions {
@@ -35,13 +36,23 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, _req, reply) => {
+  app.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, req, reply) => {
     // fastify's own refusals (body over the limit, broken framing) become SES-style 400s, never 500s.
     const requestId = randomUUID();
     const tooLarge = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
     const message = tooLarge
       ? `The request body exceeds the limit of ${MAX_BODY_BYTES} bytes.`
       : 'The request could not be read.';
+    if (isSesV2Path(req.url)) {
+      // SES v2 paths answer in v2's shape (x-amzn-ErrorType and a JSON message).
+      void reply
+        .code(400)
+        .header('content-type', 'application/json')
+        .header('x-amzn-requestid', requestId)
+        .header('x-amzn-errortype', 'BadRequestException')
+        .send(JSON.stringify({ message }));
+      return;
+    }
     void reply
       .code(400)
       .header('content-type', 'text/xml')

@@ -37,6 +37,10 @@ const SES_CODES: Record<DomainErrorCode, { code: string; status: number }> = {
   // SendEmail / SendRawEmail: SES's modelled MessageRejected, and Throttling for MaxSendRate.
   message_rejected: { code: 'MessageRejected', status: 400 },
   sending_rate_exceeded: { code: 'Throttling', status: 400 },
+  // Raised only by the SES v2 use cases; v1 would answer them in its generic way.
+  identity_already_exists: { code: 'InvalidParameterValue', status: 400 },
+  template_not_found: { code: 'TemplateDoesNotExist', status: 400 },
+  not_supported: { code: 'InvalidParameterValue', status: 400 },
 };
 
 export function sesErrorFromDomain(code: DomainErrorCode, message: string): SesError {

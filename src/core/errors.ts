@@ -17,7 +17,13 @@ export type DomainErrorCode =
   | 'dkim_not_set_up'
   | 'key_pool_unavailable'
   | 'message_rejected'
-  | 'sending_rate_exceeded';
+  | 'sending_rate_exceeded'
+  /** SES v2: CreateEmailIdentity for an identity the account already has. */
+  | 'identity_already_exists'
+  /** SES v2: SendEmail with a template that does not exist (Signet keeps no templates yet). */
+  | 'template_not_found'
+  /** A valid request for something this Signet does not do (yet): BYODKIM, MAIL FROM, another key length. */
+  | 'not_supported';
 
 /** An expected failure of a use case, carrying a stable code and a message for humans. */
 export class DomainError extends Error {

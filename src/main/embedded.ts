@@ -10,6 +10,9 @@ import type { DetectionEngine } from '../storage/detection-engine.ts';
 import type { SendServices, UnsignedEvent } from '../app/send-ports.ts';
 import { devAuthenticator, localAuthenticator, sigV4Authenticator, type Authenticator } from '../api/auth/authenticator.ts';
 import { createSesHandler, type SesHandler } from '../api/handler.ts';
+import { routeSesRequest } from '../api/v2/dispatch.ts';
+import { createSesV2Handler } from '../api/v2/handler.ts';
+import { KyselyEmailIdentityStore } from '../storage/kysely-email-identity-store.ts';
 import type { RateLimiter } from '../api/throttle.ts';
 import type { CoreConfig } from '../config/config.ts';
 import { DEFAULT_SEND_CONFIG, type SendConfig } from '../config/send-config.ts';
@@ -82,6 +85,8 @@ export interface EmbeddedOptions {
   readonly onKeyPoolError?: (err: unknown) => void;
   /** Sending settings; without them messages are only kept in the outbox, with SES's sandbox quotas. */
   readonly send?: EmbeddedSendOptions;
+  /** SES v2: the key zone, reported as GetEmailIdentity's SigningHostedZone. */
+  readonly keyZone?: string;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -170,11 +175,11 @@ export async function openEmbedded(config: CoreConfig, options: EmbeddedOptions)
       : options.auth === 'dev'
         ? devAuthenticator()
         : localAuthenticator(config.defaultRegion);
-  const handler = createSesHandler(ctx, {
-    authenticator,
-    limiter: options.throttle ? backend.rateLimiter(options.throttle) : undefined,
-    ...(options.onInternalError ? { onInternalError: options.onInternalError } : {}),
-  });
+  // SES v2 (REST-JSON) on the same listener, store, use cases and limiter as v1.
+  const limiter = options.throttle ? backend.rateLimiter(options.throttle) : undefined;
+  const handlerOptions = { authenticator, limiter, ...(options.onInternalError ? { onInternalError: options.onInternalError } : {}) };
+  const v2 = createSesV2Handler({ ...ctx, identities: new KyselyEmailIdentityStore(store.database) }, { ...handlerOptions, signingHostedZone: options.keyZone });
+  const handler = routeSesRequest(createSesHandler(ctx, handlerOptions), v2);
   return {
     ctx,
     accounts,

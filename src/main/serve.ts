@@ -80,6 +80,7 @@ export async function serve(argv: readonly string[], env: Env): Promise<number> 
     poolConcurrency: config.keyPoolConcurrency,
     auth: dkimConfig.dev ? 'dev' : 'sigv4',
     throttle: config.throttle,
+    keyZone: dkimConfig.zone,
     onInternalError: (err, requestId) => app.log.error({ err, requestId }, 'internal error'),
     onKeyPoolError: (err) => app.log.error({ err }, 'key generation failed'),
     send: {
