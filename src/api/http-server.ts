@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { MAX_BODY_BYTES, type SesHandler } from './handler.ts';
 import type { ApiMetrics } from './metrics.ts';
@@ -18,7 +18,22 @@ export interface HttpServerOptions {
  * an Authorization signature), a body or a key.
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  // fastify refuses a path with broken percent-encoding before any route runs. SES v2 paths still go
+  // to the handler, which authenticates first and then answers 400 in v2's shape; other paths get
+  // fastify's own answer, byte for byte as before.
+  const badUrl: { serve: ((req: FastifyRequest, reply: FastifyReply) => Promise<string>) | null } = { serve: null };
   const app = Fastify({
+    frameworkErrors: (err, req, anyReply) => {
+      const reply = anyReply as unknown as FastifyReply;
+      if (err.code === 'FST_ERR_BAD_URL' && badUrl.serve !== null && isSesV2Path(req.url)) {
+        void badUrl.serve(req as unknown as FastifyRequest, reply).then((body) => reply.send(body));
+        return;
+      }
+      const body = JSON.stringify({ error: 'Bad Request', code: err.code, message: err.message, statusCode: 400 });
+      reply.hijack();
+      reply.raw.writeHead(400, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      reply.raw.end(body);
+    },
     logger: options.logger === false ? false : {
       ...(typeof options.logger === 'object' ? options.logger : {}),
       // Only what identifies the request; fastify's default serializer is already header-free, this
@@ -70,10 +85,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     );
   }
 
-  app.route({
-    method: ['POST', 'PUT', 'DELETE', 'PATCH', 'GET'],
-    url: '/*',
-    handler: async (req, reply) => {
+  const serve = async (req: FastifyRequest, reply: FastifyReply): Promise<string> => {
       const started = process.hrtime.bigint();
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const headers: Record<string, string | undefined> = {};
@@ -97,7 +109,12 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       );
       void reply.code(response.status).headers(response.headers);
       return response.body;
-    },
+  };
+  app.route({
+    method: ['POST', 'PUT', 'DELETE', 'PATCH', 'GET'],
+    url: '/*',
+    handler: serve,
   });
+  badUrl.serve = serve;
   return app;
 }
