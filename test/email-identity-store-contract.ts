@@ -38,11 +38,11 @@ export function runEmailIdentityStoreContract(backend: string, open: () => Promi
       await h.store.ensureEmailIdentity(B, 'a@example.com', 1);
       const tags = [{ key: 'env', value: 'prod' }, { key: 'empty', value: '' }, { key: 'ünï', value: 'cödé "quoted"' }];
       assert.equal(await h.identities.putDetails(A, 'a@example.com', { tags, configurationSetName: 'cs-1' }), true);
-      assert.deepEqual(await h.identities.getDetails(A, 'a@example.com'), { tags, configurationSetName: 'cs-1' });
-      assert.deepEqual(await h.identities.getDetails(B, 'a@example.com'), { tags: [], configurationSetName: null }, 'another account sees nothing');
-      assert.deepEqual(await h.identities.getDetails(A_WEST, 'a@example.com'), { tags: [], configurationSetName: null }, 'another region sees nothing');
+      assert.deepEqual((await h.identities.describe(A, 'a@example.com')).details, { tags, configurationSetName: 'cs-1' });
+      assert.deepEqual((await h.identities.describe(B, 'a@example.com')).details, { tags: [], configurationSetName: null }, 'another account sees nothing');
+      assert.deepEqual((await h.identities.describe(A_WEST, 'a@example.com')).details, { tags: [], configurationSetName: null }, 'another region sees nothing');
       assert.equal(await h.identities.putDetails(A, 'a@example.com', { tags: [], configurationSetName: null }), true);
-      assert.deepEqual(await h.identities.getDetails(A, 'a@example.com'), { tags: [], configurationSetName: null });
+      assert.deepEqual((await h.identities.describe(A, 'a@example.com')).details, { tags: [], configurationSetName: null });
       assert.equal(await h.identities.putDetails(A, 'nobody@example.com', { tags, configurationSetName: null }), false, 'no identity, nothing kept');
     });
 
@@ -51,21 +51,25 @@ export function runEmailIdentityStoreContract(backend: string, open: () => Promi
       await h.identities.putDetails(A, 'gone.example', { tags: [{ key: 'k', value: 'v' }], configurationSetName: 'cs' });
       assert.equal(await h.store.deleteIdentity(A, 'gone.example'), true);
       await h.store.ensureDomainIdentity(A, 'gone.example', 'vt2', 2);
-      assert.deepEqual(await h.identities.getDetails(A, 'gone.example'), { tags: [], configurationSetName: null });
+      assert.deepEqual((await h.identities.describe(A, 'gone.example')).details, { tags: [], configurationSetName: null });
     });
 
     it("reports a domain's key size and when its keys were made, and nothing without keys", async () => {
-      assert.equal(await h.identities.domainKeyFacts(A, 'keys.example'), null);
+      assert.equal(await h.identities.domainKeys(A, 'keys.example'), null);
       await h.store.addPoolKeys(keys(3, 2048));
       const result = await h.store.createDomainDkim(A, { domain: 'keys.example', tokens: ['t'.repeat(32), 'u'.repeat(32), 'v'.repeat(32)], verificationToken: 'vt', keyBits: 2048, now: 1_700_000_000_123 });
       assert.equal(result.kind, 'created');
-      assert.deepEqual(await h.identities.domainKeyFacts(A, 'keys.example'), { currentBits: 2048, lastGeneratedAt: 1_700_000_000_123 });
-      assert.equal(await h.identities.domainKeyFacts(B, 'keys.example'), null);
+      const tokens = ['t'.repeat(32), 'u'.repeat(32), 'v'.repeat(32)];
+      assert.deepEqual(await h.identities.domainKeys(A, 'keys.example'), { tokens, currentBits: 2048, lastGeneratedAt: 1_700_000_000_123 });
+      assert.deepEqual((await h.identities.domainKeys(A, 'keys.example'))!.tokens, (await h.store.getDkimTokens(A, ['keys.example'])).get('keys.example'), 'the same tokens as the Store gives');
+      assert.equal(await h.identities.domainKeys(B, 'keys.example'), null);
     });
 
     it('reports no detection results before the first check', async () => {
       await h.store.ensureDomainIdentity(A, 'fresh.example', 'vt', 1);
-      assert.deepEqual(await h.identities.verificationChecks(A, 'fresh.example'), { lastCheckedAt: null, lastFoundAt: null, records: [] });
+      assert.deepEqual(await h.identities.describe(A, 'fresh.example'), { details: { tags: [], configurationSetName: null }, lastCheckedAt: null, lastFoundAt: null });
+      assert.deepEqual(await h.identities.recordVerdicts(A, 'fresh.example'), []);
+      assert.deepEqual(await h.identities.describe(A, 'nobody.example'), { details: { tags: [], configurationSetName: null }, lastCheckedAt: null, lastFoundAt: null });
     });
   });
 }

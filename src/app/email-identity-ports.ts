@@ -12,36 +12,44 @@ export interface IdentityDetails {
   readonly configurationSetName: string | null;
 }
 
-/** The keys behind a domain's tokens, as GetEmailIdentity reports them (never the keys themselves). */
-export interface DomainKeyFacts {
+/** A domain's Easy DKIM tokens with what GetEmailIdentity reports of their keys (never the keys themselves). */
+export interface DomainKeys {
+  /** In position order, as Store.getDkimTokens gives them. */
+  readonly tokens: readonly string[];
   /** Bits of the key that signs now. */
   readonly currentBits: number;
   /** When the newest of the domain's keys was made theirs (ms). */
   readonly lastGeneratedAt: number;
 }
 
-/** What the detection worker last found about a domain's records, for GetEmailIdentity's VerificationInfo. */
-export interface VerificationChecks {
-  /** The last check of any record (ms), or null when none has run yet. */
+/** An identity's v2 details with when detection last looked at it, read in one go. */
+export interface IdentityDescription {
+  readonly details: IdentityDetails;
+  /** The last check (ms), or null when none has run (addresses are never checked). */
   readonly lastCheckedAt: number | null;
   /** The last time every DKIM record was found (ms), or null. */
   readonly lastFoundAt: number | null;
-  /** The verdict kept per record by the last check. */
-  readonly records: readonly { readonly type: 'CNAME' | 'TXT'; readonly verdict: DkimRecordVerdict | 'found' | 'not_found' }[];
+}
+
+/** The verdict kept per record by the detection worker's last check of a domain. */
+export interface RecordVerdict {
+  readonly type: 'CNAME' | 'TXT';
+  readonly verdict: DkimRecordVerdict | 'found' | 'not_found';
 }
 
 /**
- * The persistence the SES v2 identity use cases need beside the main Store. Implementations must pass
- * test/email-identity-store-contract.ts on every engine.
+ * The persistence the SES v2 identity use cases need beside the main Store, shaped so that
+ * GetEmailIdentity costs as many round trips as v1's GetIdentityDkimAttributes. Implementations must
+ * pass test/email-identity-store-contract.ts on every engine.
  */
 export interface EmailIdentityStore {
   /** Replaces the identity's details; false when there is no such identity. */
   putDetails(scope: Scope, name: string, details: IdentityDetails): Promise<boolean>;
-  /** The details of an identity; the empty details when it has none kept (or does not exist). */
-  getDetails(scope: Scope, name: string): Promise<IdentityDetails>;
+  /** The empty details and no checks when the identity has none kept (or does not exist). */
+  describe(scope: Scope, name: string): Promise<IdentityDescription>;
   /** Null when the domain has no keys. */
-  domainKeyFacts(scope: Scope, domain: string): Promise<DomainKeyFacts | null>;
-  verificationChecks(scope: Scope, domain: string): Promise<VerificationChecks>;
+  domainKeys(scope: Scope, domain: string): Promise<DomainKeys | null>;
+  recordVerdicts(scope: Scope, domain: string): Promise<RecordVerdict[]>;
 }
 
 export const NO_DETAILS: IdentityDetails = { tags: [], configurationSetName: null };

@@ -9,7 +9,7 @@ import {
   type VerificationStatus,
 } from '../core/index.ts';
 import type { AppContext } from './context.ts';
-import type { EmailIdentityStore, IdentityDetails, VerificationChecks } from './email-identity-ports.ts';
+import type { EmailIdentityStore, IdentityDetails, RecordVerdict } from './email-identity-ports.ts';
 
 /** The use cases of SES v2's identity operations need the v2 details beside the main store. */
 export interface EmailIdentityContext extends AppContext {
@@ -48,7 +48,7 @@ export interface EmailIdentityView {
  * says most about what to fix, then a record of the wrong type, then a resolver that gave no answer
  * (nothing can be said about that record), then a record that is simply absent.
  */
-export function verificationProblemOf(records: VerificationChecks['records']): VerificationProblem | null {
+export function verificationProblemOf(records: readonly RecordVerdict[]): VerificationProblem | null {
   const problems = new Set<VerificationProblem>();
   for (const r of records) {
     const p = problemOfVerdict(r.verdict);
@@ -91,24 +91,25 @@ export function verifiedForSending(identity: Identity, domain: Identity | undefi
 export async function readEmailIdentity(ctx: EmailIdentityContext, scope: Scope, input: string): Promise<EmailIdentityView | null> {
   const id = parseIdentityName(input, ctx.toAscii);
   const domainName = domainOf(id);
-  const [identities, tokens] = await Promise.all([
+  // Three reads, as many as v1 GetIdentityDkimAttributes makes; the domain's keys carry its tokens.
+  const [identities, keys, description] = await Promise.all([
     ctx.store.getIdentities(scope, id.name === domainName ? [id.name] : [id.name, domainName]),
-    ctx.store.getDkimTokens(scope, [domainName]),
+    ctx.identities.domainKeys(scope, domainName),
+    ctx.identities.describe(scope, id.name),
   ]);
   const identity = identities.get(id.name);
   if (identity === undefined) return null;
   const domain = identities.get(domainName);
-  const domainTokens = tokens.get(domainName) ?? [];
+  const domainTokens = keys?.tokens ?? [];
   const dkim = dkimAttributesOf(
     identity,
     identity.kind === 'Domain' ? domainTokens : [],
     domain ? { identity: domain, tokens: domainTokens } : null,
   );
-  const [details, keyFacts, checks] = await Promise.all([
-    ctx.identities.getDetails(scope, identity.name),
-    dkim.tokens === null ? Promise.resolve(null) : ctx.identities.domainKeyFacts(scope, domainName),
-    identity.kind === 'Domain' ? ctx.identities.verificationChecks(scope, identity.name) : Promise.resolve(null),
-  ]);
+  const verified = identity.verificationStatus === 'Success';
+  // Why a domain is not verified yet: only then are the per-record verdicts read.
+  const problem = identity.kind === 'Domain' && !verified ? verificationProblemOf(await ctx.identities.recordVerdicts(scope, identity.name)) : null;
+  const shownKeys = dkim.tokens === null ? null : keys;
   return {
     name: identity.name,
     kind: identity.kind,
@@ -118,19 +119,19 @@ export async function readEmailIdentity(ctx: EmailIdentityContext, scope: Scope,
       signingEnabled: dkim.dkimEnabled,
       status: dkim.status,
       tokens: dkim.tokens,
-      currentKeyBits: keyFacts?.currentBits ?? null,
+      currentKeyBits: shownKeys?.currentBits ?? null,
       // No rotation yet: the next key is made at the size of the current one, or the server's size.
-      nextKeyBits: keyFacts?.currentBits ?? ctx.keys.bits,
-      lastKeyGenerationAt: keyFacts?.lastGeneratedAt ?? null,
+      nextKeyBits: shownKeys?.currentBits ?? ctx.keys.bits,
+      lastKeyGenerationAt: shownKeys?.lastGeneratedAt ?? null,
     },
     verification:
-      checks === null
+      identity.kind !== 'Domain'
         ? null
         : {
-            lastCheckedAt: checks.lastCheckedAt,
-            lastSuccessAt: identity.verificationStatus === 'Success' ? (checks.lastFoundAt ?? checks.lastCheckedAt) : checks.lastFoundAt,
-            problem: identity.verificationStatus === 'Success' ? null : verificationProblemOf(checks.records),
+            lastCheckedAt: description.lastCheckedAt,
+            lastSuccessAt: verified ? (description.lastFoundAt ?? description.lastCheckedAt) : description.lastFoundAt,
+            problem,
           },
-    details,
+    details: description.details,
   };
 }

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type {
-  DomainKeyFacts,
+  DomainKeys,
   EmailIdentityStore,
+  IdentityDescription,
   IdentityDetails,
   IdentityTag,
-  VerificationChecks,
+  RecordVerdict,
 } from '../app/email-identity-ports.ts';
 import { NO_DETAILS } from '../app/email-identity-ports.ts';
 import type { Scope } from '../core/index.ts';
@@ -42,25 +43,36 @@ export class KyselyEmailIdentityStore implements EmailIdentityStore {
     });
   }
 
-  async getDetails(scope: Scope, name: string): Promise<IdentityDetails> {
+  async describe(scope: Scope, name: string): Promise<IdentityDescription> {
     const row = await this.#db
-      .selectFrom('identity_details as d')
-      .innerJoin('identities as i', 'i.id', 'd.identity_id')
-      .select(['d.tags', 'd.configuration_set_name'])
+      .selectFrom('identities as i')
+      .leftJoin('identity_details as d', 'd.identity_id', 'i.id')
+      .leftJoin('detection_checks as c', 'c.identity_id', 'i.id')
+      .select(['d.tags', 'd.configuration_set_name', 'c.last_checked_at', 'c.dkim_last_found_at'])
       .where('i.account_id', '=', scope.accountId)
       .where('i.region', '=', scope.region)
       .where('i.name', '=', name)
       .executeTakeFirst();
-    if (!row) return NO_DETAILS;
-    const tags = (JSON.parse(row.tags) as { key: string; value: string }[]).map((t): IdentityTag => ({ key: t.key, value: t.value }));
-    return { tags, configurationSetName: row.configuration_set_name };
+    if (!row) return { details: NO_DETAILS, lastCheckedAt: null, lastFoundAt: null };
+    const details: IdentityDetails =
+      row.tags === null
+        ? NO_DETAILS
+        : {
+            tags: (JSON.parse(row.tags) as { key: string; value: string }[]).map((t): IdentityTag => ({ key: t.key, value: t.value })),
+            configurationSetName: row.configuration_set_name,
+          };
+    return {
+      details,
+      lastCheckedAt: row.last_checked_at == null ? null : Number(row.last_checked_at),
+      lastFoundAt: row.dkim_last_found_at == null ? null : Number(row.dkim_last_found_at),
+    };
   }
 
-  async domainKeyFacts(scope: Scope, domain: string): Promise<DomainKeyFacts | null> {
+  async domainKeys(scope: Scope, domain: string): Promise<DomainKeys | null> {
     const rows = await this.#db
       .selectFrom('dkim_keys as k')
       .innerJoin('identities as i', 'i.id', 'k.identity_id')
-      .select(['k.bits', 'k.state', 'k.created_at'])
+      .select(['k.token', 'k.bits', 'k.state', 'k.created_at'])
       .where('i.account_id', '=', scope.accountId)
       .where('i.region', '=', scope.region)
       .where('i.name', '=', domain)
@@ -69,35 +81,23 @@ export class KyselyEmailIdentityStore implements EmailIdentityStore {
       .execute();
     if (rows.length === 0) return null;
     const active = rows.find((r) => r.state === 'active') ?? rows[0]!;
-    return { currentBits: active.bits, lastGeneratedAt: Math.max(...rows.map((r) => Number(r.created_at))) };
+    return {
+      tokens: rows.map((r) => r.token),
+      currentBits: active.bits,
+      lastGeneratedAt: Math.max(...rows.map((r) => Number(r.created_at))),
+    };
   }
 
-  async verificationChecks(scope: Scope, domain: string): Promise<VerificationChecks> {
-    const [check, records] = await Promise.all([
-      this.#db
-        .selectFrom('detection_checks as c')
-        .innerJoin('identities as i', 'i.id', 'c.identity_id')
-        .select(['c.last_checked_at', 'c.dkim_last_found_at'])
-        .where('i.account_id', '=', scope.accountId)
-        .where('i.region', '=', scope.region)
-        .where('i.name', '=', domain)
-        .executeTakeFirst(),
-      this.#db
-        .selectFrom('detection_record_results as r')
-        .innerJoin('identities as i', 'i.id', 'r.identity_id')
-        .select(['r.type', 'r.verdict', 'r.checked_at'])
-        .where('i.account_id', '=', scope.accountId)
-        .where('i.region', '=', scope.region)
-        .where('i.name', '=', domain)
-        .orderBy('r.name')
-        .execute(),
-    ]);
-    const recordTimes = records.map((r) => Number(r.checked_at));
-    const lastChecked = check?.last_checked_at ?? (recordTimes.length > 0 ? Math.max(...recordTimes) : null);
-    return {
-      lastCheckedAt: lastChecked === null ? null : Number(lastChecked),
-      lastFoundAt: check?.dkim_last_found_at == null ? null : Number(check.dkim_last_found_at),
-      records: records.map((r) => ({ type: r.type as 'CNAME' | 'TXT', verdict: r.verdict as VerificationChecks['records'][number]['verdict'] })),
-    };
+  async recordVerdicts(scope: Scope, domain: string): Promise<RecordVerdict[]> {
+    const rows = await this.#db
+      .selectFrom('detection_record_results as r')
+      .innerJoin('identities as i', 'i.id', 'r.identity_id')
+      .select(['r.type', 'r.verdict'])
+      .where('i.account_id', '=', scope.accountId)
+      .where('i.region', '=', scope.region)
+      .where('i.name', '=', domain)
+      .orderBy('r.name')
+      .execute();
+    return rows.map((r) => ({ type: r.type as RecordVerdict['type'], verdict: r.verdict as RecordVerdict['verdict'] }));
   }
 }
