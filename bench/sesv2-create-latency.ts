@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import type { AccessKey } from '../test/helpers/sign.ts';
 import { startSignet } from '../test/helpers/signet-server.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
-import { signedV2 } from './sesv2-sign.ts';
+import { signedV2 } from '../test/helpers/sign-v2.ts';
 import { fmt, median, percentile } from './stats.ts';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '500' }, runs: { type: 'string', default: '3' } } });

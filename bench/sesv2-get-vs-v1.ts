@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { callSigned, signForm } from '../test/helpers/sign.ts';
 import { startSignet } from '../test/helpers/signet-server.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
-import { signedV2 } from './sesv2-sign.ts';
+import { signedV2 } from '../test/helpers/sign-v2.ts';
 import { fmt, median } from './stats.ts';
 import { requireWrk, wrkLoad, wrkScript } from './wrk.ts';
 

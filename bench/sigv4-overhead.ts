@@ -13,7 +13,7 @@
  */
 import { parseArgs } from 'node:util';
 import { callSigned, signForm } from '../test/helpers/sign.ts';
-import { signedV2, type V2Request } from './sesv2-sign.ts';
+import { signedV2, type V2Request } from '../test/helpers/sign-v2.ts';
 import { startSignet, type RunningSignet } from '../test/helpers/signet-server.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
 import { fmt, median } from './stats.ts';

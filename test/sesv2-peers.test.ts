@@ -37,6 +37,16 @@ class CliError extends Error {
   }
 }
 
+async function codeOfCliError(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof CliError) return err.code;
+    throw err;
+  }
+  return assert.fail('the call succeeded');
+}
+
 function cliClient(bin: string, region: string, home: string): V2Client {
   const env = { AWS_ACCESS_KEY_ID: KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey, AWS_DEFAULT_REGION: region, HOME: home, AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), AWS_PAGER: '' };
   const call = async (...args: string[]): Promise<Record<string, any>> => {
@@ -60,15 +70,7 @@ function cliClient(bin: string, region: string, home: string): V2Client {
     send: async (from, to) =>
       (await call('send-email', '--from-email-address', from, '--destination', `ToAddresses=${to}`, '--content', 'Simple={Subject={Data=Hi},Body={Text={Data=Hello from the CLI}}}')).MessageId,
     account: () => call('get-account'),
-    errorOf: async (fn) => {
-      try {
-        await fn();
-      } catch (err) {
-        if (err instanceof CliError) return err.code;
-        throw err;
-      }
-      return assert.fail('the call succeeded');
-    },
+    errorOf: codeOfCliError,
   };
 }
 
@@ -92,15 +94,7 @@ function boto3Client(python: string, region: string): V2Client {
     send: async (from, to) =>
       (await call('send_email', { FromEmailAddress: from, Destination: { ToAddresses: [to] }, Content: { Simple: { Subject: { Data: 'Hi' }, Body: { Text: { Data: 'Hello from boto3' } } } } })).MessageId,
     account: () => call('get_account', {}),
-    errorOf: async (fn) => {
-      try {
-        await fn();
-      } catch (err) {
-        if (err instanceof CliError) return err.code;
-        throw err;
-      }
-      return assert.fail('the call succeeded');
-    },
+    errorOf: codeOfCliError,
   };
 }
 

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { CreateEmailIdentityCommand, GetEmailIdentityCommand, ListEmailIdentitiesCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { NodeSha256 } from './helpers/node-sha256.ts';
+import { signedV2 } from './helpers/sign-v2.ts';
 import { run } from './helpers/peers.ts';
 import { callSigned } from './helpers/sign.ts';
 import { SIGNET_BIN, startSignet, type RunningSignet } from './helpers/signet-server.ts';
@@ -36,29 +34,9 @@ function send(url: string, method: string, path: string, headers: Record<string,
   });
 }
 
-/**
- * Signs as aws-sdk-js-v3 does (@smithy/signature-v4: the path double-encoded in the canonical request,
- * x-amz-content-sha256 and the amz-sdk-* headers signed), with the wire path percent-encoded once.
- */
-async function signed(url: string, key: Key, method: string, path: string, body = '', region = 'us-east-1', extra: Record<string, string> = {}): Promise<Record<string, string>> {
-  const target = new URL(url);
-  const [pathname, query = ''] = path.split('?') as [string, string?];
-  const signer = new SignatureV4({ service: 'ses', region, credentials: key, sha256: NodeSha256, applyChecksum: true });
-  const queryObject: Record<string, string> = {};
-  for (const pair of query.split('&').filter(Boolean)) {
-    const [k, v = ''] = pair.split('=');
-    queryObject[decodeURIComponent(k!)] = decodeURIComponent(v);
-  }
-  const headers: Record<string, string> = {
-    host: target.host,
-    'amz-sdk-invocation-id': 'e3b0c442-0000-4000-8000-000000000000',
-    'amz-sdk-request': 'attempt=1; max=3',
-    'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
-    ...(body === '' ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }),
-    ...extra,
-  };
-  const out = await signer.sign({ method, protocol: target.protocol, hostname: target.host, path: pathname, query: queryObject, headers, body });
-  return out.headers as Record<string, string>;
+/** Signed as aws-sdk-js-v3 signs (see helpers/sign-v2.ts); returns the headers to send. */
+async function signed(url: string, key: Key, method: string, path: string, body = '', region = 'us-east-1'): Promise<Record<string, string>> {
+  return (await signedV2(url, key, method, path, body, { region })).headers;
 }
 
 function admin(dataDir: string, ...args: string[]): any {

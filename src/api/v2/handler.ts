@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EmailIdentityContext } from '../../app/email-identity-view.ts';
 import { isDomainError, type Scope } from '../../core/index.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
-import { MAX_BODY_BYTES } from '../handler.ts';
+import { MAX_BODY_BYTES, type SesHttpResponse } from '../handler.ts';
 import { SesError } from '../ses-error.ts';
 import type { RateLimiter } from '../throttle.ts';
 import { badRequest, SesV2Error, v2ErrorFromDomain } from './errors.ts';
@@ -21,16 +21,8 @@ export interface SesV2Request {
   readonly body: Buffer;
 }
 
-export interface SesV2Response {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-  /** For logs and metrics, as the v1 handler gives them. */
-  readonly action: string | null;
-  readonly accountId: string | null;
-  readonly errorCode: string | null;
-  readonly requestId: string;
-}
+/** The same shape as the v1 handler's answer, so that one transport serves both. */
+export type SesV2Response = SesHttpResponse;
 
 export interface SesV2HandlerOptions extends SesV2Options {
   readonly authenticator: Authenticator;
