@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { chasingResolver, checkNow, dkimTokens, findProgram, freeDnsPort, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
 import { findAwsCliV2, findPython, peerOrSkip, runAsync } from './helpers/peers.ts';
 import { callSigned } from './helpers/sign.ts';
-import { verifyWithBoth } from './helpers/dkim-verify-both.ts';
+import { outboxRawMessage, verifyWithBoth } from './helpers/dkim-verify-both.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
@@ -112,12 +112,7 @@ describe('sent mail verifies with mailauth and dkimpy through the customer CNAME
   let resolver: ReturnType<typeof chasingResolver>;
 
   const call = async (body: string) => callSigned(server.url, `${body}&Version=2010-12-01`, KEY);
-  const outboxRaw = async (messageId: string): Promise<Buffer> => {
-    const r = await fetch(`${server.url}/_aws/ses?id=${encodeURIComponent(messageId)}`);
-    const { messages } = (await r.json()) as { messages: { RawData?: string; Signet: { RawData?: string } }[] };
-    assert.equal(messages.length, 1, `message ${messageId} in the outbox`);
-    return Buffer.from(messages[0]!.RawData ?? messages[0]!.Signet.RawData!, 'utf8');
-  };
+  const outboxRaw = (messageId: string) => outboxRawMessage(server.url, messageId);
   const messageIdOf = (xml: string) => /<MessageId>([^<]+)<\/MessageId>/.exec(xml)?.[1] ?? assert.fail(`no MessageId in ${xml}`);
 
   const verifyBoth = (raw: Buffer, domain: string, label: string) =>

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { CreateEmailIdentityCommand, GetEmailIdentityCommand, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { verifyWithBoth } from './helpers/dkim-verify-both.ts';
+import { outboxRawMessage, verifyWithBoth } from './helpers/dkim-verify-both.ts';
 import nodemailer from 'nodemailer';
 import { chasingResolver, checkNow, dkimTokens, findProgram, freeDnsPort, sesCall, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
 import { findPython, peerOrSkip } from './helpers/peers.ts';
@@ -52,11 +52,7 @@ describe('SES v2: one identity in two views, and v2-sent mail verifies through t
       tokens: [...xml.matchAll(/<member>([a-z2-7]{32})<\/member>/g)].map((m) => m[1]!),
     };
   };
-  const outboxRaw = async (messageId: string): Promise<Buffer> => {
-    const { messages } = (await (await fetch(`${server.url}/_aws/ses?id=${encodeURIComponent(messageId)}`)).json()) as { messages: { RawData?: string; Signet: { RawData?: string } }[] };
-    assert.equal(messages.length, 1, `message ${messageId} in the outbox`);
-    return Buffer.from(messages[0]!.RawData ?? messages[0]!.Signet.RawData!, 'utf8');
-  };
+  const outboxRaw = (messageId: string) => outboxRawMessage(server.url, messageId);
 
   const verifyBoth = (raw: Buffer, domain: string, label: string) =>
     verifyWithBoth({ resolver, dkimpy: dkimpy!, nsdPort, signetPort, zone: ZONE }, raw, domain, tokens[domain]!, label);

@@ -30,3 +30,11 @@ export async function verifyWithBoth(dns: VerifierDns, raw: Buffer, domain: stri
   const verdict = (JSON.parse(py.stdout) as Array<{ pass: boolean; domain: string; log?: string }>)[0]!;
   assert.deepEqual({ pass: verdict.pass, domain: verdict.domain }, { pass: true, domain }, `${label}: dkimpy ${verdict.log ?? JSON.stringify(verdict)}`);
 }
+
+/** The message as it left Signet, read from the outbox API (`/_aws/ses`, dev mode or --outbox-api). */
+export async function outboxRawMessage(url: string, messageId: string): Promise<Buffer> {
+  const r = await fetch(`${url}/_aws/ses?id=${encodeURIComponent(messageId)}`);
+  const { messages } = (await r.json()) as { messages: { RawData?: string; Signet: { RawData?: string } }[] };
+  assert.equal(messages.length, 1, `message ${messageId} in the outbox`);
+  return Buffer.from(messages[0]!.RawData ?? messages[0]!.Signet.RawData!, 'utf8');
+}
