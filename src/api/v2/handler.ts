@@ -7,6 +7,8 @@ import { SesError } from '../ses-error.ts';
 import type { RateLimiter } from '../throttle.ts';
 import { badRequest, SesV2Error, v2ErrorFromDomain } from './errors.ts';
 import { JsonInput } from './json-input.ts';
+import { ModelValidator } from './model-validation.ts';
+import { SESV2_MODEL } from '../../model/sesv2-model.generated.ts';
 import { SES_V2_OPERATIONS, type SesV2Options } from './operations.ts';
 import { matchRoute, parseQuery, type SesV2OperationName } from './router.ts';
 
@@ -30,6 +32,8 @@ export interface SesV2HandlerOptions extends SesV2Options {
   readonly limiter?: RateLimiter | undefined;
   readonly onInternalError?: (err: unknown, requestId: string) => void;
 }
+
+const MODEL_VALIDATOR = new ModelValidator(SESV2_MODEL);
 
 export type SesV2Handler = (request: SesV2Request) => Promise<SesV2Response>;
 
@@ -78,7 +82,10 @@ export function createSesV2Handler(ctx: EmailIdentityContext, options: SesV2Hand
       }
       const operation = SES_V2_OPERATIONS[route.operation];
       // GET and DELETE carry no members in the body (older js-v3 sends an empty one with a content type).
-      const body = request.method === 'GET' || request.method === 'DELETE' ? new JsonInput({}) : JsonInput.parse(request.body);
+      const members = request.method === 'GET' || request.method === 'DELETE' ? {} : JsonInput.parseObject(request.body);
+      // The service model's constraints first, as AWS validates before the operation runs.
+      MODEL_VALIDATOR.validate(route.operation, members, route.identity === undefined ? {} : { EmailIdentity: route.identity });
+      const body = new JsonInput(members);
       const query = parseQuery(request.query);
       if (operation.throttled && options.limiter && !(await options.limiter.tryTake(`${scope.accountId}/${scope.region}`))) {
         throw new SesV2Error('TooManyRequestsException', 'Rate exceeded', 429);

@@ -16,7 +16,11 @@ export class JsonInput {
 
   /** Parses a request body: empty means `{}`; anything but a JSON object is refused. */
   static parse(body: Buffer): JsonInput {
-    if (body.length === 0) return new JsonInput({});
+    return new JsonInput(JsonInput.parseObject(body));
+  }
+
+  static parseObject(body: Buffer): Record<string, unknown> {
+    if (body.length === 0) return {};
     let value: unknown;
     try {
       value = JSON.parse(body.toString('utf8'));
@@ -26,7 +30,7 @@ export class JsonInput {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw badRequest('Could not parse request body into json: the body must be a JSON object.');
     }
-    return new JsonInput(value as Record<string, unknown>);
+    return value as Record<string, unknown>;
   }
 
   #name(member: string): string {

@@ -49,3 +49,13 @@ test('only /v2/email and /v1/email paths are SES v2', () => {
   for (const p of ['/v2/email/identities', '/v1/email/identities/x/dkim/signing', '/v2/email']) assert.ok(isSesV2Path(p), p);
   for (const p of ['/', '/?Action=ListIdentities', '/v2/emailx', '/_signet/check', '/health']) assert.ok(!isSesV2Path(p), p);
 });
+
+test('every operation of the generated model has a route and a handler', async () => {
+  const { SESV2_MODEL } = await import('../../model/sesv2-model.generated.ts');
+  const { SES_V2_OPERATIONS } = await import('./operations.ts');
+  for (const op of SESV2_MODEL.operations) {
+    const path = op.requestUri.replace('{EmailIdentity}', 'x.example');
+    assert.equal(matchRoute(op.method, path).operation, op.name);
+    assert.ok(op.name in SES_V2_OPERATIONS, op.name);
+  }
+});

@@ -1,3 +1,4 @@
+import { SESV2_MODEL } from '../../model/sesv2-model.generated.ts';
 import { badRequest, SesV2Error } from './errors.ts';
 
 export type SesV2OperationName =
@@ -20,24 +21,20 @@ interface Route {
 
 const LABEL = '{EmailIdentity}';
 
+function route(method: string, uri: string, operation: string): Route {
+  return { method, segments: uri.split('/').slice(1), operation: operation as SesV2OperationName };
+}
+
 /**
- * The SES v2 routes (service model 2019-09-27 `http.requestUri`), plus the two forms older or newer
- * clients use: PutEmailIdentityDkimSigningAttributes under `/v1/` (AWS CLI 2.9.19 and older
- * aws-sdk-js-v3, from the Pinpoint Email API), and ListEmailIdentities as `POST
- * /v2/email/list-identities` with a JSON body (aws-sdk-js-v3 from 3.1144).
+ * The SES v2 routes: the service model's HTTP bindings (src/model, generated from botocore), plus the
+ * two forms other clients use: PutEmailIdentityDkimSigningAttributes under `/v1/` (AWS CLI 2.9.19 and
+ * older aws-sdk-js-v3, from the Pinpoint Email API), and ListEmailIdentities as `POST
+ * /v2/email/list-identities` with a JSON body (aws-sdk-js-v3 from 3.1144, a newer model than botocore's).
  */
 const ROUTES: readonly Route[] = [
-  { method: 'GET', segments: ['v2', 'email', 'account'], operation: 'GetAccount' },
-  { method: 'POST', segments: ['v2', 'email', 'identities'], operation: 'CreateEmailIdentity' },
-  { method: 'GET', segments: ['v2', 'email', 'identities'], operation: 'ListEmailIdentities' },
-  { method: 'POST', segments: ['v2', 'email', 'list-identities'], operation: 'ListEmailIdentities' },
-  { method: 'GET', segments: ['v2', 'email', 'identities', LABEL], operation: 'GetEmailIdentity' },
-  { method: 'DELETE', segments: ['v2', 'email', 'identities', LABEL], operation: 'DeleteEmailIdentity' },
-  { method: 'PUT', segments: ['v2', 'email', 'identities', LABEL, 'dkim'], operation: 'PutEmailIdentityDkimAttributes' },
-  { method: 'PUT', segments: ['v2', 'email', 'identities', LABEL, 'dkim', 'signing'], operation: 'PutEmailIdentityDkimSigningAttributes' },
-  { method: 'PUT', segments: ['v1', 'email', 'identities', LABEL, 'dkim', 'signing'], operation: 'PutEmailIdentityDkimSigningAttributes' },
-  { method: 'PUT', segments: ['v2', 'email', 'identities', LABEL, 'mail-from'], operation: 'PutEmailIdentityMailFromAttributes' },
-  { method: 'POST', segments: ['v2', 'email', 'outbound-emails'], operation: 'SendEmail' },
+  ...SESV2_MODEL.operations.map((op) => route(op.method, op.requestUri, op.name)),
+  route('PUT', `/v1/email/identities/${LABEL}/dkim/signing`, 'PutEmailIdentityDkimSigningAttributes'),
+  route('POST', '/v2/email/list-identities', 'ListEmailIdentities'),
 ];
 
 /** Whether a request path (query included or not) belongs to the SES v2 API rather than v1's `POST /`. */
