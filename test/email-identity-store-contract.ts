@@ -67,9 +67,8 @@ export function runEmailIdentityStoreContract(backend: string, open: () => Promi
 
     it('reports no detection results before the first check', async () => {
       await h.store.ensureDomainIdentity(A, 'fresh.example', 'vt', 1);
-      assert.deepEqual(await h.identities.describe(A, 'fresh.example'), { details: { tags: [], configurationSetName: null }, lastCheckedAt: null, lastFoundAt: null });
-      assert.deepEqual(await h.identities.recordVerdicts(A, 'fresh.example'), []);
-      assert.deepEqual(await h.identities.describe(A, 'nobody.example'), { details: { tags: [], configurationSetName: null }, lastCheckedAt: null, lastFoundAt: null });
+      assert.deepEqual(await h.identities.describe(A, 'fresh.example'), { details: { tags: [], configurationSetName: null }, lastCheckedAt: null, lastFoundAt: null, records: [] });
+      assert.deepEqual(await h.identities.describe(A, 'nobody.example'), { details: { tags: [], configurationSetName: null }, lastCheckedAt: null, lastFoundAt: null, records: [] });
     });
   });
 }

@@ -29,6 +29,8 @@ export interface IdentityDescription {
   readonly lastCheckedAt: number | null;
   /** The last time every DKIM record was found (ms), or null. */
   readonly lastFoundAt: number | null;
+  /** The verdict the last check kept per record (domains; none before the first check). */
+  readonly records: readonly RecordVerdict[];
 }
 
 /** The verdict kept per record by the detection worker's last check of a domain. */
@@ -45,11 +47,10 @@ export interface RecordVerdict {
 export interface EmailIdentityStore {
   /** Replaces the identity's details; false when there is no such identity. */
   putDetails(scope: Scope, name: string, details: IdentityDetails): Promise<boolean>;
-  /** The empty details and no checks when the identity has none kept (or does not exist). */
+  /** The empty details and no checks when the identity has none kept (or does not exist); one query. */
   describe(scope: Scope, name: string): Promise<IdentityDescription>;
   /** Null when the domain has no keys. */
   domainKeys(scope: Scope, domain: string): Promise<DomainKeys | null>;
-  recordVerdicts(scope: Scope, domain: string): Promise<RecordVerdict[]>;
 }
 
 export const NO_DETAILS: IdentityDetails = { tags: [], configurationSetName: null };

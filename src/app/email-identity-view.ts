@@ -107,8 +107,8 @@ export async function readEmailIdentity(ctx: EmailIdentityContext, scope: Scope,
     domain ? { identity: domain, tokens: domainTokens } : null,
   );
   const verified = identity.verificationStatus === 'Success';
-  // Why a domain is not verified yet: only then are the per-record verdicts read.
-  const problem = identity.kind === 'Domain' && !verified ? verificationProblemOf(await ctx.identities.recordVerdicts(scope, identity.name)) : null;
+  // Why a domain is not verified yet, from the per-record verdicts of the last check.
+  const problem = identity.kind === 'Domain' && !verified ? verificationProblemOf(description.records) : null;
   const shownKeys = dkim.tokens === null ? null : keys;
   return {
     name: identity.name,

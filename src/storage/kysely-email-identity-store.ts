@@ -44,16 +44,20 @@ export class KyselyEmailIdentityStore implements EmailIdentityStore {
   }
 
   async describe(scope: Scope, name: string): Promise<IdentityDescription> {
-    const row = await this.#db
+    // One row per kept record verdict (at most four), or one row without: a single round trip.
+    const rows = await this.#db
       .selectFrom('identities as i')
       .leftJoin('identity_details as d', 'd.identity_id', 'i.id')
       .leftJoin('detection_checks as c', 'c.identity_id', 'i.id')
-      .select(['d.tags', 'd.configuration_set_name', 'c.last_checked_at', 'c.dkim_last_found_at'])
+      .leftJoin('detection_record_results as r', 'r.identity_id', 'i.id')
+      .select(['d.tags', 'd.configuration_set_name', 'c.last_checked_at', 'c.dkim_last_found_at', 'r.type', 'r.verdict'])
       .where('i.account_id', '=', scope.accountId)
       .where('i.region', '=', scope.region)
       .where('i.name', '=', name)
-      .executeTakeFirst();
-    if (!row) return { details: NO_DETAILS, lastCheckedAt: null, lastFoundAt: null };
+      .orderBy('r.name')
+      .execute();
+    const row = rows[0];
+    if (!row) return { details: NO_DETAILS, lastCheckedAt: null, lastFoundAt: null, records: [] };
     const details: IdentityDetails =
       row.tags === null
         ? NO_DETAILS
@@ -65,6 +69,9 @@ export class KyselyEmailIdentityStore implements EmailIdentityStore {
       details,
       lastCheckedAt: row.last_checked_at == null ? null : Number(row.last_checked_at),
       lastFoundAt: row.dkim_last_found_at == null ? null : Number(row.dkim_last_found_at),
+      records: rows
+        .filter((r) => r.type !== null && r.verdict !== null)
+        .map((r) => ({ type: r.type as RecordVerdict['type'], verdict: r.verdict as RecordVerdict['verdict'] })),
     };
   }
 
@@ -86,18 +93,5 @@ export class KyselyEmailIdentityStore implements EmailIdentityStore {
       currentBits: active.bits,
       lastGeneratedAt: Math.max(...rows.map((r) => Number(r.created_at))),
     };
-  }
-
-  async recordVerdicts(scope: Scope, domain: string): Promise<RecordVerdict[]> {
-    const rows = await this.#db
-      .selectFrom('detection_record_results as r')
-      .innerJoin('identities as i', 'i.id', 'r.identity_id')
-      .select(['r.type', 'r.verdict'])
-      .where('i.account_id', '=', scope.accountId)
-      .where('i.region', '=', scope.region)
-      .where('i.name', '=', domain)
-      .orderBy('r.name')
-      .execute();
-    return rows.map((r) => ({ type: r.type as RecordVerdict['type'], verdict: r.verdict as RecordVerdict['verdict'] }));
   }
 }
