@@ -49,7 +49,8 @@ export async function sendEmailV2(ctx: AppContext, input: SendEmailV2Input): Pro
   const recipients = [...input.to, ...input.cc, ...input.bcc];
   switch (input.kind) {
     case 'template':
-      throw new DomainError('template_not_found', `Template ${input.templateName ?? '(inline)'} does not exist.`);
+      if (input.templateName === null) throw new DomainError('not_supported', 'Inline TemplateContent is not supported by this server yet.');
+      throw new DomainError('template_not_found', `Template ${input.templateName} does not exist.`);
     case 'simple':
       if (recipients.length === 0) throw new DomainError('invalid_parameter', 'At least one destination address is required.');
       return sendEmail(ctx, input.scope, {
