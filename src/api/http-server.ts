@@ -95,7 +95,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       const response = await options.handler({ method: req.method, path: req.url, headers, body });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics?.observeRequest(response.action, response.errorCode ?? 'OK', seconds);
-      if (response.errorCode === 'Throttling') metrics?.countThrottled(response.action);
+      if (response.errorCode === 'Throttling' || response.errorCode === 'TooManyRequestsException') metrics?.countThrottled(response.action);
       req.log.info(
         {
           requestId: response.requestId,
