@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import type { DetectionStore } from '../src/app/detection-ports.ts';
 import type { EmailIdentityStore } from '../src/app/email-identity-ports.ts';
 import type { Store } from '../src/app/ports.ts';
 import type { Scope } from '../src/core/index.ts';
@@ -7,6 +8,8 @@ import type { Scope } from '../src/core/index.ts';
 export interface EmailIdentityHandles {
   readonly store: Store;
   readonly identities: EmailIdentityStore;
+  /** Writes detection results, as the worker does. */
+  readonly detection: DetectionStore;
   close(): Promise<void>;
 }
 
@@ -63,6 +66,37 @@ export function runEmailIdentityStoreContract(backend: string, open: () => Promi
       assert.deepEqual(await h.identities.domainKeys(A, 'keys.example'), { tokens, currentBits: 2048, lastGeneratedAt: 1_700_000_000_123 });
       assert.deepEqual((await h.identities.domainKeys(A, 'keys.example'))!.tokens, (await h.store.getDkimTokens(A, ['keys.example'])).get('keys.example'), 'the same tokens as the Store gives');
       assert.equal(await h.identities.domainKeys(B, 'keys.example'), null);
+    });
+
+    it("reads the detection worker's last check: its time and each record's verdict", async () => {
+      await h.store.addPoolKeys(keys(3));
+      await h.store.createDomainDkim(A, { domain: 'checked.example', tokens: ['a'.repeat(32), 'b'.repeat(32), 'c'.repeat(32)], verificationToken: 'vt', keyBits: 1024, now: 1000 });
+      await h.identities.putDetails(A, 'checked.example', { tags: [{ key: 'k', value: 'v' }], configurationSetName: null });
+      const target = await h.detection.claimDomain(A, 'checked.example', 5000, 60_000);
+      assert.ok(target !== null && target !== 'claimed');
+      await h.detection.completeChecks([
+        {
+          identityId: target.identityId,
+          checkedAt: 6000,
+          previousDkimStatus: 'Pending',
+          dkim: null,
+          verificationStatus: 'Pending',
+          nextCheckAt: null,
+          records: [
+            { name: `${'a'.repeat(32)}._domainkey.checked.example`, type: 'CNAME', verdict: 'ok', observed: 'x' },
+            { name: `${'b'.repeat(32)}._domainkey.checked.example`, type: 'CNAME', verdict: 'points_elsewhere', observed: 'y' },
+            { name: '_amazonses.checked.example', type: 'TXT', verdict: 'not_found', observed: '' },
+          ],
+        },
+      ]);
+      const described = await h.identities.describe(A, 'checked.example');
+      assert.deepEqual(described.details, { tags: [{ key: 'k', value: 'v' }], configurationSetName: null }, 'one row of details, whatever the number of records');
+      assert.equal(described.lastCheckedAt, 6000);
+      assert.deepEqual(
+        [...described.records].sort((x, y) => x.verdict.localeCompare(y.verdict)),
+        [{ type: 'TXT', verdict: 'not_found' }, { type: 'CNAME', verdict: 'ok' }, { type: 'CNAME', verdict: 'points_elsewhere' }],
+      );
+      assert.deepEqual((await h.identities.describe(B, 'checked.example')).records, [], 'another account sees none');
     });
 
     it('reports no detection results before the first check', async () => {
