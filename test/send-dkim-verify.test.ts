@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { chasingResolver, checkNow, dkimTokens, findProgram, freeDnsPort, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
 import { findAwsCliV2, findPython, peerOrSkip, runAsync } from './helpers/peers.ts';
 import { callSigned } from './helpers/sign.ts';
-import { REPO_ROOT, startSignet, type RunningSignet } from './helpers/signet-server.ts';
+import { outboxRawMessage, verifyWithBoth } from './helpers/dkim-verify-both.ts';
+import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
 const nsdBin = findProgram('nsd');
@@ -113,26 +112,11 @@ describe('sent mail verifies with mailauth and dkimpy through the customer CNAME
   let resolver: ReturnType<typeof chasingResolver>;
 
   const call = async (body: string) => callSigned(server.url, `${body}&Version=2010-12-01`, KEY);
-  const outboxRaw = async (messageId: string): Promise<Buffer> => {
-    const r = await fetch(`${server.url}/_aws/ses?id=${encodeURIComponent(messageId)}`);
-    const { messages } = (await r.json()) as { messages: { RawData?: string; Signet: { RawData?: string } }[] };
-    assert.equal(messages.length, 1, `message ${messageId} in the outbox`);
-    return Buffer.from(messages[0]!.RawData ?? messages[0]!.Signet.RawData!, 'utf8');
-  };
+  const outboxRaw = (messageId: string) => outboxRawMessage(server.url, messageId);
   const messageIdOf = (xml: string) => /<MessageId>([^<]+)<\/MessageId>/.exec(xml)?.[1] ?? assert.fail(`no MessageId in ${xml}`);
 
-  async function verifyBoth(raw: Buffer, domain: string, label: string): Promise<void> {
-    const result = await dkimVerify(raw, { resolver });
-    const ours = (result.results as { status: { result: string; comment?: string }; signingDomain: string; selector: string }[]).find((r) => r.signingDomain === domain);
-    assert.ok(ours, `${label}: a signature by ${domain}`);
-    assert.equal(ours.status.result, 'pass', `${label}: mailauth ${JSON.stringify(ours.status)}`);
-    assert.ok(tokens[domain]!.includes(ours.selector), `${label}: s= is one of ${domain}'s tokens`);
-    const py = spawnSync(dkimpy!, [join(REPO_ROOT, 'test/helpers/dkimpy-verify-all.py'), String(nsdPort), String(signetPort), ZONE], { input: raw, encoding: 'utf8' });
-    assert.equal(py.status, 0, py.stderr);
-    // The topmost signature: the one Signet added.
-    const verdict = (JSON.parse(py.stdout) as Array<{ pass: boolean; domain: string; selector: string }>)[0]!;
-    assert.deepEqual({ pass: verdict.pass, domain: verdict.domain }, { pass: true, domain }, `${label}: dkimpy ${(verdict as { log?: string }).log}`);
-  }
+  const verifyBoth = (raw: Buffer, domain: string, label: string) =>
+    verifyWithBoth({ resolver, dkimpy: dkimpy!, nsdPort, signetPort, zone: ZONE }, raw, domain, tokens[domain]!, label);
 
   before(async () => {
     nsdPort = await freeDnsPort();

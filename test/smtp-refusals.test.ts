@@ -7,6 +7,7 @@ import { smtpPasswordV4 } from '../src/smtp/smtp-password.ts';
 import { callSigned } from './helpers/sign.ts';
 import { SIGNET_BIN, startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { authPlain, loggedIn, sendMessage, SmtpSession } from './helpers/smtp-session.ts';
+import { verificationLinkFromStore } from './helpers/outbox-store.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
 const SENDER = 'sender@rules.example';
@@ -39,10 +40,7 @@ describe('SMTP interface: refusals', () => {
     // A verified address (its link followed), so that the rules after the identity check are reached.
     assert.equal((await callSigned(server.url, `Action=VerifyEmailIdentity&Version=2010-12-01&EmailAddress=${encodeURIComponent(SENDER)}`, key)).status, 200);
     // The link, from the store (the outbox API never shows verification mail outside dev mode).
-    const db = new BetterSqlite3(join(data.path, 'signet.db'), { readonly: true });
-    const rows = db.prepare("SELECT raw_base64 FROM outbox_messages WHERE kind = 'verification'").all() as { raw_base64: string }[];
-    db.close();
-    const link = rows.map((r) => /(http:\/\/\S+verify-email\?token=[A-Za-z0-9_-]+)/.exec(Buffer.from(r.raw_base64, 'base64').toString('utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '='))?.[1]).find(Boolean);
+    const link = verificationLinkFromStore(data.path, SENDER);
     assert.ok(link, 'verification link');
     assert.equal((await fetch(link)).status, 200);
   });

@@ -10,6 +10,7 @@ import { BodyBudget, DEFAULT_HTTP_LIMITS, limitConnections, SMALL_BODY_BYTES, TI
 import { metricsRefusal, type MetricsAccess } from './metrics-access.ts';
 import type { ApiMetrics } from './metrics.ts';
 import { SesError } from './ses-error.ts';
+import { isSesV2Path } from './v2/router.ts';
 import { errorEnvelope } from './xml.ts';
 
 export interface HttpServerOptions {
@@ -40,6 +41,18 @@ function refuseEarly(req: FastifyRequest, reply: FastifyReply, error: SesError, 
   // Logged and counted like every SES request (the same line as the handler's, without an action).
   metrics?.observeRequest(null, error.code, 0);
   req.log.info({ requestId, accountId: null, action: null, status: error.status, code: error.code, ms: 0 }, 'ses request');
+  if (isSesV2Path(req.url)) {
+    // SES v2 paths answer in v2's shape: the authenticator's refusals keep their code (as the v2
+    // handler answers them), a bad parameter is v2's BadRequestException.
+    const code = error.code === 'InvalidParameterValue' ? 'BadRequestException' : error.code;
+    return reply
+      .code(error.status)
+      .header('content-type', 'application/json')
+      .header('x-amzn-requestid', requestId)
+      .header('x-amzn-errortype', code)
+      .header('connection', 'close')
+      .send(JSON.stringify({ message: error.message }));
+  }
   return reply
     .code(error.status)
     .header('content-type', 'text/xml')
@@ -60,7 +73,22 @@ function tooLarge(limit: number): SesError {
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const limits = options.limits ?? DEFAULT_HTTP_LIMITS;
+  // fastify refuses a path with broken percent-encoding before any route runs. SES v2 paths still go
+  // to the handler, which authenticates first and then answers 400 in v2's shape; other paths get
+  // fastify's own answer, byte for byte as before.
+  const badUrl: { serve: ((req: FastifyRequest, reply: FastifyReply) => Promise<string>) | null } = { serve: null };
   const app = Fastify({
+    frameworkErrors: (err, req, anyReply) => {
+      const reply = anyReply as unknown as FastifyReply;
+      if (err.code === 'FST_ERR_BAD_URL' && badUrl.serve !== null && isSesV2Path(req.url)) {
+        void badUrl.serve(req as unknown as FastifyRequest, reply).then((body) => reply.send(body));
+        return;
+      }
+      const body = JSON.stringify({ error: 'Bad Request', code: err.code, message: err.message, statusCode: 400 });
+      reply.hijack();
+      reply.raw.writeHead(400, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      reply.raw.end(body);
+    },
     logger: options.logger === false ? false : {
       ...(typeof options.logger === 'object' ? options.logger : {}),
       // Only what identifies the request; fastify's default serializer is already header-free, this
@@ -116,6 +144,16 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       ? `The request body exceeds the limit of ${(_req.routeOptions.bodyLimit ?? MAX_BODY_BYTES)} bytes.`
       : 'The request could not be read.';
     if (tooLarge) void reply.header('connection', 'close');
+    if (isSesV2Path(_req.url)) {
+      // SES v2 paths answer in v2's shape (x-amzn-ErrorType and a JSON message).
+      void reply
+        .code(400)
+        .header('content-type', 'application/json')
+        .header('x-amzn-requestid', requestId)
+        .header('x-amzn-errortype', 'BadRequestException')
+        .send(JSON.stringify({ message }));
+      return;
+    }
     void reply
       .code(400)
       .header('content-type', 'text/xml')
@@ -149,8 +187,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     const declared = req.headers['content-length'];
     const length = declared === undefined ? null : Number(declared);
     if (length !== null && length > MAX_BODY_BYTES) return refuseEarly(req, reply, tooLarge(MAX_BODY_BYTES), metrics);
-    // The handler answers any other method 405 whatever the body: no reason to receive one.
-    if (req.method !== 'POST') {
+    // The v1 handler answers any other method 405 whatever the body: no reason to receive one. (SES
+    // v2's REST paths take GET, PUT and DELETE.)
+    if (req.method !== 'POST' && !isSesV2Path(req.url)) {
       return refuseEarly(req, reply, new SesError('InvalidAction', `The ${printable(req.method)} method is not supported; use POST.`, 405), metrics);
     }
     // Node's parser has refused a malformed Content-Length; a chunked body may be as large as allowed.
@@ -205,13 +244,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     done(null, payload.pipe(hashing));
   };
 
-  app.route({
-    method: ['POST', 'PUT', 'DELETE', 'PATCH', 'GET'],
-    url: '/*',
-    bodyLimit: MAX_BODY_BYTES,
-    onRequest: beforeBody,
-    preParsing: hashWhileReceiving,
-    handler: async (req, reply) => {
+  const serve = async (req: FastifyRequest, reply: FastifyReply): Promise<string> => {
       const started = process.hrtime.bigint();
       const prechecked = prechecks.get(req);
       const response = await options.handler(
@@ -219,7 +252,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       );
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics?.observeRequest(response.action, response.errorCode ?? 'OK', seconds);
-      if (response.errorCode === 'Throttling') metrics?.countThrottled(response.action);
+      if (response.errorCode === 'Throttling' || response.errorCode === 'TooManyRequestsException') metrics?.countThrottled(response.action);
       req.log.info(
         {
           requestId: response.requestId,
@@ -233,7 +266,15 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       );
       void reply.code(response.status).headers(response.headers);
       return response.body;
-    },
+  };
+  app.route({
+    method: ['POST', 'PUT', 'DELETE', 'PATCH', 'GET'],
+    url: '/*',
+    bodyLimit: MAX_BODY_BYTES,
+    onRequest: beforeBody,
+    preParsing: hashWhileReceiving,
+    handler: serve,
   });
+  badUrl.serve = serve;
   return app;
 }

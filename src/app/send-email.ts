@@ -26,6 +26,8 @@ export interface SendEmailInput {
   readonly text: Content | null;
   readonly html: Content | null;
   readonly tags: readonly Tag[];
+  /** SES v2's ConfigurationSetName; kept with the message as SES's own `ses:configuration-set` tag. */
+  readonly configurationSetName?: string | undefined;
 }
 
 export interface SendRawEmailInput {
@@ -35,6 +37,7 @@ export interface SendRawEmailInput {
   readonly tags: readonly Tag[];
   /** The API's 10 MB unless the interface says otherwise (SES's SMTP interface takes 40 MB). */
   readonly maxBytes?: number;
+  readonly configurationSetName?: string | undefined;
 }
 
 function rejected(message: string): DomainError {
@@ -217,6 +220,14 @@ function checkTags(tags: readonly Tag[]): void {
   }
 }
 
+/**
+ * SES tags every message sent under a configuration set with `ses:configuration-set` (its
+ * auto-tags); the name is the caller's, after the caller's own tags were checked.
+ */
+function keptTags(tags: readonly Tag[], configurationSetName: string | undefined): readonly Tag[] {
+  return configurationSetName === undefined ? tags : [...tags, { name: 'ses:configuration-set', value: configurationSetName }];
+}
+
 /** SendEmail: builds the MIME message from its parts, then checks, signs and keeps it like a raw one. */
 export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailInput): Promise<string> {
   const send = servicesOf(ctx);
@@ -261,7 +272,7 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
       cc: input.cc,
       bcc: input.bcc,
     },
-    tags: input.tags,
+    tags: keptTags(input.tags, input.configurationSetName),
     message,
     now,
     maxBytes: MAX_MESSAGE_BYTES,
@@ -318,7 +329,7 @@ export async function sendRawEmail(ctx: AppContext, scope: Scope, input: SendRaw
     fromDomain: from.domain,
     subject: headerValues(parsed, 'Subject')[0] ?? '',
     simple: null,
-    tags,
+    tags: keptTags(tags, input.configurationSetName),
     message,
     now,
     maxBytes,

@@ -19,7 +19,13 @@ export type DomainErrorCode =
   | 'message_rejected'
   | 'sending_rate_exceeded'
   | 'daily_quota_exceeded'
-  | 'message_too_long';
+  | 'message_too_long'
+  /** SES v2: CreateEmailIdentity for an identity the account already has. */
+  | 'identity_already_exists'
+  /** SES v2: SendEmail with a template that does not exist (Signet keeps no templates yet). */
+  | 'template_not_found'
+  /** A valid request for something this Signet does not do (yet): BYODKIM, MAIL FROM, another key length. */
+  | 'not_supported';
 
 /** An expected failure of a use case, carrying a stable code and a message for humans. */
 export class DomainError extends Error {

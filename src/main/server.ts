@@ -66,6 +66,7 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     api: {
       auth: dkimConfig.dev ? 'dev' : 'sigv4',
       throttle: config.throttle,
+      keyZone: dkimConfig.zone,
       onInternalError: (err, requestId) => app.log.error({ err, requestId }, 'internal error'),
     },
     keyPool: { target: config.keyPoolSize, concurrency: config.keyPoolConcurrency, onError: (err) => app.log.error({ err }, 'key generation failed') },

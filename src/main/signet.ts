@@ -10,6 +10,8 @@ import { VERIFICATION_TTL_MS } from '../app/send-verification-email.ts';
 import { ZoneChangeHub } from '../app/zone-change-listener.ts';
 import { devAuthenticator, localAuthenticator, sigV4Authenticator, type Authenticator } from '../api/auth/authenticator.ts';
 import { createSesHandler, type SesHandler } from '../api/handler.ts';
+import { routeSesRequest } from '../api/v2/dispatch.ts';
+import { createSesV2Handler } from '../api/v2/handler.ts';
 import { ConfigError, type CoreConfig } from '../config/config.ts';
 import { DEFAULT_SEND_CONFIG, type SendConfig } from '../config/send-config.ts';
 import type { RelayWorker } from '../delivery/relay-worker.ts';
@@ -63,6 +65,8 @@ export interface SignetFeatures {
     /** Limits of the identity operations per account and region; none means no throttling. */
     readonly throttle?: { readonly ratePerSecond: number; readonly burst: number } | null;
     readonly onInternalError?: (err: unknown, requestId: string) => void;
+    /** SES v2: the key zone, reported as GetEmailIdentity's SigningHostedZone. */
+    readonly keyZone?: string;
   };
   /** Ready keys kept in the pool by `keyPool.start()`; without it, keys are made when a domain needs them. */
   readonly keyPool?: { readonly target: number; readonly concurrency: number; readonly onError?: (err: unknown) => void };
@@ -152,11 +156,11 @@ export async function createSignet(config: CoreConfig, runtime: Runtime, feature
           : api.auth === 'dev'
             ? devAuthenticator(regions)
             : localAuthenticator(config.defaultRegion, regions);
-      handler = createSesHandler(ctx, {
-        authenticator,
-        limiter: api.throttle ? storage.rateLimiter(api.throttle) : undefined,
-        ...(api.onInternalError ? { onInternalError: api.onInternalError } : {}),
-      });
+      // SES v1 (Query) and v2 (REST-JSON) on the same store, use cases and limiter.
+      const limiter = api.throttle ? storage.rateLimiter(api.throttle) : undefined;
+      const handlerOptions = { authenticator, limiter, ...(api.onInternalError ? { onInternalError: api.onInternalError } : {}) };
+      const v2 = createSesV2Handler({ ...ctx, identities: storage.emailIdentities }, { ...handlerOptions, signingHostedZone: api.keyZone });
+      handler = routeSesRequest(createSesHandler(ctx, handlerOptions), v2);
     }
     const pool = keyPool;
     return {

@@ -50,6 +50,9 @@ const DOMAIN_REPLIES: Record<DomainErrorCode, (message: string) => SmtpReply> = 
   invalid_identity_type: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),
   identity_not_found: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),
   dkim_not_set_up: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),
+  identity_already_exists: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),
+  template_not_found: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),
+  not_supported: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),
 };
 
 /** The reply to a failed submission; null for an unexpected failure (451, to be logged by the caller). */

@@ -16,6 +16,14 @@ export interface Database {
   dev_sandbox_records: DevSandboxRecordsTable;
   key_zone_version: KeyZoneVersionTable;
   key_zone_changes: KeyZoneChangesTable;
+  identity_details: IdentityDetailsTable;
+}
+
+/** SES v2's tags and default configuration set per identity (migration 0007); tags as JSON text. */
+export interface IdentityDetailsTable {
+  identity_id: number;
+  tags: string;
+  configuration_set_name: string | null;
 }
 
 export interface IdentitiesTable {

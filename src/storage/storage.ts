@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AccountStore } from '../app/account-ports.ts';
 import type { DetectionStore, DnsKeyStore, SandboxStore } from '../app/detection-ports.ts';
+import type { EmailIdentityStore } from '../app/email-identity-ports.ts';
 import type { SettingsStore, Store } from '../app/ports.ts';
 import type { RateLimiter } from '../app/rate-limiter.ts';
 import type { EmailVerificationStore, OutboxStore } from '../app/send-ports.ts';
@@ -8,6 +9,7 @@ import type { DetectionEngine } from './detection-engine.ts';
 import { KyselyAccountStore } from './kysely-account-store.ts';
 import { KyselyDetectionStore } from './kysely-detection-store.ts';
 import { KyselyDnsKeyStore } from './kysely-dns-key-store.ts';
+import { KyselyEmailIdentityStore } from './kysely-email-identity-store.ts';
 import { KyselyEmailVerificationStore, KyselyOutboxStore } from './kysely-outbox-store.ts';
 import { KyselySandboxStore } from './kysely-sandbox-store.ts';
 import { KyselySettingsStore } from './kysely-settings-store.ts';
@@ -23,6 +25,8 @@ export interface Storage {
   /** Identities, tokens, keys and the key pool (the use cases' Store). */
   readonly store: Store;
   readonly accounts: AccountStore;
+  /** SES v2's view of identities: tags, configuration set, key facts, detection results. */
+  readonly emailIdentities: EmailIdentityStore;
   readonly detection: DetectionStore;
   readonly dnsKeys: DnsKeyStore;
   readonly sandbox: SandboxStore;
@@ -51,6 +55,7 @@ export function storageOver(parts: StorageParts): Storage {
     return () => (value ??= make());
   };
   const accounts = lazy(() => new KyselyAccountStore(db));
+  const emailIdentities = lazy(() => new KyselyEmailIdentityStore(db));
   const detection = lazy(() => new KyselyDetectionStore(db, detectionEngine));
   const dnsKeys = lazy(() => new KyselyDnsKeyStore(db));
   const sandbox = lazy(() => new KyselySandboxStore(db));
@@ -61,6 +66,9 @@ export function storageOver(parts: StorageParts): Storage {
     store,
     get accounts() {
       return accounts();
+    },
+    get emailIdentities() {
+      return emailIdentities();
     },
     get detection() {
       return detection();

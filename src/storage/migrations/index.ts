@@ -5,6 +5,7 @@ import * as m0002 from './0002-dkim-detection.ts';
 import * as m0003 from './0003-accounts.ts';
 import * as m0005 from './0005-outbox.ts';
 import * as m0006 from './0006-settings-and-rate-buckets.ts';
+import * as m0007 from './0007-identity-details.ts';
 
 export type { DdlFlavor } from './ddl.ts';
 
@@ -20,6 +21,7 @@ const STEPS: Record<string, Step> = {
   '0003-accounts': m0003,
   '0005-outbox': m0005,
   '0006-settings-and-rate-buckets': m0006,
+  '0007-identity-details': m0007,
 };
 
 export function migrationProvider(flavor: DdlFlavor): MigrationProvider {

@@ -1,0 +1,97 @@
+import type { Kysely } from 'kysely';
+import type {
+  DomainKeys,
+  EmailIdentityStore,
+  IdentityDescription,
+  IdentityDetails,
+  IdentityTag,
+  RecordVerdict,
+} from '../app/email-identity-ports.ts';
+import { NO_DETAILS } from '../app/email-identity-ports.ts';
+import type { Scope } from '../core/index.ts';
+import type { Database } from './schema.ts';
+
+/** SES v2's per-identity details, key facts and detection results, over either engine (one SQL for both). */
+export class KyselyEmailIdentityStore implements EmailIdentityStore {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  #identityId(db: Kysely<Database>, scope: Scope, name: string) {
+    return db
+      .selectFrom('identities')
+      .select('id')
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('name', '=', name);
+  }
+
+  async putDetails(scope: Scope, name: string, details: IdentityDetails): Promise<boolean> {
+    const tags = JSON.stringify(details.tags.map((t) => ({ key: t.key, value: t.value })));
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await this.#identityId(trx, scope, name).executeTakeFirst();
+      if (!row) return false;
+      // Delete then insert: one statement shape for both engines (no dialect-specific upsert needed).
+      await trx.deleteFrom('identity_details').where('identity_id', '=', row.id).execute();
+      await trx
+        .insertInto('identity_details')
+        .values({ identity_id: row.id, tags, configuration_set_name: details.configurationSetName })
+        .execute();
+      return true;
+    });
+  }
+
+  async describe(scope: Scope, name: string): Promise<IdentityDescription> {
+    // One row per kept record verdict (at most four), or one row without: a single round trip.
+    const rows = await this.#db
+      .selectFrom('identities as i')
+      .leftJoin('identity_details as d', 'd.identity_id', 'i.id')
+      .leftJoin('detection_checks as c', 'c.identity_id', 'i.id')
+      .leftJoin('detection_record_results as r', 'r.identity_id', 'i.id')
+      .select(['d.tags', 'd.configuration_set_name', 'c.last_checked_at', 'c.dkim_last_found_at', 'r.type', 'r.verdict'])
+      .where('i.account_id', '=', scope.accountId)
+      .where('i.region', '=', scope.region)
+      .where('i.name', '=', name)
+      .orderBy('r.name')
+      .execute();
+    const row = rows[0];
+    if (!row) return { details: NO_DETAILS, lastCheckedAt: null, lastFoundAt: null, records: [] };
+    const details: IdentityDetails =
+      row.tags === null
+        ? NO_DETAILS
+        : {
+            tags: (JSON.parse(row.tags) as { key: string; value: string }[]).map((t): IdentityTag => ({ key: t.key, value: t.value })),
+            configurationSetName: row.configuration_set_name,
+          };
+    return {
+      details,
+      lastCheckedAt: row.last_checked_at == null ? null : Number(row.last_checked_at),
+      lastFoundAt: row.dkim_last_found_at == null ? null : Number(row.dkim_last_found_at),
+      records: rows
+        .filter((r) => r.type !== null && r.verdict !== null)
+        .map((r) => ({ type: r.type as RecordVerdict['type'], verdict: r.verdict as RecordVerdict['verdict'] })),
+    };
+  }
+
+  async domainKeys(scope: Scope, domain: string): Promise<DomainKeys | null> {
+    const rows = await this.#db
+      .selectFrom('dkim_keys as k')
+      .innerJoin('identities as i', 'i.id', 'k.identity_id')
+      .select(['k.token', 'k.bits', 'k.state', 'k.created_at'])
+      .where('i.account_id', '=', scope.accountId)
+      .where('i.region', '=', scope.region)
+      .where('i.name', '=', domain)
+      .where('i.kind', '=', 'Domain')
+      .orderBy('k.position')
+      .execute();
+    if (rows.length === 0) return null;
+    const active = rows.find((r) => r.state === 'active') ?? rows[0]!;
+    return {
+      tokens: rows.map((r) => r.token),
+      currentBits: active.bits,
+      lastGeneratedAt: Math.max(...rows.map((r) => Number(r.created_at))),
+    };
+  }
+}

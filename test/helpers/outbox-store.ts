@@ -1,0 +1,31 @@
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+
+/**
+ * Reads a data folder's outbox straight from its SQLite file, for tests against a production server:
+ * there the outbox API needs SigV4 and never shows verification mail (issue 14, finding 4).
+ */
+function rows(dataDir: string, where: string, ...params: string[]): { message_id: string; kind: string; recipients: string; raw_base64: string }[] {
+  const db = new BetterSqlite3(join(dataDir, 'signet.db'), { readonly: true });
+  try {
+    return db.prepare(`SELECT message_id, kind, recipients, raw_base64 FROM outbox_messages WHERE ${where} ORDER BY created_at`).all(...params) as never;
+  } finally {
+    db.close();
+  }
+}
+
+/** The link of the newest verification mail to `address` (quoted-printable soft breaks undone), or null. */
+export function verificationLinkFromStore(dataDir: string, address?: string): string | null {
+  const mails = rows(dataDir, "kind = 'verification'").filter((r) => address === undefined || (JSON.parse(r.recipients) as string[]).includes(address));
+  for (const mail of mails.reverse()) {
+    const text = Buffer.from(mail.raw_base64, 'base64').toString('utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    const link = /(https?:\/\/\S+verify-email\?token=[A-Za-z0-9_-]+)/.exec(text)?.[1];
+    if (link) return link;
+  }
+  return null;
+}
+
+/** Whether the outbox holds a message with this id. */
+export function outboxHasMessage(dataDir: string, messageId: string): boolean {
+  return rows(dataDir, 'message_id = ?', messageId).length === 1;
+}
