@@ -154,7 +154,8 @@ before(async () => {
     start('verified', ['--no-throttle']),
     start('pending', ['--no-throttle']),
     // One call, then ~17 minutes until the next: every call of the three cases is throttled.
-    start('throttled', ['--throttle-rate', '0.001', '--throttle-burst', '1']),
+    // --throttle: dev mode throttles only when asked (main's dev-mode defaults).
+    start('throttled', ['--throttle', '--throttle-rate', '0.001', '--throttle-burst', '1']),
   ]);
   for (const s of started) if (s.status === 'rejected') throw s.reason;
 });
