@@ -27,7 +27,7 @@ import type { Query } from './query.ts';
 import { generateSkeleton, yamlInputSkeleton } from './skeleton.ts';
 import type { Transport } from './transport.ts';
 import { validateParams } from './validate.ts';
-import { isPlainObject, pyJsonDump, type PyValue } from './values.ts';
+import { isPlainObject, pyJsonDump } from './values.ts';
 
 export const SIGNET_VERSION = '0.1.0';
 

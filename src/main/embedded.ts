@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { domainToASCII } from 'node:url';
 import type { AccountsContext } from '../app/accounts.ts';
 import { CachedAccountStore } from '../app/cached-account-store.ts';
@@ -10,7 +9,6 @@ import type { DetectionEngine } from '../storage/detection-engine.ts';
 import type { SendServices, UnsignedEvent } from '../app/send-ports.ts';
 import { devAuthenticator, localAuthenticator, sigV4Authenticator, type Authenticator } from '../api/auth/authenticator.ts';
 import { createSesHandler, type SesHandler } from '../api/handler.ts';
-import type { RateLimiter } from '../api/throttle.ts';
 import type { CoreConfig } from '../config/config.ts';
 import { DEFAULT_SEND_CONFIG, type SendConfig } from '../config/send-config.ts';
 import { RelayWorker } from '../delivery/relay-worker.ts';
