@@ -62,7 +62,7 @@ for (let i = tokens.length - 1; i > 0; i--) {
   [tokens[i], tokens[j]] = [tokens[j]!, tokens[i]!];
 }
 const queryFile = join(data.path, 'queries.txt');
-writeFileSync(queryFile, `${tokens.map((t) => `${t}.${ZONE} TXT`).join('\n')}\n`);
+writeFileSync(queryFile, tokens.map((t) => `${t}.${ZONE} TXT`).join('\n') + '\n');
 
 const exported = spawnSync(process.execPath, [SIGNET_BIN, 'dns', 'export', '--dkim-zone', ZONE, '--data-dir', data.path], { encoding: 'utf8', maxBuffer: 1 << 28 });
 if (exported.status !== 0) throw new Error(exported.stderr);

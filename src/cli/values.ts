@@ -133,7 +133,7 @@ export function jsonString(s: string): string {
     else if (c < 0x20) out += `\\u${c.toString(16).padStart(4, '0')}`;
     else out += ch;
   }
-  return `${out}"`;
+  return out + '"';
 }
 
 /** Python's json.dumps(value) with its default separators (', ' and ': '), one line. */
