@@ -7,7 +7,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// The version is written once, in package.json; src/cli/version.ts reads this constant.
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+const VERSION_DEFINE = { __SIGNET_VERSION__: JSON.stringify(version) };
 
 await build({
   // embedded and cli-help: also loaded by dist/ses.cjs (below), so they need names of their own.
@@ -22,6 +27,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   // Native addons and large optional drivers stay outside the bundle and are loaded from node_modules.
   packages: 'external',
+  define: VERSION_DEFINE,
   logLevel: 'warning',
 });
 
@@ -65,7 +71,7 @@ const ses = await build({
   // the very cost this bundle exists to avoid.
   plugins: [lazyFromEsmBundle, externalPackagesExcept(/^@noble\/hashes\//)],
   // src/cli/builtins.ts falls back to createRequire(import.meta.url ?? __filename) on Node < 20.16.
-  define: { 'import.meta.url': 'undefined' },
+  define: { 'import.meta.url': 'undefined', ...VERSION_DEFINE },
   // Less text for V8 to read and pre-parse on every start (names are kept: error classes and stack
   // traces still read as in the sources).
   minifyWhitespace: true,

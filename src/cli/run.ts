@@ -28,8 +28,8 @@ import { generateSkeleton, yamlInputSkeleton } from './skeleton.ts';
 import type { Transport } from './transport.ts';
 import { validateParams } from './validate.ts';
 import { isPlainObject, pyJsonDump } from './values.ts';
+import { SIGNET_VERSION } from './version.ts';
 
-export const SIGNET_VERSION = '0.1.0';
 
 /** What the composition root provides: streams, terminal facts, and the two ways to send. */
 export interface RunContext {

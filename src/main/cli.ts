@@ -1,4 +1,5 @@
 import { isSesCommandLine } from '../cli/global-options.ts';
+import { SIGNET_VERSION } from '../cli/version.ts';
 
 const USAGE = `usage: signet <command> [options]
 
@@ -63,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'version':
     case '--version':
-      process.stdout.write('signet 0.1.0\n');
+      process.stdout.write(`signet ${SIGNET_VERSION}\n`);
       return 0;
     case 'help':
     case '--help':
