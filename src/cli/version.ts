@@ -10,4 +10,6 @@ declare const __SIGNET_VERSION__: string | undefined;
  * sources (tsx: tests, benchmarks) there is no build step, so it is read from package.json.
  */
 export const SIGNET_VERSION: string =
-  typeof __SIGNET_VERSION__ === 'string' ? __SIGNET_VERSION__ : (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  typeof __SIGNET_VERSION__ === 'string'
+    ? __SIGNET_VERSION__
+    : (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
