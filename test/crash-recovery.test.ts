@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import BetterSqlite3 from 'better-sqlite3';
+import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
 import { callSigned } from './helpers/sign.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
@@ -16,11 +16,17 @@ const KILLS = 5;
  */
 describe('crash recovery under SIGKILL', () => {
   const data = tempDir('crash');
-  after(() => data.remove());
+  let running: RunningSignet | undefined;
+  after(() => {
+    // After a failed assertion the server still runs, and its process would keep this file from ending.
+    running?.process.kill('SIGKILL');
+    data.remove();
+  });
 
   it(`keeps everything acknowledged across ${KILLS} kills`, async () => {
     const args = ['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '45', '--no-throttle', '--log-level', 'error'];
     let server: RunningSignet = await startSignet(args);
+    running = server;
     const key = server.credentials!;
     const acked = new Map<string, string[]>();
     let counter = 0;
@@ -49,6 +55,7 @@ describe('crash recovery under SIGKILL', () => {
         await Promise.all(loops);
         agent.destroy();
         server = await startSignet(args);
+        running = server;
       } else {
         await new Promise((r) => setTimeout(r, 500));
         stop = true;
