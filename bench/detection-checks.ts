@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import BetterSqlite3 from 'better-sqlite3';
+import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
 import { DEFAULT_DETECTION_POLICY, dkimSelectorName } from '../src/core/index.ts';
 import { runDueDetectionChecks } from '../src/app/run-detection-check.ts';
 import { createNodeResolver } from '../src/dns/node-resolver.ts';

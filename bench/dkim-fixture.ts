@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
 import { dkimTokenFromBytes } from '../src/core/index.ts';
 import { SQLITE_FILE } from '../src/storage/open-storage.ts';
 import { openSqliteStore } from '../src/storage/sqlite/open-sqlite-store.ts';

@@ -46,7 +46,11 @@ while (keys.length < keysNeeded) {
   for (const pair of batch) keys.push({ bits: 1024, publicKey: pair.publicKey, sealedPrivateKey: box.seal(pair.privateKeyPem, dkimKeyContext(pair.publicKey)), createdAt: Date.now() });
 }
 let keyCursor = 0;
-const takeKeys = (n: number) => keys.slice(keyCursor, (keyCursor += n));
+function takeKeys(n: number): PooledKey[] {
+  const taken = keys.slice(keyCursor, keyCursor + n);
+  keyCursor += n;
+  return taken;
+}
 
 interface Setup {
   readonly name: string;

@@ -9,7 +9,7 @@
  * runs. Goal: p99 at most 10 ms. The reference in the same run is GetAccount (a v2 GET that writes
  * nothing): the floor of HTTP, SigV4 and routing on this machine.
  */
-import BetterSqlite3 from 'better-sqlite3';
+import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

@@ -12,7 +12,7 @@
  */
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
-import BetterSqlite3 from 'better-sqlite3';
+import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
 import { join } from 'node:path';
 import { signForm, type AccessKey } from '../test/helpers/sign.ts';
 import { startSignet } from '../test/helpers/signet-server.ts';

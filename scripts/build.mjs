@@ -7,7 +7,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// The version is written once, in package.json; src/cli/version.ts reads this constant.
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+const VERSION_DEFINE = { __SIGNET_VERSION__: JSON.stringify(version) };
 
 await build({
   // cli-help: also loaded by dist/ses.cjs (below), so it needs a name of its own.
@@ -24,6 +29,7 @@ await build({
   // Kysely goes in: it ships as some 260 ES module files, and loading them one by one was most of
   // the embedded command line's start-up (bench/embedded-startup.mjs).
   plugins: [externalPackagesExcept(/^kysely(\/|$)/)],
+  define: VERSION_DEFINE,
   logLevel: 'warning',
 });
 
@@ -70,7 +76,7 @@ async function buildCachedBundle(entry, outfile, plugins) {
     sourcemap: true,
     plugins,
     // src/cli/builtins.ts falls back to createRequire(import.meta.url ?? __filename) on Node < 20.16.
-    define: { 'import.meta.url': 'undefined' },
+    define: { 'import.meta.url': 'undefined', ...VERSION_DEFINE },
     // Less text for V8 to read and pre-parse on every start (names are kept: error classes and stack
     // traces still read as in the sources).
     minifyWhitespace: true,

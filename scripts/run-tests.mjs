@@ -6,6 +6,8 @@
 // load tsx, Kysely and better-sqlite3, which was most of the cost of the fast unit tests. The
 // cross-module suites under test/ keep a process each (they start servers and peers). `--one-process`
 // runs every matched file in one process (`npm run test:fast`: the unit tests alone).
+// Before the tests: the typecheck, the import-graph check, then Biome's linter and formatter check
+// (`biome ci`, configured in biome.jsonc; `npm run format` fixes the formatting); `--no-lint` skips Biome.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,8 +24,10 @@ function findTests(dir) {
   return out;
 }
 
-const oneProcess = process.argv.includes('--one-process');
-const filters = process.argv.slice(2).filter((a) => a !== '--one-process');
+const args = process.argv.slice(2);
+const lint = !args.includes('--no-lint');
+const oneProcess = args.includes('--one-process');
+const filters = args.filter((a) => a !== '--no-lint' && a !== '--one-process');
 const files = [...findTests('src'), ...findTests('test')]
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
@@ -36,6 +40,14 @@ if (typecheck.status !== 0) process.exit(typecheck.status ?? 1);
 // The import graph between src/ folders: no cycles, and only the imports ARCHITECTURE.md allows.
 const imports = spawnSync(process.execPath, ['scripts/check-imports.mjs'], { stdio: 'inherit' });
 if (imports.status !== 0) process.exit(imports.status ?? 1);
+if (lint) {
+  // Warnings fail the run too: a rule the project does not want is turned off in biome.jsonc, with the reason.
+  const biome = spawnSync(process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'ci', '--error-on-warnings'], { stdio: 'inherit' });
+  if (biome.status !== 0) {
+    console.error('lint or format check failed: see above (`npm run format` rewrites the formatting; `npm run lint` lists the findings)');
+    process.exit(biome.status ?? 1);
+  }
+}
 const entryDir = mkdtempSync(join(tmpdir(), 'signet-tests-'));
 /** One test file that imports `group`, so that the runner gives them one process. */
 function together(group, name) {

@@ -16,7 +16,14 @@ import { findAwsCliV2, peerOrSkip, run } from './helpers/peers.ts';
 import { SIGNET_BIN, startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
-function admin(dataDir: string, ...args: string[]): any {
+/** What `signet admin` prints as JSON (the fields these tests read). */
+interface AdminOutput {
+  AccountId?: string;
+  AccessKey?: { AccessKeyId: string; SecretAccessKey: string };
+  Accounts?: Array<{ AccountId: string; AccessKeyIds: string[] }>;
+}
+
+function admin(dataDir: string, ...args: string[]): AdminOutput {
   const result = run(process.execPath, [SIGNET_BIN, 'admin', ...args, '--data-dir', dataDir], {});
   assert.equal(result.status, 0, result.stderr);
   return JSON.parse(result.stdout);
@@ -34,14 +41,14 @@ describe('accounts: isolation, regions and access keys', () => {
   before(async () => {
     server = await startSignet(['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '12', '--no-throttle', '--log-level', 'warn']);
     // Two accounts made with `signet admin`, working on the data folder while the server runs.
-    const accountA = admin(data.path, 'create-account').AccountId as string;
-    const accountB = admin(data.path, 'create-account').AccountId as string;
+    const accountA = admin(data.path, 'create-account').AccountId!;
+    const accountB = admin(data.path, 'create-account').AccountId!;
     assert.match(accountA, /^\d{12}$/);
     assert.notEqual(accountA, accountB);
-    a = admin(data.path, 'create-access-key', '--account-id', accountA).AccessKey;
-    b = admin(data.path, 'create-access-key', '--account-id', accountB).AccessKey;
-    a = { accountId: accountA, accessKeyId: (a as any).AccessKeyId, secretAccessKey: (a as any).SecretAccessKey };
-    b = { accountId: accountB, accessKeyId: (b as any).AccessKeyId, secretAccessKey: (b as any).SecretAccessKey };
+    const keyA = admin(data.path, 'create-access-key', '--account-id', accountA).AccessKey!;
+    const keyB = admin(data.path, 'create-access-key', '--account-id', accountB).AccessKey!;
+    a = { accountId: accountA, accessKeyId: keyA.AccessKeyId, secretAccessKey: keyA.SecretAccessKey };
+    b = { accountId: accountB, accessKeyId: keyB.AccessKeyId, secretAccessKey: keyB.SecretAccessKey };
   });
   after(async () => {
     await server.stop();
@@ -53,7 +60,7 @@ describe('accounts: isolation, regions and access keys', () => {
     const file = join(data.path, 'credentials');
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.match(readFileSync(file, 'utf8'), /^\[signet\]\naws_access_key_id = AKIA[A-Z2-7]{16}\naws_secret_access_key = \S{40}\n/);
-    const accounts = admin(data.path, 'list-accounts').Accounts as Array<{ AccountId: string; AccessKeyIds: string[] }>;
+    const accounts = admin(data.path, 'list-accounts').Accounts!;
     assert.equal(accounts.length, 3);
     assert.deepEqual(accounts[0]!.AccessKeyIds, [server.credentials!.accessKeyId]);
   });
@@ -108,7 +115,7 @@ describe('accounts: isolation, regions and access keys', () => {
   });
 
   it('refuses a deleted access key at once', async () => {
-    const extra = admin(data.path, 'create-access-key', '--account-id', a.accountId).AccessKey;
+    const extra = admin(data.path, 'create-access-key', '--account-id', a.accountId).AccessKey!;
     const key = { accessKeyId: extra.AccessKeyId, secretAccessKey: extra.SecretAccessKey };
     assert.ok((await client({ ...key, accountId: a.accountId }).send(new ListIdentitiesCommand({}))).Identities!.length > 0);
     admin(data.path, 'delete-access-key', '--access-key-id', key.accessKeyId);

@@ -103,7 +103,7 @@ describe('malformed requests get 400 ErrorResponses and change nothing', () => {
       assert.match(response.body, /<Message>[^<]{10,}<\/Message>/, 'a message that says what is wrong');
       assert.match(response.body, /<RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/);
       // The body must be well-formed XML 1.0 even when it echoes hostile input.
-      // eslint-disable-next-line no-control-regex
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters XML 1.0 forbids.
       assert.doesNotMatch(response.body, /[\x00-\x08\x0b\x0c\x0e-\x1f]/);
     });
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import BetterSqlite3 from 'better-sqlite3';
+import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
 import { SQLITE_FILE } from '../src/storage/open-storage.ts';
 import { loadMasterKey } from '../src/secrets/master-key.ts';
 import { dkimKeyContext, SecretBox } from '../src/secrets/secret-box.ts';

@@ -3,7 +3,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import BetterSqlite3 from 'better-sqlite3';
+import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
 import { dkimKeyContext } from '../src/secrets/secret-box.ts';
 import { MASTER_KEY_FILE } from '../src/secrets/master-key.ts';
 import { SQLITE_FILE } from '../src/storage/open-storage.ts';

@@ -108,7 +108,7 @@ describe('sent mail verifies with mailauth and dkimpy through the customer CNAME
   let nsd: RunningDnsPeer;
   let nsdPort: number;
   let signetPort: number;
-  let tokens: Record<string, string[]> = {};
+  const tokens: Record<string, string[]> = {};
   let resolver: ReturnType<typeof chasingResolver>;
 
   const call = async (body: string) => callSigned(server.url, `${body}&Version=2010-12-01`, KEY);

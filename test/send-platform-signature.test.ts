@@ -35,7 +35,7 @@ const SELECTOR = 'ops2026';
 const KEY = { accessKeyId: 'AKIDSIGNETTEST', secretAccessKey: 'signet-test-secret' };
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The verifier's resolution on loopback: names in the key zone at Signet, everything else at NSD, CNAMEs followed. */
 function chasingResolver(nsdPort: number, signetPort: number) {
@@ -196,7 +196,7 @@ describe('the platform signature: both signatures verify with mailauth and dkimp
     assert.deepEqual(dkimpyAll(raw).map((v) => [v.domain, v.pass]), [[PLATFORM, true]]);
     // Still said, as before: the message has no signature by its own domain.
     await new Promise((r) => setTimeout(r, 200));
-    assert.match(server.output(), new RegExp(`DKIM signing is disabled for ${escape(DISABLED)}`));
+    assert.match(server.output(), new RegExp(`DKIM signing is disabled for ${escapeRegExp(DISABLED)}`));
   });
 
   it('the verification mail (the operator\'s own) carries the platform signature only', async () => {
@@ -214,7 +214,7 @@ describe('the platform signature: both signatures verify with mailauth and dkimp
     const body = /-----BEGIN RSA PRIVATE KEY-----\n([A-Za-z0-9+/=]{64})/.exec(readFileSync(keyFile, 'utf8'))?.[1];
     assert.ok(body);
     assert.ok(!server.output().includes(body), 'no part of the PEM in the output');
-    assert.match(server.output(), new RegExp(`"domain":"${escape(PLATFORM)}","selector":"${SELECTOR}"[^\n]*platform DKIM signature added to every message`));
+    assert.match(server.output(), new RegExp(`"domain":"${escapeRegExp(PLATFORM)}","selector":"${SELECTOR}"[^\n]*platform DKIM signature added to every message`));
   });
 
   it('without the flags: exactly one signature (the customer\'s), none when its DKIM is off', async () => {

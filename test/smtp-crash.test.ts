@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import BetterSqlite3 from 'better-sqlite3';
+import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
 import { verifyDevDomain } from './helpers/dev-domain.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { authPlain, sendMessage, SmtpSession } from './helpers/smtp-session.ts';

@@ -29,7 +29,7 @@ function wrap(text: string, indent: number): string {
   return out.join('\n');
 }
 
-function typeLabel(model: ServiceModel, s: ShapeData): string {
+function typeLabel(s: ShapeData): string {
   if (s.type === 'list') return 'list';
   if (s.type === 'structure') return 'structure';
   if (s.type === 'map') return 'map';
@@ -42,17 +42,17 @@ function describeShape(model: ServiceModel, shapeName: string, indent: number, s
   if (seen.includes(shapeName)) return '';
   for (const m of shape.members ?? []) {
     const ms = model.shape(m.shape);
-    lines.push(`${' '.repeat(indent)}${m.name} -> (${typeLabel(model, ms)})\n`);
+    lines.push(`${' '.repeat(indent)}${m.name} -> (${typeLabel(ms)})\n`);
     const doc = SES_DOCS.members[`${shapeName}.${m.name}`];
     if (doc) lines.push(wrap(doc, indent + 3));
     if (ms.type === 'structure') lines.push(describeShape(model, m.shape, indent + 3, [...seen, shapeName]));
     if (ms.type === 'list') {
       const item = model.shape(ms.member!);
-      lines.push(`${' '.repeat(indent + 3)}(${typeLabel(model, item)})\n\n`);
+      lines.push(`${' '.repeat(indent + 3)}(${typeLabel(item)})\n\n`);
       if (item.type === 'structure') lines.push(describeShape(model, ms.member!, indent + 6, [...seen, shapeName]));
     }
     if (ms.type === 'map') {
-      lines.push(`${' '.repeat(indent + 3)}key -> (string)\n\n${' '.repeat(indent + 3)}value -> (${typeLabel(model, model.shape(ms.value!))})\n\n`);
+      lines.push(`${' '.repeat(indent + 3)}key -> (string)\n\n${' '.repeat(indent + 3)}value -> (${typeLabel(model.shape(ms.value!))})\n\n`);
       if (model.shape(ms.value!).type === 'structure') lines.push(describeShape(model, ms.value!, indent + 6, [...seen, shapeName]));
     }
   }
@@ -98,7 +98,7 @@ export function operationHelp(model: ServiceModel, op: OperationData): string {
     if (a.kind === 'member') {
       const s = model.shape(a.shape);
       const flag = s.type === 'boolean' ? `--${a.name} | --no-${a.name}` : `--${a.name}`;
-      options.push(`       ${flag} (${typeLabel(model, s)})\n`);
+      options.push(`       ${flag} (${typeLabel(s)})\n`);
       options.push(`${wrap(SES_DOCS.members[a.doc] ?? '', 10)}\n`);
       if (s.enum) options.push(`          Possible values:\n\n${s.enum.map((e) => `          o ${e}\n`).join('\n')}\n`);
       if (s.type === 'list') options.push(`          Syntax:\n\n            "string" "string" ...\n\n`);

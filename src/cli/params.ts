@@ -124,13 +124,15 @@ export function buildParams(
         break;
       case 'ses-addresses':
         if (Array.isArray(value) ? value.length > 0 : Boolean(value)) {
-          const dest = (params['Destination'] ??= {}) as Params;
+          params['Destination'] ??= {};
+          const dest = params['Destination'] as Params;
           dest[arg.key] = value as PyValue;
         }
         break;
       case 'ses-body':
         if (value) {
-          const message = (params['Message'] ??= { Subject: {}, Body: {} }) as Params;
+          params['Message'] ??= { Subject: {}, Body: {} };
+          const message = params['Message'] as Params;
           if (arg.key === 'Subject') message['Subject'] = { Data: textOf(value) };
           else (message['Body'] as Params)[arg.key] = { Data: textOf(value) };
         }

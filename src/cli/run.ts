@@ -27,9 +27,9 @@ import type { Query } from './query.ts';
 import { generateSkeleton, yamlInputSkeleton } from './skeleton.ts';
 import type { Transport } from './transport.ts';
 import { validateParams } from './validate.ts';
-import { isPlainObject, pyJsonDump, type PyValue } from './values.ts';
+import { isPlainObject, pyJsonDump } from './values.ts';
+import { SIGNET_VERSION } from './version.ts';
 
-export const SIGNET_VERSION = '0.1.0';
 
 /** What the composition root provides: streams, terminal facts, and the two ways to send. */
 export interface RunContext {

@@ -57,7 +57,7 @@ export class ShorthandParser {
     while (this.index < this.input.length) {
       this.expect(',', true);
       [key, val] = this.keyval();
-      if (Object.prototype.hasOwnProperty.call(params, key)) {
+      if (Object.hasOwn(params, key)) {
         throw new ShorthandParseError(
           `Second instance of key "${key}" encountered for input:\n${errorLocation(this.input, lastIndex + 1)}\n` +
             'This is often because there is a preceding "," instead of a space.',
@@ -214,5 +214,6 @@ export class ShorthandParser {
 }
 
 function rstrip(s: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: Python's str.rstrip() whitespace includes \v and \f.
   return s.replace(/[ \t\n\r\x0b\x0c]+$/, '');
 }

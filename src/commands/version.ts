@@ -1,6 +1,5 @@
+import { SIGNET_VERSION } from '../cli/version.ts';
 import type { Command } from './command.ts';
-
-export const SIGNET_VERSION = '0.1.0';
 
 export const versionCommand: Command = {
   path: ['version'],

@@ -46,7 +46,7 @@ export function normalizeDomain(input: string, toAscii: ToAscii): string {
   if (input.length === 0 || input.length > 1024) throw invalidDomain(input);
   let name = input.endsWith('.') ? input.slice(0, -1) : input;
   // Anything outside printable ASCII must go through IDNA; control characters and spaces never pass.
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects.
   if (/[\x00-\x20\x7f]/.test(name)) throw invalidDomain(input);
   // Non-ASCII names need their A-label form; names with A-labels (`xn--`) are checked by the same
   // conversion, which refuses Punycode that does not decode (RFC 5891 §5.4).

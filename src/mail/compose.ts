@@ -11,7 +11,7 @@ function part(content: Content): { content: string | Buffer; charset: 'utf-8' | 
   const charset = (content.charset ?? 'UTF-8').trim().toUpperCase();
   if (charset === 'UTF-8' || charset === 'UTF8' || charset === 'US-ASCII' || charset === 'ASCII') return { content: content.data, charset: 'utf-8' };
   if (charset === 'ISO-8859-1' || charset === 'LATIN1') {
-    // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the Latin-1 range starts at U+0000.
     if (/[^\u0000-\u00ff]/.test(content.data)) throw new DomainError('invalid_parameter', `The text cannot be encoded in ${content.charset}.`);
     return { content: Buffer.from(content.data, 'latin1'), charset: 'ISO-8859-1' };
   }

@@ -26,8 +26,10 @@ function contextual(member: string): RegExp[] {
 }
 
 // A token starts after a non-token character or after a colour escape (`--color on`: ESC[34m).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts a colour escape.
 const VERIFICATION_TOKEN = /(?<=^|[^A-Za-z0-9+/]|\x1B\[[0-9;]*m)[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])/gm;
 // SES's DKIM tokens are 32 characters of [a-z2-7]; the stub's example.com tokens start with EXAMPLE.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts a colour escape.
 const DKIM_TOKEN = /(?<=^|[^A-Za-z0-9+/<-]|\x1B\[[0-9;]*m)[A-Za-z0-9]{32}(?![A-Za-z0-9+/=>])/gm;
 
 /**

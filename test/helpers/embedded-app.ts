@@ -1,4 +1,4 @@
-import BetterSqlite3 from 'better-sqlite3';
+import { BetterSqlite3 } from '../../src/storage/sqlite/better-sqlite3.ts';
 import { join } from 'node:path';
 import { coreConfig } from '../../src/config/config.ts';
 import { createSignet, SQLITE_FILE, systemRuntime, type Signet } from '../../src/main/signet.ts';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import { BetterSqlite3 } from '../../src/storage/sqlite/better-sqlite3.ts';
 
 /**
  * Reads a data folder's outbox straight from its SQLite file, for tests against a production server:

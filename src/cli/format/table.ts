@@ -19,7 +19,7 @@ function truthy(v: unknown): boolean {
   if (v === null || v === undefined || v === false || v === '' || v === 0) return false;
   if (Array.isArray(v)) return v.length > 0;
   if (isPlainObject(v)) return Object.keys(v).length > 0;
-  if (typeof v === 'object' && typeof (v as Number).valueOf() === 'number') return (v as Number).valueOf() !== 0;
+  if (typeof v === 'object' && typeof (v as object).valueOf() === 'number') return (v as object).valueOf() !== 0;
   return true;
 }
 

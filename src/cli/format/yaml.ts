@@ -90,6 +90,7 @@ const IMPLICIT = [
 function yamlString(s: string, indent: number): string {
   if (s === '') return "''";
   // Characters that force double quotes: controls (other than tab/newline handled below) and friends.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: YAML 1.1 escapes these characters (as PyYAML does).
   if (/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/.test(s) || /[\t\n\r]/.test(s)) return doubleQuoted(s);
   if (needsQuotes(s)) return `'${s.replace(/'/g, "''")}'`;
   return foldPlain(s, indent);

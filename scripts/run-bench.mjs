@@ -1,0 +1,83 @@
+// Runs the benchmarks under bench/ one after another (not a test: each prints its figures and a ratio
+// against a reference measured in the same run). Builds dist/ first: most start `bin/signet serve`.
+//   npm run bench                       every benchmark, with the arguments below
+//   npm run bench -- NAME [NAME...]     only these (a name is the file name without its extension)
+//   npm run bench -- NAME ARGS...       one benchmark, with these arguments instead of the ones below
+//   npm run bench -- --list             the table
+// The arguments are the README's: short enough for a shared machine, long enough for stable medians.
+// A benchmark whose peer is missing (wrk, dnsperf, NSD, PostgreSQL, AWS CLI v2) fails with its reason;
+// the others still run, and the exit code says whether all of them finished.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const BENCHMARKS = [
+  { name: 'sign-throughput', args: ['--rounds', '5'], about: 'DKIM signer vs raw RSA vs mailauth' },
+  { name: 'verify-domain-dkim-latency', args: ['--calls', '500', '--runs', '3'], about: 'p50/p99 of VerifyDomainDkim, pool pre-filled' },
+  { name: 'key-pool-refill', args: ['--keys', '40', '--rounds', '3'], about: 'pool refill vs openssl genrsa 2048' },
+  { name: 'sigv4-overhead', args: ['--seconds', '3', '--rounds', '11'], about: 'SigV4 on vs dev mode (needs wrk)' },
+  { name: 'cli-startup', args: ['12'], about: 'signet ses vs aws ses vs node -e 0 (needs AWS CLI v2)' },
+  { name: 'send-raw-email-http', args: ['--seconds', '4', '--rounds', '2'], about: 'SendRawEmail over HTTP into the outbox' },
+  { name: 'dns-qps', args: ['--seconds', '8'], about: 'dnsperf: Signet vs NSD, 10,000 keys (needs dnsperf, nsd)' },
+  { name: 'detection-checks', args: [], about: 'detection checks per second (needs nsd)' },
+  { name: 'postgres-vs-sqlite', args: [], about: 'backends, one vs three nodes (needs PostgreSQL)' },
+];
+
+// Modules the benchmarks import, not benchmarks.
+const HELPERS = new Set(['dkim-fixture', 'stats']);
+const unlisted = readdirSync('bench')
+  .map((f) => f.replace(/\.(ts|mjs)$/, ''))
+  .filter((n) => !HELPERS.has(n) && !BENCHMARKS.some((b) => b.name === n));
+if (unlisted.length > 0) {
+  console.error(`bench/ has benchmarks that scripts/run-bench.mjs does not list: ${unlisted.join(', ')} (add them to BENCHMARKS or HELPERS)`);
+  process.exit(2);
+}
+
+function fileOf(name) {
+  for (const ext of ['.ts', '.mjs']) {
+    const path = join('bench', `${name}${ext}`);
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`bench/${name}.ts or .mjs not found`);
+}
+
+const argv = process.argv.slice(2);
+if (argv.includes('--list')) {
+  for (const b of BENCHMARKS) console.log(`${b.name.padEnd(28)} ${b.about}\n${' '.repeat(29)}${fileOf(b.name)} ${b.args.join(' ')}`);
+  process.exit(0);
+}
+const known = new Set(BENCHMARKS.map((b) => b.name));
+// The leading words that name benchmarks select them; anything after is that one benchmark's arguments.
+let split = 0;
+while (split < argv.length && known.has(argv[split])) split++;
+const names = argv.slice(0, split);
+const extraArgs = split < argv.length ? argv.slice(split) : null;
+if (extraArgs && names.length !== 1) {
+  console.error(
+    names.length === 0
+      ? `unknown benchmark ${argv[0]}; one of: ${[...known].join(', ')}`
+      : 'arguments for a benchmark need exactly one benchmark name before them: npm run bench -- NAME --flag value',
+  );
+  process.exit(2);
+}
+const selected = names.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => names.includes(b.name));
+
+const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const results = [];
+for (const bench of selected) {
+  const file = fileOf(bench.name);
+  const args = [...(file.endsWith('.ts') ? ['--import', 'tsx'] : []), file, ...(extraArgs ?? bench.args)];
+  console.log(`\n== ${bench.name}: node ${args.join(' ')}`);
+  const start = performance.now();
+  const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  const seconds = (performance.now() - start) / 1000;
+  const status = run.status ?? (run.signal ? `signal ${run.signal}` : 1);
+  results.push({ name: bench.name, ok: status === 0, seconds, status });
+}
+
+console.log('\n== benchmarks');
+for (const r of results) console.log(`${r.ok ? 'done  ' : 'FAILED'} ${r.name.padEnd(28)} ${r.seconds.toFixed(1)} s${r.ok ? '' : ` (exit ${r.status})`}`);
+process.exit(results.every((r) => r.ok) ? 0 : 1);
