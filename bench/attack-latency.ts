@@ -49,20 +49,44 @@ if (values.attack !== undefined) {
     process.stdout.write(`${sent}\n`);
     process.exit(0);
   });
-  await Promise.all([0, 1].map(async () => {
-    for (;;) {
-      await once();
-      sent++;
-    }
-  }));
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (;;) {
+        await once();
+        sent++;
+      }
+    }),
+  );
 }
 const seconds = Number(values.seconds);
 const bin = values.bin!;
 const ZONE = 'dkim.signet.test';
 
 const data = tempDir('bench-attack');
-const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--dns-port', '0', '--dkim-zone', ZONE, '--no-detection', '--data-dir', data.path,
-  '--key-bits', '1024', '--key-pool-size', '3', '--log-level', 'warn', '--no-throttle'], { stdio: ['ignore', 'pipe', 'pipe'] });
+const child = spawn(
+  process.execPath,
+  [
+    bin,
+    'serve',
+    '--port',
+    '0',
+    '--dns-port',
+    '0',
+    '--dkim-zone',
+    ZONE,
+    '--no-detection',
+    '--data-dir',
+    data.path,
+    '--key-bits',
+    '1024',
+    '--key-pool-size',
+    '3',
+    '--log-level',
+    'warn',
+    '--no-throttle',
+  ],
+  { stdio: ['ignore', 'pipe', 'pipe'] },
+);
 let output = '';
 child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
 child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));

@@ -31,11 +31,15 @@ const port = await new Promise((res) => {
   });
 });
 const dir = mkdtempSync(join(tmpdir(), 'signet-bench-'));
-const server = spawn(process.execPath, [join(root, 'bin', 'signet'), 'serve', '--port', String(port), '--data-dir', join(dir, 'data'), '--key-pool-size', '3', '--no-throttle', '--dns-port', '0'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-  // The key zone is required by newer `signet serve`; any zone will do for the benchmark.
-  env: { ...process.env, SIGNET_DKIM_ZONE: process.env.SIGNET_DKIM_ZONE ?? 'dkim.signet.test' },
-});
+const server = spawn(
+  process.execPath,
+  [join(root, 'bin', 'signet'), 'serve', '--port', String(port), '--data-dir', join(dir, 'data'), '--key-pool-size', '3', '--no-throttle', '--dns-port', '0'],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    // The key zone is required by newer `signet serve`; any zone will do for the benchmark.
+    env: { ...process.env, SIGNET_DKIM_ZONE: process.env.SIGNET_DKIM_ZONE ?? 'dkim.signet.test' },
+  },
+);
 await new Promise((res, rej) => {
   server.stdout.on('data', (c) => String(c).includes('listening') && res());
   server.once('exit', (code) => rej(new Error(`signet serve exited ${code}`)));
@@ -66,7 +70,8 @@ const commands = {
   signet: [process.execPath, [join(root, 'bin', 'signet'), 'ses', 'verify-domain-dkim', '--domain', 'example.com', '--endpoint-url', endpoint]],
   aws: [aws, ['ses', 'verify-domain-dkim', '--domain', 'example.com', '--endpoint-url', endpoint]],
 };
-if (baseline) commands.baseline = [process.execPath, [join(baseline, 'bin', 'signet'), 'ses', 'verify-domain-dkim', '--domain', 'example.com', '--endpoint-url', endpoint]];
+if (baseline)
+  commands.baseline = [process.execPath, [join(baseline, 'bin', 'signet'), 'ses', 'verify-domain-dkim', '--domain', 'example.com', '--endpoint-url', endpoint]];
 
 function timeOnce([cmd, args]) {
   const t0 = performance.now();

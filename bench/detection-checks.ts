@@ -77,4 +77,6 @@ nsdDir.remove();
 const rate = checked / seconds;
 console.log(`${checked} checks of ${count} domains in ${fmt(seconds)} s, ${success} Success`);
 console.log(`reference: ${fmt(lookupsPerSecond, 0)} bare CNAME lookups/s = ceiling ${fmt(lookupsPerSecond / 3, 0)} checks/s`);
-console.log(`Signet: ${fmt(rate, 0)} checks/s = ${fmt(rate / (lookupsPerSecond / 3))} of the ceiling (goal >= 1000 checks/s) ${rate >= 1000 && success === count ? 'MET' : 'NOT MET'}`);
+console.log(
+  `Signet: ${fmt(rate, 0)} checks/s = ${fmt(rate / (lookupsPerSecond / 3))} of the ceiling (goal >= 1000 checks/s) ${rate >= 1000 && success === count ? 'MET' : 'NOT MET'}`,
+);

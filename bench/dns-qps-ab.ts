@@ -38,7 +38,24 @@ if (!dnsperf || !values.other) {
 }
 
 async function serve(bin: string, dataDir: string, extra: readonly string[]): Promise<{ port: number; proc: ChildProcess }> {
-  const args = [bin, 'serve', '--port', '0', '--dns-port', '0', '--data-dir', dataDir, '--dkim-zone', ZONE, '--key-pool-size', '0', '--no-detection', '--log-level', 'warn', ...extra];
+  const args = [
+    bin,
+    'serve',
+    '--port',
+    '0',
+    '--dns-port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--dkim-zone',
+    ZONE,
+    '--key-pool-size',
+    '0',
+    '--no-detection',
+    '--log-level',
+    'warn',
+    ...extra,
+  ];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
@@ -83,4 +100,6 @@ dataThis.remove();
 dataOther.remove();
 const ratio = median(rates.this) / median(rates.other);
 const paired = median(rates.this.map((r, i) => r / rates.other[i]!));
-console.log(`other ${fmt(median(rates.other), 0)} q/s, this${extra.length ? ` (${extra.join(' ')})` : ''} ${fmt(median(rates.this), 0)} q/s (medians of ${values.rounds}): this/other = ${fmt(ratio, 3)}, median of paired ratios ${fmt(paired, 3)}`);
+console.log(
+  `other ${fmt(median(rates.other), 0)} q/s, this${extra.length ? ` (${extra.join(' ')})` : ''} ${fmt(median(rates.this), 0)} q/s (medians of ${values.rounds}): this/other = ${fmt(ratio, 3)}, median of paired ratios ${fmt(paired, 3)}`,
+);

@@ -54,15 +54,33 @@ for (let i = tokens.length - 1; i > 0; i--) {
 const queryFile = join(data.path, 'queries.txt');
 writeFileSync(queryFile, tokens.map((t) => `${t}.${ZONE} TXT`).join('\n') + '\n');
 
-const exported = spawnSync(process.execPath, [SIGNET_BIN, 'dns', 'export', '--dkim-zone', ZONE, '--data-dir', data.path], { encoding: 'utf8', maxBuffer: 1 << 28 });
+const exported = spawnSync(process.execPath, [SIGNET_BIN, 'dns', 'export', '--dkim-zone', ZONE, '--data-dir', data.path], {
+  encoding: 'utf8',
+  maxBuffer: 1 << 28,
+});
 if (exported.status !== 0) throw new Error(exported.stderr);
 const nsdPort = await freeDnsPort();
 const processes = Number(values.processes);
 const nsd = await startNsd(nsdBin, nsdDir.path, nsdPort, { [ZONE]: exported.stdout }, { serverCount: processes });
-const signet = await startSignet(['--data-dir', data.path, '--dkim-zone', ZONE, '--key-pool-size', '0', '--no-detection', '--log-level', 'warn', '--dns-workers', String(processes), ...(values['dns-rrl-rate'] === undefined ? [] : ['--dns-rrl-rate', values['dns-rrl-rate']])]);
+const signet = await startSignet([
+  '--data-dir',
+  data.path,
+  '--dkim-zone',
+  ZONE,
+  '--key-pool-size',
+  '0',
+  '--no-detection',
+  '--log-level',
+  'warn',
+  '--dns-workers',
+  String(processes),
+  ...(values['dns-rrl-rate'] === undefined ? [] : ['--dns-rrl-rate', values['dns-rrl-rate']]),
+]);
 const signetPort = Number(/signet dns listening on [^\s]+:(\d+)/.exec(signet.output())![1]);
 
-console.log(`${tokens.length} keys, dnsperf -l ${values.seconds} -c ${values.clients}, zone file ${exported.stdout.length} bytes, ${processes} process(es) each`);
+console.log(
+  `${tokens.length} keys, dnsperf -l ${values.seconds} -c ${values.clients}, zone file ${exported.stdout.length} bytes, ${processes} process(es) each`,
+);
 const nsdRates: number[] = [];
 const signetRates: number[] = [];
 for (let round = 0; round < Number(values.rounds); round++) {
@@ -76,4 +94,6 @@ await nsd.stop();
 data.remove();
 nsdDir.remove();
 const ratio = median(signetRates) / median(nsdRates);
-console.log(`NSD ${fmt(median(nsdRates), 0)} q/s, Signet ${fmt(median(signetRates), 0)} q/s (medians): Signet/NSD = ${fmt(ratio)} (goal >= 0.50) ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`);
+console.log(
+  `NSD ${fmt(median(nsdRates), 0)} q/s, Signet ${fmt(median(signetRates), 0)} q/s (medians): Signet/NSD = ${fmt(ratio)} (goal >= 0.50) ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`,
+);

@@ -52,5 +52,8 @@ for (let r = 0; r < Number(values.rounds); r++) {
   on.push(round(true));
 }
 const added = median(on) - median(off);
-console.log(`fast path ${fmt(median(off), 0)} ns per answer, with RRL ${fmt(median(on), 0)} ns (medians of ${values.rounds} rounds): RRL adds ${fmt(added, 0)} ns per UDP answer`);
-for (const qps of [20_000, 40_000, 60_000]) console.log(`  at ${qps} q/s per process (${fmt(1e9 / qps / 1000, 1)} us per packet): ${fmt((100 * added * qps) / 1e9, 1)}% of the time`);
+console.log(
+  `fast path ${fmt(median(off), 0)} ns per answer, with RRL ${fmt(median(on), 0)} ns (medians of ${values.rounds} rounds): RRL adds ${fmt(added, 0)} ns per UDP answer`,
+);
+for (const qps of [20_000, 40_000, 60_000])
+  console.log(`  at ${qps} q/s per process (${fmt(1e9 / qps / 1000, 1)} us per packet): ${fmt((100 * added * qps) / 1e9, 1)}% of the time`);

@@ -43,7 +43,8 @@ console.log(`making ${keysNeeded} RSA-1024 keys for the pools...`);
 const keys: PooledKey[] = [];
 while (keys.length < keysNeeded) {
   const batch = await Promise.all(Array.from({ length: availableParallelism() * 2 }, () => generateDkimKeyPair(1024)));
-  for (const pair of batch) keys.push({ bits: 1024, publicKey: pair.publicKey, sealedPrivateKey: box.seal(pair.privateKeyPem, dkimKeyContext(pair.publicKey)), createdAt: Date.now() });
+  for (const pair of batch)
+    keys.push({ bits: 1024, publicKey: pair.publicKey, sealedPrivateKey: box.seal(pair.privateKeyPem, dkimKeyContext(pair.publicKey)), createdAt: Date.now() });
 }
 let keyCursor = 0;
 function takeKeys(n: number): PooledKey[] {
@@ -63,8 +64,18 @@ async function sqliteSetup(): Promise<Setup> {
   const store = await openSqliteStore(join(dir.path, 'signet.db'));
   await store.addPoolKeys(takeKeys(VDD * 3 + 20));
   await store.close();
-  const node = await startSignet(['--dev', '--data-dir', dir.path, '--key-bits', '1024', '--key-pool-size', '0', '--no-throttle', '--no-detection', '--log-level', 'warn'], env);
-  return { name: 'SQLite, 1 node', nodes: [node], close: async () => { await node.stop(); dir.remove(); } };
+  const node = await startSignet(
+    ['--dev', '--data-dir', dir.path, '--key-bits', '1024', '--key-pool-size', '0', '--no-throttle', '--no-detection', '--log-level', 'warn'],
+    env,
+  );
+  return {
+    name: 'SQLite, 1 node',
+    nodes: [node],
+    close: async () => {
+      await node.stop();
+      dir.remove();
+    },
+  };
 }
 
 async function postgresSetup(count: number): Promise<Setup> {
@@ -78,7 +89,26 @@ async function postgresSetup(count: number): Promise<Setup> {
   const url = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   const dirs = Array.from({ length: count }, () => tempDir('bench-pg'));
   const nodes = await Promise.all(
-    dirs.map((d) => startSignet(['--dev', '--data-dir', d.path, '--database', url, '--key-bits', '1024', '--key-pool-size', '0', '--no-throttle', '--no-detection', '--log-level', 'warn'], env)),
+    dirs.map((d) =>
+      startSignet(
+        [
+          '--dev',
+          '--data-dir',
+          d.path,
+          '--database',
+          url,
+          '--key-bits',
+          '1024',
+          '--key-pool-size',
+          '0',
+          '--no-throttle',
+          '--no-detection',
+          '--log-level',
+          'warn',
+        ],
+        env,
+      ),
+    ),
   );
   return {
     name: `PostgreSQL, ${count} node${count > 1 ? 's' : ''}`,
@@ -107,10 +137,14 @@ async function load(setup: Setup, bodies: (i: number) => string, total: number):
         const body = bodies(i);
         const t = performance.now();
         const status = await new Promise<number>((resolve, reject) => {
-          const req = request(setup.nodes[node]!.url, { method: 'POST', agent: agents[node], headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          });
+          const req = request(
+            setup.nodes[node]!.url,
+            { method: 'POST', agent: agents[node], headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            },
+          );
           req.on('error', reject);
           req.end(body);
         });
@@ -140,7 +174,7 @@ for (const make of [sqliteSetup, () => postgresSetup(1), () => postgresSetup(3)]
     await setup.close();
   }
 }
-const [sqlite, pg1, pg3] = rows as [typeof rows[0], typeof rows[0], typeof rows[0]];
+const [sqlite, pg1, pg3] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
 console.log(
   `ratios: PostgreSQL/SQLite (1 node) VerifyDomainDkim ${fmt(pg1.vdd.rate / sqlite.vdd.rate)}, GetIdentityDkimAttributes ${fmt(pg1.gida.rate / sqlite.gida.rate)};` +
     ` 3 nodes/1 node on PostgreSQL VerifyDomainDkim ${fmt(pg3.vdd.rate / pg1.vdd.rate)}, GetIdentityDkimAttributes ${fmt(pg3.gida.rate / pg1.gida.rate)}` +

@@ -25,8 +25,19 @@ const DOMAIN = 'bench.example.test';
 
 const data = tempDir('bench-send');
 const server = await startSignet([
-  '--data-dir', data.path, '--no-throttle', '--dev', '--key-bits', '2048', '--key-pool-size', '3', '--log-level', 'warn',
-  '--max-send-rate', '1000000', '--max-24-hour-send=-1',
+  '--data-dir',
+  data.path,
+  '--no-throttle',
+  '--dev',
+  '--key-bits',
+  '2048',
+  '--key-pool-size',
+  '3',
+  '--log-level',
+  'warn',
+  '--max-send-rate',
+  '1000000',
+  '--max-24-hour-send=-1',
 ]);
 try {
   await verifyDevDomain(server.url, DOMAIN);

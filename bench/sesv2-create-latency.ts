@@ -40,7 +40,17 @@ async function timed(url: string, key: AccessKey, method: string, path: string, 
 const results: Array<{ p50: number; p99: number; refP99: number }> = [];
 for (let run = 1; run <= runs; run++) {
   const data = tempDir('bench-v2-create');
-  const server = await startSignet(['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', String(calls * 3), '--log-level', 'warn', '--no-throttle']);
+  const server = await startSignet([
+    '--data-dir',
+    data.path,
+    '--key-bits',
+    '1024',
+    '--key-pool-size',
+    String(calls * 3),
+    '--log-level',
+    'warn',
+    '--no-throttle',
+  ]);
   const key = server.credentials!;
   try {
     const db = new BetterSqlite3(join(data.path, 'signet.db'), { readonly: true });
@@ -57,7 +67,9 @@ for (let run = 1; run <= runs; run++) {
     }
     const row = { p50: percentile(lat, 50), p99: percentile(lat, 99), refP99: percentile(ref, 99) };
     results.push(row);
-    console.log(`run ${run}: CreateEmailIdentity p50 ${fmt(row.p50)} ms p99 ${fmt(row.p99)} ms; GetAccount p50 ${fmt(percentile(ref, 50))} ms p99 ${fmt(row.refP99)} ms`);
+    console.log(
+      `run ${run}: CreateEmailIdentity p50 ${fmt(row.p50)} ms p99 ${fmt(row.p99)} ms; GetAccount p50 ${fmt(percentile(ref, 50))} ms p99 ${fmt(row.refP99)} ms`,
+    );
   } finally {
     await server.stop();
     data.remove();

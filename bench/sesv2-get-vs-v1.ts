@@ -32,7 +32,9 @@ try {
   for (let round = 1; round <= Number(values.rounds); round++) {
     const order = round % 2 === 1 ? ['v1', 'v2'] : ['v2', 'v1'];
     for (const which of order) (which === 'v1' ? v1 : v2).push(wrkLoad(server.url, which === 'v1' ? v1Script : v2Script, values.seconds!, values.connections!));
-    console.log(`round ${round}: v2 GetEmailIdentity ${fmt(v2.at(-1)!, 0)} req/s, v1 GetIdentityDkimAttributes ${fmt(v1.at(-1)!, 0)} req/s, ratio ${fmt(v2.at(-1)! / v1.at(-1)!)}`);
+    console.log(
+      `round ${round}: v2 GetEmailIdentity ${fmt(v2.at(-1)!, 0)} req/s, v1 GetIdentityDkimAttributes ${fmt(v1.at(-1)!, 0)} req/s, ratio ${fmt(v2.at(-1)! / v1.at(-1)!)}`,
+    );
   }
 } finally {
   await server.stop();

@@ -33,7 +33,18 @@ const body = 'Action=GetIdentityDkimAttributes&Version=2010-12-01&Identities.mem
 
 async function prepare(dev: boolean): Promise<{ server: RunningSignet; script: string; dir: { remove(): void } }> {
   const dir = tempDir(dev ? 'bench-dev' : 'bench-sigv4');
-  const server = await startSignet(['--data-dir', dir.path, '--key-bits', '1024', '--key-pool-size', '6', '--no-throttle', '--log-level', 'warn', ...(dev ? ['--dev'] : [])]);
+  const server = await startSignet([
+    '--data-dir',
+    dir.path,
+    '--key-bits',
+    '1024',
+    '--key-pool-size',
+    '6',
+    '--no-throttle',
+    '--log-level',
+    'warn',
+    ...(dev ? ['--dev'] : []),
+  ]);
   const key = dev ? { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } : server.credentials!;
   for (const d of ['bench.example.com', 'other.example.com']) {
     const r = await callSigned(server.url, `Action=VerifyDomainDkim&Version=2010-12-01&Domain=${d}`, key);

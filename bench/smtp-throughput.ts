@@ -29,10 +29,22 @@ const FROM = `sender@${DOMAIN}`;
 
 const data = tempDir('bench-smtp');
 const server = await startSignet([
-  '--data-dir', data.path, '--no-throttle', '--dev', '--key-bits', '2048', '--key-pool-size', '3', '--log-level', 'warn',
-  '--max-send-rate', '1000000', '--max-24-hour-send=-1',
+  '--data-dir',
+  data.path,
+  '--no-throttle',
+  '--dev',
+  '--key-bits',
+  '2048',
+  '--key-pool-size',
+  '3',
+  '--log-level',
+  'warn',
+  '--max-send-rate',
+  '1000000',
+  '--max-24-hour-send=-1',
   // The sessions wait through the HTTP rounds; SES's 10 s idle timeout would close them.
-  '--smtp-idle-timeout', '10m',
+  '--smtp-idle-timeout',
+  '10m',
 ]);
 try {
   await verifyDevDomain(server.url, DOMAIN);
@@ -52,7 +64,11 @@ try {
 
   /** One message on a session; returns the time from the final `.` to the 250. */
   async function smtpSend(session: SmtpSession): Promise<number> {
-    for (const [cmd, want] of [[`MAIL FROM:<${FROM}>`, '250'], ['RCPT TO:<someone@example.net>', '250'], ['DATA', '354']] as const) {
+    for (const [cmd, want] of [
+      [`MAIL FROM:<${FROM}>`, '250'],
+      ['RCPT TO:<someone@example.net>', '250'],
+      ['DATA', '354'],
+    ] as const) {
       const r = await session.command(cmd);
       if (!r?.startsWith(want)) throw new Error(`${cmd}: ${r}`);
     }

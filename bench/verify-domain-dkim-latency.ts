@@ -45,7 +45,17 @@ async function post(url: string, body: string): Promise<{ status: number; ms: nu
 const results: Array<{ p50: number; p99: number; refP50: number; refP99: number }> = [];
 for (let run = 1; run <= runs; run++) {
   const data = tempDir('bench-latency');
-  const server = await startSignet(['--data-dir', data.path, '--key-bits', values['key-bits']!, '--key-pool-size', String(calls * 3), '--log-level', 'warn', '--no-throttle']);
+  const server = await startSignet([
+    '--data-dir',
+    data.path,
+    '--key-bits',
+    values['key-bits']!,
+    '--key-pool-size',
+    String(calls * 3),
+    '--log-level',
+    'warn',
+    '--no-throttle',
+  ]);
   key = server.credentials!;
   const db = new BetterSqlite3(join(data.path, 'signet.db'), { readonly: true });
   const fillStart = Date.now();

@@ -104,7 +104,9 @@ await buildCachedBundle('src/main/ses-main.ts', 'dist/ses.cjs', [lazyFromEsmBund
 // otherwise). Loading it as ES modules cost more than the rest of the command (bench/embedded-startup.mjs).
 // aws4 and nodemailer's address parser, small CommonJS packages it always loads, go in too (a file
 // each fewer to find and read); better-sqlite3 stays out (it finds its native addon beside its files).
-await buildCachedBundle('src/main/embedded-transport.ts', 'dist/embedded.cjs', [externalPackagesExcept(/^(kysely(\/|$)|aws4(\/|$)|nodemailer\/lib\/addressparser)/)]);
+await buildCachedBundle('src/main/embedded-transport.ts', 'dist/embedded.cjs', [
+  externalPackagesExcept(/^(kysely(\/|$)|aws4(\/|$)|nodemailer\/lib\/addressparser)/),
+]);
 await writeCodeCache();
 
 /**
@@ -126,7 +128,17 @@ async function writeCodeCache() {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const home = mkdtempSync(join(tmpdir(), 'signet-build-'));
   try {
-    const env = { ...process.env, HOME: home, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_ACCESS_KEY_ID: 'AKIDBUILD', AWS_SECRET_ACCESS_KEY: 'build', AWS_REGION: 'us-east-1', AWS_PAGER: '', SIGNET_WRITE_CODE_CACHE: '1' };
+    const env = {
+      ...process.env,
+      HOME: home,
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      AWS_ACCESS_KEY_ID: 'AKIDBUILD',
+      AWS_SECRET_ACCESS_KEY: 'build',
+      AWS_REGION: 'us-east-1',
+      AWS_PAGER: '',
+      SIGNET_WRITE_CODE_CACHE: '1',
+    };
     delete env.AWS_PROFILE;
     const args = ['bin/signet', 'ses', 'verify-domain-dkim', '--domain', 'example.com', '--endpoint-url', `http://127.0.0.1:${server.address().port}`];
     const result = await new Promise((resolve) => {
@@ -139,7 +151,9 @@ async function writeCodeCache() {
     const local = ['bin/signet', 'ses', 'verify-domain-dkim', '--domain', 'example.com'];
     for (const write of ['', 'embedded.cjs']) {
       const r = await new Promise((resolve) => {
-        execFile(process.execPath, local, { env: { ...embedded, SIGNET_WRITE_CODE_CACHE: write } }, (error, stdout, stderr) => resolve({ error, stdout, stderr }));
+        execFile(process.execPath, local, { env: { ...embedded, SIGNET_WRITE_CODE_CACHE: write } }, (error, stdout, stderr) =>
+          resolve({ error, stdout, stderr }),
+        );
       });
       if (r.error || !r.stdout.includes('DkimTokens')) throw new Error(`the embedded code cache run of bin/signet failed: ${r.stderr || r.error}`);
     }

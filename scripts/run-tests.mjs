@@ -28,9 +28,7 @@ const args = process.argv.slice(2);
 const lint = !args.includes('--no-lint');
 const oneProcess = args.includes('--one-process');
 const filters = args.filter((a) => a !== '--no-lint' && a !== '--one-process');
-const files = [...findTests('src'), ...findTests('test')]
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .sort();
+const files = [...findTests('src'), ...findTests('test')].filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
@@ -58,11 +56,13 @@ function together(group, name) {
 }
 const testFiles = oneProcess
   ? together(files, 'all')
-  : [...together(files.filter((f) => f.startsWith('src')), 'unit-tests-beside-the-code'), ...files.filter((f) => !f.startsWith('src'))];
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...testFiles],
-  { stdio: 'inherit' },
-);
+  : [
+      ...together(
+        files.filter((f) => f.startsWith('src')),
+        'unit-tests-beside-the-code',
+      ),
+      ...files.filter((f) => !f.startsWith('src')),
+    ];
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...testFiles], { stdio: 'inherit' });
 rmSync(entryDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -35,8 +35,7 @@ describe('accounts: isolation, regions and access keys', () => {
   let server: RunningSignet;
   let a: { accountId: string; accessKeyId: string; secretAccessKey: string };
   let b: { accountId: string; accessKeyId: string; secretAccessKey: string };
-  const client = (key: typeof a, region = 'us-east-1') =>
-    new SESClient({ endpoint: server.url, region, credentials: key, maxAttempts: 1 });
+  const client = (key: typeof a, region = 'us-east-1') => new SESClient({ endpoint: server.url, region, credentials: key, maxAttempts: 1 });
 
   before(async () => {
     server = await startSignet(['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '12', '--no-throttle', '--log-level', 'warn']);

@@ -8,8 +8,7 @@ type Case = [name: string, body: string | Buffer, code: string];
 
 const V = 'Version=2010-12-01';
 const vdd = (domain: string) => `Action=VerifyDomainDkim&${V}&Domain=${domain}`;
-const members = (name: string, n: number) =>
-  Array.from({ length: n }, (_, i) => `${name}.member.${i + 1}=d${i}.example.com`).join('&');
+const members = (name: string, n: number) => Array.from({ length: n }, (_, i) => `${name}.member.${i + 1}=d${i}.example.com`).join('&');
 
 const CASES: Case[] = [
   ['empty body', '', 'MissingAction'],
@@ -65,7 +64,11 @@ const CASES: Case[] = [
   ['IdentityType outside the enum', `Action=ListIdentities&${V}&IdentityType=Bogus`, 'ValidationError'],
   ['NextToken garbage', `Action=ListIdentities&${V}&NextToken=not-a-token`, 'InvalidParameterValue'],
   ['NextToken forged', `Action=ListIdentities&${V}&NextToken=${encodeURIComponent(Buffer.from('sig1:-1:*').toString('base64'))}`, 'InvalidParameterValue'],
-  ['NextToken of another filter', `Action=ListIdentities&${V}&IdentityType=Domain&NextToken=${encodeURIComponent(Buffer.from('sig1:1:*').toString('base64'))}`, 'InvalidParameterValue'],
+  [
+    'NextToken of another filter',
+    `Action=ListIdentities&${V}&IdentityType=Domain&NextToken=${encodeURIComponent(Buffer.from('sig1:1:*').toString('base64'))}`,
+    'InvalidParameterValue',
+  ],
   ['address without @', `Action=VerifyEmailIdentity&${V}&EmailAddress=not-an-address`, 'InvalidParameterValue'],
   ['address with a non-ASCII local part', `Action=VerifyEmailIdentity&${V}&EmailAddress=j%C3%BCrgen%40example.com`, 'InvalidParameterValue'],
   ['address with a space', `Action=VerifyEmailIdentity&${V}&EmailAddress=a+b%40example.com`, 'InvalidParameterValue'],

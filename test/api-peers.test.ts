@@ -43,7 +43,15 @@ interface Client {
 let KEY = { accessKeyId: '', secretAccessKey: '' };
 
 function cliClient(bin: string, endpoint: string, region: string, home: string): Client {
-  const env = { AWS_ACCESS_KEY_ID: KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey, AWS_DEFAULT_REGION: region, HOME: home, AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), AWS_PAGER: '' };
+  const env = {
+    AWS_ACCESS_KEY_ID: KEY.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey,
+    AWS_DEFAULT_REGION: region,
+    HOME: home,
+    AWS_CONFIG_FILE: join(home, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    AWS_PAGER: '',
+  };
   const ses = (...args: string[]) => {
     const result = run(bin, ['ses', ...args, '--endpoint-url', endpoint, '--output', 'json'], env);
     assert.equal(result.status, 0, `${bin} ses ${args.join(' ')} failed: ${result.stderr}`);
@@ -74,7 +82,16 @@ function cliClient(bin: string, endpoint: string, region: string, home: string):
 function boto3Client(python: string, endpoint: string, region: string): Client {
   const script = join(import.meta.dirname, 'helpers', 'boto3-call.py');
   const call = (operation: string, params: object, pagination?: object) => {
-    const args = [script, endpoint, region, KEY.accessKeyId, KEY.secretAccessKey, operation, JSON.stringify(params), ...(pagination ? [JSON.stringify(pagination)] : [])];
+    const args = [
+      script,
+      endpoint,
+      region,
+      KEY.accessKeyId,
+      KEY.secretAccessKey,
+      operation,
+      JSON.stringify(params),
+      ...(pagination ? [JSON.stringify(pagination)] : []),
+    ];
     const result = run(python, args, {});
     assert.equal(result.status, 0, `boto3 ${operation} failed: ${result.stdout}${result.stderr}`);
     return JSON.parse(result.stdout);
@@ -187,7 +204,10 @@ async function scenario(client: Client): Promise<void> {
   await client.deleteIdentity(deletedUnseen);
   const walked = [...first.names, ...(await walk(client, first.next, 2))];
   assert.equal(new Set(walked).size, walked.length, `no duplicate in ${walked}`);
-  assert.deepEqual(walked, seven.filter((n) => n !== deletedUnseen));
+  assert.deepEqual(
+    walked,
+    seven.filter((n) => n !== deletedUnseen),
+  );
   const remaining = await client.listAllPageSize2();
   assert.equal(remaining.length, 5);
   assert.ok(!remaining.includes(deletedSeen) && !remaining.includes(deletedUnseen));

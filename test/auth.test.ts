@@ -97,7 +97,10 @@ describe('SigV4 enforcement with the real AWS CLI v2', () => {
     const proxy = await recordingProxy(server.url);
     try {
       const r = await runAsync(aws!, ['ses', 'verify-domain-dkim', '--domain', 'replay.example', '--endpoint-url', proxy.url, '--region', 'us-east-1'], {
-        HOME: home.path, AWS_CONFIG_FILE: `${home.path}/none`, AWS_SHARED_CREDENTIALS_FILE: `${home.path}/none`, ...good(),
+        HOME: home.path,
+        AWS_CONFIG_FILE: `${home.path}/none`,
+        AWS_SHARED_CREDENTIALS_FILE: `${home.path}/none`,
+        ...good(),
       });
       assert.equal(r.status, 0, r.stderr);
     } finally {

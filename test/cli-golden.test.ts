@@ -32,7 +32,7 @@ import {
 const EXCLUDED: Record<string, string> = {
   version: '`--version` prints the program and runtime versions (aws-cli/2.9.19 Python/3.11.2 ...); signet prints its own',
   'unknown-service':
-    '`signet sesx` is an unknown signet command (src/main/cli.ts lists signet\'s own commands); the AWS CLI lists its ~300 other services there, which signet does not offer',
+    "`signet sesx` is an unknown signet command (src/main/cli.ts lists signet's own commands); the AWS CLI lists its ~300 other services there, which signet does not offer",
 };
 
 /** Cases where signet deliberately does what newer AWS CLIs do instead of 2.9.19 (checked below). */
@@ -124,12 +124,18 @@ test('golden replay of the AWS CLI v2 captures', { timeout: 15 * 60_000 }, async
   const pendingStub = pending ? await startStub(python, sandbox, 'stub-pending') : null;
   if (pending && pendingStub) {
     const p2 = { ...ports, stub: pendingStub.port };
-    const seed = await runSignet(['ses', 'verify-domain-dkim', '--domain', 'example.com', '--endpoint-url', `http://127.0.0.1:${pendingStub.port}`], baseEnv(sandbox), join(sandbox, 'work'));
+    const seed = await runSignet(
+      ['ses', 'verify-domain-dkim', '--domain', 'example.com', '--endpoint-url', `http://127.0.0.1:${pendingStub.port}`],
+      baseEnv(sandbox),
+      join(sandbox, 'work'),
+    );
     assert.equal(seed.status, 0, seed.stderr);
     const before = readLog(pendingStub.log!).length;
     pendingRun = runSignet(caseArgv(pending, p2), caseEnv(pending, p2), join(sandbox, 'work')).then((r) => ({
       r,
-      reqs: readLog(pendingStub.log!).slice(before).map((l) => JSON.parse(l) as Record<string, unknown>),
+      reqs: readLog(pendingStub.log!)
+        .slice(before)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
       ports: p2,
     }));
   }
@@ -143,7 +149,11 @@ test('golden replay of the AWS CLI v2 captures', { timeout: 15 * 60_000 }, async
       }
       const logs = [servers.stub!, servers.stubv!].map((s) => ({ s, n: readLog(s.log!).length }));
       const r = await runSignet(caseArgv(c, ports), caseEnv(c, ports), join(sandbox, 'work'));
-      const reqs = logs.flatMap(({ s, n }) => readLog(s.log!).slice(n).map((l) => JSON.parse(l) as Record<string, unknown>));
+      const reqs = logs.flatMap(({ s, n }) =>
+        readLog(s.log!)
+          .slice(n)
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      );
       try {
         if (HONOURS_ENDPOINT_ENV.has(c.name)) {
           // AWS CLI 2.9.19 ignores AWS_ENDPOINT_URL(_SES) and fails to reach AWS (255); signet, like

@@ -70,8 +70,12 @@ const serviceError = (r: RunResult, text: string) => {
  */
 const OWN_BEHAVIOUR: Record<string, { why: string; check: (r: RunResult, c: GoldenCase) => void }> = {
   'stub-gida-comma-list': {
-    why: "`--identities example.com,example.net` is one identity named `example.com,example.net`: the stub omits it as unknown, signet serve refuses it as malformed (which SES does is not captured)",
-    check: (r) => serviceError(r, 'An error occurred (InvalidParameterValue) when calling the GetIdentityDkimAttributes operation: Invalid identity example.com,example.net.'),
+    why: '`--identities example.com,example.net` is one identity named `example.com,example.net`: the stub omits it as unknown, signet serve refuses it as malformed (which SES does is not captured)',
+    check: (r) =>
+      serviceError(
+        r,
+        'An error occurred (InvalidParameterValue) when calling the GetIdentityDkimAttributes operation: Invalid identity example.com,example.net.',
+      ),
   },
   'stubv-send-raw-email-raw-format': {
     why: "the raw message `Subject: hi` has no From header: the stub sends it (Source is given), signet serve refuses it in SES's words",
@@ -120,7 +124,10 @@ const OWN_BEHAVIOUR: Record<string, { why: string; check: (r: RunResult, c: Gold
 
 /** Cases whose stderr must differ from the stub's (stdout and exit code are still compared). */
 const STDERR_DIFFERS: Record<string, { why: string; check: (actual: string) => void }> = {
-  'stub-debug': { why: 'the --debug log (timestamps, object ids; the capture keeps only its line count)', check: (a) => assert.match(a, / - MainThread - .* - DEBUG - /) },
+  'stub-debug': {
+    why: 'the --debug log (timestamps, object ids; the capture keeps only its line count)',
+    check: (a) => assert.match(a, / - MainThread - .* - DEBUG - /),
+  },
 };
 
 const cases = loadCases().filter((c) => c.server === 'stub' || c.server === 'stubv');
@@ -195,7 +202,9 @@ function substituteTokens(argv: string[]): string[] {
 /** The NextTokens the stub printed in any case, and those signet printed so far. */
 let sendingWorks = false;
 let lastSendAt = 0;
-const stubTokens = new Set(cases.flatMap((c) => [...normalizeTokens(c.stdout.toString('utf8')).values].filter(([p]) => p.startsWith('<NextToken-')).map(([, v]) => v)));
+const stubTokens = new Set(
+  cases.flatMap((c) => [...normalizeTokens(c.stdout.toString('utf8')).values].filter(([p]) => p.startsWith('<NextToken-')).map(([, v]) => v)),
+);
 const signetTokens = new Set<string>();
 
 function compare(c: GoldenCase, r: RunResult, ports: Record<string, number>): void {
@@ -225,7 +234,12 @@ test('golden replay against signet serve', { timeout: 10 * 60_000 }, async (t) =
   assert.equal((await call(throttled, 'verify-domain-dkim', '--domain', 'example.com')).status, 0);
 
   // Sending is replayed once the server does it: a message from an unverified sender must be refused.
-  const probe = await call(pending, 'send-raw-email', '--raw-message', `Data=${Buffer.from('From: a@unverified.example\r\nTo: b@example.org\r\nSubject: s\r\n\r\nb\r\n').toString('base64')}`);
+  const probe = await call(
+    pending,
+    'send-raw-email',
+    '--raw-message',
+    `Data=${Buffer.from('From: a@unverified.example\r\nTo: b@example.org\r\nSubject: s\r\n\r\nb\r\n').toString('base64')}`,
+  );
   sendingWorks = probe.status === 254 && probe.stderr.includes('(MessageRejected)');
   const sendingWhy = `SendEmail/SendRawEmail are not answered by signet serve yet (probe: exit ${probe.status}, ${probe.stderr.trim()})`;
 

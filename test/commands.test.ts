@@ -71,40 +71,54 @@ describe('signet outbox on PostgreSQL', async () => {
   const url = await postgresReachable();
   after(() => dropSchemas());
 
-  it('lists and shows the messages a PostgreSQL store holds when given --database', peerOrSkip('PostgreSQL', url, `no PostgreSQL at ${POSTGRES_URL}`), async () => {
-    const schema = freshSchema('signet_outbox');
-    const databaseUrl = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    const data = tempDir('outbox-pg');
-    try {
-      const env = { SIGNET_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') };
-      const config = coreConfig({ dataDir: data.path, database: databaseUrl }, env);
-      const app = await createSignet(config, systemRuntime);
-      let messageId: string;
+  it(
+    'lists and shows the messages a PostgreSQL store holds when given --database',
+    peerOrSkip('PostgreSQL', url, `no PostgreSQL at ${POSTGRES_URL}`),
+    async () => {
+      const schema = freshSchema('signet_outbox');
+      const databaseUrl = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      const data = tempDir('outbox-pg');
       try {
-        const raw = Buffer.from('From: someone@unverified.example\r\nTo: a@example.net\r\nSubject: through postgres\r\n\r\nhello\r\n');
-        // An unverified sender is refused; a verified address is what SES needs. Verify one directly.
-        await app.storage.store.ensureEmailIdentity({ accountId: config.accountId, region: config.defaultRegion }, 'someone@unverified.example', Date.now());
-        await app.storage.verifications.addToken({ accountId: config.accountId, region: config.defaultRegion }, 'someone@unverified.example', 'h', Date.now() + 60_000, Date.now());
-        await app.storage.verifications.useToken('h', Date.now());
-        messageId = await sendRawEmail(app.ctx, { accountId: config.accountId, region: config.defaultRegion }, { source: undefined, destinations: undefined, raw, tags: [] });
+        const env = { SIGNET_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') };
+        const config = coreConfig({ dataDir: data.path, database: databaseUrl }, env);
+        const app = await createSignet(config, systemRuntime);
+        let messageId: string;
+        try {
+          const raw = Buffer.from('From: someone@unverified.example\r\nTo: a@example.net\r\nSubject: through postgres\r\n\r\nhello\r\n');
+          // An unverified sender is refused; a verified address is what SES needs. Verify one directly.
+          await app.storage.store.ensureEmailIdentity({ accountId: config.accountId, region: config.defaultRegion }, 'someone@unverified.example', Date.now());
+          await app.storage.verifications.addToken(
+            { accountId: config.accountId, region: config.defaultRegion },
+            'someone@unverified.example',
+            'h',
+            Date.now() + 60_000,
+            Date.now(),
+          );
+          await app.storage.verifications.useToken('h', Date.now());
+          messageId = await sendRawEmail(
+            app.ctx,
+            { accountId: config.accountId, region: config.defaultRegion },
+            { source: undefined, destinations: undefined, raw, tags: [] },
+          );
+        } finally {
+          await app.close();
+        }
+        // The data folder has no SQLite store with that message: only --database can find it.
+        const list = signet(['outbox', 'list', '--database', databaseUrl, '--data-dir', data.path], env);
+        assert.equal(list.status, 0, list.stderr);
+        assert.match(list.stdout, new RegExp(`\\t${messageId}\\t`));
+        assert.match(list.stdout, /"through postgres"/);
+        const fromEnv = signet(['outbox', 'show', messageId, '--data-dir', data.path], { ...env, SIGNET_DATABASE_URL: databaseUrl });
+        assert.equal(fromEnv.status, 0, fromEnv.stderr);
+        assert.equal(JSON.parse(fromEnv.stdout).Id, messageId);
+        const sqlite = signet(['outbox', 'list', '--data-dir', data.path], env);
+        assert.equal(sqlite.status, 0, sqlite.stderr);
+        assert.equal(sqlite.stdout, '');
       } finally {
-        await app.close();
+        data.remove();
       }
-      // The data folder has no SQLite store with that message: only --database can find it.
-      const list = signet(['outbox', 'list', '--database', databaseUrl, '--data-dir', data.path], env);
-      assert.equal(list.status, 0, list.stderr);
-      assert.match(list.stdout, new RegExp(`\\t${messageId}\\t`));
-      assert.match(list.stdout, /"through postgres"/);
-      const fromEnv = signet(['outbox', 'show', messageId, '--data-dir', data.path], { ...env, SIGNET_DATABASE_URL: databaseUrl });
-      assert.equal(fromEnv.status, 0, fromEnv.stderr);
-      assert.equal(JSON.parse(fromEnv.stdout).Id, messageId);
-      const sqlite = signet(['outbox', 'list', '--data-dir', data.path], env);
-      assert.equal(sqlite.status, 0, sqlite.stderr);
-      assert.equal(sqlite.stdout, '');
-    } finally {
-      data.remove();
-    }
-  });
+    },
+  );
 });
 
 describe('one service clock in dev mode', () => {
@@ -123,7 +137,11 @@ describe('one service clock in dev mode', () => {
       const text = outbox.messages.map((m) => m.Body?.text_part ?? m.RawData ?? '').join('\n');
       const link = /(http:\/\/\S+\/_signet\/verify-email\?token=[A-Za-z0-9_-]+)/.exec(text)?.[1];
       assert.ok(link, `a verification link in the outbox:\n${text}`);
-      const advanced = await fetch(`${server.url}/_signet/clock`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'advance=25h' });
+      const advanced = await fetch(`${server.url}/_signet/clock`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'advance=25h',
+      });
       assert.equal(advanced.status, 200, await advanced.text());
       await fetch(link);
       const attributes = await call('Action=GetIdentityVerificationAttributes&Identities.member.1=late%40example.com&Version=2010-12-01');

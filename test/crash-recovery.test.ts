@@ -40,7 +40,11 @@ describe('crash recovery under SIGKILL', () => {
           const domain = `crash-${round}-${counter++}.example.com`;
           try {
             const r = await callSigned(url, `Action=VerifyDomainDkim&Version=2010-12-01&Domain=${domain}`, key, 'us-east-1', agent);
-            if (r.status === 200) acked.set(domain, [...r.body.matchAll(/<member>([a-z2-7]{32})<\/member>/g)].map((m) => m[1]!));
+            if (r.status === 200)
+              acked.set(
+                domain,
+                [...r.body.matchAll(/<member>([a-z2-7]{32})<\/member>/g)].map((m) => m[1]!),
+              );
           } catch {
             failures += 1; // the connection died with the server: not acknowledged
             await new Promise((r) => setTimeout(r, 20));
@@ -70,16 +74,25 @@ describe('crash recovery under SIGKILL', () => {
       assert.equal(tokens.length, 3);
       const r = await callSigned(current.url, `Action=GetIdentityDkimAttributes&Version=2010-12-01&Identities.member.1=${domain}`, key);
       assert.equal(r.status, 200);
-      assert.deepEqual([...r.body.matchAll(/<member>([a-z2-7]{32})<\/member>/g)].map((m) => m[1]), tokens, domain);
+      assert.deepEqual(
+        [...r.body.matchAll(/<member>([a-z2-7]{32})<\/member>/g)].map((m) => m[1]),
+        tokens,
+        domain,
+      );
     }
     assert.equal(await current.stop(), 0);
     server = null;
     const db = new BetterSqlite3(join(data.path, 'signet.db'), { readonly: true });
-    const counts = db
-      .prepare('SELECT i.name, (SELECT count(*) FROM dkim_keys k WHERE k.identity_id = i.id) AS keys FROM identities i')
-      .all() as Array<{ name: string; keys: number }>;
+    const counts = db.prepare('SELECT i.name, (SELECT count(*) FROM dkim_keys k WHERE k.identity_id = i.id) AS keys FROM identities i').all() as Array<{
+      name: string;
+      keys: number;
+    }>;
     db.close();
     for (const row of counts) assert.equal(row.keys, 3, `${row.name} has ${row.keys} keys`);
-    for (const domain of acked.keys()) assert.ok(counts.some((r) => r.name === domain), domain);
+    for (const domain of acked.keys())
+      assert.ok(
+        counts.some((r) => r.name === domain),
+        domain,
+      );
   });
 });

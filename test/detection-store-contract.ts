@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import type {
-  CheckCompletion,
-  DetectionStore,
-  DetectionTarget,
-  DnsKeyStore,
-  SandboxStore,
-} from '../src/app/detection-ports.ts';
+import type { CheckCompletion, DetectionStore, DetectionTarget, DnsKeyStore, SandboxStore } from '../src/app/detection-ports.ts';
 import type { PooledKey, Store } from '../src/app/ports.ts';
 import type { Scope } from '../src/core/index.ts';
 
@@ -135,7 +129,11 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
         for (const batch of results) for (const t of batch) seen.set(t.identityId, (seen.get(t.identityId) ?? 0) + 1);
       }
       assert.equal(seen.size, domains.length, 'every due identity was claimed');
-      assert.deepEqual([...seen.values()].filter((n) => n > 1), [], 'none twice');
+      assert.deepEqual(
+        [...seen.values()].filter((n) => n > 1),
+        [],
+        'none twice',
+      );
     });
 
     it('claims a named domain on demand, due or not, and says when it is absent or held', async () => {
@@ -193,7 +191,12 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
       assert.equal(kept.length, 4);
       const byName = new Map(kept.map((r) => [r.name, r]));
       assert.deepEqual(byName.get(`${tokens[1]}._domainkey.records.example`), {
-        name: `${tokens[1]}._domainkey.records.example`, type: 'CNAME', verdict: 'ok', observed: 'fixed', checkedAt: 2300, checks: 2,
+        name: `${tokens[1]}._domainkey.records.example`,
+        type: 'CNAME',
+        verdict: 'ok',
+        observed: 'fixed',
+        checkedAt: 2300,
+        checks: 2,
       });
       // Each record counts the checks that looked at it: the one checked twice says 2, the others 1.
       assert.equal(byName.get(`${tokens[2]}._domainkey.records.example`)?.checks, 1);
@@ -243,7 +246,10 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
       assert.equal(targets.length, 3);
       await h.detection.completeChecks(targets.map((t) => success(t, 2100)));
       const identities = await h.store.getIdentities(A, ['b1.example', 'b2.example', 'b3.example']);
-      assert.deepEqual([...identities.values()].map((i) => i.dkimStatus), ['Success', 'Success', 'Success']);
+      assert.deepEqual(
+        [...identities.values()].map((i) => i.dkimStatus),
+        ['Success', 'Success', 'Success'],
+      );
       for (const d of ['b1.example', 'b2.example', 'b3.example']) assert.equal((await h.detection.getRecordChecks(A, d)).length, 3);
     });
 
@@ -255,10 +261,16 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
       assert.match(found?.publicKey ?? '', /^pub-/);
       assert.equal(await h.dnsKeys.findKey('z'.repeat(32)), null);
       const listed = await h.dnsKeys.listKeys();
-      assert.deepEqual(listed.map((k) => k.token), [...tokens, ...other].sort());
+      assert.deepEqual(
+        listed.map((k) => k.token),
+        [...tokens, ...other].sort(),
+      );
       await h.store.deleteIdentity(A, 'keys.example');
       assert.equal(await h.dnsKeys.findKey(tokens[0]!), null);
-      assert.deepEqual((await h.dnsKeys.listKeys()).map((k) => k.token), [...other].sort());
+      assert.deepEqual(
+        (await h.dnsKeys.listKeys()).map((k) => k.token),
+        [...other].sort(),
+      );
     });
 
     it('feeds every key change into the change sequence, seen by other connections in commit order', async () => {

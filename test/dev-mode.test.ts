@@ -15,7 +15,18 @@ async function call(server: RunningSignet, body: string): Promise<{ status: numb
 async function devServer(extra: readonly string[]): Promise<{ server: RunningSignet; close(): Promise<void> }> {
   const data = tempDir('dev-mode');
   // Detection runs (a resolver is named; the sandbox answers the test's domains before it is asked).
-  const server = await startSignet(['--dev', '--data-dir', data.path, '--key-bits', '1024', '--resolver', '127.0.0.1:9', '--resolver-timeout', '200ms', ...extra]);
+  const server = await startSignet([
+    '--dev',
+    '--data-dir',
+    data.path,
+    '--key-bits',
+    '1024',
+    '--resolver',
+    '127.0.0.1:9',
+    '--resolver-timeout',
+    '200ms',
+    ...extra,
+  ]);
   return {
     server,
     async close() {
@@ -44,7 +55,8 @@ describe('signet serve --dev: defaults that suit a test suite', () => {
     const throttled = await devServer(['--throttle']);
     closers.push(throttled.close);
     const codes = [];
-    for (let i = 0; i < 5; i++) codes.push(/<Code>([^<]+)<\/Code>/.exec((await call(throttled.server, 'Action=ListIdentities&Version=2010-12-01')).text)?.[1] ?? 'OK');
+    for (let i = 0; i < 5; i++)
+      codes.push(/<Code>([^<]+)<\/Code>/.exec((await call(throttled.server, 'Action=ListIdentities&Version=2010-12-01')).text)?.[1] ?? 'OK');
     assert.ok(codes.includes('Throttling'), `5 calls at once with --throttle: ${codes.join(', ')}`);
   });
 

@@ -26,7 +26,12 @@ function askTxt(port: number, name: string, ms = 500): Promise<string> {
       socket.close();
       resolve((dnsPacket.decode(msg) as unknown as { rcode: string }).rcode);
     });
-    const query = dnsPacket.encode({ type: 'query', id: 7, questions: [{ type: 'TXT', name }], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232 } as never] });
+    const query = dnsPacket.encode({
+      type: 'query',
+      id: 7,
+      questions: [{ type: 'TXT', name }],
+      additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232 } as never],
+    });
     socket.send(query, port, '127.0.0.1');
   });
 }
@@ -37,7 +42,20 @@ describe('a key deleted by another process on the same data folder', () => {
   let port: number;
 
   before(async () => {
-    server = await startSignet(['--data-dir', data.path, '--no-throttle', '--dev', '--dkim-zone', ZONE, '--key-bits', '1024', '--key-pool-size', '6', '--log-level', 'warn']);
+    server = await startSignet([
+      '--data-dir',
+      data.path,
+      '--no-throttle',
+      '--dev',
+      '--dkim-zone',
+      ZONE,
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '6',
+      '--log-level',
+      'warn',
+    ]);
     port = signetDnsPort(server.output());
   });
 

@@ -2,17 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  dkimStatus,
-  dkimTokens,
-  findProgram,
-  freeDnsPort,
-  sesCall,
-  startNsd,
-  verificationStatus,
-  zoneFile,
-  type RunningDnsPeer,
-} from './helpers/dns-peers.ts';
+import { dkimStatus, dkimTokens, findProgram, freeDnsPort, sesCall, startNsd, verificationStatus, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
 import { peerOrSkip } from './helpers/peers.ts';
 import { SIGNET_BIN, startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
@@ -23,7 +13,10 @@ const { skip } = peerOrSkip('nsd and dig', nsdBin && digBin, 'Debian packages ns
 const ZONE = 'dkim.amazonses.com'; // --dev's default key zone
 
 /** `/_signet/check`, retried while the worker holds the domain (409). */
-async function checkNow(url: string, domain: string): Promise<{ dkimStatus: string; verificationStatus: string; records: { name: string; verdict: string }[] }> {
+async function checkNow(
+  url: string,
+  domain: string,
+): Promise<{ dkimStatus: string; verificationStatus: string; records: { name: string; verdict: string }[] }> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const response = await fetch(`${url}/_signet/check`, { method: 'POST', body: JSON.stringify({ domain }) });
     if (response.status === 409) {
@@ -104,8 +97,24 @@ describe('detection of the customer CNAMEs served by NSD', { skip }, () => {
     // The customer's DNS is up (with empty zones) before the domains exist: the first checks see NXDOMAIN.
     await restartNsd('empty');
     server = await startSignet([
-      '--data-dir', data.path, '--no-throttle', '--dev', '--resolver', `127.0.0.1:${nsdPort}`, '--resolver-timeout', '500ms',
-      '--key-bits', '1024', '--key-pool-size', '9', '--check-interval', '300ms', '--check-poll', '100ms', '--log-level', 'warn',
+      '--data-dir',
+      data.path,
+      '--no-throttle',
+      '--dev',
+      '--resolver',
+      `127.0.0.1:${nsdPort}`,
+      '--resolver-timeout',
+      '500ms',
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '9',
+      '--check-interval',
+      '300ms',
+      '--check-poll',
+      '100ms',
+      '--log-level',
+      'warn',
     ]);
     for (const domain of ['good.example.test', 'wrong.example.test', 'twice.example.test']) tokens[domain] = await dkimTokens(server.url, domain);
     const xml = await sesCall(server.url, 'Action=VerifyDomainIdentity&Domain=txt.example.test');
@@ -136,12 +145,18 @@ describe('detection of the customer CNAMEs served by NSD', { skip }, () => {
   it('keeps a domain with one wrong CNAME Pending, and the doctor names the wrong record', async () => {
     const result = await checkNow(server.url, 'wrong.example.test');
     assert.equal(result.dkimStatus, 'Pending');
-    assert.deepEqual(result.records.filter((r) => r.name.includes('_domainkey')).map((r) => r.verdict), ['ok', 'ok', 'points_elsewhere']);
+    assert.deepEqual(
+      result.records.filter((r) => r.name.includes('_domainkey')).map((r) => r.verdict),
+      ['ok', 'ok', 'points_elsewhere'],
+    );
     assert.equal(await dkimStatus(server.url, 'wrong.example.test'), 'Pending');
     assert.equal(await verificationStatus(server.url, 'wrong.example.test'), 'Pending');
 
     const doctor = (domain: string) =>
-      spawnSync(process.execPath, [SIGNET_BIN, 'dkim', 'doctor', domain, '--data-dir', data.path, '--dev', '--resolver', `127.0.0.1:${nsdPort}`], { encoding: 'utf8', timeout: 30000 });
+      spawnSync(process.execPath, [SIGNET_BIN, 'dkim', 'doctor', domain, '--data-dir', data.path, '--dev', '--resolver', `127.0.0.1:${nsdPort}`], {
+        encoding: 'utf8',
+        timeout: 30000,
+      });
     const wrong = doctor('wrong.example.test');
     assert.equal(wrong.status, 1, wrong.stderr);
     const t = tokens['wrong.example.test']!;

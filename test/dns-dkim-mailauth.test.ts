@@ -21,7 +21,9 @@ function activeKey(dataDir: string): { token: string; privateKey: string } {
   const db = new BetterSqlite3(join(dataDir, SQLITE_FILE), { readonly: true });
   try {
     const row = db
-      .prepare(`SELECT k.token, k.public_key, k.sealed_private_key FROM dkim_keys k JOIN identities i ON i.id = k.identity_id WHERE i.name = ? AND k.state = 'active'`)
+      .prepare(
+        `SELECT k.token, k.public_key, k.sealed_private_key FROM dkim_keys k JOIN identities i ON i.id = k.identity_id WHERE i.name = ? AND k.state = 'active'`,
+      )
       .get(DOMAIN) as { token: string; public_key: string; sealed_private_key: string };
     const box = new SecretBox(loadMasterKey(dataDir, undefined));
     return { token: row.token, privateKey: box.open(row.sealed_private_key, dkimKeyContext(row.public_key)) };
@@ -49,11 +51,27 @@ describe('a message signed with the identity key verifies with mailauth through 
   let resolver: ReturnType<typeof chasingResolver>;
 
   before(async () => {
-    server = await startSignet(['--data-dir', data.path, '--no-throttle', '--dev', '--dkim-zone', ZONE, '--key-bits', '2048', '--key-pool-size', '3', '--log-level', 'warn']);
+    server = await startSignet([
+      '--data-dir',
+      data.path,
+      '--no-throttle',
+      '--dev',
+      '--dkim-zone',
+      ZONE,
+      '--key-bits',
+      '2048',
+      '--key-pool-size',
+      '3',
+      '--log-level',
+      'warn',
+    ]);
     const tokens = await dkimTokens(server.url, DOMAIN);
     const port = await freeDnsPort();
     nsd = await startNsd(nsdBin!, nsdDir.path, port, {
-      [DOMAIN]: zoneFile(DOMAIN, tokens.map((t) => `${t}._domainkey IN CNAME ${t}.${ZONE}.`)),
+      [DOMAIN]: zoneFile(
+        DOMAIN,
+        tokens.map((t) => `${t}._domainkey IN CNAME ${t}.${ZONE}.`),
+      ),
     });
     resolver = chasingResolver(port, signetDnsPort(server.output()), ZONE);
   });

@@ -98,9 +98,7 @@ describe('the DNS server under 100,000 random and mutated packets', () => {
     const seeds = [validQuery(1), validQuery(2, ZONE, 'SOA'), validQuery(3, 'example.com', 'A'), validQuery(4, `x.${ZONE}`, 'NS')];
     for (let i = 0; i < PACKETS; i++) {
       const packet =
-        next() < 0.3
-          ? Buffer.from(Array.from({ length: Math.floor(next() * 600) }, () => Math.floor(next() * 256)))
-          : mutate(seeds[i % seeds.length]!, next);
+        next() < 0.3 ? Buffer.from(Array.from({ length: Math.floor(next() * 600) }, () => Math.floor(next() * 256))) : mutate(seeds[i % seeds.length]!, next);
       sender.send(packet, server.port, '127.0.0.1');
       // Let the server drain its socket now and then, so that the kernel does not drop most of them.
       if (i % 200 === 199) await yieldLoop();

@@ -64,7 +64,13 @@ async function tcpQuery(port: number, localAddress: string, name: string, type: 
     let got = Buffer.alloc(0);
     const deadline = sleep(timeoutMs).then(() => null);
     for (;;) {
-      const chunk = await Promise.race([new Promise<Buffer | null>((resolve) => { socket.once('data', resolve); socket.once('close', () => resolve(null)); }), deadline]);
+      const chunk = await Promise.race([
+        new Promise<Buffer | null>((resolve) => {
+          socket.once('data', resolve);
+          socket.once('close', () => resolve(null));
+        }),
+        deadline,
+      ]);
       if (chunk === null) throw new Error(`no TCP answer from ${localAddress} within ${timeoutMs} ms`);
       got = Buffer.concat([got, chunk]);
       if (got.length >= 2 && got.length >= 2 + got.readUInt16BE(0)) return dnsPacket.decode(got.subarray(2, 2 + got.readUInt16BE(0)));
@@ -124,7 +130,9 @@ describe('DNS over TCP: a client that pipelines queries and never reads the answ
       }
     }
     client.destroy();
-    console.log(`# RSS ${Math.round(start / MB)} MB at start, at most ${Math.round(maxRss / MB)} MB while ${written} queries were pipelined unread; ${probes} other queries answered`);
+    console.log(
+      `# RSS ${Math.round(start / MB)} MB at start, at most ${Math.round(maxRss / MB)} MB while ${written} queries were pipelined unread; ${probes} other queries answered`,
+    );
     assert.ok(probes >= 3);
     assert.ok(maxRss < 200 * MB, `RSS reached ${Math.round(maxRss / MB)} MB`);
   });
@@ -272,4 +280,3 @@ describe('DNS over UDP: response-rate limiting', { timeout: 90_000 }, () => {
     }
   });
 });
-

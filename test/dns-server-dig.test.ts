@@ -47,7 +47,20 @@ describe('the key zone over DNS, asked with dig', { skip }, () => {
   let tokens: string[];
 
   before(async () => {
-    server = await startSignet(['--data-dir', data.path, '--no-throttle', '--dev', '--dkim-zone', ZONE, '--key-bits', '2048', '--key-pool-size', '3', '--log-level', 'warn']);
+    server = await startSignet([
+      '--data-dir',
+      data.path,
+      '--no-throttle',
+      '--dev',
+      '--dkim-zone',
+      ZONE,
+      '--key-bits',
+      '2048',
+      '--key-pool-size',
+      '3',
+      '--log-level',
+      'warn',
+    ]);
     port = signetDnsPort(server.output());
     tokens = await dkimTokens(server.url, 'dig.example.test');
     assert.equal(tokens.length, 3);
@@ -90,7 +103,9 @@ describe('the key zone over DNS, asked with dig', { skip }, () => {
   });
 
   it('matches names case-insensitively and echoes the question as asked', () => {
-    const mixed = ZONE.split('.').map((l, i) => (i % 2 ? l.toUpperCase() : l[0]!.toUpperCase() + l.slice(1))).join('.');
+    const mixed = ZONE.split('.')
+      .map((l, i) => (i % 2 ? l.toUpperCase() : l[0]!.toUpperCase() + l.slice(1)))
+      .join('.');
     const name = `${tokens[1]!.toUpperCase()}.${mixed}`;
     const out = dig(digBin!, port, ['TXT', name]);
     assert.match(out, /status: NOERROR/);

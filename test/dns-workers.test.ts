@@ -49,7 +49,12 @@ async function askMany(port: number, name: string): Promise<{ rcodes: string[]; 
             const txt = packet.answers.find((a) => a.type === 'TXT');
             resolve({ rcode: packet.rcode, key: txt ? Buffer.concat(txt.data).toString() : '' });
           });
-          const query = dnsPacket.encode({ type: 'query', id: i, questions: [{ type: 'TXT', name }], additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232 } as never] });
+          const query = dnsPacket.encode({
+            type: 'query',
+            id: i,
+            questions: [{ type: 'TXT', name }],
+            additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232 } as never],
+          });
           socket.send(query, port, '127.0.0.1');
         }),
     ),
@@ -83,7 +88,22 @@ describe('signet serve --dns-workers 3', { timeout: 60_000 }, () => {
   let port: number;
 
   before(async () => {
-    server = await startSignet(['--data-dir', data.path, '--no-throttle', '--dev', '--dkim-zone', ZONE, '--key-bits', '1024', '--key-pool-size', '6', '--log-level', 'warn', '--dns-workers', '3']);
+    server = await startSignet([
+      '--data-dir',
+      data.path,
+      '--no-throttle',
+      '--dev',
+      '--dkim-zone',
+      ZONE,
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '6',
+      '--log-level',
+      'warn',
+      '--dns-workers',
+      '3',
+    ]);
     port = signetDnsPort(server.output());
   });
 
@@ -122,7 +142,11 @@ describe('signet serve --dns-workers 3', { timeout: 60_000 }, () => {
     process.kill(victim!, 'SIGKILL');
     const tokens = await dkimTokens(server.url, 'workers.example.test');
     assert.deepEqual(new Set((await askMany(port, `${tokens[0]}.${ZONE}`)).rcodes), new Set(['NOERROR']));
-    const pids = await waitFor('worker processes', () => workerPids(server.process.pid!), (p) => p.length === 2 && !p.includes(victim!));
+    const pids = await waitFor(
+      'worker processes',
+      () => workerPids(server.process.pid!),
+      (p) => p.length === 2 && !p.includes(victim!),
+    );
     assert.ok(pids.includes(survivor!));
     assert.match(server.output(), new RegExp(`DNS worker ${victim} exited \\(SIGKILL\\)`));
     // The new one has the zone too.
@@ -134,14 +158,33 @@ describe('signet serve --dns-workers 3', { timeout: 60_000 }, () => {
     assert.equal(pids.length, 2);
     const timeout = new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000).unref());
     assert.equal(await Promise.race([server.stop(), timeout]), 0);
-    for (const pid of pids) await waitFor(`worker ${pid}`, () => alive(pid), (a) => !a, 5000);
+    for (const pid of pids)
+      await waitFor(
+        `worker ${pid}`,
+        () => alive(pid),
+        (a) => !a,
+        5000,
+      );
   });
 });
 
 describe('signet serve --dns-workers 2, a worker that does not apply a zone change', { timeout: 60_000 }, () => {
   it('is killed before DeleteIdentity answers, and replaced', async () => {
     const data = tempDir('dns-workers-stuck');
-    const server = await startSignet(['--data-dir', data.path, '--dev', '--no-throttle', '--key-bits', '1024', '--key-pool-size', '3', '--log-level', 'warn', '--dns-workers', '2']);
+    const server = await startSignet([
+      '--data-dir',
+      data.path,
+      '--dev',
+      '--no-throttle',
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '3',
+      '--log-level',
+      'warn',
+      '--dns-workers',
+      '2',
+    ]);
     const [stuck] = workerPids(server.process.pid!);
     try {
       const port = signetDnsPort(server.output());
@@ -154,7 +197,11 @@ describe('signet serve --dns-workers 2, a worker that does not apply a zone chan
       assert.equal(alive(stuck!), false, 'the worker that did not answer was killed');
       assert.match(server.output(), /did not apply a key zone change within 2000 ms/);
       for (const token of tokens) assert.deepEqual(new Set((await askMany(port, `${token}.dkim.amazonses.com`)).rcodes), new Set(['NXDOMAIN']));
-      await waitFor('a replacement', () => workerPids(server.process.pid!), (p) => p.length === 1 && p[0] !== stuck);
+      await waitFor(
+        'a replacement',
+        () => workerPids(server.process.pid!),
+        (p) => p.length === 1 && p[0] !== stuck,
+      );
     } finally {
       if (alive(stuck!)) process.kill(stuck!, 'SIGKILL');
       const left = workerPids(server.process.pid!);
@@ -173,11 +220,21 @@ describe('signet serve --dns-workers 2, stopped while a worker is being replaced
       const [victim] = workerPids(server.process.pid!);
       process.kill(victim!, 'SIGKILL');
       // The replacement is forked a second later; stop as soon as it exists, before it is ready.
-      const [replacement] = await waitFor('a replacement', () => workerPids(server.process.pid!), (p) => p.length === 1 && p[0] !== victim, 5000);
+      const [replacement] = await waitFor(
+        'a replacement',
+        () => workerPids(server.process.pid!),
+        (p) => p.length === 1 && p[0] !== victim,
+        5000,
+      );
       const stopped = server.stop();
       const timeout = new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000).unref());
       assert.equal(await Promise.race([stopped, timeout]), 0);
-      await waitFor(`worker ${replacement}`, () => alive(replacement!), (a) => !a, 5000);
+      await waitFor(
+        `worker ${replacement}`,
+        () => alive(replacement!),
+        (a) => !a,
+        5000,
+      );
     } finally {
       server.process.kill('SIGKILL');
       data.remove();

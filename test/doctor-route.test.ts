@@ -11,7 +11,21 @@ describe('GET /_signet/dkim-doctor is authenticated outside dev mode', () => {
   let server: RunningSignet;
   before(async () => {
     // The resolver points at a closed port: the doctor reports resolver errors, which is all this needs.
-    server = await startSignet(['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '3', '--no-throttle', '--log-level', 'warn', '--resolver', '127.0.0.1:9', '--resolver-timeout', '300ms']);
+    server = await startSignet([
+      '--data-dir',
+      data.path,
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '3',
+      '--no-throttle',
+      '--log-level',
+      'warn',
+      '--resolver',
+      '127.0.0.1:9',
+      '--resolver-timeout',
+      '300ms',
+    ]);
     assert.equal((await callSigned(server.url, 'Action=VerifyDomainDkim&Version=2010-12-01&Domain=doc.example', server.credentials!)).status, 200);
   });
   after(async () => {

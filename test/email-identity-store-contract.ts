@@ -39,7 +39,11 @@ export function runEmailIdentityStoreContract(backend: string, open: () => Promi
     it('keeps tags and the configuration set per identity, replaced whole, per account and region', async () => {
       await h.store.ensureEmailIdentity(A, 'a@example.com', 1);
       await h.store.ensureEmailIdentity(B, 'a@example.com', 1);
-      const tags = [{ key: 'env', value: 'prod' }, { key: 'empty', value: '' }, { key: 'ünï', value: 'cödé "quoted"' }];
+      const tags = [
+        { key: 'env', value: 'prod' },
+        { key: 'empty', value: '' },
+        { key: 'ünï', value: 'cödé "quoted"' },
+      ];
       assert.equal(await h.identities.putDetails(A, 'a@example.com', { tags, configurationSetName: 'cs-1' }), true);
       assert.deepEqual((await h.identities.describe(A, 'a@example.com')).details, { tags, configurationSetName: 'cs-1' });
       assert.deepEqual((await h.identities.describe(B, 'a@example.com')).details, { tags: [], configurationSetName: null }, 'another account sees nothing');
@@ -60,17 +64,33 @@ export function runEmailIdentityStoreContract(backend: string, open: () => Promi
     it("reports a domain's key size and when its keys were made, and nothing without keys", async () => {
       assert.equal(await h.identities.domainKeys(A, 'keys.example'), null);
       await h.store.addPoolKeys(keys(3, 2048));
-      const result = await h.store.createDomainDkim(A, { domain: 'keys.example', tokens: ['t'.repeat(32), 'u'.repeat(32), 'v'.repeat(32)], verificationToken: 'vt', keyBits: 2048, now: 1_700_000_000_123 });
+      const result = await h.store.createDomainDkim(A, {
+        domain: 'keys.example',
+        tokens: ['t'.repeat(32), 'u'.repeat(32), 'v'.repeat(32)],
+        verificationToken: 'vt',
+        keyBits: 2048,
+        now: 1_700_000_000_123,
+      });
       assert.equal(result.kind, 'created');
       const tokens = ['t'.repeat(32), 'u'.repeat(32), 'v'.repeat(32)];
       assert.deepEqual(await h.identities.domainKeys(A, 'keys.example'), { tokens, currentBits: 2048, lastGeneratedAt: 1_700_000_000_123 });
-      assert.deepEqual((await h.identities.domainKeys(A, 'keys.example'))!.tokens, (await h.store.getDkimTokens(A, ['keys.example'])).get('keys.example'), 'the same tokens as the Store gives');
+      assert.deepEqual(
+        (await h.identities.domainKeys(A, 'keys.example'))!.tokens,
+        (await h.store.getDkimTokens(A, ['keys.example'])).get('keys.example'),
+        'the same tokens as the Store gives',
+      );
       assert.equal(await h.identities.domainKeys(B, 'keys.example'), null);
     });
 
     it("reads the detection worker's last check: its time and each record's verdict", async () => {
       await h.store.addPoolKeys(keys(3));
-      await h.store.createDomainDkim(A, { domain: 'checked.example', tokens: ['a'.repeat(32), 'b'.repeat(32), 'c'.repeat(32)], verificationToken: 'vt', keyBits: 1024, now: 1000 });
+      await h.store.createDomainDkim(A, {
+        domain: 'checked.example',
+        tokens: ['a'.repeat(32), 'b'.repeat(32), 'c'.repeat(32)],
+        verificationToken: 'vt',
+        keyBits: 1024,
+        now: 1000,
+      });
       await h.identities.putDetails(A, 'checked.example', { tags: [{ key: 'k', value: 'v' }], configurationSetName: null });
       const target = await h.detection.claimDomain(A, 'checked.example', 5000, 60_000);
       assert.ok(target !== null && target !== 'claimed');
@@ -90,19 +110,37 @@ export function runEmailIdentityStoreContract(backend: string, open: () => Promi
         },
       ]);
       const described = await h.identities.describe(A, 'checked.example');
-      assert.deepEqual(described.details, { tags: [{ key: 'k', value: 'v' }], configurationSetName: null }, 'one row of details, whatever the number of records');
+      assert.deepEqual(
+        described.details,
+        { tags: [{ key: 'k', value: 'v' }], configurationSetName: null },
+        'one row of details, whatever the number of records',
+      );
       assert.equal(described.lastCheckedAt, 6000);
       assert.deepEqual(
         [...described.records].sort((x, y) => x.verdict.localeCompare(y.verdict)),
-        [{ type: 'TXT', verdict: 'not_found' }, { type: 'CNAME', verdict: 'ok' }, { type: 'CNAME', verdict: 'points_elsewhere' }],
+        [
+          { type: 'TXT', verdict: 'not_found' },
+          { type: 'CNAME', verdict: 'ok' },
+          { type: 'CNAME', verdict: 'points_elsewhere' },
+        ],
       );
       assert.deepEqual((await h.identities.describe(B, 'checked.example')).records, [], 'another account sees none');
     });
 
     it('reports no detection results before the first check', async () => {
       await h.store.ensureDomainIdentity(A, 'fresh.example', 'vt', 1);
-      assert.deepEqual(await h.identities.describe(A, 'fresh.example'), { details: { tags: [], configurationSetName: null }, lastCheckedAt: null, lastFoundAt: null, records: [] });
-      assert.deepEqual(await h.identities.describe(A, 'nobody.example'), { details: { tags: [], configurationSetName: null }, lastCheckedAt: null, lastFoundAt: null, records: [] });
+      assert.deepEqual(await h.identities.describe(A, 'fresh.example'), {
+        details: { tags: [], configurationSetName: null },
+        lastCheckedAt: null,
+        lastFoundAt: null,
+        records: [],
+      });
+      assert.deepEqual(await h.identities.describe(A, 'nobody.example'), {
+        details: { tags: [], configurationSetName: null },
+        lastCheckedAt: null,
+        lastFoundAt: null,
+        records: [],
+      });
     });
   });
 }

@@ -28,9 +28,18 @@ const FAILURES: [string, Rcode][] = [
   ['refused.example.com', 'REFUSED'],
 ];
 const QUESTIONS = [
-  'tok1._domainkey.example.com', 'tok1.dkim.signet.test', '_amazonses.example.com', 'TOK1._DomainKey.Example.COM',
-  'missing.example.com', 'example.com', 'ent.example.com', 'dangling.example.com', 'to-empty.example.com',
-  'broken.example.com', 'refused.example.com', 'loop-a.example.com',
+  'tok1._domainkey.example.com',
+  'tok1.dkim.signet.test',
+  '_amazonses.example.com',
+  'TOK1._DomainKey.Example.COM',
+  'missing.example.com',
+  'example.com',
+  'ent.example.com',
+  'dangling.example.com',
+  'to-empty.example.com',
+  'broken.example.com',
+  'refused.example.com',
+  'loop-a.example.com',
 ];
 
 function exists(name: string): boolean {
@@ -42,7 +51,13 @@ function answer(query: Buffer): Buffer {
   const q = dnsPacket.decode(query);
   const question = q.questions![0]!;
   const reply = (rcode: string, answers: dnsPacket.Answer[] = []) =>
-    dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | (rcode === 'NXDOMAIN' ? 3 : rcode === 'SERVFAIL' ? 2 : rcode === 'REFUSED' ? 5 : 0), questions: q.questions, answers });
+    dnsPacket.encode({
+      type: 'response',
+      id: q.id,
+      flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | (rcode === 'NXDOMAIN' ? 3 : rcode === 'SERVFAIL' ? 2 : rcode === 'REFUSED' ? 5 : 0),
+      questions: q.questions,
+      answers,
+    });
   const answers: dnsPacket.Answer[] = [];
   let at = question.name.toLowerCase();
   for (let hop = 0; hop < 8; hop++) {

@@ -25,9 +25,21 @@ function prng(seed: number): () => number {
 }
 
 const ACTIONS = [
-  'VerifyDomainDkim', 'VerifyDomainIdentity', 'VerifyEmailIdentity', 'VerifyEmailAddress', 'ListIdentities', 'DeleteIdentity',
-  'GetIdentityDkimAttributes', 'SetIdentityDkimEnabled', 'GetIdentityVerificationAttributes', 'GetIdentityMailFromDomainAttributes',
-  'GetSendQuota', 'SendEmail', 'Bogus', '', 'verifydomaindkim',
+  'VerifyDomainDkim',
+  'VerifyDomainIdentity',
+  'VerifyEmailIdentity',
+  'VerifyEmailAddress',
+  'ListIdentities',
+  'DeleteIdentity',
+  'GetIdentityDkimAttributes',
+  'SetIdentityDkimEnabled',
+  'GetIdentityVerificationAttributes',
+  'GetIdentityMailFromDomainAttributes',
+  'GetSendQuota',
+  'SendEmail',
+  'Bogus',
+  '',
+  'verifydomaindkim',
 ];
 const CREATING = new Set(['VerifyDomainDkim', 'VerifyDomainIdentity', 'VerifyEmailIdentity', 'VerifyEmailAddress']);
 
@@ -54,7 +66,14 @@ describe(`API fuzz: ${REQUESTS} generated requests (seed ${SEED})`, () => {
       const length = int(max);
       let out = '';
       for (let i = 0; i < length; i++) {
-        out += kind === 0 ? String.fromCharCode(0x21 + int(94)) : kind === 1 ? String.fromCharCode(int(0x3000)) : kind === 2 ? pick(['a', '.', '-', '@', '_', ' ', 'ü', '\u0000', '%']) : pick(['ab', 'xn--', '.com', '..', 'EXAMPLE']);
+        out +=
+          kind === 0
+            ? String.fromCharCode(0x21 + int(94))
+            : kind === 1
+              ? String.fromCharCode(int(0x3000))
+              : kind === 2
+                ? pick(['a', '.', '-', '@', '_', ' ', 'ü', '\u0000', '%'])
+                : pick(['ab', 'xn--', '.com', '..', 'EXAMPLE']);
       }
       return out;
     };
@@ -96,7 +115,10 @@ describe(`API fuzz: ${REQUESTS} generated requests (seed ${SEED})`, () => {
         body = body.subarray(0, int(body.length + 1)); // truncated after signing
       } else if (mutation === 2) {
         // Header values must be printable for Node's client to send them at all.
-        headers = { ...headers, authorization: pick(['AWS4-HMAC-SHA256 ', 'AWS ', '']) + Array.from({ length: int(120) }, () => String.fromCharCode(0x20 + int(95))).join('') };
+        headers = {
+          ...headers,
+          authorization: pick(['AWS4-HMAC-SHA256 ', 'AWS ', '']) + Array.from({ length: int(120) }, () => String.fromCharCode(0x20 + int(95))).join(''),
+        };
       } else if (mutation === 3) {
         const { authorization: _a, ...rest } = headers;
         headers = rest;
@@ -136,7 +158,9 @@ describe(`API fuzz: ${REQUESTS} generated requests (seed ${SEED})`, () => {
 
     const db = new BetterSqlite3(join(data.path, 'signet.db'), { readonly: true });
     const names = (db.prepare('SELECT name FROM identities').all() as Array<{ name: string }>).map((r) => r.name);
-    const keyless = db.prepare("SELECT i.name FROM identities i WHERE i.dkim_status <> 'NotStarted' AND (SELECT count(*) FROM dkim_keys k WHERE k.identity_id = i.id) <> 3").all();
+    const keyless = db
+      .prepare("SELECT i.name FROM identities i WHERE i.dkim_status <> 'NotStarted' AND (SELECT count(*) FROM dkim_keys k WHERE k.identity_id = i.id) <> 3")
+      .all();
     db.close();
     for (const n of names) assert.ok(okNames.has(n), `identity ${JSON.stringify(n)} exists but no request that created it succeeded`);
     assert.deepEqual(keyless, [], 'every DKIM identity has exactly three keys');

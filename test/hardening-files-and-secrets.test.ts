@@ -45,7 +45,7 @@ describe('signet serve: the bootstrap secret and the store files', () => {
       assert.ok(existsSync(path), `${name} exists while the server runs`);
       assert.equal((statSync(path).mode & 0o777).toString(8), '600', name);
     }
-    assert.equal((statSync(data.path).mode & 0o022), 0, 'the data folder is not writable by others');
+    assert.equal(statSync(data.path).mode & 0o022, 0, 'the data folder is not writable by others');
   });
 
   it('accepts --max-24-hour-send -1 (unlimited), as its usage shows', async () => {
@@ -56,7 +56,13 @@ describe('signet serve: the bootstrap secret and the store files', () => {
 });
 
 describe('refusing to start on loose permissions or a lost master key', () => {
-  const env = (dir: string) => ({ PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, SIGNET_DATA_DIR: join(dir, 'data'), SIGNET_KEY_BITS: '1024', LC_ALL: 'C.UTF-8' });
+  const env = (dir: string) => ({
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: dir,
+    SIGNET_DATA_DIR: join(dir, 'data'),
+    SIGNET_KEY_BITS: '1024',
+    LC_ALL: 'C.UTF-8',
+  });
   const argv = ['ses', 'list-identities'];
 
   it('refuses a master.key readable by others and says which chmod fixes it', async () => {
@@ -68,7 +74,10 @@ describe('refusing to start on loose permissions or a lost master key', () => {
       const r = await runSignet(argv, env(home.path), home.path);
       // The command line reports it as it reports any failure to reach its service (exit 255).
       assert.equal(r.status, 255, r.stderr);
-      assert.equal(r.stderr.trim(), `permissions 0644 for ${key} are too open: it holds the master key and must be readable by its owner only. Fix: chmod 600 ${key}`);
+      assert.equal(
+        r.stderr.trim(),
+        `permissions 0644 for ${key} are too open: it holds the master key and must be readable by its owner only. Fix: chmod 600 ${key}`,
+      );
       chmodSync(key, 0o600);
       assert.equal((await runSignet(argv, env(home.path), home.path)).status, 0);
     } finally {
@@ -84,11 +93,22 @@ describe('refusing to start on loose permissions or a lost master key', () => {
       chmodSync(dir, 0o777);
       const r = await runSignet(argv, env(home.path), home.path);
       assert.equal(r.status, 255, r.stderr);
-      assert.equal(r.stderr.trim(), `permissions 0777 for the data folder ${dir} are too open: others could replace its store or master key. Fix: chmod go-w ${dir}`);
+      assert.equal(
+        r.stderr.trim(),
+        `permissions 0777 for the data folder ${dir} are too open: others could replace its store or master key. Fix: chmod go-w ${dir}`,
+      );
       // signet serve says it in one line and exits 253, as for any configuration error.
-      const serve = await runSignet(['serve', '--port', '0', '--dns-port', '0', '--dkim-zone', 'dkim.signet.test', '--no-detection'], env(home.path), home.path, 30_000);
+      const serve = await runSignet(
+        ['serve', '--port', '0', '--dns-port', '0', '--dkim-zone', 'dkim.signet.test', '--no-detection'],
+        env(home.path),
+        home.path,
+        30_000,
+      );
       assert.equal(serve.status, 253, serve.stderr);
-      assert.equal(serve.stderr, `signet: permissions 0777 for the data folder ${dir} are too open: others could replace its store or master key. Fix: chmod go-w ${dir}\n`);
+      assert.equal(
+        serve.stderr,
+        `signet: permissions 0777 for the data folder ${dir} are too open: others could replace its store or master key. Fix: chmod go-w ${dir}\n`,
+      );
     } finally {
       home.remove();
     }
@@ -104,7 +124,10 @@ describe('refusing to start on loose permissions or a lost master key', () => {
       unlinkSync(key);
       await assert.rejects(createSignet(config, systemRuntime), (err: Error) => {
         assert.equal(err.name, 'ConfigError');
-        assert.match(err.message, /master\.key is missing, but the store in .* holds secrets sealed with a master key: restore that master\.key \(or set SIGNET_MASTER_KEY to it\)/);
+        assert.match(
+          err.message,
+          /master\.key is missing, but the store in .* holds secrets sealed with a master key: restore that master\.key \(or set SIGNET_MASTER_KEY to it\)/,
+        );
         return true;
       });
       assert.ok(!existsSync(key), 'no new key was written');

@@ -71,7 +71,7 @@ describe('every From mailbox, the Sender and the Return-Path must be verified fo
     assert.ok(both.body.includes(notVerified('other@elsewhere.example', THEIRS)), both.body);
   });
 
-  it('checks every mailbox of SendEmail\'s Source and its ReturnPath', async () => {
+  it("checks every mailbox of SendEmail's Source and its ReturnPath", async () => {
     const send = (extra: string) =>
       app.call(`Action=SendEmail&Version=2010-12-01${extra}&Destination.ToAddresses.member.1=x%40example.net&Message.Subject.Data=s&Message.Body.Text.Data=t`);
     const list = await send(`&Source=${encodeURIComponent(`${MINE}, ${THEIRS}`)}`);
@@ -82,7 +82,7 @@ describe('every From mailbox, the Sender and the Return-Path must be verified fo
     assert.ok(returnPath.body.includes(notVerified(THEIRS)), returnPath.body);
   });
 
-  it('sends a message whose From, Sender and Return-Path are all the account\'s own', async () => {
+  it("sends a message whose From, Sender and Return-Path are all the account's own", async () => {
     const r = await sendRaw(`Return-Path: <${MINE}>\r\nFrom: "Me" <${MINE}>\r\nSender: ${MINE}\r\nTo: x@example.net\r\nSubject: s\r\n\r\nb\r\n`);
     assert.equal(r.status, 200, r.body);
   });

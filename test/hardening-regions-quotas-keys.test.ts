@@ -27,7 +27,18 @@ describe('regions and the sending quota (signet serve, SigV4)', () => {
 
   before(async () => {
     // Default throttle (1 call a second, burst 1); a daily quota of 2.
-    server = await startSignet(['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '0', '--regions', 'us-east-1,eu-west-1', '--max-24-hour-send', '2']);
+    server = await startSignet([
+      '--data-dir',
+      data.path,
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '0',
+      '--regions',
+      'us-east-1,eu-west-1',
+      '--max-24-hour-send',
+      '2',
+    ]);
     key = server.credentials!;
   });
   after(async () => {
@@ -50,14 +61,19 @@ describe('regions and the sending quota (signet serve, SigV4)', () => {
     await sleep(1100);
     const body = 'Action=ListIdentities&Version=2010-12-01';
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => callSigned(server.url, body, key, `zz-made-up-${i + 1}`)));
-    assert.deepEqual(results.map((r) => r.status), Array(8).fill(403), 'none is served, so none takes a fresh bucket');
+    assert.deepEqual(
+      results.map((r) => r.status),
+      Array(8).fill(403),
+      'none is served, so none takes a fresh bucket',
+    );
     const [first, second] = [await callSigned(server.url, body, key), await callSigned(server.url, body, key)];
     assert.equal(first.status, 200, first.body);
     assert.equal(second.code, 'Throttling', 'the one real bucket still limits');
   });
 
   it('counts verification mail against Max24HourSend', async () => {
-    const verify = (address: string) => callSigned(server.url, `Action=VerifyEmailIdentity&Version=2010-12-01&EmailAddress=${encodeURIComponent(address)}`, key);
+    const verify = (address: string) =>
+      callSigned(server.url, `Action=VerifyEmailIdentity&Version=2010-12-01&EmailAddress=${encodeURIComponent(address)}`, key);
     for (const address of ['one@quota.example', 'two@quota.example']) {
       await sleep(1100);
       const r = await verify(address);

@@ -18,7 +18,11 @@ import { tempDir } from './helpers/temp-dir.ts';
  */
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const amzDate = (d = new Date()) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const amzDate = (d = new Date()) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 interface Exchange {
   /** What the server sent before it closed the connection (or before `waitMs` ran out). */
@@ -110,8 +114,20 @@ describe('finding 2: bodies are not read before the headers pass, and nobody hol
   let key: AccessKey;
   before(async () => {
     server = await startSignet([
-      '--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '3', '--log-level', 'warn',
-      '--request-timeout', '3s', '--headers-timeout', '2s', '--idle-timeout', '2s',
+      '--data-dir',
+      data.path,
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '3',
+      '--log-level',
+      'warn',
+      '--request-timeout',
+      '3s',
+      '--headers-timeout',
+      '2s',
+      '--idle-timeout',
+      '2s',
     ]);
     key = server.credentials!;
   });
@@ -126,7 +142,13 @@ describe('finding 2: bodies are not read before the headers pass, and nobody hol
     ['a malformed Authorization', () => ({ Authorization: 'AWS4-HMAC-SHA256 Credential=x' }), 403, 'IncompleteSignature', /requires 'Signature' parameter/],
     ['an unknown access key', () => plausibleAuth('AKIAAAAAAAAAAAAAAAAA'), 403, 'InvalidClientTokenId', /security token included in the request is invalid/],
     ['a date 20 minutes old', () => plausibleAuth(key.accessKeyId, new Date(Date.now() - 20 * 60_000)), 403, 'SignatureDoesNotMatch', /Signature expired/],
-    ['host not among the signed headers', () => plausibleAuth(key.accessKeyId, new Date(), 'content-type;x-amz-date'), 403, 'SignatureDoesNotMatch', /'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization\./],
+    [
+      'host not among the signed headers',
+      () => plausibleAuth(key.accessKeyId, new Date(), 'content-type;x-amz-date'),
+      403,
+      'SignatureDoesNotMatch',
+      /'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization\./,
+    ],
   ];
   for (const [name, headers, status, code, message] of early) {
     it(`answers ${name} from the headers alone, before any body byte, and closes the connection`, async () => {
@@ -146,7 +168,7 @@ describe('finding 2: bodies are not read before the headers pass, and nobody hol
     assert.match(r.data, /<Code>InvalidParameterValue<\/Code><Message>The request body exceeds the limit of \d+ bytes\.<\/Message>/);
   });
 
-  it('cuts a chunked body off at the limit while it streams, with SES\'s error, and closes the connection', async () => {
+  it("cuts a chunked body off at the limit while it streams, with SES's error, and closes the connection", async () => {
     const head = postHead(server.port, 0, plausibleAuth(key.accessKeyId)).replace('Content-Length: 0', 'Transfer-Encoding: chunked');
     const chunk = Buffer.alloc(1024 * 1024, 0x61);
     const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
@@ -178,10 +200,18 @@ describe('finding 2: bodies are not read before the headers pass, and nobody hol
   it('a signed request whose host is not signed is refused as AWS does', async () => {
     const body = 'Action=GetSendQuota&Version=2010-12-01';
     const signer = new SignatureV4({ service: 'ses', region: 'us-east-1', credentials: key, sha256: NodeSha256, applyChecksum: false });
-    const signed = await signer.sign({
-      method: 'POST', protocol: 'http:', hostname: `127.0.0.1:${server.port}`, path: '/', query: {},
-      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body,
-    }, { unsignableHeaders: new Set(['host']) });
+    const signed = await signer.sign(
+      {
+        method: 'POST',
+        protocol: 'http:',
+        hostname: `127.0.0.1:${server.port}`,
+        path: '/',
+        query: {},
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        body,
+      },
+      { unsignableHeaders: new Set(['host']) },
+    );
     assert.doesNotMatch(String(signed.headers['authorization']), /host/);
     const r = await plainRequest('POST', server.url, { ...(signed.headers as Record<string, string>) }, body);
     assert.equal(r.status, 403, r.body);
@@ -256,7 +286,18 @@ describe('finding 2: connections are capped per client address', () => {
   const data = tempDir('http-conn-cap');
   let server: RunningSignet;
   before(async () => {
-    server = await startSignet(['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '3', '--log-level', 'warn', '--max-connections-per-address', '5']);
+    server = await startSignet([
+      '--data-dir',
+      data.path,
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '3',
+      '--log-level',
+      'warn',
+      '--max-connections-per-address',
+      '5',
+    ]);
   });
   after(async () => {
     await server?.stop();
@@ -325,7 +366,20 @@ describe('finding 4: --outbox-api in production is authenticated and per account
   let b: AccessKey;
   const SENDER = 'sender@outbox-iso.example';
   before(async () => {
-    server = await startSignet(['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '3', '--log-level', 'warn', '--outbox-api', '--no-throttle', '--max-send-rate', '100']);
+    server = await startSignet([
+      '--data-dir',
+      data.path,
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '3',
+      '--log-level',
+      'warn',
+      '--outbox-api',
+      '--no-throttle',
+      '--max-send-rate',
+      '100',
+    ]);
     a = server.credentials!;
     const admin = (...args: string[]) => {
       const r = run(process.execPath, [SIGNET_BIN, 'admin', ...args, '--data-dir', data.path], {});
@@ -358,10 +412,17 @@ describe('finding 4: --outbox-api in production is authenticated and per account
     const token = /verify-email\?token=([A-Za-z0-9_-]+)/.exec(list.stdout)?.[1];
     assert.ok(token, list.stdout + list.stderr);
     assert.equal((await plainRequest('GET', `${server.url}/_signet/verify-email?token=${token}`)).status, 200);
-    const sent = await callSigned(server.url, `Action=SendEmail&Version=2010-12-01&Source=${encodeURIComponent(SENDER)}&Destination.ToAddresses.member.1=r%40example.net&Message.Subject.Data=hello&Message.Body.Text.Data=private`, a);
+    const sent = await callSigned(
+      server.url,
+      `Action=SendEmail&Version=2010-12-01&Source=${encodeURIComponent(SENDER)}&Destination.ToAddresses.member.1=r%40example.net&Message.Subject.Data=hello&Message.Body.Text.Data=private`,
+      a,
+    );
     assert.equal(sent.status, 200, sent.body);
     const mine = JSON.parse((await signedRequest('GET', `${server.url}/_aws/ses`, a)).body) as { messages: Array<{ Source: string }> };
-    assert.deepEqual(mine.messages.map((m) => m.Source), [SENDER]);
+    assert.deepEqual(
+      mine.messages.map((m) => m.Source),
+      [SENDER],
+    );
     // Account B sees none of it and cannot delete it.
     const theirs = await signedRequest('GET', `${server.url}/_aws/ses`, b);
     assert.deepEqual(JSON.parse(theirs.body), { messages: [] });
@@ -402,7 +463,12 @@ describe('finding 9: dev mode answers loopback host names only and refuses cross
     assert.equal(await clock(), 0, 'the clock did not move');
     assert.equal((await plainRequest('POST', `${server.url}/_signet/clock`, { ...form, origin: 'null' }, 'advance=1h')).status, 403);
     assert.equal((await plainRequest('DELETE', `${server.url}/_aws/ses`, { origin: 'http://localhost:1' })).status, 403);
-    const api = await plainRequest('POST', server.url, { ...form, origin: 'http://evil.example', authorization: plausibleAuth('AKIDEXAMPLE').Authorization! }, 'Action=GetSendQuota');
+    const api = await plainRequest(
+      'POST',
+      server.url,
+      { ...form, origin: 'http://evil.example', authorization: plausibleAuth('AKIDEXAMPLE').Authorization! },
+      'Action=GetSendQuota',
+    );
     assert.equal(api.status, 403);
     assert.equal((await plainRequest('POST', `${server.url}/_signet/clock`, form, 'advance=1h')).status, 200);
     assert.equal((await plainRequest('POST', `${server.url}/_signet/clock`, { ...form, origin: server.url }, 'advance=1h')).status, 200);
@@ -419,7 +485,18 @@ describe('finding 10: /metrics is not for everyone', () => {
   it('with --metrics-token, only the bearer of the token reads the metrics', async () => {
     const data = tempDir('http-metrics-token');
     dirs.push(data);
-    const server = await startSignet(['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '3', '--log-level', 'warn', '--metrics-token', 's3cret-token']);
+    const server = await startSignet([
+      '--data-dir',
+      data.path,
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '3',
+      '--log-level',
+      'warn',
+      '--metrics-token',
+      's3cret-token',
+    ]);
     try {
       assert.equal((await plainRequest('GET', `${server.url}/metrics`)).status, 401);
       assert.equal((await plainRequest('GET', `${server.url}/metrics`, { authorization: 'Bearer wrong' })).status, 401);

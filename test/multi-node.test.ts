@@ -27,7 +27,21 @@ describe('several nodes on one PostgreSQL', { skip }, () => {
   let key: { accessKeyId: string; secretAccessKey: string };
   const start = (i: number, extra: string[] = []) =>
     startSignet(
-      ['--data-dir', dirs[i]!.path, '--database', databaseUrl, '--dkim-zone', ZONE, '--key-bits', '1024', '--key-pool-size', '60', '--log-level', 'warn', ...extra],
+      [
+        '--data-dir',
+        dirs[i]!.path,
+        '--database',
+        databaseUrl,
+        '--dkim-zone',
+        ZONE,
+        '--key-bits',
+        '1024',
+        '--key-pool-size',
+        '60',
+        '--log-level',
+        'warn',
+        ...extra,
+      ],
       { SIGNET_MASTER_KEY: masterKey },
     );
 
@@ -64,7 +78,10 @@ describe('several nodes on one PostgreSQL', { skip }, () => {
           try {
             const r = await callSigned(n.url, `Action=VerifyDomainDkim&Version=2010-12-01&Domain=${domain}`, key, 'us-east-1', agents[i]);
             assert.equal(r.status, 200, r.body);
-            acked.set(domain, [...r.body.matchAll(/<member>([a-z2-7]{32})<\/member>/g)].map((m) => m[1]!));
+            acked.set(
+              domain,
+              [...r.body.matchAll(/<member>([a-z2-7]{32})<\/member>/g)].map((m) => m[1]!),
+            );
             break;
           } catch (err) {
             if (attempt > 5) throw err; // the node died under the call: try another node
@@ -147,9 +164,12 @@ describe('per-account throttling across nodes', { skip }, () => {
     await client.end();
     for (const dir of dirs) {
       nodes.push(
-        await startSignet(['--data-dir', dir.path, '--database', databaseUrl, '--dkim-zone', ZONE, '--key-bits', '1024', '--key-pool-size', '12', '--log-level', 'warn'], {
-          SIGNET_MASTER_KEY: masterKey,
-        }),
+        await startSignet(
+          ['--data-dir', dir.path, '--database', databaseUrl, '--dkim-zone', ZONE, '--key-bits', '1024', '--key-pool-size', '12', '--log-level', 'warn'],
+          {
+            SIGNET_MASTER_KEY: masterKey,
+          },
+        ),
       );
     }
   });
@@ -203,8 +223,27 @@ describe('detection over three nodes: each domain checked exactly once per round
     const port = await freeDnsPort();
     nsd = await startNsd(nsdBin!, nsdDir.path, port, { [PARENT]: zoneFile(PARENT, []) });
     const args = (dir: string) => [
-      '--data-dir', dir, '--database', databaseUrl, '--dkim-zone', ZONE, '--key-bits', '1024', '--key-pool-size', '60', '--log-level', 'warn',
-      '--no-throttle', '--resolver', `127.0.0.1:${port}`, '--check-interval', '10m', '--check-interval-max', '15m', '--check-poll', '200ms',
+      '--data-dir',
+      dir,
+      '--database',
+      databaseUrl,
+      '--dkim-zone',
+      ZONE,
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '60',
+      '--log-level',
+      'warn',
+      '--no-throttle',
+      '--resolver',
+      `127.0.0.1:${port}`,
+      '--check-interval',
+      '10m',
+      '--check-interval-max',
+      '15m',
+      '--check-poll',
+      '200ms',
     ];
     nodes.push(...(await Promise.all(dirs.map((d) => startSignet(args(d.path), { SIGNET_MASTER_KEY: masterKey })))));
     const key = nodes.find((n) => n.credentials !== null)!.credentials!;
@@ -232,7 +271,7 @@ describe('detection over three nodes: each domain checked exactly once per round
       assert.equal(checked, DOMAINS, 'every domain was checked');
       await new Promise((r) => setTimeout(r, 3000));
       const perRecord = await db.query(
-        "select r.checks, count(*)::int as records, count(distinct r.identity_id)::int as domains from detection_record_results r group by r.checks order by r.checks",
+        'select r.checks, count(*)::int as records, count(distinct r.identity_id)::int as domains from detection_record_results r group by r.checks order by r.checks',
       );
       // Three CNAMEs per domain (and the domain's _amazonses TXT), each looked at exactly once.
       assert.equal(perRecord.rows.length, 1, JSON.stringify(perRecord.rows));

@@ -20,7 +20,9 @@ describe('operations: logs, health, metrics, graceful shutdown', () => {
     dirs.push(data);
     const server = await startSignet(['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '3', '--no-throttle', '--log-level', 'trace']);
     const key = server.credentials!;
-    const admin = JSON.parse(run(process.execPath, [SIGNET_BIN, 'admin', 'create-access-key', '--account-id', key.accountId, '--data-dir', data.path], {}).stdout).AccessKey;
+    const admin = JSON.parse(
+      run(process.execPath, [SIGNET_BIN, 'admin', 'create-access-key', '--account-id', key.accountId, '--data-dir', data.path], {}).stdout,
+    ).AccessKey;
     const signatures: string[] = [];
     const send = async (body: string, k: { accessKeyId: string; secretAccessKey: string }) => {
       const headers = await signForm(server.url, body, k);
@@ -28,13 +30,28 @@ describe('operations: logs, health, metrics, graceful shutdown', () => {
       return postRaw(server.url, headers, body);
     };
     assert.equal((await send('Action=VerifyDomainDkim&Version=2010-12-01&Domain=logs.example', key)).status, 200);
-    assert.equal((await send('Action=GetIdentityDkimAttributes&Version=2010-12-01&Identities.member.1=logs.example', { accessKeyId: admin.AccessKeyId, secretAccessKey: admin.SecretAccessKey })).status, 200);
-    assert.equal((await send('Action=ListIdentities&Version=2010-12-01', { accessKeyId: key.accessKeyId, secretAccessKey: 'wrong-secret-wrong-secret-wrong-secret!!' })).status, 403);
+    assert.equal(
+      (
+        await send('Action=GetIdentityDkimAttributes&Version=2010-12-01&Identities.member.1=logs.example', {
+          accessKeyId: admin.AccessKeyId,
+          secretAccessKey: admin.SecretAccessKey,
+        })
+      ).status,
+      200,
+    );
+    assert.equal(
+      (await send('Action=ListIdentities&Version=2010-12-01', { accessKeyId: key.accessKeyId, secretAccessKey: 'wrong-secret-wrong-secret-wrong-secret!!' }))
+        .status,
+      403,
+    );
     assert.equal((await send('Action=Bogus&Version=2010-12-01', key)).status, 400);
     assert.equal((await postRaw(server.url, { 'content-type': 'application/x-www-form-urlencoded' }, 'Action=ListIdentities')).status, 403);
     assert.equal(await server.stop(), 0);
 
-    const lines = server.output().split('\n').filter((l) => l.startsWith('{'));
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
     assert.ok(lines.length >= 5);
     const requests = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'ses request');
     assert.equal(requests.length, 5);
@@ -43,7 +60,10 @@ describe('operations: logs, health, metrics, graceful shutdown', () => {
     assert.equal(first.accountId, key.accountId);
     assert.equal(first.code, 'OK');
     assert.match(first.requestId, /^[0-9a-f-]{36}$/);
-    assert.deepEqual(requests.map((r) => r.code), ['OK', 'OK', 'SignatureDoesNotMatch', 'InvalidAction', 'MissingAuthenticationToken']);
+    assert.deepEqual(
+      requests.map((r) => r.code),
+      ['OK', 'OK', 'SignatureDoesNotMatch', 'InvalidAction', 'MissingAuthenticationToken'],
+    );
 
     // What must never be in a log line.
     const embedded = await createSignet(coreConfig({ dataDir: data.path, keyBits: '1024' }, {}), systemRuntime);
@@ -102,7 +122,10 @@ describe('operations: logs, health, metrics, graceful shutdown', () => {
     const again = await startSignet(args);
     try {
       const r = await callSigned(again.url, 'Action=GetIdentityDkimAttributes&Version=2010-12-01&Identities.member.1=drain.example', key);
-      assert.deepEqual([...r.body.matchAll(/<member>([a-z2-7]{32})<\/member>/g)].map((m) => m[1]), tokens);
+      assert.deepEqual(
+        [...r.body.matchAll(/<member>([a-z2-7]{32})<\/member>/g)].map((m) => m[1]),
+        tokens,
+      );
     } finally {
       await again.stop();
     }

@@ -22,7 +22,10 @@ describe('RFC 6376 examples', () => {
 
     it('relaxed header canonicalization gives "a:X <CRLF> b:Y <SP> Z <CRLF>"', () => {
       const fields = parseHeaderFields(header);
-      assert.deepEqual(fields.map((f) => f.key), ['a', 'b']);
+      assert.deepEqual(
+        fields.map((f) => f.key),
+        ['a', 'b'],
+      );
       assert.deepEqual(fields.map((f) => `${relaxedHeader(f.raw)}\r\n`).join(''), 'a:X\r\nb:Y Z\r\n');
     });
 

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { chasingResolver, checkNow, dkimTokens, findProgram, freeDnsPort, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
+import {
+  chasingResolver,
+  checkNow,
+  dkimTokens,
+  findProgram,
+  freeDnsPort,
+  signetDnsPort,
+  startNsd,
+  zoneFile,
+  type RunningDnsPeer,
+} from './helpers/dns-peers.ts';
 import { findAwsCliV2, findPython, peerOrSkip, runAsync } from './helpers/peers.ts';
 import { callSigned } from './helpers/sign.ts';
 import { outboxRawMessage, verifyWithBoth } from './helpers/dkim-verify-both.ts';
@@ -9,7 +19,12 @@ import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
 const nsdBin = findProgram('nsd');
-const dkimpy = findPython(['dkim', 'dns.resolver']) === null ? (spawnSync('/usr/bin/python3', ['-c', 'import dkim, dns.resolver']).status === 0 ? '/usr/bin/python3' : null) : findPython(['dkim', 'dns.resolver']);
+const dkimpy =
+  findPython(['dkim', 'dns.resolver']) === null
+    ? spawnSync('/usr/bin/python3', ['-c', 'import dkim, dns.resolver']).status === 0
+      ? '/usr/bin/python3'
+      : null
+    : findPython(['dkim', 'dns.resolver']);
 const aws = findAwsCliV2();
 const boto3Python = findPython(['boto3']);
 const skip =
@@ -22,8 +37,14 @@ const ZONE = 'dkim.signet.test';
 const DOMAIN = 'mail.example.test';
 const OTHER = 'other.example.test';
 const KEY = { accessKeyId: 'AKIDSIGNETTEST', secretAccessKey: 'signet-test-secret' };
-const AWS_ENV = { AWS_ACCESS_KEY_ID: KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
-
+const AWS_ENV = {
+  AWS_ACCESS_KEY_ID: KEY.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey,
+  AWS_DEFAULT_REGION: 'us-east-1',
+  AWS_PAGER: '',
+  AWS_CONFIG_FILE: '/dev/null',
+  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+};
 
 const CRLF = (lines: string[]) => lines.join('\r\n');
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
@@ -73,7 +94,9 @@ function cases(from: string): Record<string, string | Buffer> {
       'Content-Transfer-Encoding: base64',
       'Content-Disposition: attachment; filename="data.bin"',
       '',
-      ...(Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 256)).toString('base64').match(/.{1,76}/g) ?? []),
+      ...(Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 256))
+        .toString('base64')
+        .match(/.{1,76}/g) ?? []),
       '--BOUNDARY--',
       '',
     ]),
@@ -121,15 +144,42 @@ describe('sent mail verifies with mailauth and dkimpy through the customer CNAME
   before(async () => {
     nsdPort = await freeDnsPort();
     server = await startSignet([
-      '--data-dir', data.path, '--no-throttle', '--dev', '--dkim-zone', ZONE, '--key-bits', '2048', '--key-pool-size', '6',
-      '--resolver', `127.0.0.1:${nsdPort}`, '--check-interval', '1h', '--log-level', 'info',
-      '--max-send-rate', '1000', '--max-24-hour-send=-1',
+      '--data-dir',
+      data.path,
+      '--no-throttle',
+      '--dev',
+      '--dkim-zone',
+      ZONE,
+      '--key-bits',
+      '2048',
+      '--key-pool-size',
+      '6',
+      '--resolver',
+      `127.0.0.1:${nsdPort}`,
+      '--check-interval',
+      '1h',
+      '--log-level',
+      'info',
+      '--max-send-rate',
+      '1000',
+      '--max-24-hour-send=-1',
     ]);
     signetPort = signetDnsPort(server.output());
     for (const d of [DOMAIN, OTHER]) tokens[d] = await dkimTokens(server.url, d);
-    nsd = await startNsd(nsdBin!, nsdDir.path, nsdPort, Object.fromEntries(
-      [DOMAIN, OTHER].map((d) => [d, zoneFile(d, tokens[d]!.map((t) => `${t}._domainkey IN CNAME ${t}.${ZONE}.`))]),
-    ));
+    nsd = await startNsd(
+      nsdBin!,
+      nsdDir.path,
+      nsdPort,
+      Object.fromEntries(
+        [DOMAIN, OTHER].map((d) => [
+          d,
+          zoneFile(
+            d,
+            tokens[d]!.map((t) => `${t}._domainkey IN CNAME ${t}.${ZONE}.`),
+          ),
+        ]),
+      ),
+    );
     // Detection asks NSD (the customer's DNS) and finds the three CNAMEs: DKIM Success, domain verified.
     for (const d of [DOMAIN, OTHER]) {
       const body = await checkNow(server.url, d);
@@ -147,7 +197,11 @@ describe('sent mail verifies with mailauth and dkimpy through the customer CNAME
 
   for (const [label, message] of Object.entries(cases(`sender@${DOMAIN}`))) {
     it(`send-raw-email (AWS CLI v2): ${label}`, async () => {
-      const r = await runAsync(aws!, ['ses', 'send-raw-email', '--endpoint-url', server.url, '--output', 'json', '--raw-message', `Data=${b64(message)}`], AWS_ENV);
+      const r = await runAsync(
+        aws!,
+        ['ses', 'send-raw-email', '--endpoint-url', server.url, '--output', 'json', '--raw-message', `Data=${b64(message)}`],
+        AWS_ENV,
+      );
       assert.equal(r.status, 0, r.stderr);
       const { MessageId } = JSON.parse(r.stdout) as { MessageId: string };
       assert.match(MessageId, /^[0-9a-f]{16}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-000000$/);
@@ -159,11 +213,33 @@ describe('sent mail verifies with mailauth and dkimpy through the customer CNAME
   }
 
   it('send-email with the CLI shortcuts (text and html, UTF-8 subject)', async () => {
-    const r = await runAsync(aws!, [
-      'ses', 'send-email', '--endpoint-url', server.url, '--output', 'json', '--from', `Sender <sender@${DOMAIN}>`,
-      '--to', 'a@example.net', 'b@example.net', '--cc', 'c@example.net', '--bcc', 'hidden@example.net',
-      '--subject', 'Grüße — subject', '--text', 'Plain ✓ text', '--html', '<p>HTML ✓</p>',
-    ], AWS_ENV);
+    const r = await runAsync(
+      aws!,
+      [
+        'ses',
+        'send-email',
+        '--endpoint-url',
+        server.url,
+        '--output',
+        'json',
+        '--from',
+        `Sender <sender@${DOMAIN}>`,
+        '--to',
+        'a@example.net',
+        'b@example.net',
+        '--cc',
+        'c@example.net',
+        '--bcc',
+        'hidden@example.net',
+        '--subject',
+        'Grüße — subject',
+        '--text',
+        'Plain ✓ text',
+        '--html',
+        '<p>HTML ✓</p>',
+      ],
+      AWS_ENV,
+    );
     assert.equal(r.status, 0, r.stderr);
     const { MessageId } = JSON.parse(r.stdout) as { MessageId: string };
     const raw = await outboxRaw(MessageId);
@@ -185,12 +261,17 @@ print(json.dumps([a["MessageId"], b["MessageId"]]))
   });
 
   it('each domain signs with its own key only', async () => {
-    const a = messageIdOf((await call(`Action=SendRawEmail&RawMessage.Data=${encodeURIComponent(b64(`From: x@${OTHER}\r\nTo: r@example.net\r\nSubject: other\r\n\r\nbody\r\n`))}`)).body);
+    const a = messageIdOf(
+      (await call(`Action=SendRawEmail&RawMessage.Data=${encodeURIComponent(b64(`From: x@${OTHER}\r\nTo: r@example.net\r\nSubject: other\r\n\r\nbody\r\n`))}`))
+        .body,
+    );
     const raw = await outboxRaw(a);
     assert.match(raw.toString('latin1'), new RegExp(`d=${OTHER.replace(/\./g, '\\.')};`));
     await verifyBoth(raw, OTHER, 'other domain');
     // Every signature in the outbox names its From domain and one of that domain's own tokens.
-    const all = (await (await fetch(`${server.url}/_aws/ses`)).json()) as { messages: { Signet: { SigningDomain: string | null; Selector: string | null; RawData?: string }; RawData?: string }[] };
+    const all = (await (await fetch(`${server.url}/_aws/ses`)).json()) as {
+      messages: { Signet: { SigningDomain: string | null; Selector: string | null; RawData?: string }; RawData?: string }[];
+    };
     for (const m of all.messages) {
       if (m.Signet.SigningDomain === null) continue;
       const text = m.RawData ?? m.Signet.RawData!;
@@ -202,7 +283,9 @@ print(json.dumps([a["MessageId"], b["MessageId"]]))
   });
 
   it('rejects a message from an unverified domain with SES error', async () => {
-    const r = await call(`Action=SendEmail&Source=${encodeURIComponent('someone@unverified.example')}&Destination.ToAddresses.member.1=r%40example.net&Message.Subject.Data=x&Message.Body.Text.Data=y`);
+    const r = await call(
+      `Action=SendEmail&Source=${encodeURIComponent('someone@unverified.example')}&Destination.ToAddresses.member.1=r%40example.net&Message.Subject.Data=x&Message.Body.Text.Data=y`,
+    );
     assert.equal(r.status, 400);
     assert.equal(r.code, 'MessageRejected');
     assert.match(r.body, /Email address is not verified\. The following identities failed the check in region US-EAST-1: someone@unverified\.example/);
@@ -210,7 +293,10 @@ print(json.dumps([a["MessageId"], b["MessageId"]]))
 
   it('with DKIM disabled the message goes out unsigned and the log says so', async () => {
     assert.equal((await call(`Action=SetIdentityDkimEnabled&Identity=${OTHER}&DkimEnabled=false`)).status, 200);
-    const id = messageIdOf((await call(`Action=SendRawEmail&RawMessage.Data=${encodeURIComponent(b64(`From: x@${OTHER}\r\nTo: r@example.net\r\nSubject: off\r\n\r\nbody\r\n`))}`)).body);
+    const id = messageIdOf(
+      (await call(`Action=SendRawEmail&RawMessage.Data=${encodeURIComponent(b64(`From: x@${OTHER}\r\nTo: r@example.net\r\nSubject: off\r\n\r\nbody\r\n`))}`))
+        .body,
+    );
     const raw = await outboxRaw(id);
     assert.doesNotMatch(raw.toString('latin1'), /DKIM-Signature/i);
     await new Promise((r) => setTimeout(r, 200));
@@ -223,17 +309,23 @@ print(json.dumps([a["MessageId"], b["MessageId"]]))
   it('an address verified by its link sends unsigned: no other domain key is used', async () => {
     const address = 'person@third.example';
     assert.equal((await call(`Action=VerifyEmailIdentity&EmailAddress=${encodeURIComponent(address)}`)).status, 200);
-    const list = (await (await fetch(`${server.url}/_aws/ses`)).json()) as { messages: { Destination?: { ToAddresses: string[] }; Body?: { text_part: string } }[] };
+    const list = (await (await fetch(`${server.url}/_aws/ses`)).json()) as {
+      messages: { Destination?: { ToAddresses: string[] }; Body?: { text_part: string } }[];
+    };
     const mail = list.messages.find((m) => m.Destination?.ToAddresses.includes(address));
     const link = /(http:\/\/\S+\/_signet\/verify-email\?token=[A-Za-z0-9_-]+)/.exec(mail?.Body?.text_part ?? '')?.[1];
     assert.ok(link, 'the verification mail carries the link');
-    const before = await call(`Action=SendRawEmail&RawMessage.Data=${encodeURIComponent(b64(`From: ${address}\r\nTo: r@example.net\r\nSubject: s\r\n\r\nb\r\n`))}`);
+    const before = await call(
+      `Action=SendRawEmail&RawMessage.Data=${encodeURIComponent(b64(`From: ${address}\r\nTo: r@example.net\r\nSubject: s\r\n\r\nb\r\n`))}`,
+    );
     assert.equal(before.code, 'MessageRejected', 'not verified before the link is followed');
     const page = await fetch(link);
     assert.equal(page.status, 200, await page.text());
     const attrs = await call(`Action=GetIdentityVerificationAttributes&Identities.member.1=${encodeURIComponent(address)}`);
     assert.match(attrs.body, /<VerificationStatus>Success<\/VerificationStatus>/);
-    const id = messageIdOf((await call(`Action=SendRawEmail&RawMessage.Data=${encodeURIComponent(b64(`From: ${address}\r\nTo: r@example.net\r\nSubject: s\r\n\r\nb\r\n`))}`)).body);
-    assert.doesNotMatch((await outboxRaw(id)).toString('latin1'), /DKIM-Signature/i, 'never signed with mail.example.test\'s or other.example.test\'s key');
+    const id = messageIdOf(
+      (await call(`Action=SendRawEmail&RawMessage.Data=${encodeURIComponent(b64(`From: ${address}\r\nTo: r@example.net\r\nSubject: s\r\n\r\nb\r\n`))}`)).body,
+    );
+    assert.doesNotMatch((await outboxRaw(id)).toString('latin1'), /DKIM-Signature/i, "never signed with mail.example.test's or other.example.test's key");
   });
 });

@@ -95,14 +95,32 @@ describe('the platform signature: both signatures verify with mailauth and dkimp
   const tokens: Record<string, string[]> = {};
 
   const baseArgs = () => [
-    '--data-dir', data.path, '--no-throttle', '--dev', '--dkim-zone', ZONE, '--key-bits', '1024', '--key-pool-size', '6',
-    '--resolver', `127.0.0.1:${nsdPort}`, '--check-interval', '1h', '--log-level', 'info',
-    '--max-send-rate', '1000', '--max-24-hour-send=-1',
+    '--data-dir',
+    data.path,
+    '--no-throttle',
+    '--dev',
+    '--dkim-zone',
+    ZONE,
+    '--key-bits',
+    '1024',
+    '--key-pool-size',
+    '6',
+    '--resolver',
+    `127.0.0.1:${nsdPort}`,
+    '--check-interval',
+    '1h',
+    '--log-level',
+    'info',
+    '--max-send-rate',
+    '1000',
+    '--max-24-hour-send=-1',
   ];
   const platformArgs = () => ['--platform-domain', PLATFORM, '--platform-selector', SELECTOR, '--platform-key-file', keyFile];
   const call = async (body: string) => callSigned(server.url, `${body}&Version=2010-12-01`, KEY);
   const sendRaw = async (from: string, subject: string): Promise<Buffer> => {
-    const r = await call(`Action=SendRawEmail&RawMessage.Data=${encodeURIComponent(b64(`From: Sender <${from}>\r\nTo: r@example.net\r\nSubject: ${subject}\r\n\r\nHello.\r\n`))}`);
+    const r = await call(
+      `Action=SendRawEmail&RawMessage.Data=${encodeURIComponent(b64(`From: Sender <${from}>\r\nTo: r@example.net\r\nSubject: ${subject}\r\n\r\nHello.\r\n`))}`,
+    );
     assert.equal(r.status, 200, r.body);
     return outboxRaw(/<MessageId>([^<]+)</.exec(r.body)![1]!);
   };
@@ -128,7 +146,10 @@ describe('the platform signature: both signatures verify with mailauth and dkimp
 
   /** dkimpy's verdict for every signature, from the top. */
   function dkimpyAll(raw: Buffer): { pass: boolean; domain: string; log: string }[] {
-    const py = spawnSync(dkimpy!, [join(REPO_ROOT, 'test/helpers/dkimpy-verify-all.py'), String(nsdPort), String(signetPort), ZONE], { input: raw, encoding: 'utf8' });
+    const py = spawnSync(dkimpy!, [join(REPO_ROOT, 'test/helpers/dkimpy-verify-all.py'), String(nsdPort), String(signetPort), ZONE], {
+      input: raw,
+      encoding: 'utf8',
+    });
     assert.equal(py.status, 0, py.stderr);
     return JSON.parse(py.stdout) as { pass: boolean; domain: string; log: string }[];
   }
@@ -140,7 +161,15 @@ describe('the platform signature: both signatures verify with mailauth and dkimp
     await startServer(true);
     for (const d of [DOMAIN, DISABLED]) tokens[d] = await dkimTokens(server.url, d);
     nsd = await startNsd(nsdBin!, nsdDir.path, nsdPort, {
-      ...Object.fromEntries([DOMAIN, DISABLED].map((d) => [d, zoneFile(d, tokens[d]!.map((t) => `${t}._domainkey IN CNAME ${t}.${ZONE}.`))])),
+      ...Object.fromEntries(
+        [DOMAIN, DISABLED].map((d) => [
+          d,
+          zoneFile(
+            d,
+            tokens[d]!.map((t) => `${t}._domainkey IN CNAME ${t}.${ZONE}.`),
+          ),
+        ]),
+      ),
       [PLATFORM]: zoneFile(PLATFORM, [key.txt]),
     });
     for (const d of [DOMAIN, DISABLED]) {
@@ -160,53 +189,91 @@ describe('the platform signature: both signatures verify with mailauth and dkimp
   it('SendRawEmail: the customer signature and the platform one on top, both pass', async () => {
     const raw = await sendRaw(`sender@${DOMAIN}`, 'two signatures');
     const sigs = signaturesOf(raw);
-    assert.deepEqual(sigs.map((s) => [s.d, s.s === SELECTOR || tokens[DOMAIN]!.includes(s.s)]), [[PLATFORM, true], [DOMAIN, true]], 'platform on top, then the customer');
+    assert.deepEqual(
+      sigs.map((s) => [s.d, s.s === SELECTOR || tokens[DOMAIN]!.includes(s.s)]),
+      [
+        [PLATFORM, true],
+        [DOMAIN, true],
+      ],
+      'platform on top, then the customer',
+    );
     assert.equal(sigs[0]!.s, SELECTOR);
     for (const s of sigs) assert.ok(!s.h.includes('dkim-signature'), `${s.d} does not cover the other signature (RFC 6376 §5.4)`);
     assert.deepEqual(await mailauth(raw), { [PLATFORM]: 'pass', [DOMAIN]: 'pass' });
     const py = dkimpyAll(raw);
-    assert.deepEqual(py.map((v) => [v.domain, v.pass]), [[PLATFORM, true], [DOMAIN, true]], py.map((v) => v.log).join('\n'));
+    assert.deepEqual(
+      py.map((v) => [v.domain, v.pass]),
+      [
+        [PLATFORM, true],
+        [DOMAIN, true],
+      ],
+      py.map((v) => v.log).join('\n'),
+    );
   });
 
   it('SendEmail: both signatures pass', async () => {
-    const r = await call(`Action=SendEmail&Source=${encodeURIComponent(`sender@${DOMAIN}`)}&Destination.ToAddresses.member.1=a%40example.net&Message.Subject.Data=${encodeURIComponent('Grüße')}&Message.Subject.Charset=UTF-8&Message.Body.Text.Data=hello&Message.Body.Html.Data=%3Cp%3Ehi%3C%2Fp%3E`);
+    const r = await call(
+      `Action=SendEmail&Source=${encodeURIComponent(`sender@${DOMAIN}`)}&Destination.ToAddresses.member.1=a%40example.net&Message.Subject.Data=${encodeURIComponent('Grüße')}&Message.Subject.Charset=UTF-8&Message.Body.Text.Data=hello&Message.Body.Html.Data=%3Cp%3Ehi%3C%2Fp%3E`,
+    );
     assert.equal(r.status, 200, r.body);
     const raw = await outboxRaw(/<MessageId>([^<]+)</.exec(r.body)![1]!);
-    assert.deepEqual(signaturesOf(raw).map((s) => s.d), [PLATFORM, DOMAIN]);
+    assert.deepEqual(
+      signaturesOf(raw).map((s) => s.d),
+      [PLATFORM, DOMAIN],
+    );
     assert.deepEqual(await mailauth(raw), { [PLATFORM]: 'pass', [DOMAIN]: 'pass' });
-    assert.deepEqual(dkimpyAll(raw).map((v) => [v.domain, v.pass]), [[PLATFORM, true], [DOMAIN, true]]);
+    assert.deepEqual(
+      dkimpyAll(raw).map((v) => [v.domain, v.pass]),
+      [
+        [PLATFORM, true],
+        [DOMAIN, true],
+      ],
+    );
   });
 
   it('the signatures are independent, and a changed message fails both (the verifiers can say fail)', async () => {
     const raw = (await sendRaw(`sender@${DOMAIN}`, 'independent')).toString('latin1');
     const fields = raw.split(/\r\n(?![ \t])/);
-    const without = (d: string) => Buffer.from(fields.filter((f) => !(/^DKIM-Signature:/i.test(f) && f.replace(/\s+/g, '').includes(`;d=${d};`))).join('\r\n'), 'latin1');
+    const without = (d: string) =>
+      Buffer.from(fields.filter((f) => !(/^DKIM-Signature:/i.test(f) && f.replace(/\s+/g, '').includes(`;d=${d};`))).join('\r\n'), 'latin1');
     assert.deepEqual(await mailauth(without(PLATFORM)), { [DOMAIN]: 'pass' }, 'the customer signature alone still passes');
     assert.deepEqual(await mailauth(without(DOMAIN)), { [PLATFORM]: 'pass' }, 'the platform signature alone still passes');
     const tampered = Buffer.from(raw.replace('Subject: independent', 'Subject: changed'), 'latin1');
     assert.deepEqual(await mailauth(tampered), { [PLATFORM]: 'fail', [DOMAIN]: 'fail' });
-    assert.deepEqual(dkimpyAll(tampered).map((v) => v.pass), [false, false]);
+    assert.deepEqual(
+      dkimpyAll(tampered).map((v) => v.pass),
+      [false, false],
+    );
   });
 
   it('DKIM disabled for the customer: only the platform signature, and it passes', async () => {
     assert.equal((await call(`Action=SetIdentityDkimEnabled&Identity=${DISABLED}&DkimEnabled=false`)).status, 200);
     const raw = await sendRaw(`x@${DISABLED}`, 'customer DKIM off');
-    assert.deepEqual(signaturesOf(raw).map((s) => [s.d, s.s]), [[PLATFORM, SELECTOR]]);
+    assert.deepEqual(
+      signaturesOf(raw).map((s) => [s.d, s.s]),
+      [[PLATFORM, SELECTOR]],
+    );
     assert.deepEqual(await mailauth(raw), { [PLATFORM]: 'pass' });
-    assert.deepEqual(dkimpyAll(raw).map((v) => [v.domain, v.pass]), [[PLATFORM, true]]);
+    assert.deepEqual(
+      dkimpyAll(raw).map((v) => [v.domain, v.pass]),
+      [[PLATFORM, true]],
+    );
     // Still said, as before: the message has no signature by its own domain.
     await new Promise((r) => setTimeout(r, 200));
     assert.match(server.output(), new RegExp(`DKIM signing is disabled for ${escapeRegExp(DISABLED)}`));
   });
 
-  it('the verification mail (the operator\'s own) carries the platform signature only', async () => {
+  it("the verification mail (the operator's own) carries the platform signature only", async () => {
     const address = 'person@third.example';
     assert.equal((await call(`Action=VerifyEmailIdentity&EmailAddress=${encodeURIComponent(address)}`)).status, 200);
     const list = (await (await fetch(`${server.url}/_aws/ses`)).json()) as { messages: { Id: string; Destination?: { ToAddresses: string[] } }[] };
     const mail = list.messages.find((m) => m.Destination?.ToAddresses.includes(address));
     assert.ok(mail, 'the verification mail is in the outbox');
     const raw = await outboxRaw(mail.Id);
-    assert.deepEqual(signaturesOf(raw).map((s) => s.d), [PLATFORM]);
+    assert.deepEqual(
+      signaturesOf(raw).map((s) => s.d),
+      [PLATFORM],
+    );
     assert.deepEqual(await mailauth(raw), { [PLATFORM]: 'pass' });
   });
 
@@ -214,14 +281,20 @@ describe('the platform signature: both signatures verify with mailauth and dkimp
     const body = /-----BEGIN RSA PRIVATE KEY-----\n([A-Za-z0-9+/=]{64})/.exec(readFileSync(keyFile, 'utf8'))?.[1];
     assert.ok(body);
     assert.ok(!server.output().includes(body), 'no part of the PEM in the output');
-    assert.match(server.output(), new RegExp(`"domain":"${escapeRegExp(PLATFORM)}","selector":"${SELECTOR}"[^\n]*platform DKIM signature added to every message`));
+    assert.match(
+      server.output(),
+      new RegExp(`"domain":"${escapeRegExp(PLATFORM)}","selector":"${SELECTOR}"[^\n]*platform DKIM signature added to every message`),
+    );
   });
 
-  it('without the flags: exactly one signature (the customer\'s), none when its DKIM is off', async () => {
+  it("without the flags: exactly one signature (the customer's), none when its DKIM is off", async () => {
     await server.stop();
     await startServer(false);
     const raw = await sendRaw(`sender@${DOMAIN}`, 'one signature');
-    assert.deepEqual(signaturesOf(raw).map((s) => s.d), [DOMAIN]);
+    assert.deepEqual(
+      signaturesOf(raw).map((s) => s.d),
+      [DOMAIN],
+    );
     assert.deepEqual(await mailauth(raw), { [DOMAIN]: 'pass' });
     assert.deepEqual(signaturesOf(await sendRaw(`x@${DISABLED}`, 'no signature at all')), []);
   });
@@ -248,8 +321,16 @@ describe('signet serve refuses a bad platform key with a clear message', () => {
   }
   const flags = (keyFile: string) => ['--platform-domain', PLATFORM, '--platform-selector', SELECTOR, '--platform-key-file', keyFile];
 
-  const small = generateKeyPairSync('rsa', { modulusLength: 512, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const small = generateKeyPairSync('rsa', {
+    modulusLength: 512,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const ec = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
   const rsa = generateKeyPairSync('rsa', {
     modulusLength: 1024,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -259,15 +340,41 @@ describe('signet serve refuses a bad platform key with a clear message', () => {
 
   const cases: [string, () => string[], RegExp, string?][] = [
     ['a missing file', () => flags(join(dir.path, 'absent.pem')), /--platform-key-file \S+absent\.pem cannot be read \(ENOENT\)/],
-    ['a file that is no key', () => flags(file('junk.pem', 'SECRET-LOOKING-CONTENT-4711\n')), /is not an unencrypted PKCS#8 or PKCS#1 PEM private key/, 'SECRET-LOOKING-CONTENT-4711'],
+    [
+      'a file that is no key',
+      () => flags(file('junk.pem', 'SECRET-LOOKING-CONTENT-4711\n')),
+      /is not an unencrypted PKCS#8 or PKCS#1 PEM private key/,
+      'SECRET-LOOKING-CONTENT-4711',
+    ],
     ['a public key', () => flags(file('public.pem', small.publicKey)), /is not an unencrypted PKCS#8 or PKCS#1 PEM private key/],
     ['an encrypted key', () => flags(file('encrypted.pem', rsa.privateKey)), /is not an unencrypted PKCS#8 or PKCS#1 PEM private key/, pemBody(rsa.privateKey)],
     ['an EC key', () => flags(file('ec.pem', ec.privateKey)), /holds a ec key; DKIM rsa-sha256 needs an RSA key/, pemBody(ec.privateKey)],
-    ['a 512-bit RSA key', () => flags(file('small.pem', small.privateKey)), /holds a 512-bit RSA key; DKIM needs at least 1024 bits/, pemBody(small.privateKey)],
-    ['the domain without selector', () => ['--platform-domain', PLATFORM, '--platform-key-file', file('k.pem', small.privateKey)], /needs --platform-domain, --platform-selector and --platform-key-file together; missing --platform-selector/],
-    ['a selector that is no DNS name', () => ['--platform-domain', PLATFORM, '--platform-selector', 'bad selector', '--platform-key-file', keyFileOk()], /--platform-selector must be a DNS name/],
+    [
+      'a 512-bit RSA key',
+      () => flags(file('small.pem', small.privateKey)),
+      /holds a 512-bit RSA key; DKIM needs at least 1024 bits/,
+      pemBody(small.privateKey),
+    ],
+    [
+      'the domain without selector',
+      () => ['--platform-domain', PLATFORM, '--platform-key-file', file('k.pem', small.privateKey)],
+      /needs --platform-domain, --platform-selector and --platform-key-file together; missing --platform-selector/,
+    ],
+    [
+      'a selector that is no DNS name',
+      () => ['--platform-domain', PLATFORM, '--platform-selector', 'bad selector', '--platform-key-file', keyFileOk()],
+      /--platform-selector must be a DNS name/,
+    ],
   ];
-  const keyFileOk = () => file('ok.pem', generateKeyPairSync('rsa', { modulusLength: 1024, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } }).privateKey);
+  const keyFileOk = () =>
+    file(
+      'ok.pem',
+      generateKeyPairSync('rsa', {
+        modulusLength: 1024,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      }).privateKey,
+    );
 
   for (const [label, args, message, secret] of cases) {
     it(label, () => {

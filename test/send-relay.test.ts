@@ -72,13 +72,36 @@ describe('delivery to an SMTP relay', () => {
   let sink: SMTPServer | null = null;
 
   const args = () => [
-    '--data-dir', data.path, '--no-throttle', '--dev', '--key-bits', '1024', '--key-pool-size', '3', '--log-level', 'warn',
-    '--max-send-rate', '1000', '--smtp-relay', `smtp://127.0.0.1:${sinkPort}`, '--smtp-relay-timeout', '2s',
-    '--smtp-relay-retry-base', '200ms', '--smtp-relay-retry-max', '500ms', '--delivery-poll', '100ms',
+    '--data-dir',
+    data.path,
+    '--no-throttle',
+    '--dev',
+    '--key-bits',
+    '1024',
+    '--key-pool-size',
+    '3',
+    '--log-level',
+    'warn',
+    '--max-send-rate',
+    '1000',
+    '--smtp-relay',
+    `smtp://127.0.0.1:${sinkPort}`,
+    '--smtp-relay-timeout',
+    '2s',
+    '--smtp-relay-retry-base',
+    '200ms',
+    '--smtp-relay-retry-max',
+    '500ms',
+    '--delivery-poll',
+    '100ms',
   ];
   const send = async (n: string) => {
     const raw = `From: Sender <sender@${DOMAIN}>\r\nTo: rcpt-${n}@example.net\r\nSubject: relay ${n}\r\n\r\nBody ${n}.\r\n..a line starting with a dot\r\n`;
-    const r = await callSigned(server.url, `Action=SendRawEmail&Version=2010-12-01&RawMessage.Data=${encodeURIComponent(Buffer.from(raw).toString('base64'))}`, KEY);
+    const r = await callSigned(
+      server.url,
+      `Action=SendRawEmail&Version=2010-12-01&RawMessage.Data=${encodeURIComponent(Buffer.from(raw).toString('base64'))}`,
+      KEY,
+    );
     assert.equal(r.status, 200, r.body);
     return /<MessageId>([^<]+)</.exec(r.body)![1]!;
   };
@@ -92,7 +115,8 @@ describe('delivery to an SMTP relay', () => {
     sinkPort = await freePort();
     sink = await startSink(sinkPort, received);
     server = await startSignet(args());
-    const post = (path: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ domain: DOMAIN }) });
+    const post = (path: string) =>
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ domain: DOMAIN }) });
     assert.equal((await callSigned(server.url, `Action=VerifyDomainDkim&Version=2010-12-01&Domain=${DOMAIN}`, KEY)).status, 200);
     assert.equal((await post('/_signet/publish-dkim-records')).status, 200);
     const check = (await (await post('/_signet/check')).json()) as { dkimStatus: string };
@@ -113,7 +137,7 @@ describe('delivery to an SMTP relay', () => {
       assert.match(kept.toString('latin1'), /^DKIM-Signature: /);
       assert.ok(got.raw.equals(kept), `sink bytes equal the outbox bytes for ${id}`);
       assert.equal(got.from, `sender@${DOMAIN}`);
-      assert.equal((await until('status delivered', async () => ((await delivery(id)).status === 'delivered' ? true : undefined))), true);
+      assert.equal(await until('status delivered', async () => ((await delivery(id)).status === 'delivered' ? true : undefined)), true);
     }
   });
 

@@ -56,9 +56,13 @@ describe('SendEmail and SendRawEmail rules', () => {
     // A fresh second of MaxSendRate: an account over its rate is refused before a large body is read.
     await sleep(1100);
     const many = Array.from({ length: 51 }, (_, i) => `&Destination.ToAddresses.member.${i + 1}=r${i}%40example.net`).join('');
-    const tooMany = await app.call(`Action=SendEmail&Version=2010-12-01&Source=${encodeURIComponent(SENDER)}${many}&Message.Subject.Data=s&Message.Body.Text.Data=t`);
+    const tooMany = await app.call(
+      `Action=SendEmail&Version=2010-12-01&Source=${encodeURIComponent(SENDER)}${many}&Message.Subject.Data=s&Message.Body.Text.Data=t`,
+    );
     assert.equal(tooMany.code, 'MessageRejected');
-    const bad = await app.call(`Action=SendEmail&Version=2010-12-01&Source=${encodeURIComponent(SENDER)}&Destination.ToAddresses.member.1=ok%40example.net&Destination.ToAddresses.member.2=not-an-address&Message.Subject.Data=s&Message.Body.Text.Data=t`);
+    const bad = await app.call(
+      `Action=SendEmail&Version=2010-12-01&Source=${encodeURIComponent(SENDER)}&Destination.ToAddresses.member.1=ok%40example.net&Destination.ToAddresses.member.2=not-an-address&Message.Subject.Data=s&Message.Body.Text.Data=t`,
+    );
     assert.equal(bad.code, 'InvalidParameterValue');
     const big = await sendRaw(`From: ${SENDER}\r\nTo: a@example.net\r\nSubject: s\r\n\r\n${'x'.repeat(10 * 1024 * 1024)}`);
     assert.equal(big.code, 'MessageRejected');

@@ -10,9 +10,28 @@ import { tempDir } from './helpers/temp-dir.ts';
 /** Runs `signet serve` expecting it to stop by itself; kills it after 30 s (a half-started server hangs). */
 async function serveExpectingExit(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const data = tempDir('serve-start');
-  const child = spawn(process.execPath, [SIGNET_BIN, 'serve', '--data-dir', data.path, '--dkim-zone', 'dkim.signet.test', '--key-pool-size', '0', '--no-detection', '--smtp-port', '0', '--smtps-port', '0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      SIGNET_BIN,
+      'serve',
+      '--data-dir',
+      data.path,
+      '--dkim-zone',
+      'dkim.signet.test',
+      '--key-pool-size',
+      '0',
+      '--no-detection',
+      '--smtp-port',
+      '0',
+      '--smtps-port',
+      '0',
+      ...args,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -57,6 +76,9 @@ describe('signet serve when a listener cannot start', () => {
     const r = await serveExpectingExit(['--host', 'no-such-host.invalid', '--port', '0', '--dns-port', '0']);
     assert.equal(r.code, 253, `exit code; stderr:\n${r.stderr}`);
     // The first listener on --host to bind (SMTP's, then the API's) names it.
-    assert.match(r.stderr, /^signet: cannot listen: the (SMTP interface|SES API) on no-such-host\.invalid:[0-9 and]+: the host name does not resolve \((ENOTFOUND|EAI_AGAIN)\)\n$/);
+    assert.match(
+      r.stderr,
+      /^signet: cannot listen: the (SMTP interface|SES API) on no-such-host\.invalid:[0-9 and]+: the host name does not resolve \((ENOTFOUND|EAI_AGAIN)\)\n$/,
+    );
   });
 });

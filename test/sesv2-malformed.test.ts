@@ -53,9 +53,23 @@ const CASES: Case[] = [
   ['a tag without Value', 'POST', ID, { EmailIdentity: 'a.example.com', Tags: [{ Key: 'k' }] }, 400, BR],
   ['a tag without Key', 'POST', ID, { EmailIdentity: 'a.example.com', Tags: [{ Value: 'v' }] }, 400, BR],
   ['DkimSigningAttributes without SigningAttributesOrigin', 'PUT', `${ID}/${EXISTS}/dkim/signing`, {}, 400, BR],
-  ['Simple without FromEmailAddress', 'POST', SEND, { Destination: { ToAddresses: ['r@example.net'] }, Content: { Simple: { Subject: { Data: 's' }, Body: {} } } }, 400, BR],
+  [
+    'Simple without FromEmailAddress',
+    'POST',
+    SEND,
+    { Destination: { ToAddresses: ['r@example.net'] }, Content: { Simple: { Subject: { Data: 's' }, Body: {} } } },
+    400,
+    BR,
+  ],
   ['Simple without any destination', 'POST', SEND, simple({ Destination: {} }), 400, BR],
-  ['Raw without a From header', 'POST', SEND, simple({}, { Raw: { Data: Buffer.from('To: r@example.net\r\nSubject: s\r\n\r\nb\r\n').toString('base64') } }), 400, BR],
+  [
+    'Raw without a From header',
+    'POST',
+    SEND,
+    simple({}, { Raw: { Data: Buffer.from('To: r@example.net\r\nSubject: s\r\n\r\nb\r\n').toString('base64') } }),
+    400,
+    BR,
+  ],
   // Wrong types.
   ['EmailIdentity a number', 'POST', ID, { EmailIdentity: 5 }, 400, BR],
   ['EmailIdentity a list', 'POST', ID, { EmailIdentity: ['a.example.com'] }, 400, BR],
@@ -75,8 +89,22 @@ const CASES: Case[] = [
   ['Raw.Data a number', 'POST', SEND, simple({}, { Raw: { Data: 5 } }), 400, BR],
   ['EmailTags an object', 'POST', SEND, simple({ EmailTags: { Name: 'a' } }), 400, BR],
   // Enums outside their set.
-  ['NextSigningKeyLength RSA_4096_BIT', 'POST', ID, { EmailIdentity: 'a.example.com', DkimSigningAttributes: { NextSigningKeyLength: 'RSA_4096_BIT' } }, 400, BR],
-  ['an unknown DEED origin', 'POST', ID, { EmailIdentity: 'a.example.com', DkimSigningAttributes: { DomainSigningAttributesOrigin: 'AWS_SES_MARS_1' } }, 400, BR],
+  [
+    'NextSigningKeyLength RSA_4096_BIT',
+    'POST',
+    ID,
+    { EmailIdentity: 'a.example.com', DkimSigningAttributes: { NextSigningKeyLength: 'RSA_4096_BIT' } },
+    400,
+    BR,
+  ],
+  [
+    'an unknown DEED origin',
+    'POST',
+    ID,
+    { EmailIdentity: 'a.example.com', DkimSigningAttributes: { DomainSigningAttributesOrigin: 'AWS_SES_MARS_1' } },
+    400,
+    BR,
+  ],
   ['an unknown Filter key', 'POST', LIST, { Filter: { COLOR: 'blue' } }, 400, BR],
   ['IDENTITY_TYPE outside its set', 'POST', LIST, { Filter: { IDENTITY_TYPE: 'Domain' } }, 400, BR],
   ['VERIFICATION_STATUS in v1 spelling', 'POST', LIST, { Filter: { VERIFICATION_STATUS: 'Pending' } }, 400, BR],
@@ -97,21 +125,56 @@ const CASES: Case[] = [
   ['PageSize 1001 in the body', 'POST', LIST, { PageSize: 1001 }, 400, BR],
   ['a garbage NextToken', 'GET', `${ID}?NextToken=garbage!`, undefined, 400, BR],
   ['a forged NextToken', 'GET', `${ID}?NextToken=${encodeURIComponent(Buffer.from('sig2:5:other').toString('base64'))}`, undefined, 400, BR],
-  ['a NextToken of another filter', 'POST', LIST, { NextToken: Buffer.from('sig2:1:W251bGwsbnVsbCxudWxsXQ').toString('base64'), Filter: { IDENTITY_TYPE: 'DOMAIN' } }, 400, BR],
+  [
+    'a NextToken of another filter',
+    'POST',
+    LIST,
+    { NextToken: Buffer.from('sig2:1:W251bGwsbnVsbCxudWxsXQ').toString('base64'), Filter: { IDENTITY_TYPE: 'DOMAIN' } },
+    400,
+    BR,
+  ],
   // Values SES refuses.
   ['a domain with a space', 'POST', ID, { EmailIdentity: 'bad domain.com' }, 400, BR],
   ['two @ signs', 'POST', ID, { EmailIdentity: 'a@@example.com' }, 400, BR],
   ['an IP address', 'POST', ID, { EmailIdentity: '192.0.2.1' }, 400, BR],
-  ['DkimSigningAttributes on an address', 'POST', ID, { EmailIdentity: 'a@example.com', DkimSigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' } }, 400, BR],
-  ['BYODKIM (not supported yet)', 'POST', ID, { EmailIdentity: 'byo.example.com', DkimSigningAttributes: { DomainSigningSelector: 'sel1', DomainSigningPrivateKey: 'MIIEow==' } }, 400, BR],
-  ['a key length the server does not make', 'POST', ID, { EmailIdentity: 'k.example.com', DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } }, 400, BR],
+  [
+    'DkimSigningAttributes on an address',
+    'POST',
+    ID,
+    { EmailIdentity: 'a@example.com', DkimSigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' } },
+    400,
+    BR,
+  ],
+  [
+    'BYODKIM (not supported yet)',
+    'POST',
+    ID,
+    { EmailIdentity: 'byo.example.com', DkimSigningAttributes: { DomainSigningSelector: 'sel1', DomainSigningPrivateKey: 'MIIEow==' } },
+    400,
+    BR,
+  ],
+  [
+    'a key length the server does not make',
+    'POST',
+    ID,
+    { EmailIdentity: 'k.example.com', DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } },
+    400,
+    BR,
+  ],
   ['Raw.Data not base64', 'POST', SEND, simple({}, { Raw: { Data: '!!!not base64!!!' } }), 400, BR],
   ['a bad recipient address', 'POST', SEND, simple({ Destination: { ToAddresses: ['not-an-address'] } }), 400, BR],
   ['an EmailTag name with a colon', 'POST', SEND, simple({ EmailTags: [{ Name: 'ses:x', Value: 'v' }] }), 400, BR],
   ['the identity that exists', 'POST', ID, { EmailIdentity: EXISTS }, 400, 'AlreadyExistsException'],
   ['a template that does not exist', 'POST', SEND, simple({}, { Template: { TemplateName: 'nope', TemplateData: '{}' } }), 404, 'NotFoundException'],
   ['an unverified sender', 'POST', SEND, simple({ FromEmailAddress: 'someone@unverified.example' }), 400, 'MessageRejected'],
-  ["another account's identity ARN", 'POST', SEND, simple({ FromEmailAddressIdentityArn: `arn:aws:ses:us-east-1:999999999999:identity/${EXISTS}` }), 400, 'MessageRejected'],
+  [
+    "another account's identity ARN",
+    'POST',
+    SEND,
+    simple({ FromEmailAddressIdentityArn: `arn:aws:ses:us-east-1:999999999999:identity/${EXISTS}` }),
+    400,
+    'MessageRejected',
+  ],
   ['an identity ARN that is no ARN', 'POST', SEND, simple({ FromEmailAddressIdentityArn: 'identity/x' }), 400, BR],
   ['a Get of an unknown identity', 'GET', `${ID}/missing.example.com`, undefined, 404, 'NotFoundException'],
   ['a Delete of an unknown identity', 'DELETE', `${ID}/missing.example.com`, undefined, 404, 'NotFoundException'],
@@ -153,12 +216,16 @@ interface Answer {
 
 function send(url: string, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(new URL(path, url), { method, headers: { ...headers, ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-    });
+    const req = httpRequest(
+      new URL(path, url),
+      { method, headers: { ...headers, ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      },
+    );
     // A server may answer an oversized body before reading it all.
     req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
     req.end(body);
@@ -171,7 +238,9 @@ describe('malformed SES v2 requests get a 4xx in v2 shape and change nothing', (
   const snapshot = () => {
     const db = new BetterSqlite3(join(data.path, SQLITE_FILE), { readonly: true });
     try {
-      return ['identities', 'dkim_keys', 'identity_details', 'outbox_messages', 'email_verifications'].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all());
+      return ['identities', 'dkim_keys', 'identity_details', 'outbox_messages', 'email_verifications'].map((t) =>
+        db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all(),
+      );
     } finally {
       db.close();
     }
@@ -180,7 +249,13 @@ describe('malformed SES v2 requests get a 4xx in v2 shape and change nothing', (
 
   before(async () => {
     server = await startSignet(['--dev', '--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '6', '--no-throttle', '--log-level', 'warn']);
-    const created = await send(server.url, 'POST', ID, { authorization: AUTH, 'content-type': 'application/json' }, JSON.stringify({ EmailIdentity: EXISTS, Tags: [{ Key: 'k', Value: 'v' }] }));
+    const created = await send(
+      server.url,
+      'POST',
+      ID,
+      { authorization: AUTH, 'content-type': 'application/json' },
+      JSON.stringify({ EmailIdentity: EXISTS, Tags: [{ Key: 'k', Value: 'v' }] }),
+    );
     assert.equal(created.status, 200, created.text);
     before0 = snapshot();
   });
@@ -196,7 +271,13 @@ describe('malformed SES v2 requests get a 4xx in v2 shape and change nothing', (
   for (const [name, method, path, body, status, code] of CASES) {
     it(`${name}: ${status} ${code}`, async () => {
       const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-      const answer = await send(server.url, method, path, { authorization: AUTH, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, payload);
+      const answer = await send(
+        server.url,
+        method,
+        path,
+        { authorization: AUTH, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+        payload,
+      );
       assert.equal(answer.status, status, answer.text.slice(0, 300));
       assert.equal(answer.headers['x-amzn-errortype'], code, answer.text.slice(0, 300));
       assert.match(String(answer.headers['content-type']), /^application\/json\b/);
@@ -208,7 +289,10 @@ describe('malformed SES v2 requests get a 4xx in v2 shape and change nothing', (
   }
 
   it('refuses requests without or with a broken Authorization header (403, v2 shape)', async () => {
-    for (const [headers, code] of [[{}, 'MissingAuthenticationToken'], [{ authorization: 'Bearer x' }, 'IncompleteSignature']] as const) {
+    for (const [headers, code] of [
+      [{}, 'MissingAuthenticationToken'],
+      [{ authorization: 'Bearer x' }, 'IncompleteSignature'],
+    ] as const) {
       const answer = await send(server.url, 'GET', '/v2/email/account', headers);
       assert.equal(answer.status, 403);
       assert.equal(answer.headers['x-amzn-errortype'], code);

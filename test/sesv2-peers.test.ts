@@ -35,7 +35,10 @@ let server: RunningSignet;
 let dataDir = '';
 
 class CliError extends Error {
-  constructor(readonly code: string, stderr: string) {
+  constructor(
+    readonly code: string,
+    stderr: string,
+  ) {
     super(stderr);
   }
 }
@@ -51,7 +54,15 @@ async function codeOfCliError(fn: () => Promise<unknown>): Promise<string> {
 }
 
 function cliClient(bin: string, region: string, home: string): V2Client {
-  const env = { AWS_ACCESS_KEY_ID: KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey, AWS_DEFAULT_REGION: region, HOME: home, AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), AWS_PAGER: '' };
+  const env = {
+    AWS_ACCESS_KEY_ID: KEY.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey,
+    AWS_DEFAULT_REGION: region,
+    HOME: home,
+    AWS_CONFIG_FILE: join(home, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+    AWS_PAGER: '',
+  };
   const call = async (...args: string[]): Promise<Record<string, any>> => {
     const result = run(bin, ['sesv2', ...args, '--endpoint-url', server.url, '--output', 'json'], env);
     if (result.status !== 0) {
@@ -68,10 +79,21 @@ function cliClient(bin: string, region: string, home: string): V2Client {
       const out = await call('list-email-identities', '--page-size', String(size), ...(token ? ['--next-token', token] : []));
       return { names: out.EmailIdentities.map((i: { IdentityName: string }) => i.IdentityName), next: out.NextToken ?? null };
     },
-    putDkim: async (id, on) => void (await call('put-email-identity-dkim-attributes', '--email-identity', id, on ? '--signing-enabled' : '--no-signing-enabled')),
+    putDkim: async (id, on) =>
+      void (await call('put-email-identity-dkim-attributes', '--email-identity', id, on ? '--signing-enabled' : '--no-signing-enabled')),
     delete: async (id) => void (await call('delete-email-identity', '--email-identity', id)),
     send: async (from, to) =>
-      (await call('send-email', '--from-email-address', from, '--destination', `ToAddresses=${to}`, '--content', 'Simple={Subject={Data=Hi},Body={Text={Data=Hello from the CLI}}}')).MessageId,
+      (
+        await call(
+          'send-email',
+          '--from-email-address',
+          from,
+          '--destination',
+          `ToAddresses=${to}`,
+          '--content',
+          'Simple={Subject={Data=Hi},Body={Text={Data=Hello from the CLI}}}',
+        )
+      ).MessageId,
     account: () => call('get-account'),
     errorOf: codeOfCliError,
   };
@@ -95,7 +117,13 @@ function boto3Client(python: string, region: string): V2Client {
     putDkim: async (id, on) => void (await call('put_email_identity_dkim_attributes', { EmailIdentity: id, SigningEnabled: on })),
     delete: async (id) => void (await call('delete_email_identity', { EmailIdentity: id })),
     send: async (from, to) =>
-      (await call('send_email', { FromEmailAddress: from, Destination: { ToAddresses: [to] }, Content: { Simple: { Subject: { Data: 'Hi' }, Body: { Text: { Data: 'Hello from boto3' } } } } })).MessageId,
+      (
+        await call('send_email', {
+          FromEmailAddress: from,
+          Destination: { ToAddresses: [to] },
+          Content: { Simple: { Subject: { Data: 'Hi' }, Body: { Text: { Data: 'Hello from boto3' } } } },
+        })
+      ).MessageId,
     account: () => call('get_account', {}),
     errorOf: codeOfCliError,
   };
@@ -124,7 +152,11 @@ function sdkClient(sdk: Sdk, region: string, mailer = false): V2Client {
         return String((info as { response?: string }).response ?? info.messageId);
       }
       const out = await client.send(
-        new sdk.SendEmailCommand({ FromEmailAddress: from, Destination: { ToAddresses: [to] }, Content: { Simple: { Subject: { Data: 'Hi' }, Body: { Text: { Data: 'Hello from the SDK' } } } } }),
+        new sdk.SendEmailCommand({
+          FromEmailAddress: from,
+          Destination: { ToAddresses: [to] },
+          Content: { Simple: { Subject: { Data: 'Hi' }, Body: { Text: { Data: 'Hello from the SDK' } } } },
+        }),
       );
       return out.MessageId!;
     },
@@ -232,7 +264,18 @@ describe('the SES v2 API with real clients', () => {
   dataDir = data.path;
   const home = tempDir('sesv2-peers-home');
   before(async () => {
-    server = await startSignet(['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '24', '--log-level', 'warn', '--no-throttle', '--outbox-api']);
+    server = await startSignet([
+      '--data-dir',
+      data.path,
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '24',
+      '--log-level',
+      'warn',
+      '--no-throttle',
+      '--outbox-api',
+    ]);
     assert.ok(server.credentials, 'the first start prints the new key pair');
     KEY = { accessKeyId: server.credentials.accessKeyId, secretAccessKey: server.credentials.secretAccessKey };
   });

@@ -62,7 +62,20 @@ describe('SES v2 on the wire: SigV4, error shape, throttling shared with v1, acc
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   before(async () => {
-    server = await startSignet(['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '12', '--throttle-rate', '1', '--throttle-burst', '1', '--log-level', 'warn']);
+    server = await startSignet([
+      '--data-dir',
+      data.path,
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '12',
+      '--throttle-rate',
+      '1',
+      '--throttle-burst',
+      '1',
+      '--log-level',
+      'warn',
+    ]);
     a = newKey(data.path);
     b = newKey(data.path);
   });
@@ -82,7 +95,9 @@ describe('SES v2 on the wire: SigV4, error shape, throttling shared with v1, acc
     await sleep(1100);
     const listed = await call(a, 'GET', '/v2/email/identities?PageSize=1');
     assert.equal(listed.status, 200, listed.text);
-    assert.deepEqual(JSON.parse(listed.text), { EmailIdentities: [{ IdentityType: 'EMAIL_ADDRESS', IdentityName: 'user+tag/x@example.com', SendingEnabled: false, VerificationStatus: 'PENDING' }] });
+    assert.deepEqual(JSON.parse(listed.text), {
+      EmailIdentities: [{ IdentityType: 'EMAIL_ADDRESS', IdentityName: 'user+tag/x@example.com', SendingEnabled: false, VerificationStatus: 'PENDING' }],
+    });
   });
 
   it('refuses a changed path, query, body or signed header with SignatureDoesNotMatch in v2 shape', async () => {

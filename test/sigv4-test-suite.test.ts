@@ -79,7 +79,15 @@ describe('the AWS SigV4 test suite', () => {
     for (const c of suite.cases) {
       it(c.name, async () => {
         const signed = await smithy.sign(
-          { method: c.method, protocol: 'https:', hostname: suite.host, path: c.path, query: Object.fromEntries(c.query), headers: { host: suite.host, ...c.headers }, body: c.body },
+          {
+            method: c.method,
+            protocol: 'https:',
+            hostname: suite.host,
+            path: c.path,
+            query: Object.fromEntries(c.query),
+            headers: { host: suite.host, ...c.headers },
+            body: c.body,
+          },
           { signingDate, signableHeaders: new Set(Object.keys(c.headers).map((h) => h.toLowerCase())) },
         );
         assert.equal(signed.headers['authorization'], authorization(c));
@@ -87,12 +95,16 @@ describe('the AWS SigV4 test suite', () => {
     }
   });
 
-  describe('the server\'s verifier accepts each case and refuses it with any one byte changed', () => {
+  describe("the server's verifier accepts each case and refuses it with any one byte changed", () => {
     for (const c of suite.cases.filter((x) => !DOUBLE_ENCODED_PATH.has(x.name))) {
       it(c.name, () => {
         verify(received(c));
         for (const [what, request] of tampered(c)) {
-          assert.throws(() => verify(request), (err) => err instanceof SesError && err.code === 'SignatureDoesNotMatch', `${c.name}: ${what} changed`);
+          assert.throws(
+            () => verify(request),
+            (err) => err instanceof SesError && err.code === 'SignatureDoesNotMatch',
+            `${c.name}: ${what} changed`,
+          );
         }
       });
     }
@@ -104,7 +116,10 @@ describe('the AWS SigV4 test suite', () => {
         // The suite encodes the raw path once (S3's rule); the SigV4 documentation has services other
         // than S3 encode each segment twice, which is what botocore and the SDKs do when they sign the
         // path they send (already percent-encoded). Signet's verifier follows the services' rule.
-        assert.throws(() => verify(request), (err) => err instanceof SesError && err.code === 'SignatureDoesNotMatch');
+        assert.throws(
+          () => verify(request),
+          (err) => err instanceof SesError && err.code === 'SignatureDoesNotMatch',
+        );
         const smithy = new SignatureV4({ ...suite, sha256: NodeSha256, applyChecksum: false, uriEscapePath: true });
         const signed = await smithy.sign(
           { method: c.method, protocol: 'https:', hostname: suite.host, path: request.path, query: {}, headers: { host: suite.host }, body: c.body },
@@ -114,7 +129,7 @@ describe('the AWS SigV4 test suite', () => {
       });
     }
 
-    it('refuses the suite\'s requests outside the 15-minute skew and for another service', () => {
+    it("refuses the suite's requests outside the 15-minute skew and for another service", () => {
       const request = received(suite.cases[0]!);
       const auth = parseAuthorization(request.headers['authorization']!);
       const secret = suite.credentials.secretAccessKey;
@@ -125,12 +140,16 @@ describe('the AWS SigV4 test suite', () => {
     });
   });
 
-  describe('the command line\'s signer makes the suite\'s signature (POST cases without a query: what `signet ses` sends)', () => {
+  describe("the command line's signer makes the suite's signature (POST cases without a query: what `signet ses` sends)", () => {
     for (const c of suite.cases.filter((x) => x.method === 'POST' && x.query.length === 0)) {
       it(c.name, () => {
         const headers: Record<string, string> = { host: suite.host };
         for (const [k, v] of Object.entries(c.headers)) headers[k.toLowerCase()] = v;
-        const out = signRequest({ url: new URL(`https://${suite.host}${c.path}`), headers, body: c.body, date: signingDate, service: suite.service }, suite.credentials, suite.region);
+        const out = signRequest(
+          { url: new URL(`https://${suite.host}${c.path}`), headers, body: c.body, date: signingDate, service: suite.service },
+          suite.credentials,
+          suite.region,
+        );
         assert.equal(out['X-Amz-Date'], suite.date);
         assert.equal(out['Authorization'], authorization(c));
       });

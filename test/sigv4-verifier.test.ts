@@ -27,12 +27,46 @@ interface Case {
  * hash, a path prefix and a query string, header values with inner spaces.
  */
 const CASES: Case[] = [
-  { name: "botocore's header set", path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: 'Action=VerifyDomainDkim&Version=2010-12-01&Domain=example.com' },
-  { name: 'with a session token', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: 'Action=GetSendQuota&Version=2010-12-01', sessionToken: 'FwoGZXIvYXdzEXAMPLE//token+with=chars' },
-  { name: 'user-agent and the SDK headers signed', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'aws-sdk-js/3.0 ua/2.1', 'amz-sdk-invocation-id': 'f00f', 'amz-sdk-request': 'attempt=1; max=3' }, body: 'Action=ListIdentities&Version=2010-12-01' },
-  { name: 'a signed payload hash', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-amz-content-sha256': createHash('sha256').update('Action=ListIdentities').digest('hex') }, body: 'Action=ListIdentities' },
+  {
+    name: "botocore's header set",
+    path: '/',
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    body: 'Action=VerifyDomainDkim&Version=2010-12-01&Domain=example.com',
+  },
+  {
+    name: 'with a session token',
+    path: '/',
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    body: 'Action=GetSendQuota&Version=2010-12-01',
+    sessionToken: 'FwoGZXIvYXdzEXAMPLE//token+with=chars',
+  },
+  {
+    name: 'user-agent and the SDK headers signed',
+    path: '/',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'user-agent': 'aws-sdk-js/3.0 ua/2.1',
+      'amz-sdk-invocation-id': 'f00f',
+      'amz-sdk-request': 'attempt=1; max=3',
+    },
+    body: 'Action=ListIdentities&Version=2010-12-01',
+  },
+  {
+    name: 'a signed payload hash',
+    path: '/',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-amz-content-sha256': createHash('sha256').update('Action=ListIdentities').digest('hex'),
+    },
+    body: 'Action=ListIdentities',
+  },
   { name: 'a path prefix and a query string', path: '/ses/prefix/?b=2&a=1&a=0', headers: {}, body: '' },
-  { name: 'inner spaces in a header value', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded;   charset=utf-8', 'x-custom': '  a   b  ' }, body: 'Action=GetSendQuota' },
+  {
+    name: 'inner spaces in a header value',
+    path: '/',
+    headers: { 'content-type': 'application/x-www-form-urlencoded;   charset=utf-8', 'x-custom': '  a   b  ' },
+    body: 'Action=GetSendQuota',
+  },
   { name: 'an empty body', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' },
 ];
 
@@ -51,7 +85,15 @@ async function smithySigned(c: Case): Promise<{ method: string; path: string; he
     queryObject[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
   const signed = await signer.sign(
-    { method: 'POST', protocol: 'http:', hostname: '127.0.0.1:8580', path, query: queryObject, headers: { host: '127.0.0.1:8580', ...c.headers }, body: c.body },
+    {
+      method: 'POST',
+      protocol: 'http:',
+      hostname: '127.0.0.1:8580',
+      path,
+      query: queryObject,
+      headers: { host: '127.0.0.1:8580', ...c.headers },
+      body: c.body,
+    },
     { signingDate: new Date(NOW - 60_000), signableHeaders: new Set(Object.keys(c.headers)) },
   );
   const headers: Record<string, string> = {};

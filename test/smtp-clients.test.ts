@@ -43,9 +43,29 @@ describe('SMTP interface: real clients, DKIM-verified', { skip }, () => {
   before(async () => {
     nsdPort = await freeDnsPort();
     server = await startSignet([
-      '--data-dir', data.path, '--no-throttle', '--outbox-api', '--dkim-zone', ZONE, '--key-bits', '2048', '--key-pool-size', '3',
-      '--resolver', `127.0.0.1:${nsdPort}`, '--resolver-timeout', '500ms', '--check-interval', '300ms', '--check-poll', '100ms',
-      '--log-level', 'warn', '--max-send-rate', '1000', '--max-24-hour-send=-1',
+      '--data-dir',
+      data.path,
+      '--no-throttle',
+      '--outbox-api',
+      '--dkim-zone',
+      ZONE,
+      '--key-bits',
+      '2048',
+      '--key-pool-size',
+      '3',
+      '--resolver',
+      `127.0.0.1:${nsdPort}`,
+      '--resolver-timeout',
+      '500ms',
+      '--check-interval',
+      '300ms',
+      '--check-poll',
+      '100ms',
+      '--log-level',
+      'warn',
+      '--max-send-rate',
+      '1000',
+      '--max-24-hour-send=-1',
     ]);
     const key = server.credentials!;
     user = key.accessKeyId;
@@ -53,7 +73,12 @@ describe('SMTP interface: real clients, DKIM-verified', { skip }, () => {
     const verify = await callSigned(server.url, `Action=VerifyDomainDkim&Version=2010-12-01&Domain=${DOMAIN}`, key);
     tokens = [...verify.body.matchAll(/<member>([a-z2-7]{32})<\/member>/g)].map((m) => m[1]!);
     assert.equal(tokens.length, 3, verify.body);
-    nsd = await startNsd(nsdBin!, nsdDir.path, nsdPort, { [DOMAIN]: zoneFile(DOMAIN, tokens.map((t) => `${t}._domainkey IN CNAME ${t}.${ZONE}.`)) });
+    nsd = await startNsd(nsdBin!, nsdDir.path, nsdPort, {
+      [DOMAIN]: zoneFile(
+        DOMAIN,
+        tokens.map((t) => `${t}._domainkey IN CNAME ${t}.${ZONE}.`),
+      ),
+    });
     // The detection worker finds the CNAMEs through NSD: DKIM Success, the domain verified.
     let status = '';
     for (let i = 0; i < 150 && status !== 'Success'; i++) {
@@ -78,7 +103,16 @@ describe('SMTP interface: real clients, DKIM-verified', { skip }, () => {
     assert.equal(messages[0]!.Signet.SigningDomain, DOMAIN);
     const raw = Buffer.from(messages[0]!.RawData, 'utf8');
     assert.match(raw.toString('latin1'), new RegExp(`\r\nMessage-ID: <${messageId}@`));
-    await verifyWithMailauthAndDkimpy({ raw, domain: DOMAIN, tokens, nsdPort, signetDnsPort: signetDnsPort(server.output()), zone: ZONE, dkimpy: dkimpy!, label });
+    await verifyWithMailauthAndDkimpy({
+      raw,
+      domain: DOMAIN,
+      tokens,
+      nsdPort,
+      signetDnsPort: signetDnsPort(server.output()),
+      zone: ZONE,
+      dkimpy: dkimpy!,
+      label,
+    });
   }
 
   for (const mode of ['STARTTLS', 'implicit TLS'] as const) {
@@ -127,10 +161,31 @@ s.quit()
 
   for (const mech of ['LOGIN', 'PLAIN'] as const) {
     it(`swaks --tls --auth ${mech}`, async () => {
-      const r = await runAsync(swaks!, [
-        '--server', '127.0.0.1', '--port', String(server.smtp.starttlsPort), '--tls', '--auth', mech, '--auth-user', user, '--auth-password', password,
-        '--from', FROM, '--to', 'd@example.net', '--header', `Subject: swaks ${mech}`, '--body', `Sent by swaks with AUTH ${mech}.`,
-      ], {});
+      const r = await runAsync(
+        swaks!,
+        [
+          '--server',
+          '127.0.0.1',
+          '--port',
+          String(server.smtp.starttlsPort),
+          '--tls',
+          '--auth',
+          mech,
+          '--auth-user',
+          user,
+          '--auth-password',
+          password,
+          '--from',
+          FROM,
+          '--to',
+          'd@example.net',
+          '--header',
+          `Subject: swaks ${mech}`,
+          '--body',
+          `Sent by swaks with AUTH ${mech}.`,
+        ],
+        {},
+      );
       assert.equal(r.status, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /<~ {2}250-AUTH PLAIN LOGIN/);
       assert.match(r.stdout, new RegExp(` ~> AUTH ${mech}`), `swaks used AUTH ${mech}`);

@@ -21,81 +21,103 @@ describe('SMTP interface: crash recovery under SIGKILL', () => {
   after(() => data.remove());
 
   it(`keeps every acknowledged message across ${KILLS} kills`, async () => {
-    const args = ['--data-dir', data.path, '--dev', '--key-bits', '1024', '--key-pool-size', '3', '--no-throttle', '--log-level', 'error', '--max-send-rate', '100000', '--max-24-hour-send=-1'];
+    const args = [
+      '--data-dir',
+      data.path,
+      '--dev',
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '3',
+      '--no-throttle',
+      '--log-level',
+      'error',
+      '--max-send-rate',
+      '100000',
+      '--max-24-hour-send=-1',
+    ];
     let server: RunningSignet = await startSignet(args);
     // A failed assertion must not leave a server behind (its pipes would keep the test process alive).
     try {
-    await run();
+      await run();
     } finally {
       await server.stop();
     }
 
     async function run(): Promise<void> {
-    await verifyDevDomain(server.url, DOMAIN);
+      await verifyDevDomain(server.url, DOMAIN);
 
-    const acked = new Map<string, string>(); // message id -> marker
-    let counter = 0;
-    let cut = 0;
-    for (let round = 0; round <= KILLS; round++) {
-      const port = server.smtp.tlsPort!;
-      let stop = false;
-      const loops = Array.from({ length: CLIENTS }, async (_, client) => {
-        while (!stop) {
-          let session: SmtpSession | null = null;
-          try {
-            ({ session } = await SmtpSession.open(port, true));
-            await session.command('EHLO crash.test');
-            if (!(await session.command(authPlain('any', 'thing')))?.startsWith('235')) throw new Error('auth');
-            while (!stop) {
-              const marker = `r${round}-c${client}-${counter++}`;
-              const reply = await sendMessage(session, `s@${DOMAIN}`, ['r@example.net'], `From: s@${DOMAIN}\r\nTo: r@example.net\r\nSubject: ${marker}\r\n\r\n${marker} body\r\n`);
-              const id = /^250 Ok (\S+)$/.exec(reply ?? '')?.[1];
-              if (id === undefined) throw new Error(`not acknowledged: ${reply}`);
-              acked.set(id, marker);
+      const acked = new Map<string, string>(); // message id -> marker
+      let counter = 0;
+      let cut = 0;
+      for (let round = 0; round <= KILLS; round++) {
+        const port = server.smtp.tlsPort!;
+        let stop = false;
+        const loops = Array.from({ length: CLIENTS }, async (_, client) => {
+          while (!stop) {
+            let session: SmtpSession | null = null;
+            try {
+              ({ session } = await SmtpSession.open(port, true));
+              await session.command('EHLO crash.test');
+              if (!(await session.command(authPlain('any', 'thing')))?.startsWith('235')) throw new Error('auth');
+              while (!stop) {
+                const marker = `r${round}-c${client}-${counter++}`;
+                const reply = await sendMessage(
+                  session,
+                  `s@${DOMAIN}`,
+                  ['r@example.net'],
+                  `From: s@${DOMAIN}\r\nTo: r@example.net\r\nSubject: ${marker}\r\n\r\n${marker} body\r\n`,
+                );
+                const id = /^250 Ok (\S+)$/.exec(reply ?? '')?.[1];
+                if (id === undefined) throw new Error(`not acknowledged: ${reply}`);
+                acked.set(id, marker);
+              }
+            } catch {
+              cut++; // the server died under the session: whatever was not acknowledged does not count
+              await new Promise((r) => setTimeout(r, 20));
+            } finally {
+              session?.close();
             }
-          } catch {
-            cut++; // the server died under the session: whatever was not acknowledged does not count
-            await new Promise((r) => setTimeout(r, 20));
-          } finally {
-            session?.close();
           }
+        });
+        await new Promise((r) => setTimeout(r, 1000 + Math.random() * 1000));
+        if (round < KILLS) {
+          server.process.kill('SIGKILL');
+          await new Promise((r) => server.process.once('exit', r));
+          stop = true;
+          await Promise.all(loops);
+          server = await startSignet(args);
+        } else {
+          stop = true;
+          await Promise.all(loops);
         }
-      });
-      await new Promise((r) => setTimeout(r, 1000 + Math.random() * 1000));
-      if (round < KILLS) {
-        server.process.kill('SIGKILL');
-        await new Promise((r) => server.process.once('exit', r));
-        stop = true;
-        await Promise.all(loops);
-        server = await startSignet(args);
-      } else {
-        stop = true;
-        await Promise.all(loops);
       }
-    }
-    process.stdout.write(`# ${acked.size} messages acknowledged over SMTP, ${cut} sessions cut by kills\n`);
-    assert.ok(acked.size >= 20, `only ${acked.size} messages were acknowledged`);
-    assert.ok(cut >= KILLS, 'the kills cut sessions under way');
-    assert.equal(await server.stop(), 0);
+      process.stdout.write(`# ${acked.size} messages acknowledged over SMTP, ${cut} sessions cut by kills\n`);
+      assert.ok(acked.size >= 20, `only ${acked.size} messages were acknowledged`);
+      assert.ok(cut >= KILLS, 'the kills cut sessions under way');
+      assert.equal(await server.stop(), 0);
 
-    const db = new BetterSqlite3(join(data.path, 'signet.db'), { readonly: true });
-    const rows = db.prepare("SELECT message_id, subject, signing_domain, raw_base64 FROM outbox_messages WHERE kind = 'raw'").all() as {
-      message_id: string;
-      subject: string;
-      signing_domain: string | null;
-      raw_base64: string;
-    }[];
-    db.close();
-    const byId = new Map(rows.map((r) => [r.message_id, r]));
-    for (const [id, marker] of acked) {
-      const row = byId.get(id);
-      assert.ok(row, `acknowledged ${id} (${marker}) is in the outbox`);
-      assert.equal(row.subject, marker);
-      assert.equal(row.signing_domain, DOMAIN, `${id} is signed`);
-      assert.match(Buffer.from(row.raw_base64, 'base64').toString('latin1'), new RegExp(`^DKIM-Signature: (?:[^\\r]|\\r\\n\\t)*d=${DOMAIN.replace(/\./g, '\\.')};`));
-    }
-    const subjects = rows.map((r) => r.subject);
-    assert.equal(new Set(subjects).size, subjects.length, 'no message is stored twice');
+      const db = new BetterSqlite3(join(data.path, 'signet.db'), { readonly: true });
+      const rows = db.prepare("SELECT message_id, subject, signing_domain, raw_base64 FROM outbox_messages WHERE kind = 'raw'").all() as {
+        message_id: string;
+        subject: string;
+        signing_domain: string | null;
+        raw_base64: string;
+      }[];
+      db.close();
+      const byId = new Map(rows.map((r) => [r.message_id, r]));
+      for (const [id, marker] of acked) {
+        const row = byId.get(id);
+        assert.ok(row, `acknowledged ${id} (${marker}) is in the outbox`);
+        assert.equal(row.subject, marker);
+        assert.equal(row.signing_domain, DOMAIN, `${id} is signed`);
+        assert.match(
+          Buffer.from(row.raw_base64, 'base64').toString('latin1'),
+          new RegExp(`^DKIM-Signature: (?:[^\\r]|\\r\\n\\t)*d=${DOMAIN.replace(/\./g, '\\.')};`),
+        );
+      }
+      const subjects = rows.map((r) => r.subject);
+      assert.equal(new Set(subjects).size, subjects.length, 'no message is stored twice');
     }
   });
 });

@@ -28,8 +28,23 @@ describe('SMTP interface: refusals', () => {
 
   before(async () => {
     server = await startSignet([
-      '--data-dir', data.path, '--no-throttle', '--outbox-api', '--key-bits', '1024', '--key-pool-size', '3', '--log-level', 'warn',
-      '--max-send-rate', '1', '--max-24-hour-send=-1', '--smtp-idle-timeout', '2s', '--smtp-max-connections-per-address', '6',
+      '--data-dir',
+      data.path,
+      '--no-throttle',
+      '--outbox-api',
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '3',
+      '--log-level',
+      'warn',
+      '--max-send-rate',
+      '1',
+      '--max-24-hour-send=-1',
+      '--smtp-idle-timeout',
+      '2s',
+      '--smtp-max-connections-per-address',
+      '6',
     ]);
     const key = server.credentials!;
     user = key.accessKeyId;
@@ -52,7 +67,9 @@ describe('SMTP interface: refusals', () => {
 
   it('signet admin smtp-credentials prints the user name and the password for a region', () => {
     const admin = (region: string) =>
-      spawnSync(process.execPath, [SIGNET_BIN, 'admin', 'smtp-credentials', '--data-dir', data.path, '--access-key-id', user, '--region', region], { encoding: 'utf8' });
+      spawnSync(process.execPath, [SIGNET_BIN, 'admin', 'smtp-credentials', '--data-dir', data.path, '--access-key-id', user, '--region', region], {
+        encoding: 'utf8',
+      });
     const r = admin('us-east-1');
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), { SmtpUserName: user, SmtpPassword: password, Region: 'us-east-1' });
@@ -160,7 +177,10 @@ describe('SMTP interface: refusals', () => {
     assert.equal(row.region, 'us-east-1');
     assert.equal(row.envelope_from, SENDER);
     assert.deepEqual(JSON.parse(row.recipients), ['a@example.net', 'hidden@example.net']);
-    assert.deepEqual(JSON.parse(row.tags), [{ name: 'campaign', value: 'spring' }, { name: 'team', value: 'growth' }]);
+    assert.deepEqual(JSON.parse(row.tags), [
+      { name: 'campaign', value: 'spring' },
+      { name: 'team', value: 'growth' },
+    ]);
     const raw = Buffer.from(row.raw_base64, 'base64').toString('latin1');
     assert.doesNotMatch(raw, /X-SES-/i);
     assert.match(raw, new RegExp(`\r\nMessage-ID: <${id}@`));

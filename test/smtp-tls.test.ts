@@ -43,7 +43,19 @@ describe('SMTP interface: TLS material and shutdown', () => {
     const key = join(dir.path, 'key.pem');
     copyFileSync(join(dir.path, 'a', 'smtp-tls', 'cert.pem'), cert);
     copyFileSync(join(dir.path, 'a', 'smtp-tls', 'key.pem'), key);
-    const server = await startSignet(['--data-dir', join(dir.path, 'files'), '--dev', '--key-pool-size', '0', '--log-level', 'info', '--tls-cert', cert, '--tls-key', key]);
+    const server = await startSignet([
+      '--data-dir',
+      join(dir.path, 'files'),
+      '--dev',
+      '--key-pool-size',
+      '0',
+      '--log-level',
+      'info',
+      '--tls-cert',
+      cert,
+      '--tls-key',
+      key,
+    ]);
     try {
       assert.match(server.output(), new RegExp(`SHA-256 ${a.fingerprint} \\(files: `));
       assert.equal(await presented(server.smtp.tlsPort!), a.fingerprint);
@@ -67,7 +79,18 @@ describe('SMTP interface: TLS material and shutdown', () => {
   });
 
   it('on SIGTERM, a session under way gets 421 and the server exits 0 with what it acknowledged stored', async () => {
-    const server = await startSignet(['--data-dir', join(dir.path, 'term'), '--dev', '--key-pool-size', '0', '--log-level', 'warn', '--outbox-api', '--max-send-rate', '100']);
+    const server = await startSignet([
+      '--data-dir',
+      join(dir.path, 'term'),
+      '--dev',
+      '--key-pool-size',
+      '0',
+      '--log-level',
+      'warn',
+      '--outbox-api',
+      '--max-send-rate',
+      '100',
+    ]);
     const { session } = await SmtpSession.open(server.smtp.tlsPort!, true);
     await session.command('EHLO x');
     assert.equal(await session.command(authPlain('a', 'b')), '235 Authentication successful.');

@@ -60,7 +60,10 @@ export function runStoreContract(backend: string, openStore: () => Promise<Store
       assert.deepEqual((await store.getDkimTokens(A, ['example.com'])).get('example.com'), tokens('ex'));
       const stored = await store.getDkimKeys(A, 'example.com');
       assert.equal(stored.length, 3);
-      assert.deepEqual(stored.map((k) => k.state), ['active', 'standby', 'standby']);
+      assert.deepEqual(
+        stored.map((k) => k.state),
+        ['active', 'standby', 'standby'],
+      );
       assert.equal(new Set(stored.map((k) => k.publicKey)).size, 3);
       assert.ok(stored.every((k) => k.sealedPrivateKey.startsWith('sealed-') && k.bits === 1024));
       const identity = (await store.getIdentities(A, ['example.com'])).get('example.com');
@@ -157,9 +160,7 @@ export function runStoreContract(backend: string, openStore: () => Promise<Store
 
     it('gives one set of tokens when the same domain is created concurrently', async () => {
       await store.addPoolKeys(keys(12));
-      const results = await Promise.all(
-        ['p', 'q', 'r', 's'].map((prefix) => store.createDomainDkim(A, dkim('race.example', prefix))),
-      );
+      const results = await Promise.all(['p', 'q', 'r', 's'].map((prefix) => store.createDomainDkim(A, dkim('race.example', prefix))));
       assert.equal(results.filter((r) => r.kind === 'created').length, 1);
       const winner = results.find((r) => r.kind === 'created')!;
       for (const r of results) assert.deepEqual(r.kind === 'pool_short' ? null : r.tokens, 'tokens' in winner ? winner.tokens : null);

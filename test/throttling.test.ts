@@ -20,7 +20,20 @@ describe('throttling as SES documents it', () => {
   let a: { accessKeyId: string; secretAccessKey: string };
   let b: { accessKeyId: string; secretAccessKey: string };
   before(async () => {
-    server = await startSignet(['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '30', '--log-level', 'warn', '--throttle-rate', '0.001', '--throttle-burst', '1']);
+    server = await startSignet([
+      '--data-dir',
+      data.path,
+      '--key-bits',
+      '1024',
+      '--key-pool-size',
+      '30',
+      '--log-level',
+      'warn',
+      '--throttle-rate',
+      '0.001',
+      '--throttle-burst',
+      '1',
+    ]);
     a = server.credentials!;
     const make = (...args: string[]) => JSON.parse(run(process.execPath, [SIGNET_BIN, 'admin', ...args, '--data-dir', data.path], {}).stdout);
     const accountB = make('create-account').AccountId;
@@ -46,7 +59,10 @@ describe('throttling as SES documents it', () => {
     assert.equal(fromB.status, 200, fromB.body);
     // GetSendQuota is not an identity operation and is not limited this way.
     const quotas = await Promise.all([1, 2, 3].map(() => callSigned(server.url, 'Action=GetSendQuota&Version=2010-12-01', a)));
-    assert.deepEqual(quotas.map((q) => q.status), [200, 200, 200]);
+    assert.deepEqual(
+      quotas.map((q) => q.status),
+      [200, 200, 200],
+    );
     // Another region of the same account has its own bucket.
     assert.equal((await callSigned(server.url, body('t.west.a.example'), a, 'us-west-2')).status, 200);
     // And account A's bucket in us-east-1 is still empty.

@@ -8,7 +8,19 @@ describe('dev mode Host and Origin', () => {
     for (const host of ['localhost', 'localhost:8580', 'LocalHost:1', '127.0.0.1', '127.0.0.1:8580', '127.255.0.9:1', '[::1]', '[::1]:8580']) {
       assert.equal(isLoopbackHostHeader(host), true, host);
     }
-    for (const host of [undefined, '', 'evil.example', 'evil.example:8580', 'localhost.evil.example', '127.0.0.1.evil.example', '128.0.0.1', '[::2]:1', '[::1]x', 'localhost:x', '0.0.0.0']) {
+    for (const host of [
+      undefined,
+      '',
+      'evil.example',
+      'evil.example:8580',
+      'localhost.evil.example',
+      '127.0.0.1.evil.example',
+      '128.0.0.1',
+      '[::2]:1',
+      '[::1]x',
+      'localhost:x',
+      '0.0.0.0',
+    ]) {
       assert.equal(isLoopbackHostHeader(host), false, String(host));
     }
   });

@@ -31,7 +31,10 @@ export function isLoopbackHostHeader(host: string | undefined): boolean {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Null when the request may go on, else the status and the text to answer with. */
-export function devRequestRefusal(method: string, headers: { host?: string | undefined; origin?: string | undefined }): { status: number; text: string } | null {
+export function devRequestRefusal(
+  method: string,
+  headers: { host?: string | undefined; origin?: string | undefined },
+): { status: number; text: string } | null {
   if (!isLoopbackHostHeader(headers.host)) {
     return {
       status: 403,

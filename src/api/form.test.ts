@@ -49,7 +49,35 @@ describe('parseForm', () => {
   it('agrees with the byte-by-byte reference on 20,000 generated bodies', () => {
     // Pieces that hit every path: plain ASCII, raw UTF-8 bytes, escapes good and bad, '+', the
     // separators, a BOM, an overlong form, a lone continuation byte, a surrogate.
-    const pieces = ['a', 'b', 'Key', '=', '=', '&', '&', '+', '%', '%4', '%41', '%2B', '%3D', '%26', '%C3', '%A9', '%C3%A9', '%EF%BB%BF', '%C0%AE', '%ED%A0%80', '%FF', '%G1', 'é', '\u00c3', '\u00a9', '\u0080', '1'];
+    const pieces = [
+      'a',
+      'b',
+      'Key',
+      '=',
+      '=',
+      '&',
+      '&',
+      '+',
+      '%',
+      '%4',
+      '%41',
+      '%2B',
+      '%3D',
+      '%26',
+      '%C3',
+      '%A9',
+      '%C3%A9',
+      '%EF%BB%BF',
+      '%C0%AE',
+      '%ED%A0%80',
+      '%FF',
+      '%G1',
+      'é',
+      '\u00c3',
+      '\u00a9',
+      '\u0080',
+      '1',
+    ];
     let seed = 14;
     const random = (n: number) => {
       seed = (seed * 1103515245 + 12345) >>> 0;

@@ -89,15 +89,18 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       reply.raw.writeHead(400, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       reply.raw.end(body);
     },
-    logger: options.logger === false ? false : {
-      ...(typeof options.logger === 'object' ? options.logger : {}),
-      // Only what identifies the request; fastify's default serializer is already header-free, this
-      // keeps it so whatever fastify does next.
-      serializers: {
-        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: req.url.slice(0, 200), remoteAddress: req.ip }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    },
+    logger:
+      options.logger === false
+        ? false
+        : {
+            ...(typeof options.logger === 'object' ? options.logger : {}),
+            // Only what identifies the request; fastify's default serializer is already header-free, this
+            // keeps it so whatever fastify does next.
+            serializers: {
+              req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: req.url.slice(0, 200), remoteAddress: req.ip }),
+              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            },
+          },
     // The SES route raises this to MAX_BODY_BYTES; every other route takes a few parameters.
     bodyLimit: SMALL_ROUTE_BODY_BYTES,
     genReqId: () => randomUUID(),
@@ -129,7 +132,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   if (options.dev) {
     app.addHook('onRequest', async (req, reply) => {
       const refused = devRequestRefusal(req.method, { host: req.headers.host, origin: req.headers.origin });
-      if (refused) return reply.code(refused.status).header('content-type', 'text/plain; charset=utf-8').header('connection', 'close').send(`${refused.text}\n`);
+      if (refused)
+        return reply.code(refused.status).header('content-type', 'text/plain; charset=utf-8').header('connection', 'close').send(`${refused.text}\n`);
       return undefined;
     });
   }
@@ -141,7 +145,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     const requestId = randomUUID();
     const tooLarge = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
     const message = tooLarge
-      ? `The request body exceeds the limit of ${(_req.routeOptions.bodyLimit ?? MAX_BODY_BYTES)} bytes.`
+      ? `The request body exceeds the limit of ${_req.routeOptions.bodyLimit ?? MAX_BODY_BYTES} bytes.`
       : 'The request could not be read.';
     if (tooLarge) void reply.header('connection', 'close');
     if (isSesV2Path(_req.url)) {
@@ -245,27 +249,27 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   };
 
   const serve = async (req: FastifyRequest, reply: FastifyReply): Promise<string> => {
-      const started = process.hrtime.bigint();
-      const prechecked = prechecks.get(req);
-      const response = await options.handler(
-        sesRequestOf(req, { bodySha256: bodyHashes.get(req), ...(prechecked ? { prechecked: prechecked.scope, headers: prechecked.headers } : {}) }),
-      );
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics?.observeRequest(response.action, response.errorCode ?? 'OK', seconds);
-      if (response.errorCode === 'Throttling' || response.errorCode === 'TooManyRequestsException') metrics?.countThrottled(response.action);
-      req.log.info(
-        {
-          requestId: response.requestId,
-          accountId: response.accountId,
-          action: response.action,
-          status: response.status,
-          code: response.errorCode ?? 'OK',
-          ms: Math.round(seconds * 1e4) / 10,
-        },
-        'ses request',
-      );
-      void reply.code(response.status).headers(response.headers);
-      return response.body;
+    const started = process.hrtime.bigint();
+    const prechecked = prechecks.get(req);
+    const response = await options.handler(
+      sesRequestOf(req, { bodySha256: bodyHashes.get(req), ...(prechecked ? { prechecked: prechecked.scope, headers: prechecked.headers } : {}) }),
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics?.observeRequest(response.action, response.errorCode ?? 'OK', seconds);
+    if (response.errorCode === 'Throttling' || response.errorCode === 'TooManyRequestsException') metrics?.countThrottled(response.action);
+    req.log.info(
+      {
+        requestId: response.requestId,
+        accountId: response.accountId,
+        action: response.action,
+        status: response.status,
+        code: response.errorCode ?? 'OK',
+        ms: Math.round(seconds * 1e4) / 10,
+      },
+      'ses request',
+    );
+    void reply.code(response.status).headers(response.headers);
+    return response.body;
   };
   app.route({
     method: ['POST', 'PUT', 'DELETE', 'PATCH', 'GET'],

@@ -25,7 +25,11 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 /** Null when the request may read the metrics, else the status and text to answer. */
-export function metricsRefusal(access: MetricsAccess, remoteAddress: string | undefined, authorization: string | undefined): { status: number; text: string } | null {
+export function metricsRefusal(
+  access: MetricsAccess,
+  remoteAddress: string | undefined,
+  authorization: string | undefined,
+): { status: number; text: string } | null {
   if (access.token !== null) {
     const given = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
     if (given !== undefined && sameToken(given, access.token)) return null;

@@ -40,7 +40,10 @@ export function registerOutboxRoutes(app: FastifyInstance, outbox: OutboxStore, 
     } catch (err) {
       if (!(err instanceof SesError)) throw err;
       const requestId = randomUUID();
-      await reply.code(err.status).header('content-type', 'text/xml').header('x-amzn-requestid', requestId)
+      await reply
+        .code(err.status)
+        .header('content-type', 'text/xml')
+        .header('x-amzn-requestid', requestId)
         .send(errorEnvelope(err.type, err.code, err.message, requestId));
       return null;
     }

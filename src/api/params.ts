@@ -103,8 +103,5 @@ export class Params {
 /** AWS's model-validation wording for a missing required member, with its name lower-camel-cased. */
 function missing(name: string): DomainError {
   const field = name.charAt(0).toLowerCase() + name.slice(1);
-  return new DomainError(
-    'missing_parameter',
-    `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
-  );
+  return new DomainError('missing_parameter', `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
 }

@@ -45,9 +45,16 @@ async function respond(reply: FastifyReply, work: () => Promise<{ status?: numbe
     const { status = 200, body } = await work();
     await reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body));
   } catch (err) {
-    const known = isDomainError(err) ? { status: err.code === 'identity_not_found' ? 404 : 400, code: err.code } : err instanceof SyntaxError || err instanceof RangeError ? { status: 400, code: 'invalid_parameter' } : null;
+    const known = isDomainError(err)
+      ? { status: err.code === 'identity_not_found' ? 404 : 400, code: err.code }
+      : err instanceof SyntaxError || err instanceof RangeError
+        ? { status: 400, code: 'invalid_parameter' }
+        : null;
     if (known === null) throw err;
-    await reply.code(known.status).header('content-type', 'application/json').send(JSON.stringify({ error: known.code, message: (err as Error).message }));
+    await reply
+      .code(known.status)
+      .header('content-type', 'application/json')
+      .send(JSON.stringify({ error: known.code, message: (err as Error).message }));
   }
 }
 

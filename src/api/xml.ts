@@ -14,12 +14,7 @@ export function escapeXml(text: string): string {
     else if (ch === '>') out += '&gt;';
     else if (ch === '"') out += '&quot;';
     else if (ch === '\r') out += '&#13;';
-    else if (
-      (cp < 0x20 && cp !== 0x09 && cp !== 0x0a) ||
-      (cp >= 0xd800 && cp <= 0xdfff) ||
-      cp === 0xfffe ||
-      cp === 0xffff
-    ) {
+    else if ((cp < 0x20 && cp !== 0x09 && cp !== 0x0a) || (cp >= 0xd800 && cp <= 0xdfff) || cp === 0xfffe || cp === 0xffff) {
       out += `\\u${cp.toString(16).padStart(4, '0')}`;
     } else out += ch;
   }
@@ -64,10 +59,7 @@ export function entries(map: ReadonlyMap<string, XmlElement[]>): XmlElement[] {
  */
 export function successEnvelope(action: string, result: XmlElement[] | null, requestId: string): string {
   const body = result === null ? '' : renderXml([el(`${action}Result`, result)]);
-  return (
-    `<${action}Response xmlns="${SES_XMLNS}">${body}` +
-    `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`
-  );
+  return `<${action}Response xmlns="${SES_XMLNS}">${body}` + `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
 }
 
 /** The error envelope; RequestId sits under the root here, not in ResponseMetadata. */

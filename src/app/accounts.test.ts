@@ -20,7 +20,10 @@ describe('accounts and access keys', () => {
     assert.match(key.accessKeyId, /^AKIA[A-Z2-7]{16}$/);
     assert.match(key.secretAccessKey, /^[A-Za-z0-9+/]{40}$/);
     assert.equal(await bootstrapAccount(app.accounts), null);
-    assert.deepEqual((await listAccounts(app.accounts)).map((a) => [a.accountId, a.accessKeyIds]), [[LOCAL_ACCOUNT_ID, [key.accessKeyId]]]);
+    assert.deepEqual(
+      (await listAccounts(app.accounts)).map((a) => [a.accountId, a.accessKeyIds]),
+      [[LOCAL_ACCOUNT_ID, [key.accessKeyId]]],
+    );
   });
 
   it('the secret is stored sealed under its key id, and resolves back', async () => {

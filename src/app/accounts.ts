@@ -1,11 +1,4 @@
-import {
-  DomainError,
-  LOCAL_ACCOUNT_ID,
-  accessKeyIdFromBytes,
-  accountIdFromBytes,
-  isAccountId,
-  secretAccessKeyFromBytes,
-} from '../core/index.ts';
+import { DomainError, LOCAL_ACCOUNT_ID, accessKeyIdFromBytes, accountIdFromBytes, isAccountId, secretAccessKeyFromBytes } from '../core/index.ts';
 import type { AccountRecord, AccountStore, SecretSealer, StoredAccessKey } from './account-ports.ts';
 import type { Clock, Random } from './ports.ts';
 

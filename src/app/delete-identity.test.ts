@@ -46,7 +46,7 @@ describe('DeleteIdentity', () => {
     assert.equal(told, 0);
   });
 
-  it('does not delete another account\'s identity of the same name', async () => {
+  it("does not delete another account's identity of the same name", async () => {
     const other = { accountId: '333333333333', region: 'us-east-1' };
     await verifyDomainDkim(app.ctx, other, 'example.com');
     await deleteIdentity(app.ctx, TEST_SCOPE, 'example.com');

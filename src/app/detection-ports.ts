@@ -1,10 +1,4 @@
-import type {
-  DkimDetectionState,
-  DkimRecordVerdict,
-  DnsLookup,
-  Scope,
-  VerificationStatus,
-} from '../core/index.ts';
+import type { DkimDetectionState, DkimRecordVerdict, DnsLookup, Scope, VerificationStatus } from '../core/index.ts';
 
 /**
  * DNS lookups as the detection worker and the doctor need them. Implementations never throw for DNS

@@ -19,7 +19,10 @@ describe('dev mode: sandbox DKIM records', () => {
   it('publishing makes detection find the CNAMEs without any real DNS; unpublishing takes them away', async () => {
     const tokens = await verifyDomainDkim(app.ctx, TEST_SCOPE, 'example.com');
     const records = await publishSandboxDkimRecords(deps, TEST_SCOPE, 'Example.com');
-    assert.deepEqual(records, tokens.map((t) => ({ name: `${t}._domainkey.example.com`, type: 'CNAME', value: `${t}.${TEST_ZONE}` })));
+    assert.deepEqual(
+      records,
+      tokens.map((t) => ({ name: `${t}._domainkey.example.com`, type: 'CNAME', value: `${t}.${TEST_ZONE}` })),
+    );
     // Detection in dev mode: the sandbox in front of the (here: empty) real resolver.
     const detection = { ...app.detection, resolver: createSandboxResolver(app.sandbox, app.resolver) };
     await checkDomainNow(detection, TEST_SCOPE, 'example.com');

@@ -39,19 +39,28 @@ describe('signet dkim doctor', () => {
     app.dns.cname(`${c}._domainkey.${DOMAIN}`, 'somewhere.example');
     const report = await dkimDoctor(deps, TEST_SCOPE, DOMAIN);
     assert.equal(report.healthy, false);
-    assert.deepEqual(report.records.map((r) => r.verdict), ['txt_instead_of_cname', 'domain_appended_twice', 'points_elsewhere']);
+    assert.deepEqual(
+      report.records.map((r) => r.verdict),
+      ['txt_instead_of_cname', 'domain_appended_twice', 'points_elsewhere'],
+    );
     assert.match(report.records[2]!.observed, /somewhere\.example/);
   });
 
   it('a resolver failure is reported as such, not as a missing record', async () => {
     for (const t of tokens) app.dns.fail(`${t}._domainkey.${DOMAIN}`, 'ESERVFAIL');
     const report = await dkimDoctor(deps, TEST_SCOPE, DOMAIN);
-    assert.deepEqual(report.records.map((r) => r.verdict), ['resolver_error', 'resolver_error', 'resolver_error']);
+    assert.deepEqual(
+      report.records.map((r) => r.verdict),
+      ['resolver_error', 'resolver_error', 'resolver_error'],
+    );
   });
 
   it('a missing record is plain missing, after asking the extra questions', async () => {
     const report = await dkimDoctor(deps, TEST_SCOPE, DOMAIN);
-    assert.deepEqual(report.records.map((r) => r.verdict), ['missing', 'missing', 'missing']);
+    assert.deepEqual(
+      report.records.map((r) => r.verdict),
+      ['missing', 'missing', 'missing'],
+    );
     // CNAME, then TXT at the name and the doubled name, per token.
     assert.equal(app.dns.queries.length, 9);
   });

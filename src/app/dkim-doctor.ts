@@ -1,11 +1,4 @@
-import {
-  cnameZoneLine,
-  normalizeDomain,
-  type DkimRecordVerdict,
-  type Scope,
-  type ToAscii,
-  type VerificationStatus,
-} from '../core/index.ts';
+import { cnameZoneLine, normalizeDomain, type DkimRecordVerdict, type Scope, type ToAscii, type VerificationStatus } from '../core/index.ts';
 import { DomainError } from '../core/index.ts';
 import type { Resolver } from './detection-ports.ts';
 import { observeDomainRecords } from './observe-domain-records.ts';
@@ -45,10 +38,7 @@ export interface DoctorDeps {
  */
 export async function dkimDoctor(deps: DoctorDeps, scope: Scope, domainInput: string): Promise<DoctorReport> {
   const domain = normalizeDomain(domainInput, deps.toAscii);
-  const [identities, tokensByDomain] = await Promise.all([
-    deps.store.getIdentities(scope, [domain]),
-    deps.store.getDkimTokens(scope, [domain]),
-  ]);
+  const [identities, tokensByDomain] = await Promise.all([deps.store.getIdentities(scope, [domain]), deps.store.getDkimTokens(scope, [domain])]);
   const identity = identities.get(domain);
   const tokens = tokensByDomain.get(domain);
   if (!identity) throw new DomainError('identity_not_found', `Identity ${domain} does not exist.`);

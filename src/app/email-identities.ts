@@ -27,11 +27,7 @@ function notFound(input: string): DomainError {
  * Two Creates racing for one new name may both succeed; both then answer the same tokens, since
  * VerifyDomainDkim's transaction makes them once.
  */
-export async function createEmailIdentity(
-  ctx: EmailIdentityContext,
-  scope: Scope,
-  input: CreateEmailIdentityInput,
-): Promise<EmailIdentityView> {
+export async function createEmailIdentity(ctx: EmailIdentityContext, scope: Scope, input: CreateEmailIdentityInput): Promise<EmailIdentityView> {
   const id = parseIdentityName(input.identity, ctx.toAscii);
   if (id.kind === 'EmailAddress' && input.dkimSigningAttributes) {
     throw new DomainError('invalid_parameter', 'DkimSigningAttributes can only be specified for a domain identity.');
@@ -83,12 +79,7 @@ export async function deleteEmailIdentity(ctx: EmailIdentityContext, scope: Scop
  * identity it does not know, or an address whose domain has no Easy DKIM, with BadRequestException
  * "Domain X is not verified for DKIM signing." rather than NotFound.
  */
-export async function putEmailIdentityDkimAttributes(
-  ctx: EmailIdentityContext,
-  scope: Scope,
-  input: string,
-  signingEnabled: boolean,
-): Promise<void> {
+export async function putEmailIdentityDkimAttributes(ctx: EmailIdentityContext, scope: Scope, input: string, signingEnabled: boolean): Promise<void> {
   const id = parseIdentityName(input, ctx.toAscii);
   const notSetUp = () => new DomainError('dkim_not_set_up', `Domain ${id.kind === 'Domain' ? input : id.domain} is not verified for DKIM signing.`);
   const known = await ctx.store.getIdentities(scope, [id.name]);

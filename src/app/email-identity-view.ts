@@ -101,11 +101,7 @@ export async function readEmailIdentity(ctx: EmailIdentityContext, scope: Scope,
   if (identity === undefined) return null;
   const domain = identities.get(domainName);
   const domainTokens = keys?.tokens ?? [];
-  const dkim = dkimAttributesOf(
-    identity,
-    identity.kind === 'Domain' ? domainTokens : [],
-    domain ? { identity: domain, tokens: domainTokens } : null,
-  );
+  const dkim = dkimAttributesOf(identity, identity.kind === 'Domain' ? domainTokens : [], domain ? { identity: domain, tokens: domainTokens } : null);
   const verified = identity.verificationStatus === 'Success';
   // Why a domain is not verified yet, from the per-record verdicts of the last check.
   const problem = identity.kind === 'Domain' && !verified ? verificationProblemOf(description.records) : null;

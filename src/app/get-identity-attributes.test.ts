@@ -35,7 +35,7 @@ describe('the Get*Attributes use cases', () => {
       assert.deepEqual(out.get('plain.example'), { dkimEnabled: false, status: 'NotStarted', tokens: null });
     });
 
-    it('an address reports its domain\'s tokens and status once DKIM is enabled for it', async () => {
+    it("an address reports its domain's tokens and status once DKIM is enabled for it", async () => {
       const before_ = await getIdentityDkimAttributes(app.ctx, TEST_SCOPE, ['user@dkim.example']);
       assert.deepEqual(before_.get('user@dkim.example'), { dkimEnabled: false, status: 'NotStarted', tokens: null });
       await setIdentityDkimEnabled(app.ctx, TEST_SCOPE, 'user@dkim.example', true);
@@ -51,7 +51,10 @@ describe('the Get*Attributes use cases', () => {
     it('refuses more than 100 identities and any malformed one', async () => {
       const many = Array.from({ length: 101 }, (_, i) => `d${i}.example`);
       await assert.rejects(getIdentityDkimAttributes(app.ctx, TEST_SCOPE, many), (err) => isDomainError(err) && err.code === 'too_many_identities');
-      await assert.rejects(getIdentityDkimAttributes(app.ctx, TEST_SCOPE, ['ok.example', 'bad name']), (err) => isDomainError(err) && err.code === 'invalid_identity');
+      await assert.rejects(
+        getIdentityDkimAttributes(app.ctx, TEST_SCOPE, ['ok.example', 'bad name']),
+        (err) => isDomainError(err) && err.code === 'invalid_identity',
+      );
     });
   });
 
@@ -71,7 +74,7 @@ describe('the Get*Attributes use cases', () => {
   });
 
   describe('GetIdentityMailFromDomainAttributes', () => {
-    it('every known identity reports SES\'s default (no custom MAIL FROM); unknown ones are left out', async () => {
+    it("every known identity reports SES's default (no custom MAIL FROM); unknown ones are left out", async () => {
       const out = await getIdentityMailFromDomainAttributes(app.ctx, TEST_SCOPE, ['plain.example', 'user@dkim.example', 'nobody.example']);
       const none = { behaviorOnMxFailure: 'UseDefaultValue', mailFromDomain: null, mailFromDomainStatus: null };
       assert.deepEqual(Object.fromEntries(out), { 'plain.example': none, 'user@dkim.example': none });

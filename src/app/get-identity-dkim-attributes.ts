@@ -6,11 +6,7 @@ import { parseIdentityList } from './identity-list-input.ts';
  * GetIdentityDkimAttributes: per known identity, whether DKIM signing is on, its tokens and the DKIM
  * status; an address reports its domain's. Unknown identities are omitted, as the SES docs say.
  */
-export async function getIdentityDkimAttributes(
-  ctx: AppContext,
-  scope: Scope,
-  inputs: readonly string[],
-): Promise<Map<string, DkimAttributes>> {
+export async function getIdentityDkimAttributes(ctx: AppContext, scope: Scope, inputs: readonly string[]): Promise<Map<string, DkimAttributes>> {
   const requested = parseIdentityList(inputs, ctx.toAscii);
   const names = requested.map(([, id]) => id.name);
   const domains = [...new Set(requested.map(([, id]) => domainOf(id)))];
@@ -28,11 +24,7 @@ export async function getIdentityDkimAttributes(
     const domainTokens = tokens.get(domainName) ?? [];
     out.set(
       input,
-      dkimAttributesOf(
-        identity,
-        identity.kind === 'Domain' ? domainTokens : [],
-        domainIdentity ? { identity: domainIdentity, tokens: domainTokens } : null,
-      ),
+      dkimAttributesOf(identity, identity.kind === 'Domain' ? domainTokens : [], domainIdentity ? { identity: domainIdentity, tokens: domainTokens } : null),
     );
   }
   return out;

@@ -20,7 +20,10 @@ export async function getIdentityMailFromDomainAttributes(
   inputs: readonly string[],
 ): Promise<Map<string, MailFromDomainAttributes>> {
   const requested = parseIdentityList(inputs, ctx.toAscii);
-  const identities = await ctx.store.getIdentities(scope, requested.map(([, id]) => id.name));
+  const identities = await ctx.store.getIdentities(
+    scope,
+    requested.map(([, id]) => id.name),
+  );
   const out = new Map<string, MailFromDomainAttributes>();
   for (const [input, id] of requested) {
     if (!identities.has(id.name)) continue;

@@ -15,7 +15,10 @@ export async function getIdentityVerificationAttributes(
   inputs: readonly string[],
 ): Promise<Map<string, VerificationAttributes>> {
   const requested = parseIdentityList(inputs, ctx.toAscii);
-  const identities = await ctx.store.getIdentities(scope, requested.map(([, id]) => id.name));
+  const identities = await ctx.store.getIdentities(
+    scope,
+    requested.map(([, id]) => id.name),
+  );
   const out = new Map<string, VerificationAttributes>();
   for (const [input, id] of requested) {
     const identity = identities.get(id.name);

@@ -8,7 +8,12 @@ import { sendRawEmail } from './send-email.ts';
 describe('GetSendQuota', () => {
   let app: TestApp;
   const send = (to: string) =>
-    sendRawEmail(app.ctx, TEST_SCOPE, { source: undefined, destinations: undefined, raw: Buffer.from(`From: s@example.com\r\nTo: ${to}\r\n\r\nb\r\n`), tags: [] });
+    sendRawEmail(app.ctx, TEST_SCOPE, {
+      source: undefined,
+      destinations: undefined,
+      raw: Buffer.from(`From: s@example.com\r\nTo: ${to}\r\n\r\nb\r\n`),
+      tags: [],
+    });
   beforeEach(async () => {
     app = await createTestApp({ send: { max24HourSend: 1000, maxSendRate: 14 } });
     await verifiedDomain(app, 'example.com');
@@ -26,13 +31,13 @@ describe('GetSendQuota', () => {
     assert.equal((await getSendQuota(app.ctx, { ...TEST_SCOPE, region: 'eu-west-1' })).sentLast24Hours, 0, 'per region');
   });
 
-  it('messages hidden from listings (LocalStack\'s DELETE) still count', async () => {
+  it("messages hidden from listings (LocalStack's DELETE) still count", async () => {
     await send('a@d.example');
     assert.equal(await app.outbox.hide({}), 1);
     assert.equal((await getSendQuota(app.ctx, TEST_SCOPE)).sentLast24Hours, 1);
   });
 
-  it('without sending configured: SES\'s sandbox figures and nothing sent', async () => {
+  it("without sending configured: SES's sandbox figures and nothing sent", async () => {
     await app.close();
     app = await createTestApp({ send: false });
     assert.deepEqual(await getSendQuota(app.ctx, TEST_SCOPE), { max24HourSend: 200, maxSendRate: 1, sentLast24Hours: 0 });

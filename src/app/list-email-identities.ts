@@ -37,11 +37,7 @@ const TOKEN_PREFIX = 'sig2:';
  * under. A filter other than the type is applied as pages are read: each read asks for as many rows
  * as are still wanted, so the cursor always marks the last row examined.
  */
-export async function listEmailIdentities(
-  ctx: EmailIdentityContext,
-  scope: Scope,
-  input: ListEmailIdentitiesInput,
-): Promise<ListEmailIdentitiesOutput> {
+export async function listEmailIdentities(ctx: EmailIdentityContext, scope: Scope, input: ListEmailIdentitiesInput): Promise<ListEmailIdentitiesOutput> {
   const limit = input.pageSize === undefined || input.pageSize === 0 ? MAX_PAGE_SIZE : input.pageSize;
   if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE_SIZE) {
     throw new DomainError('invalid_max_items', `PageSize must be between 0 and ${MAX_PAGE_SIZE}.`);

@@ -90,8 +90,11 @@ describe('ListIdentities', () => {
     });
   }
 
-  it('refuses an unknown IdentityType with SES\'s enum message', async () => {
-    await assert.rejects(listIdentities(app.ctx, TEST_SCOPE, { identityType: 'domain' }), (err) => isDomainError(err) && err.code === 'invalid_identity_type' && /\[Domain, EmailAddress\]/.test(err.message));
+  it("refuses an unknown IdentityType with SES's enum message", async () => {
+    await assert.rejects(
+      listIdentities(app.ctx, TEST_SCOPE, { identityType: 'domain' }),
+      (err) => isDomainError(err) && err.code === 'invalid_identity_type' && /\[Domain, EmailAddress\]/.test(err.message),
+    );
   });
 
   it('shows nothing of another account', async () => {

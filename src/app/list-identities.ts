@@ -21,11 +21,7 @@ const TOKEN_PREFIX = 'sig1:';
  * identity when others are added or deleted between pages. It also carries the type filter, so a
  * token cannot be reused with another filter by mistake.
  */
-export async function listIdentities(
-  ctx: AppContext,
-  scope: Scope,
-  input: ListIdentitiesInput,
-): Promise<ListIdentitiesOutput> {
+export async function listIdentities(ctx: AppContext, scope: Scope, input: ListIdentitiesInput): Promise<ListIdentitiesOutput> {
   const kind = parseIdentityType(input.identityType);
   const limit = input.maxItems ?? DEFAULT_MAX_ITEMS;
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {

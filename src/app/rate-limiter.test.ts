@@ -9,10 +9,13 @@ describe('TokenBucketLimiter', () => {
     return { now: () => now, advance: (ms: number) => void (now += ms) };
   };
 
-  it('SES\'s default (1 per second, burst 1): one call, then Throttling until a whole second has passed', () => {
+  it("SES's default (1 per second, burst 1): one call, then Throttling until a whole second has passed", () => {
     const clock = at();
     const limiter = new TokenBucketLimiter({ ratePerSecond: 1, burst: 1, now: clock.now });
-    assert.deepEqual([1, 2, 3, 4, 5].map(() => limiter.tryTake('acct/us-east-1')), [true, false, false, false, false]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map(() => limiter.tryTake('acct/us-east-1')),
+      [true, false, false, false, false],
+    );
     clock.advance(999);
     assert.equal(limiter.tryTake('acct/us-east-1'), false);
     clock.advance(1);

@@ -36,11 +36,14 @@ describe('DKIM detection over DNS (fake zone, test clock, real store)', () => {
     assert.equal((await identity()).dkimStatus, 'Pending');
     assert.equal(await tick(), 0, 'not due again before its interval');
     const checks = await app.detectionStore.getRecordChecks(TEST_SCOPE, DOMAIN);
-    assert.deepEqual(checks.map((c) => [c.type, c.verdict, c.observed]), [
-      ...tokens.map(() => ['CNAME', 'missing', 'NXDOMAIN (ENOTFOUND)']),
-      // The domain's verification TXT is looked for too until the domain is verified.
-      ['TXT', 'not_found', 'NXDOMAIN'],
-    ]);
+    assert.deepEqual(
+      checks.map((c) => [c.type, c.verdict, c.observed]),
+      [
+        ...tokens.map(() => ['CNAME', 'missing', 'NXDOMAIN (ENOTFOUND)']),
+        // The domain's verification TXT is looked for too until the domain is verified.
+        ['TXT', 'not_found', 'NXDOMAIN'],
+      ],
+    );
 
     // The owner publishes the CNAMEs; the next check (a minute later) finds them.
     publishDkimCnames(app.dns, DOMAIN, tokens);
@@ -96,7 +99,10 @@ describe('DKIM detection over DNS (fake zone, test clock, real store)', () => {
     await tick();
     assert.equal((await identity()).dkimStatus, 'TemporaryFailure');
     const checks = (await app.detectionStore.getRecordChecks(TEST_SCOPE, DOMAIN)).filter((c) => c.type === 'CNAME');
-    assert.deepEqual(checks.map((c) => c.verdict), ['resolver_error', 'resolver_error', 'resolver_error']);
+    assert.deepEqual(
+      checks.map((c) => c.verdict),
+      ['resolver_error', 'resolver_error', 'resolver_error'],
+    );
     assert.deepEqual(checks.map((c) => c.observed).sort(), ['SERVFAIL (ESERVFAIL)', 'TIMEOUT (ETIMEOUT)', 'TIMEOUT (ETIMEOUT)']);
   });
 
@@ -128,7 +134,7 @@ describe('DKIM detection over DNS (fake zone, test clock, real store)', () => {
     const txtQueries = () => app.dns.queries.filter((q) => q === `TXT _amazonses.${DOMAIN}`).length;
     assert.equal(txtQueries(), 1);
     await runFor(10 * MINUTE, MINUTE);
-    assert.equal(txtQueries(), 1, 'a verified domain\'s TXT is not asked again');
+    assert.equal(txtQueries(), 1, "a verified domain's TXT is not asked again");
   });
 
   it('checkDomainNow checks at once whatever the schedule, and answers not_found for unknown domains', async () => {

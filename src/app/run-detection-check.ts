@@ -1,11 +1,4 @@
-import {
-  detectionOutcome,
-  domainVerificationName,
-  nextDkimDetection,
-  nextVerificationStatus,
-  type DetectionPolicy,
-  type Scope,
-} from '../core/index.ts';
+import { detectionOutcome, domainVerificationName, nextDkimDetection, nextVerificationStatus, type DetectionPolicy, type Scope } from '../core/index.ts';
 import type { CheckCompletion, DetectionStore, DetectionTarget, RecordCheckResult, Resolver } from './detection-ports.ts';
 import { observeDomainRecords } from './observe-domain-records.ts';
 import type { Clock } from './ports.ts';

@@ -27,7 +27,8 @@ const RAW = Buffer.from(
   'From: sender@example.com\nTo: a@dest.example, b@dest.example\nBcc: hidden@dest.example\nX-SES-SOURCE-ARN: arn:aws:ses:us-east-1:000000000000:identity/example.com\nX-SES-CONFIGURATION-SET: kept\nSubject: Raw one\nMessage-ID: <caller@example.com>\n\nraw body\n',
 );
 
-const rejectedWith = (code: string, pattern?: RegExp) => (err: unknown) => isDomainError(err) && err.code === code && (pattern === undefined || pattern.test(err.message));
+const rejectedWith = (code: string, pattern?: RegExp) => (err: unknown) =>
+  isDomainError(err) && err.code === code && (pattern === undefined || pattern.test(err.message));
 
 describe('SendEmail and SendRawEmail', () => {
   let app: TestApp;
@@ -38,7 +39,7 @@ describe('SendEmail and SendRawEmail', () => {
   });
   afterEach(() => app.close());
 
-  it('SendEmail keeps the message signed with the From domain\'s own key, and the signature verifies', async () => {
+  it("SendEmail keeps the message signed with the From domain's own key, and the signature verifies", async () => {
     const id = await sendEmail(app.ctx, TEST_SCOPE, simple());
     assert.match(id, /^0100[0-9a-f]{12}-[0-9a-f-]{36}-000000$/);
     assert.equal(id.slice(4, 16), app.clock.now().toString(16).padStart(12, '0'), 'the id carries the send time');
@@ -73,7 +74,7 @@ describe('SendEmail and SendRawEmail', () => {
     assert.equal(result.results[0]?.status.result, 'pass');
   });
 
-  it('refuses an unverified sender with SES\'s message, naming the address and region', async () => {
+  it("refuses an unverified sender with SES's message, naming the address and region", async () => {
     await assert.rejects(
       sendEmail(app.ctx, TEST_SCOPE, simple({ source: 'someone@unverified.example' })),
       rejectedWith('message_rejected', /not verified.*US-EAST-1: someone@unverified\.example/),
@@ -83,7 +84,10 @@ describe('SendEmail and SendRawEmail', () => {
     await assert.rejects(sendEmail(app.ctx, TEST_SCOPE, simple({ source: 'a@pending.example' })), rejectedWith('message_rejected'));
     // SendRawEmail checks the From header too, not only the Source.
     const raw = Buffer.from('From: x@unverified.example\r\nTo: a@dest.example\r\n\r\nb\r\n');
-    await assert.rejects(sendRawEmail(app.ctx, TEST_SCOPE, { source: 'sender@example.com', destinations: undefined, raw, tags: [] }), rejectedWith('message_rejected', /x@unverified\.example/));
+    await assert.rejects(
+      sendRawEmail(app.ctx, TEST_SCOPE, { source: 'sender@example.com', destinations: undefined, raw, tags: [] }),
+      rejectedWith('message_rejected', /x@unverified\.example/),
+    );
     assert.equal((await app.outbox.list({})).length, 0);
   });
 
@@ -97,7 +101,10 @@ describe('SendEmail and SendRawEmail', () => {
     await sendEmail(app.ctx, TEST_SCOPE, simple({ to: ['d@d.example'] }));
     app.clock.advance(1000);
     // 4 sent; 2 more would make 6 > 5.
-    await assert.rejects(sendEmail(app.ctx, TEST_SCOPE, simple({ to: ['e@d.example', 'f@d.example'] })), rejectedWith('message_rejected', /^Daily message quota exceeded\.$/));
+    await assert.rejects(
+      sendEmail(app.ctx, TEST_SCOPE, simple({ to: ['e@d.example', 'f@d.example'] })),
+      rejectedWith('message_rejected', /^Daily message quota exceeded\.$/),
+    );
     await sendEmail(app.ctx, TEST_SCOPE, simple({ to: ['e@d.example'] }));
     app.clock.advance(1000);
     await assert.rejects(sendEmail(app.ctx, TEST_SCOPE, simple({ to: ['g@d.example'] })), rejectedWith('message_rejected', /quota/));
@@ -124,7 +131,10 @@ describe('SendEmail and SendRawEmail', () => {
     const kept = (await app.outbox.get(id))!;
     assert.equal(kept.signature, null);
     assert.doesNotMatch(kept.raw.toString('latin1'), /DKIM-Signature/);
-    assert.deepEqual(app.unsigned.map((e) => [e.messageId, e.kind]), [[id, 'disabled']]);
+    assert.deepEqual(
+      app.unsigned.map((e) => [e.messageId, e.kind]),
+      [[id, 'disabled']],
+    );
   });
 
   it('refuses recipients beyond 50, none at all, and malformed addresses', async () => {
@@ -132,7 +142,10 @@ describe('SendEmail and SendRawEmail', () => {
     await assert.rejects(sendEmail(app.ctx, TEST_SCOPE, simple({ to: many })), rejectedWith('message_rejected', /Recipient count exceeds 50/));
     await assert.rejects(sendEmail(app.ctx, TEST_SCOPE, simple({ to: [] })), rejectedWith('message_rejected', /Missing required header 'To'/));
     await assert.rejects(sendEmail(app.ctx, TEST_SCOPE, simple({ to: ['not-an-address'] })), rejectedWith('invalid_parameter'));
-    await assert.rejects(sendEmail(app.ctx, TEST_SCOPE, simple({ tags: [{ name: 'bad tag', value: 'v' }] })), rejectedWith('invalid_parameter', /Invalid tag name/));
+    await assert.rejects(
+      sendEmail(app.ctx, TEST_SCOPE, simple({ tags: [{ name: 'bad tag', value: 'v' }] })),
+      rejectedWith('invalid_parameter', /Invalid tag name/),
+    );
   });
 
   it('with a relay, the message is queued (pending) and the relay worker is woken', async () => {

@@ -1,5 +1,15 @@
 import { DomainError, normalizeEmail, signingDecision, type Content, type Scope } from '../core/index.ts';
-import { addressesOf, firstAddress, headerValues, parseMessage, rewriteHeaders, rfc5322Date, sesMessageTags, toCrlf, type ParsedMessage } from '../mail/raw-message.ts';
+import {
+  addressesOf,
+  firstAddress,
+  headerValues,
+  parseMessage,
+  rewriteHeaders,
+  rfc5322Date,
+  sesMessageTags,
+  toCrlf,
+  type ParsedMessage,
+} from '../mail/raw-message.ts';
 import type { AppContext } from './context.ts';
 import type { Random } from './ports.ts';
 import { checkDailyQuota } from './sending-quota.ts';
@@ -101,7 +111,7 @@ function singleField(parsed: ParsedMessage, name: string): string | undefined {
 }
 
 function checkRecipients(ctx: AppContext, recipients: readonly string[]): string[] {
-  if (recipients.length === 0) throw rejected('Missing required header \'To\'.');
+  if (recipients.length === 0) throw rejected("Missing required header 'To'.");
   if (recipients.length > MAX_RECIPIENTS) throw rejected('Recipient count exceeds 50.');
   return recipients.map((r) => checkedAddress(ctx, r).address);
 }
@@ -118,9 +128,7 @@ function checkSize(bytes: number, max = MAX_MESSAGE_BYTES): void {
 async function checkVerified(ctx: AppContext, scope: Scope, addresses: readonly { address: string; domain: string }[]): Promise<void> {
   const names = [...new Set(addresses.flatMap((a) => [a.address, a.domain]))];
   const found = await ctx.store.getIdentities(scope, names);
-  const failed = addresses.filter(
-    (a) => found.get(a.address)?.verificationStatus !== 'Success' && found.get(a.domain)?.verificationStatus !== 'Success',
-  );
+  const failed = addresses.filter((a) => found.get(a.address)?.verificationStatus !== 'Success' && found.get(a.domain)?.verificationStatus !== 'Success');
   if (failed.length > 0) {
     const list = [...new Set(failed.map((a) => a.address))].join(', ');
     throw rejected(`Email address is not verified. The following identities failed the check in region ${scope.region.toUpperCase()}: ${list}`);
@@ -212,7 +220,10 @@ function servicesOf(ctx: AppContext): SendServices {
 function checkTags(tags: readonly Tag[]): void {
   // SES: tag names and values may hold only ASCII letters, digits, '_' and '-', under 256 characters.
   for (const tag of tags) {
-    for (const [what, text] of [['name', tag.name], ['value', tag.value]] as const) {
+    for (const [what, text] of [
+      ['name', tag.name],
+      ['value', tag.value],
+    ] as const) {
       if (!/^[A-Za-z0-9_-]{1,255}$/.test(text)) {
         throw new DomainError('invalid_parameter', `Invalid tag ${what}: ${JSON.stringify(text.slice(0, 64))}.`);
       }
@@ -245,14 +256,14 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
   const now = ctx.clock.now();
   const messageId = newMessageId(now, ctx.random);
   const message = await send.composer.compose({
-      from: input.source,
-      to: input.to,
-      cc: input.cc,
-      replyTo: input.replyTo,
-      subject: input.subject,
-      text: input.text,
-      html: input.html,
-      date: new Date(now),
+    from: input.source,
+    to: input.to,
+    cc: input.cc,
+    replyTo: input.replyTo,
+    subject: input.subject,
+    text: input.text,
+    html: input.html,
+    date: new Date(now),
     messageIdHeader: `<${messageId}@${send.policy.messageIdDomain}>`,
   });
   checkSize(message.length);

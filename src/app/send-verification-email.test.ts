@@ -25,7 +25,7 @@ describe('address verification mail and its link', () => {
   });
   afterEach(() => app.close());
 
-  it('sends a platform mail to the address with a link, keeps only the token\'s hash, and counts it in the quota', async () => {
+  it("sends a platform mail to the address with a link, keeps only the token's hash, and counts it in the quota", async () => {
     const token = await mailToken('user@example.com');
     const [kept] = await app.outbox.list({});
     assert.equal(kept!.kind, 'verification');

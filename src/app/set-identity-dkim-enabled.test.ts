@@ -15,7 +15,7 @@ describe('SetIdentityDkimEnabled', () => {
   });
   afterEach(() => app.close());
 
-  it('switches a domain\'s signing off and on again', async () => {
+  it("switches a domain's signing off and on again", async () => {
     await verifyDomainDkim(app.ctx, TEST_SCOPE, 'example.com');
     assert.equal(await enabled('example.com'), true);
     await setIdentityDkimEnabled(app.ctx, TEST_SCOPE, 'Example.com', false);
@@ -28,7 +28,7 @@ describe('SetIdentityDkimEnabled', () => {
     await assert.rejects(setIdentityDkimEnabled(app.ctx, TEST_SCOPE, 'nobody.example', true), (err) => isDomainError(err) && err.code === 'identity_not_found');
   });
 
-  it('enabling an address needs Easy DKIM on its domain (SES\'s rule); disabling does not', async () => {
+  it("enabling an address needs Easy DKIM on its domain (SES's rule); disabling does not", async () => {
     await verifyDomainIdentity(app.ctx, TEST_SCOPE, 'example.com');
     await verifyEmailIdentity(app.ctx, TEST_SCOPE, 'a@example.com');
     await assert.rejects(setIdentityDkimEnabled(app.ctx, TEST_SCOPE, 'a@example.com', true), (err) => isDomainError(err) && err.code === 'dkim_not_set_up');

@@ -7,12 +7,7 @@ import type { AppContext } from './context.ts';
  * Easy DKIM." A domain can be switched once verification has started, that is once it is an identity; without
  * tokens the flag has no effect until VerifyDomainDkim runs.
  */
-export async function setIdentityDkimEnabled(
-  ctx: AppContext,
-  scope: Scope,
-  identityInput: string,
-  enabled: boolean,
-): Promise<void> {
+export async function setIdentityDkimEnabled(ctx: AppContext, scope: Scope, identityInput: string, enabled: boolean): Promise<void> {
   const identity = parseIdentityName(identityInput, ctx.toAscii);
   const known = await ctx.store.getIdentities(scope, [identity.name]);
   if (!known.has(identity.name)) {

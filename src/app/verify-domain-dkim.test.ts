@@ -17,7 +17,10 @@ describe('VerifyDomainDkim', () => {
     assert.equal(new Set(tokens).size, 3);
     for (const t of tokens) assert.match(t, DKIM_TOKEN_PATTERN);
     const keys = await app.store.getDkimKeys(TEST_SCOPE, 'example.com');
-    assert.deepEqual(keys.map((k) => k.token), tokens);
+    assert.deepEqual(
+      keys.map((k) => k.token),
+      tokens,
+    );
     assert.equal(await app.store.countPoolKeys(1024), 0, 'the three pool keys were taken');
     const identity = (await app.store.getIdentities(TEST_SCOPE, ['example.com'])).get('example.com');
     assert.equal(identity?.kind, 'Domain');

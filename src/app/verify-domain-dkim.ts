@@ -23,9 +23,7 @@ export async function verifyDomainDkim(ctx: AppContext, scope: Scope, domainInpu
   // One account may not empty the pool every account draws from: beyond its share it waits for keys.
   await ctx.keys.claimShare(scope.accountId, DKIM_TOKENS_PER_DOMAIN);
   for (;;) {
-    const tokens = Array.from({ length: DKIM_TOKENS_PER_DOMAIN }, () =>
-      dkimTokenFromBytes(ctx.random.bytes(DKIM_TOKEN_RANDOM_BYTES)),
-    );
+    const tokens = Array.from({ length: DKIM_TOKENS_PER_DOMAIN }, () => dkimTokenFromBytes(ctx.random.bytes(DKIM_TOKEN_RANDOM_BYTES)));
     const result = await ctx.store.createDomainDkim(scope, {
       domain,
       tokens,

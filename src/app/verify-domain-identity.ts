@@ -1,9 +1,4 @@
-import {
-  VERIFICATION_TOKEN_RANDOM_BYTES,
-  normalizeDomain,
-  verificationTokenFromBytes,
-  type Scope,
-} from '../core/index.ts';
+import { VERIFICATION_TOKEN_RANDOM_BYTES, normalizeDomain, verificationTokenFromBytes, type Scope } from '../core/index.ts';
 import type { AppContext } from './context.ts';
 
 /**

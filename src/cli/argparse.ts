@@ -178,10 +178,7 @@ export class ArgParser {
     }
     if (!version) {
       const missingPositional = this.positionalNames.slice(positionals.length).filter((p) => !p.optional);
-      const missing = [
-        ...this.options.filter((o) => o.required && !seen.has(o.dest)).map((o) => o.flag),
-        ...missingPositional.map((p) => p.name),
-      ];
+      const missing = [...this.options.filter((o) => o.required && !seen.has(o.dest)).map((o) => o.flag), ...missingPositional.map((p) => p.name)];
       if (missing.length > 0) throw new ArgParseError(`the following arguments are required: ${missing.join(', ')}`);
     }
     return { values, positionals, extras, version };
@@ -224,9 +221,5 @@ function matchCount(a: string, alo: number, ahi: number, b: string, blo: number,
     }
   }
   if (bestSize === 0) return 0;
-  return (
-    bestSize +
-    matchCount(a, alo, bestI, b, blo, bestJ) +
-    matchCount(a, bestI + bestSize, ahi, b, bestJ + bestSize, bhi)
-  );
+  return bestSize + matchCount(a, alo, bestI, b, blo, bestJ) + matchCount(a, bestI + bestSize, ahi, b, bestJ + bestSize, bhi);
 }

@@ -9,7 +9,7 @@ import type { OperationData } from './model/types.ts';
  * `--generate-cli-skeleton`). The table's order is the order parameters are added to the request.
  */
 export type CliArgument =
-  | { kind: 'member'; name: string; member: string; shape: string; required: boolean; /** Key into the docs module. */ doc: string; hidden?: boolean }
+  | { kind: 'member'; name: string; member: string; shape: string; required: boolean /** Key into the docs module. */; doc: string; hidden?: boolean }
   | { kind: 'page'; name: 'starting-token' | 'page-size' | 'max-items'; serialized: 'StartingToken' | 'PageSize' | 'MaxItems'; doc: string }
   | { kind: 'ses-addresses'; name: 'to' | 'cc' | 'bcc'; key: 'ToAddresses' | 'CcAddresses' | 'BccAddresses'; doc: string }
   | { kind: 'ses-body'; name: 'subject' | 'text' | 'html'; key: 'Subject' | 'Text' | 'Html'; doc: string }
@@ -23,8 +23,7 @@ export interface ArgumentTable {
 }
 
 const PAGE_DOCS = {
-  'starting-token':
-    'A token to specify where to start paginating. This is the NextToken from a previously truncated response.',
+  'starting-token': 'A token to specify where to start paginating. This is the NextToken from a previously truncated response.',
   'page-size':
     "The size of each page to get in the AWS service call. This does not affect the number of items returned in the command's output. Setting a smaller page size results in more calls to the AWS service, retrieving fewer items in each call. This can help prevent the AWS service calls from timing out.",
   'max-items':
@@ -83,9 +82,24 @@ export function buildArgumentTable(model: ServiceModel, op: OperationData): Argu
       table.delete('source');
       table.set('from', { ...source, name: 'from' });
     }
-    table.set('to', { kind: 'ses-addresses', name: 'to', key: 'ToAddresses', doc: 'The email addresses of the primary recipients. You can specify multiple recipients as space-separated values' });
-    table.set('cc', { kind: 'ses-addresses', name: 'cc', key: 'CcAddresses', doc: 'The email addresses of copy recipients (Cc). You can specify multiple recipients as space-separated values' });
-    table.set('bcc', { kind: 'ses-addresses', name: 'bcc', key: 'BccAddresses', doc: 'The email addresses of blind-carbon-copy recipients (Bcc). You can specify multiple recipients as space-separated values' });
+    table.set('to', {
+      kind: 'ses-addresses',
+      name: 'to',
+      key: 'ToAddresses',
+      doc: 'The email addresses of the primary recipients. You can specify multiple recipients as space-separated values',
+    });
+    table.set('cc', {
+      kind: 'ses-addresses',
+      name: 'cc',
+      key: 'CcAddresses',
+      doc: 'The email addresses of copy recipients (Cc). You can specify multiple recipients as space-separated values',
+    });
+    table.set('bcc', {
+      kind: 'ses-addresses',
+      name: 'bcc',
+      key: 'BccAddresses',
+      doc: 'The email addresses of blind-carbon-copy recipients (Bcc). You can specify multiple recipients as space-separated values',
+    });
     table.set('subject', { kind: 'ses-body', name: 'subject', key: 'Subject', doc: 'The subject of the message' });
     table.set('text', { kind: 'ses-body', name: 'text', key: 'Text', doc: 'The raw text body of the message' });
     table.set('html', { kind: 'ses-body', name: 'html', key: 'Html', doc: 'The HTML body of the message' });
@@ -104,9 +118,7 @@ export function buildArgumentTable(model: ServiceModel, op: OperationData): Argu
 export function optionSpecs(model: ServiceModel, table: ArgumentTable, rawArgs: readonly string[]): OptionSpec[] {
   const skeletonAt = rawArgs.indexOf('--generate-cli-skeleton');
   const overrideRequired =
-    rawArgs.includes('--cli-input-json') ||
-    rawArgs.includes('--cli-input-yaml') ||
-    (skeletonAt !== -1 && rawArgs[skeletonAt + 1] !== 'output');
+    rawArgs.includes('--cli-input-json') || rawArgs.includes('--cli-input-yaml') || (skeletonAt !== -1 && rawArgs[skeletonAt + 1] !== 'output');
   const specs: OptionSpec[] = [];
   for (const a of table.args) {
     const flag = `--${a.name}`;

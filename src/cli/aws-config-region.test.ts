@@ -9,7 +9,10 @@ test("a profile's keys in the credentials file count as botocore merges them (re
   const dir = mkdtempSync(join(tmpdir(), 'signet-awsconfig-'));
   try {
     writeFileSync(join(dir, 'config'), '[profile signet]\nregion = us-west-2\noutput = text\n[profile other]\nregion = ap-south-1\n');
-    writeFileSync(join(dir, 'credentials'), '[signet]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\nregion = eu-west-1\n[solo]\naws_access_key_id = A\naws_secret_access_key = B\nregion = sa-east-1\n');
+    writeFileSync(
+      join(dir, 'credentials'),
+      '[signet]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\nregion = eu-west-1\n[solo]\naws_access_key_id = A\naws_secret_access_key = B\nregion = sa-east-1\n',
+    );
     const env = { HOME: dir, AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') };
     const signet = new AwsConfig(env, 'signet');
     assert.equal(signet.get('region'), 'eu-west-1');

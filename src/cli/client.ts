@@ -114,10 +114,7 @@ function backoff(attempt: number): number {
 }
 
 function parseFailure(reason: string, body: Buffer): CliError {
-  return new CliError(
-    `Unable to parse response (${reason}), invalid XML received. Further retries may succeed:\n${pyBytesRepr(body)}`,
-    EXIT_OTHER,
-  );
+  return new CliError(`Unable to parse response (${reason}), invalid XML received. Further retries may succeed:\n${pyBytesRepr(body)}`, EXIT_OTHER);
 }
 
 function parseErrorBody(status: number, reason: string, body: Buffer): { code: string; message: string } {
@@ -151,7 +148,8 @@ function parseSuccess(model: ServiceModel, op: OperationData, body: Buffer): Res
     try {
       result = parseQueryResult(model, op.output, wrapper);
     } catch (err) {
-      if (err instanceof MapEntryError) throw new CliError(`Unable to parse response (${err.message}), invalid XML received. Further retries may succeed:\n${pyBytesRepr(body)}`, EXIT_OTHER);
+      if (err instanceof MapEntryError)
+        throw new CliError(`Unable to parse response (${err.message}), invalid XML received. Further retries may succeed:\n${pyBytesRepr(body)}`, EXIT_OTHER);
       throw err;
     }
   }

@@ -66,10 +66,7 @@ export class ServiceError extends CliError {
     readonly httpStatus: number,
   ) {
     const retry = retriesUsed === null ? '' : ` (reached max retries: ${retriesUsed})`;
-    super(
-      `An error occurred (${code || 'Unknown'}) when calling the ${operation} operation${retry}: ${serviceMessage || 'Unknown'}`,
-      EXIT_SERVICE,
-    );
+    super(`An error occurred (${code || 'Unknown'}) when calling the ${operation} operation${retry}: ${serviceMessage || 'Unknown'}`, EXIT_SERVICE);
   }
 }
 

@@ -120,12 +120,17 @@ export function serviceHelp(model: ServiceModel): string {
   return (
     'SES()\n\nNAME\n       ses -\n\nDESCRIPTION\n       Amazon Simple Email Service, served by Signet (Easy DKIM). Without an endpoint the\n' +
     '       commands run in-process against the data folder ($SIGNET_DATA_DIR, default ~/.signet).\n\n' +
-    `AVAILABLE COMMANDS\n${[...model.data.operations.map((o) => o.cliName), 'wait'].sort().map((c) => `       o ${c}\n\n`).join('')}`
+    `AVAILABLE COMMANDS\n${[...model.data.operations.map((o) => o.cliName), 'wait']
+      .sort()
+      .map((c) => `       o ${c}\n\n`)
+      .join('')}`
   );
 }
 
 export function waitHelp(model: ServiceModel): string {
-  return `WAIT()\n\nNAME\n       wait -\n\nDESCRIPTION\n       Wait until a particular condition is satisfied.\n\nAVAILABLE COMMANDS\n${Object.keys(model.data.waiters)
+  return `WAIT()\n\nNAME\n       wait -\n\nDESCRIPTION\n       Wait until a particular condition is satisfied.\n\nAVAILABLE COMMANDS\n${Object.keys(
+    model.data.waiters,
+  )
     .map((w) => `       o ${xformName(w)}\n\n`)
     .join('')}`;
 }

@@ -44,7 +44,11 @@ export class HttpTransport implements Transport {
   }
 
   /** https: node:https, for TLS and its certificate checks. */
-  private sendWith(req: WireRequest, httpsRequest: typeof import('node:https').request, STATUS_CODES: Record<number, string | undefined>): Promise<WireResponse> {
+  private sendWith(
+    req: WireRequest,
+    httpsRequest: typeof import('node:https').request,
+    STATUS_CODES: Record<number, string | undefined>,
+  ): Promise<WireResponse> {
     const url = req.url;
     const shown = url.href;
     let ca: Buffer | undefined;

@@ -52,20 +52,29 @@ describe('file:// and fileb:// parameter values (awscli paramfile)', () => {
     assert.equal(loadParamFile('plain value', ctx), null);
   });
 
-  it('a missing file and binary text are errors in awscli\'s words', () => {
+  it("a missing file and binary text are errors in awscli's words", () => {
     const ctx = { cwd: dir, env: {} };
-    assert.throws(() => loadParamFile('file://nope.txt', ctx), (err) => err instanceof ParamFileError && err.message === "Unable to load paramfile file://nope.txt: [Errno 2] No such file or directory: 'nope.txt'");
-    assert.throws(() => loadParamFile('file://bytes.bin', ctx), (err) => err instanceof ParamFileError && /could not be decoded.*fileb:\/\//s.test(err.message));
+    assert.throws(
+      () => loadParamFile('file://nope.txt', ctx),
+      (err) => err instanceof ParamFileError && err.message === "Unable to load paramfile file://nope.txt: [Errno 2] No such file or directory: 'nope.txt'",
+    );
+    assert.throws(
+      () => loadParamFile('file://bytes.bin', ctx),
+      (err) => err instanceof ParamFileError && /could not be decoded.*fileb:\/\//s.test(err.message),
+    );
   });
 
   it('a structure argument read from a file', () => {
-    const built = params(['ses', 'send-email', '--from', 'a@x.example', '--destination', 'ToAddresses=b@y.example', '--message', 'file://message.json'], { cwd: dir, env: {} });
+    const built = params(['ses', 'send-email', '--from', 'a@x.example', '--destination', 'ToAddresses=b@y.example', '--message', 'file://message.json'], {
+      cwd: dir,
+      env: {},
+    });
     assert.deepEqual(built['Message'], { Subject: { Data: 'from a file' }, Body: { Text: { Data: 't' } } });
   });
 });
 
 describe('other argument processing', () => {
-  it('pyInt is Python\'s int(): underscores and spaces allowed, anything else refused in its words', () => {
+  it("pyInt is Python's int(): underscores and spaces allowed, anything else refused in its words", () => {
     assert.equal(pyInt(' 1_000 '), 1000);
     assert.equal(pyInt('-5'), -5);
     assert.throws(() => pyInt('1.5'), /invalid literal for int\(\) with base 10: '1\.5'/);
@@ -83,6 +92,9 @@ describe('other argument processing', () => {
   });
 
   it('a malformed shorthand value is a parameter error naming the argument', () => {
-    assert.throws(() => params(['ses', 'send-email', '--from', 'a@x.example', '--destination', 'ToAddresses=[b@y.example', '--message', 'Subject={Data=s}']), /^Error: Error parsing parameter '--destination': Expected: ','/);
+    assert.throws(
+      () => params(['ses', 'send-email', '--from', 'a@x.example', '--destination', 'ToAddresses=[b@y.example', '--message', 'Subject={Data=s}']),
+      /^Error: Error parsing parameter '--destination': Expected: ','/,
+    );
   });
 });

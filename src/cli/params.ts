@@ -96,13 +96,7 @@ function unpackFile(arg: CliArgument, value: ParsedValue, ctx: FileContext): Par
  * every argument of the table in table order, its value through `file://`, then JSON, shorthand or
  * scalar conversion according to the member's shape.
  */
-export function buildParams(
-  model: ServiceModel,
-  table: ArgumentTable,
-  values: Map<string, ParsedValue>,
-  paginate: boolean,
-  ctx: FileContext,
-): BuiltParams {
+export function buildParams(model: ServiceModel, table: ArgumentTable, values: Map<string, ParsedValue>, paginate: boolean, ctx: FileContext): BuiltParams {
   const params: Params = {};
   const pagination: PaginationConfig = {};
   let cliInput: BuiltParams['cliInput'] = null;
@@ -317,8 +311,7 @@ export function decodeInputBlobs(model: ServiceModel, shapeName: string | undefi
     if (v === undefined) return;
     if (s.type === 'blob') {
       if (typeof v !== 'string') return;
-      (parent as Record<string, unknown>)[key as string] =
-        format === 'base64' ? pyB64Decode(v) : new Uint8Array(Buffer.from(v, 'utf8'));
+      (parent as Record<string, unknown>)[key as string] = format === 'base64' ? pyB64Decode(v) : new Uint8Array(Buffer.from(v, 'utf8'));
     } else if (s.type === 'structure' && isPlainObject(v)) {
       for (const m of s.members ?? []) visit(model.shape(m.shape), v, m.name);
     } else if (s.type === 'list' && Array.isArray(v)) {
@@ -346,9 +339,9 @@ function pyB64Decode(text: string): Uint8Array {
       }
       data += ch;
     } else if (ch === '=') {
-      if (data.length % 4 >= 2 && data.length % 4 + pads + 1 <= 4) {
+      if (data.length % 4 >= 2 && (data.length % 4) + pads + 1 <= 4) {
         pads++;
-        if (data.length % 4 + pads === 4) break;
+        if ((data.length % 4) + pads === 4) break;
       }
     } else if (ch.codePointAt(0)! > 0x7f) throw fail();
   }

@@ -47,7 +47,15 @@ test('postPlainHttp: one request to a node:http server (keep-alive, chunked answ
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const port = (server.address() as { port: number }).port;
-    const res = await postPlainHttp({ url: new URL(`http://127.0.0.1:${port}/some/prefix`), headers: { Host: `127.0.0.1:${port}`, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'Action=X&V=é' }, 2, 2);
+    const res = await postPlainHttp(
+      {
+        url: new URL(`http://127.0.0.1:${port}/some/prefix`),
+        headers: { Host: `127.0.0.1:${port}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'Action=X&V=é',
+      },
+      2,
+      2,
+    );
     assert.deepEqual([res.status, res.reason, res.body.toString('utf8')], [403, 'Forbidden', '<a>é</a>']);
     assert.equal(seen.method, 'POST');
     assert.equal(seen.url, '/some/prefix');

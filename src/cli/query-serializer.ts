@@ -7,12 +7,7 @@ import { isPlainObject, PyFloat, pyFloatRepr } from './values.ts';
  * (`Message.Body.Text.Data`, `Identities.member.1`, `X.entry.1.key`), urlencoded like Python's
  * urlencode (quote_plus: space -> '+', unreserved `A-Za-z0-9_.-~` kept, the rest %XX).
  */
-export function serializeQuery(
-  model: ServiceModel,
-  action: string,
-  inputShape: string | undefined,
-  params: Record<string, unknown>,
-): string {
+export function serializeQuery(model: ServiceModel, action: string, inputShape: string | undefined, params: Record<string, unknown>): string {
   const pairs: [string, string][] = [
     ['Action', action],
     ['Version', model.data.metadata.apiVersion],
@@ -60,13 +55,7 @@ function serialize(model: ServiceModel, shape: ShapeData, value: unknown, prefix
   }
 }
 
-function serializeStructure(
-  model: ServiceModel,
-  shape: ShapeData,
-  value: Record<string, unknown>,
-  prefix: string,
-  out: [string, string][],
-): void {
+function serializeStructure(model: ServiceModel, shape: ShapeData, value: Record<string, unknown>, prefix: string, out: [string, string][]): void {
   if (!isPlainObject(value)) return;
   for (const [k, v] of Object.entries(value)) {
     const m = (shape.members ?? []).find((x) => x.name === k);

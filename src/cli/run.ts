@@ -2,18 +2,7 @@ import { ArgParser, type ParsedValue } from './argparse.ts';
 import { buildArgumentTable, optionSpecs, type ArgumentTable } from './arguments.ts';
 import { QueryClient, type ResponseDict } from './client.ts';
 import { AwsConfig, type Env } from './config.ts';
-import {
-  ArgParseError,
-  CliError,
-  EXIT_CONFIG,
-  EXIT_OTHER,
-  EXIT_USAGE,
-  OtherError,
-  ParamError,
-  ServiceError,
-  UnknownOptionsError,
-
-} from './errors.ts';
+import { ArgParseError, CliError, EXIT_CONFIG, EXIT_OTHER, EXIT_USAGE, OtherError, ParamError, ServiceError, UnknownOptionsError } from './errors.ts';
 import { GLOBAL_OPTIONS } from './global-options.ts';
 import { formatTable } from './format/table.ts';
 import { formatText } from './format/text.ts';
@@ -29,7 +18,6 @@ import type { Transport } from './transport.ts';
 import { validateParams } from './validate.ts';
 import { isPlainObject, pyJsonDump } from './values.ts';
 import { SIGNET_VERSION } from './version.ts';
-
 
 /** What the composition root provides: streams, terminal facts, and the two ways to send. */
 export interface RunContext {
@@ -149,9 +137,7 @@ async function parseGlobals(values: Map<string, ParsedValue>): Promise<Globals> 
   if (q !== undefined) query = (await import('./query.ts')).compileQuery(q);
   const endpointUrl = s('endpoint_url');
   if (endpointUrl !== undefined && !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(endpointUrl)) {
-    throw new ParamError(
-      `Bad value for --endpoint-url "${endpointUrl}": scheme is missing.  Must be of the form http://<hostname>/ or https://<hostname>/`,
-    );
+    throw new ParamError(`Bad value for --endpoint-url "${endpointUrl}": scheme is missing.  Must be of the form http://<hostname>/ or https://<hostname>/`);
   }
   const timeout = (k: string): number | null => {
     const v = s(k);
@@ -219,7 +205,10 @@ async function execute(argv: readonly string[], ctx: RunContext): Promise<number
   }
   if (operationName === 'wait') return await runWaiter(afterOp, globals, ctx, debug);
   const op = model.operationByCliName(operationName);
-  if (!op) throw new ParamError(`signet does not implement "ses ${operationName}"; it offers: ${model.data.operations.map((o) => o.cliName).join(', ')}, wait identity-exists`);
+  if (!op)
+    throw new ParamError(
+      `signet does not implement "ses ${operationName}"; it offers: ${model.data.operations.map((o) => o.cliName).join(', ')}, wait identity-exists`,
+    );
   if ((afterOp.length === 1 && afterOp[0] === 'help') || afterOp.includes('--help')) {
     const { operationHelp } = await import('./help.ts');
     ctx.stdout(operationHelp(model, op));
@@ -258,7 +247,7 @@ interface Prepared {
 
 /** Parsing and parameter building shared by operations and waiters. */
 async function prepare(op: OperationData, args: readonly string[], globals: Globals, ctx: RunContext, allowPaging: boolean): Promise<Prepared> {
-  const table = buildArgumentTable(model, allowPaging ? op : { ...op, paginator: undefined } as OperationData);
+  const table = buildArgumentTable(model, allowPaging ? op : ({ ...op, paginator: undefined } as OperationData));
   const parser = new ArgParser(optionSpecs(model, table, args));
   const parsed = parser.parse(args);
   if (parsed.extras.length > 0 || parsed.positionals.length > 0) throw new UnknownOptionsError(parsed.extras);
@@ -415,7 +404,9 @@ class OutputBuffer {
     if (pager === null || this.parts.length === 0) return 0;
     const ok = await this.ctx.page!(pager, this.parts.join(''));
     if (!ok) {
-      this.ctx.stderr(`\nUnable to redirect output to pager. Received the following error when opening pager:\n[Errno 2] No such file or directory: '${pager}'\n\nLearn more about configuring the output pager by running "aws help config-vars".\n`);
+      this.ctx.stderr(
+        `\nUnable to redirect output to pager. Received the following error when opening pager:\n[Errno 2] No such file or directory: '${pager}'\n\nLearn more about configuring the output pager by running "aws help config-vars".\n`,
+      );
       return EXIT_CONFIG;
     }
     return 0;
@@ -544,7 +535,8 @@ async function runWaiter(args: readonly string[], globals: Globals, ctx: RunCont
 }
 
 function xform(name: string): string {
-  return name.replace(/(.)([A-Z][a-z]+)/g, '$1-$2').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  return name
+    .replace(/(.)([A-Z][a-z]+)/g, '$1-$2')
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase();
 }
-
-

@@ -22,6 +22,9 @@ for (const [label, creds, path] of [
     );
     assert.equal(mine['Authorization'], ref.headers['authorization']);
     assert.equal(mine['X-Amz-Date'], ref.headers['x-amz-date']);
-    assert.match(mine['Authorization']!, /Credential=AKIDEXAMPLE\/20261127\/eu-west-1\/ses\/aws4_request, SignedHeaders=content-type;host;x-amz-date(;x-amz-security-token)?, /);
+    assert.match(
+      mine['Authorization']!,
+      /Credential=AKIDEXAMPLE\/20261127\/eu-west-1\/ses\/aws4_request, SignedHeaders=content-type;host;x-amz-date(;x-amz-security-token)?, /,
+    );
   });
 }

@@ -28,7 +28,10 @@ export interface RequestToSign {
  * bench/cli-startup.mjs).
  */
 export function signRequest(req: RequestToSign, credentials: Credentials, region: string): Record<string, string> {
-  const iso = (req.date ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const iso = (req.date ?? new Date())
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const day = iso.slice(0, 8);
   const service = req.service ?? 'ses';
   const headers: Record<string, string> = { ...req.headers, 'x-amz-date': iso };
@@ -39,14 +42,7 @@ export function signRequest(req: RequestToSign, credentials: Credentials, region
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   const canonicalHeaders = names.map((n) => `${n}:${lower[n]!.trim().replace(/\s+/g, ' ')}\n`).join('');
   const signedHeaders = names.join(';');
-  const canonicalRequest = [
-    'POST',
-    canonicalUri(req.url.pathname),
-    '',
-    canonicalHeaders,
-    signedHeaders,
-    sha256Hex(req.body),
-  ].join('\n');
+  const canonicalRequest = ['POST', canonicalUri(req.url.pathname), '', canonicalHeaders, signedHeaders, sha256Hex(req.body)].join('\n');
   const scope = `${day}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', iso, scope, sha256Hex(canonicalRequest)].join('\n');
   let key = hmac(utf8ToBytes(`AWS4${credentials.secretAccessKey}`), day);

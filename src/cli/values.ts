@@ -59,7 +59,10 @@ export function pyStr(v: unknown): string {
 export function pyReprValue(v: unknown): string {
   if (typeof v === 'string') return pyStrRepr(v);
   if (Array.isArray(v)) return `[${v.map(pyReprValue).join(', ')}]`;
-  if (isPlainObject(v)) return `{${Object.entries(v).map(([k, x]) => `${pyStrRepr(k)}: ${pyReprValue(x)}`).join(', ')}}`;
+  if (isPlainObject(v))
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${pyStrRepr(k)}: ${pyReprValue(x)}`)
+      .join(', ')}}`;
   return pyStr(v);
 }
 
@@ -151,7 +154,10 @@ export function jsonString(s: string): string {
 /** Python's json.dumps(value) with its default separators (', ' and ': '), one line. */
 export function pyJsonCompact(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(pyJsonCompact).join(', ')}]`;
-  if (isPlainObject(v)) return `{${Object.entries(v).map(([k, x]) => `${jsonString(k)}: ${pyJsonCompact(x)}`).join(', ')}}`;
+  if (isPlainObject(v))
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${jsonString(k)}: ${pyJsonCompact(x)}`)
+      .join(', ')}}`;
   return pyJsonDump(v);
 }
 

@@ -80,5 +80,10 @@ export const smtpCredentialsCommand = adminCommand(
   "SES's SMTP user name and password of an access key, for one region",
   { 'access-key-id': { type: 'string' }, region: { type: 'string' } },
   async (args, accounts, defaultRegion) =>
-    smtpCredentials(accounts, required(args, 'access-key-id', smtpCredentialsCommand.usage), required(args, 'region', smtpCredentialsCommand.usage), defaultRegion),
+    smtpCredentials(
+      accounts,
+      required(args, 'access-key-id', smtpCredentialsCommand.usage),
+      required(args, 'region', smtpCredentialsCommand.usage),
+      defaultRegion,
+    ),
 );

@@ -16,7 +16,11 @@ async function readMessage(args: ParsedArgs, env: Parameters<Command['run']>[1])
   return withSignet(storeConfigOf(args, env), {}, (signet) => signet.storage.outbox.get(id));
 }
 
-const notFound = (args: ParsedArgs) => ({ output: { kind: 'none' } as const, exitCode: EXIT_NEGATIVE, message: `signet outbox: no message ${JSON.stringify(args.positionals[0])}\n` });
+const notFound = (args: ParsedArgs) => ({
+  output: { kind: 'none' } as const,
+  exitCode: EXIT_NEGATIVE,
+  message: `signet outbox: no message ${JSON.stringify(args.positionals[0])}\n`,
+});
 
 /** `signet outbox list`: the kept messages of the data folder or database, newest first. */
 export const outboxListCommand: Command = {
@@ -27,10 +31,13 @@ export const outboxListCommand: Command = {
   async run(args, env) {
     const text = stringOption(args, 'limit');
     const limit = text === undefined ? undefined : Number(text);
-    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError(`--limit must be a positive integer, not ${JSON.stringify(text)}`, outboxListCommand.usage);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+      throw new UsageError(`--limit must be a positive integer, not ${JSON.stringify(text)}`, outboxListCommand.usage);
     const messages = await withSignet(storeConfigOf(args, env), {}, (signet) => signet.storage.outbox.list(limit !== undefined ? { limit } : {}));
     return {
-      output: args.values['json'] ? { kind: 'json', value: { messages: messages.map(localStackView) }, indent: 2 } : { kind: 'lines', lines: messages.map(outboxLine) },
+      output: args.values['json']
+        ? { kind: 'json', value: { messages: messages.map(localStackView) }, indent: 2 }
+        : { kind: 'lines', lines: messages.map(outboxLine) },
     };
   },
 };
@@ -46,7 +53,11 @@ export const outboxShowCommand: Command = {
     const message = await readMessage(args, env);
     if (message === null) return notFound(args);
     return {
-      output: { kind: 'json', value: { ...localStackView(message), Envelope: { From: message.envelopeFrom, To: message.recipients }, Tags: message.tags }, indent: 2 },
+      output: {
+        kind: 'json',
+        value: { ...localStackView(message), Envelope: { From: message.envelopeFrom, To: message.recipients }, Tags: message.tags },
+        indent: 2,
+      },
     };
   },
 };

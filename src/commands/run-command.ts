@@ -39,7 +39,9 @@ export async function runCommand(argv: readonly string[], env: Env, io: CommandI
         io.stdout(`${group}\n`);
         return EXIT_OK;
       }
-      io.stderr(`signet ${argv[0]}: ${sub === undefined || sub.startsWith('-') ? 'a command is required' : `unknown command ${JSON.stringify(sub)}`}\n${group}\n`);
+      io.stderr(
+        `signet ${argv[0]}: ${sub === undefined || sub.startsWith('-') ? 'a command is required' : `unknown command ${JSON.stringify(sub)}`}\n${group}\n`,
+      );
       return EXIT_USAGE;
     }
     if (argv.length === 0 || wantsHelp || argv[0] === 'help') {

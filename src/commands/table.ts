@@ -18,16 +18,51 @@ const entry = (path: string, synopsis: string, summary: string, load: () => Prom
 
 /** Every command but `signet ses` (the AWS CLI's own command line, src/cli) and the internal DNS worker. */
 export const COMMAND_TABLE: readonly CommandEntry[] = [
-  entry('serve', 'serve [options]', 'serve the SES API over HTTP, the key zone over DNS, detection and sending', async () => (await import('./serve.ts')).serveCommand),
+  entry(
+    'serve',
+    'serve [options]',
+    'serve the SES API over HTTP, the key zone over DNS, detection and sending',
+    async () => (await import('./serve.ts')).serveCommand,
+  ),
   entry('admin create-account', 'admin create-account [--account-id ID]', 'create an account', async () => (await import('./admin.ts')).createAccountCommand),
-  entry('admin create-access-key', 'admin create-access-key --account-id ID', 'create an access key pair (the secret is shown once)', async () => (await import('./admin.ts')).createAccessKeyCommand),
+  entry(
+    'admin create-access-key',
+    'admin create-access-key --account-id ID',
+    'create an access key pair (the secret is shown once)',
+    async () => (await import('./admin.ts')).createAccessKeyCommand,
+  ),
   entry('admin list-accounts', 'admin list-accounts', 'accounts and their access key ids', async () => (await import('./admin.ts')).listAccountsCommand),
-  entry('admin smtp-credentials', 'admin smtp-credentials --access-key-id ID --region R', "SES's SMTP user name and password of a key for a region", async () => (await import('./admin.ts')).smtpCredentialsCommand),
-  entry('admin delete-access-key', 'admin delete-access-key --access-key-id ID', 'delete an access key', async () => (await import('./admin.ts')).deleteAccessKeyCommand),
-  entry('dkim doctor', 'dkim doctor DOMAIN', "what DNS answers for each of a domain's DKIM records, and what is wrong", async () => (await import('./dkim-doctor.ts')).doctorCommand),
+  entry(
+    'admin smtp-credentials',
+    'admin smtp-credentials --access-key-id ID --region R',
+    "SES's SMTP user name and password of a key for a region",
+    async () => (await import('./admin.ts')).smtpCredentialsCommand,
+  ),
+  entry(
+    'admin delete-access-key',
+    'admin delete-access-key --access-key-id ID',
+    'delete an access key',
+    async () => (await import('./admin.ts')).deleteAccessKeyCommand,
+  ),
+  entry(
+    'dkim doctor',
+    'dkim doctor DOMAIN',
+    "what DNS answers for each of a domain's DKIM records, and what is wrong",
+    async () => (await import('./dkim-doctor.ts')).doctorCommand,
+  ),
   entry('dns export', 'dns export', 'the DKIM key zone as a BIND zone file', async () => (await import('./dns-export.ts')).dnsExportCommand),
-  entry('dev publish-dkim-records', 'dev publish-dkim-records DOMAIN', "make a domain's CNAMEs appear in the sandbox of serve --dev", async () => (await import('./dev-sandbox.ts')).publishCommand),
-  entry('dev unpublish-dkim-records', 'dev unpublish-dkim-records DOMAIN', "make a domain's CNAMEs vanish from the sandbox of serve --dev", async () => (await import('./dev-sandbox.ts')).unpublishCommand),
+  entry(
+    'dev publish-dkim-records',
+    'dev publish-dkim-records DOMAIN',
+    "make a domain's CNAMEs appear in the sandbox of serve --dev",
+    async () => (await import('./dev-sandbox.ts')).publishCommand,
+  ),
+  entry(
+    'dev unpublish-dkim-records',
+    'dev unpublish-dkim-records DOMAIN',
+    "make a domain's CNAMEs vanish from the sandbox of serve --dev",
+    async () => (await import('./dev-sandbox.ts')).unpublishCommand,
+  ),
   entry('outbox list', 'outbox list', 'the messages sent (kept in the outbox)', async () => (await import('./outbox.ts')).outboxListCommand),
   entry('outbox show', 'outbox show MESSAGE_ID', "one message's record as JSON", async () => (await import('./outbox.ts')).outboxShowCommand),
   entry('outbox eml', 'outbox eml MESSAGE_ID', "one message's exact bytes (signature included)", async () => (await import('./outbox.ts')).outboxEmlCommand),
@@ -36,11 +71,11 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
 
 export function globalUsage(): string {
   const lines = [
-    'usage: signet <command> [options]      (signet <command> --help for a command\'s options)',
+    "usage: signet <command> [options]      (signet <command> --help for a command's options)",
     '',
     'commands:',
     '  ses <operation> [options]   the Amazon SES commands of the AWS CLI v2, on the embedded store or --endpoint-url',
-    '                              (the AWS CLI\'s global options may also come before ses)',
+    "                              (the AWS CLI's global options may also come before ses)",
   ];
   for (const e of COMMAND_TABLE) lines.push(`  ${e.synopsis.padEnd(28)}${e.synopsis.length >= 28 ? `\n  ${' '.repeat(28)}` : ''}${e.summary}`);
   return `${lines.join('\n')}\n`;
@@ -50,5 +85,8 @@ export function globalUsage(): string {
 export function groupUsage(word: string): string | null {
   const members = COMMAND_TABLE.filter((e) => e.path.length > 1 && e.path[0] === word);
   if (members.length === 0) return null;
-  return [`usage: signet ${word} <command> [options]      (signet ${word} <command> --help for its options)`, ...members.map((e) => `  ${e.synopsis.padEnd(44)} ${e.summary}`)].join('\n');
+  return [
+    `usage: signet ${word} <command> [options]      (signet ${word} <command> --help for its options)`,
+    ...members.map((e) => `  ${e.synopsis.padEnd(44)} ${e.summary}`),
+  ].join('\n');
 }

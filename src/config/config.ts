@@ -38,7 +38,6 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-
 export function defaultDataDir(env: Env): string {
   return env['SIGNET_DATA_DIR'] || join(env['HOME'] || homedir(), '.signet');
 }
@@ -60,7 +59,10 @@ function parseInteger(name: string, text: string | undefined, fallback: number, 
 /** `--regions a,b,c` / SIGNET_REGIONS: the regions served; the AWS commercial regions when not given. */
 function parseRegions(text: string | undefined): readonly string[] {
   if (text === undefined || text.trim() === '') return AWS_COMMERCIAL_REGIONS;
-  const regions = text.split(',').map((r) => r.trim()).filter((r) => r !== '');
+  const regions = text
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
   if (regions.length === 0 || regions.some((r) => !REGION_NAME.test(r))) {
     throw new ConfigError(`--regions must be region names separated by commas (us-east-1,eu-west-1), not ${JSON.stringify(text)}`);
   }

@@ -13,7 +13,10 @@ test('--dns-workers: 1 by default, a count, or auto for the CPUs Node may use (a
   assert.equal(dkimServiceConfig(zone, { SIGNET_DNS_WORKERS: '2' }, 8).dnsWorkers, 2);
   assert.equal(dkimServiceConfig({ ...zone, dnsWorkers: '4' }, { SIGNET_DNS_WORKERS: '2' }, 8).dnsWorkers, 4, 'the flag wins');
   for (const bad of ['0', '65', '-1', '2.5', 'all']) {
-    assert.throws(() => dkimServiceConfig({ ...zone, dnsWorkers: bad }, {}, 8), (err: unknown) => err instanceof ConfigError && /--dns-workers must be auto or 1 to 64/.test((err as Error).message));
+    assert.throws(
+      () => dkimServiceConfig({ ...zone, dnsWorkers: bad }, {}, 8),
+      (err: unknown) => err instanceof ConfigError && /--dns-workers must be auto or 1 to 64/.test((err as Error).message),
+    );
   }
 });
 
@@ -25,7 +28,10 @@ test('--dns-rrl-rate and --dns-rrl-slip: NSD defaults (200/s, 2) outside --dev, 
   assert.deepEqual(dkimServiceConfig(zone, { SIGNET_DNS_RRL_RATE: '20', SIGNET_DNS_RRL_SLIP: '0' }).dnsRrl, { ratePerSecond: 20, slip: 0 });
   assert.equal(dkimServiceConfig({ ...zone, dnsRrlRate: '30' }, { SIGNET_DNS_RRL_RATE: '20' }).dnsRrl.ratePerSecond, 30);
   for (const bad of ['-1', '1.5', 'off', '1000001']) {
-    assert.throws(() => dkimServiceConfig({ ...zone, dnsRrlRate: bad }, {}), (err: unknown) => err instanceof ConfigError && /--dns-rrl-rate must be 0 to 1000000/.test((err as Error).message));
+    assert.throws(
+      () => dkimServiceConfig({ ...zone, dnsRrlRate: bad }, {}),
+      (err: unknown) => err instanceof ConfigError && /--dns-rrl-rate must be 0 to 1000000/.test((err as Error).message),
+    );
   }
   assert.throws(() => dkimServiceConfig({ ...zone, dnsRrlSlip: '11' }, {}), /--dns-rrl-slip must be 0 to 10/);
 });

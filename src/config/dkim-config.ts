@@ -118,10 +118,15 @@ function isDev(flags: DkimFlags, env: Env): boolean {
 
 export function dkimServiceConfig(flags: DkimFlags, env: Env, cpus = 1): DkimServiceConfig {
   const dev = isDev(flags, env);
-  const envResolvers = (env['SIGNET_RESOLVERS'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const envResolvers = (env['SIGNET_RESOLVERS'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   // Dev mode checks pending identities about every second, so that records a test publishes count at
   // once; SES's cadence (a minute at first, backing off to 15) is the production default.
-  const defaults = dev ? { ...DEFAULT_DETECTION_POLICY, firstIntervalMs: DEV_CHECK_INTERVAL_MS, maxIntervalMs: DEV_CHECK_INTERVAL_MS } : DEFAULT_DETECTION_POLICY;
+  const defaults = dev
+    ? { ...DEFAULT_DETECTION_POLICY, firstIntervalMs: DEV_CHECK_INTERVAL_MS, maxIntervalMs: DEV_CHECK_INTERVAL_MS }
+    : DEFAULT_DETECTION_POLICY;
   return {
     zone: dkimZoneFrom(flags.dkimZone, env, dev),
     dev,
@@ -171,7 +176,13 @@ export const DKIM_OPTIONS = {
   'check-poll': { type: 'string' },
 } as const;
 
-type DkimOptionValues = { [K in keyof typeof DKIM_OPTIONS]?: (typeof DKIM_OPTIONS)[K] extends { multiple: true } ? string[] : (typeof DKIM_OPTIONS)[K] extends { type: 'boolean' } ? boolean : string };
+type DkimOptionValues = {
+  [K in keyof typeof DKIM_OPTIONS]?: (typeof DKIM_OPTIONS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof DKIM_OPTIONS)[K] extends { type: 'boolean' }
+      ? boolean
+      : string;
+};
 
 /** parseArgs values of DKIM_OPTIONS as DkimFlags. */
 export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {

@@ -59,7 +59,6 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   maxBodyBytesInFlightPerAccount: 64 * 1024 * 1024,
 };
 
-
 /** The HTTP listener's limits and where `/metrics` is served (issue 14, findings 2 and 10). */
 export interface HttpConfig {
   readonly limits: HttpLimits;

@@ -91,7 +91,8 @@ type SendValues = { [K in keyof typeof SEND_OPTIONS]?: (typeof SEND_OPTIONS)[K][
 function number(name: string, text: string | undefined, fallback: number, min: number): number {
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || (value < min && value !== -1)) throw new ConfigError(`${name} must be a number of at least ${min} (or -1), not ${JSON.stringify(text)}`);
+  if (!Number.isFinite(value) || (value < min && value !== -1))
+    throw new ConfigError(`${name} must be a number of at least ${min} (or -1), not ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -140,14 +141,19 @@ function platformConfig(values: SendValues): PlatformSignatureConfig | null {
     '--platform-selector': values['platform-selector'],
     '--platform-key-file': values['platform-key-file'],
   };
-  const missing = Object.entries(given).filter(([, v]) => v === undefined || v === '').map(([k]) => k);
+  const missing = Object.entries(given)
+    .filter(([, v]) => v === undefined || v === '')
+    .map(([k]) => k);
   if (missing.length === 3) return null;
   if (missing.length > 0) {
-    throw new ConfigError(`the platform DKIM signature needs --platform-domain, --platform-selector and --platform-key-file together; missing ${missing.join(', ')}`);
+    throw new ConfigError(
+      `the platform DKIM signature needs --platform-domain, --platform-selector and --platform-key-file together; missing ${missing.join(', ')}`,
+    );
   }
   const domain = given['--platform-domain']!.replace(/\.$/, '').toLowerCase();
   const selector = given['--platform-selector']!.toLowerCase();
-  if (domain.length > 253 || !DOMAIN.test(domain)) throw new ConfigError(`--platform-domain must be a domain name such as mail.example.com, not ${JSON.stringify(given['--platform-domain'])}`);
+  if (domain.length > 253 || !DOMAIN.test(domain))
+    throw new ConfigError(`--platform-domain must be a domain name such as mail.example.com, not ${JSON.stringify(given['--platform-domain'])}`);
   if (!SELECTOR.test(selector) || `${selector}._domainkey.${domain}`.length > 253) {
     throw new ConfigError(`--platform-selector must be a DNS name such as signet1 (RFC 6376 §3.1), not ${JSON.stringify(given['--platform-selector'])}`);
   }

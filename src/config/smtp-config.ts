@@ -56,7 +56,8 @@ function port(name: string, text: string | undefined, fallback: number): number 
 
 function count(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined || text === '') return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 100000) throw new ConfigError(`${name} must be a number from 1 to 100000, not ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 100000)
+    throw new ConfigError(`${name} must be a number from 1 to 100000, not ${JSON.stringify(text)}`);
   return Number(text);
 }
 

@@ -55,11 +55,7 @@ function describe(lookup: DnsLookup): string {
  * Judges one CNAME. SES accepts the record when the CNAME points at the key name, compared
  * case-insensitively with the trailing dot ignored (RFC 4343; RFC 1034 §3.1 absolute names).
  */
-export function judgeDkimRecord(
-  expected: ExpectedDkimCname,
-  domain: string,
-  observation: DkimRecordObservation,
-): DkimRecordJudgement {
+export function judgeDkimRecord(expected: ExpectedDkimCname, domain: string, observation: DkimRecordObservation): DkimRecordJudgement {
   const { cname } = observation;
   if (cname.ok) {
     const targets = cname.values.map(canonicalDnsName);

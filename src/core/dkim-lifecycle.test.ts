@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  checkInterval,
-  DEFAULT_DETECTION_POLICY as P,
-  nextDkimDetection,
-  nextVerificationStatus,
-  type DkimDetectionState,
-} from './dkim-lifecycle.ts';
+import { checkInterval, DEFAULT_DETECTION_POLICY as P, nextDkimDetection, nextVerificationStatus, type DkimDetectionState } from './dkim-lifecycle.ts';
 
 const H = 3_600_000;
 const start = 1_000_000_000_000;

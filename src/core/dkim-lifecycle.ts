@@ -73,12 +73,7 @@ function nextWithin(now: number, since: number, deadline: number, policy: Detect
  *   `TemporaryFailure`; when it runs out the status is `Failed`. Records that come back are `Success` again.
  * - `Failed` is final for the schedule; a check made on demand that finds the records still succeeds.
  */
-export function nextDkimDetection(
-  state: DkimDetectionState,
-  outcome: DetectionOutcome,
-  now: number,
-  policy: DetectionPolicy,
-): DkimDetectionStep {
+export function nextDkimDetection(state: DkimDetectionState, outcome: DetectionOutcome, now: number, policy: DetectionPolicy): DkimDetectionStep {
   if (outcome === 'found') {
     return { status: 'Success', startedAt: state.startedAt, lastFoundAt: now, graceStartedAt: null, nextCheckAt: now + policy.recheckIntervalMs };
   }

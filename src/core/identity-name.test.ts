@@ -25,9 +25,27 @@ describe('normalizeDomain', () => {
     assert.equal(norm(name253), name253);
     assert.throws(() => norm(`${name253}x`), DomainError);
   });
-  for (const bad of ['', 'com', '.', 'a..b', '-a.com', 'a-.com', 'a_b.com', 'a b.com', 'a\u0000.com', 'a\tb.com', '1.2.3.4', 'ex ample.com', 'exa\u200bmple.com\u0080', '\u{1F600}']) {
+  for (const bad of [
+    '',
+    'com',
+    '.',
+    'a..b',
+    '-a.com',
+    'a-.com',
+    'a_b.com',
+    'a b.com',
+    'a\u0000.com',
+    'a\tb.com',
+    '1.2.3.4',
+    'ex ample.com',
+    'exa\u200bmple.com\u0080',
+    '\u{1F600}',
+  ]) {
     it(`rejects ${JSON.stringify(bad)}`, () => {
-      assert.throws(() => norm(bad), (err: unknown) => err instanceof DomainError && err.code === 'invalid_domain');
+      assert.throws(
+        () => norm(bad),
+        (err: unknown) => err instanceof DomainError && err.code === 'invalid_domain',
+      );
     });
   }
 });
@@ -38,9 +56,22 @@ describe('normalizeEmail', () => {
     assert.equal(e.name, 'John.Doe+tag@example.com');
     assert.equal(e.domain, 'example.com');
   });
-  for (const bad of ['@example.com', 'user@', 'user', 'us er@example.com', 'üser@example.com', '.user@example.com', 'u..ser@example.com', `${'a'.repeat(65)}@example.com`, 'user@bad_domain.com']) {
+  for (const bad of [
+    '@example.com',
+    'user@',
+    'user',
+    'us er@example.com',
+    'üser@example.com',
+    '.user@example.com',
+    'u..ser@example.com',
+    `${'a'.repeat(65)}@example.com`,
+    'user@bad_domain.com',
+  ]) {
     it(`rejects ${JSON.stringify(bad)}`, () => {
-      assert.throws(() => normalizeEmail(bad, domainToASCII), (err: unknown) => err instanceof DomainError && err.code === 'invalid_email');
+      assert.throws(
+        () => normalizeEmail(bad, domainToASCII),
+        (err: unknown) => err instanceof DomainError && err.code === 'invalid_email',
+      );
     });
   }
 });

@@ -44,7 +44,12 @@ describe('the relay worker', () => {
     });
   };
   const send = (to = 'to@dest.example') =>
-    sendRawEmail(app.ctx, TEST_SCOPE, { source: 'Sender <s@example.com>', destinations: undefined, raw: Buffer.from(`From: s@example.com\r\nTo: ${to}\r\nSubject: s\r\n\r\nbody\r\n`), tags: [] });
+    sendRawEmail(app.ctx, TEST_SCOPE, {
+      source: 'Sender <s@example.com>',
+      destinations: undefined,
+      raw: Buffer.from(`From: s@example.com\r\nTo: ${to}\r\nSubject: s\r\n\r\nbody\r\n`),
+      tags: [],
+    });
 
   beforeEach(async () => {
     app = await createTestApp({ send: { relay: true, maxSendRate: 100 } });
@@ -78,7 +83,10 @@ describe('the relay worker', () => {
     worker.wake();
     assert.equal(await outcome, 'delivered');
     const kept = (await app.outbox.get(id))!;
-    assert.deepEqual(relay.sent.map((s) => [s.from, s.to]), [['s@example.com', ['a@dest.example', 'b@dest.example']]]);
+    assert.deepEqual(
+      relay.sent.map((s) => [s.from, s.to]),
+      [['s@example.com', ['a@dest.example', 'b@dest.example']]],
+    );
     assert.ok(relay.sent[0]!.raw.equals(kept.raw), 'exactly what was signed and kept');
     assert.equal(kept.delivery.status, 'delivered');
     assert.equal(kept.delivery.deliveredAt, app.clock.now());
@@ -131,10 +139,22 @@ describe('the relay worker', () => {
 
 describe('retry policy', () => {
   it('doubles from the base, capped, with ±20% jitter', () => {
-    assert.deepEqual([1, 2, 3, 4].map((n) => nextDelay(RETRY, n, () => 0.5)), [60_000, 120_000, 240_000, 480_000]);
-    assert.equal(nextDelay(RETRY, 30, () => 0.5), RETRY.maxDelayMs);
-    assert.equal(nextDelay(RETRY, 1, () => 0), 48_000);
-    assert.equal(nextDelay(RETRY, 1, () => 1), 72_000);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => nextDelay(RETRY, n, () => 0.5)),
+      [60_000, 120_000, 240_000, 480_000],
+    );
+    assert.equal(
+      nextDelay(RETRY, 30, () => 0.5),
+      RETRY.maxDelayMs,
+    );
+    assert.equal(
+      nextDelay(RETRY, 1, () => 0),
+      48_000,
+    );
+    assert.equal(
+      nextDelay(RETRY, 1, () => 1),
+      72_000,
+    );
   });
 
   it('only 5xx SMTP replies are permanent (RFC 5321 §4.2.1)', () => {
@@ -159,7 +179,11 @@ describe('the SMTP transport (nodemailer) against a real smtp-server on loopback
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
-          received.push({ from: (session.envelope.mailFrom as { address: string }).address, to: session.envelope.rcptTo.map((r) => r.address), data: Buffer.concat(chunks) });
+          received.push({
+            from: (session.envelope.mailFrom as { address: string }).address,
+            to: session.envelope.rcptTo.map((r) => r.address),
+            data: Buffer.concat(chunks),
+          });
           callback();
         });
       },
@@ -167,10 +191,22 @@ describe('the SMTP transport (nodemailer) against a real smtp-server on loopback
     server.listen(0, '127.0.0.1');
     await once(server.server, 'listening');
     const port = (server.server.address() as { port: number }).port;
-    const transport = createSmtpRelayTransport({ host: '127.0.0.1', port, secure: false, starttls: 'never', verifyCertificate: false, caFile: undefined, auth: null, timeoutMs: 5000 });
+    const transport = createSmtpRelayTransport({
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      starttls: 'never',
+      verifyCertificate: false,
+      caFile: undefined,
+      auth: null,
+      timeoutMs: 5000,
+    });
     try {
       // A signed-looking message with a long line and 8-bit bytes: nothing may be re-encoded or added.
-      const raw = Buffer.concat([Buffer.from(`DKIM-Signature: v=1; d=example.com\r\nFrom: s@example.com\r\nTo: a@dest.example\r\nSubject: x\r\n\r\n${'y'.repeat(900)}\r\n`, 'latin1'), Buffer.from([0xe9, 0x0d, 0x0a])]);
+      const raw = Buffer.concat([
+        Buffer.from(`DKIM-Signature: v=1; d=example.com\r\nFrom: s@example.com\r\nTo: a@dest.example\r\nSubject: x\r\n\r\n${'y'.repeat(900)}\r\n`, 'latin1'),
+        Buffer.from([0xe9, 0x0d, 0x0a]),
+      ]);
       await transport.send({ from: 'bounce@example.com', to: ['a@dest.example', 'b@dest.example'] }, raw);
       assert.equal(received.length, 1);
       assert.equal(received[0]!.from, 'bounce@example.com');

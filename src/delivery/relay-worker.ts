@@ -14,7 +14,6 @@ export function isPermanent(err: unknown): boolean {
   return typeof code === 'number' && code >= 500 && code < 600;
 }
 
-
 /** Exponential backoff with ±20% jitter, so that many messages queued together do not retry in lockstep. */
 export function nextDelay(policy: RetryPolicy, attemptsSoFar: number, random: () => number = Math.random): number {
   const base = Math.min(policy.maxDelayMs, policy.baseMs * 2 ** Math.max(0, attemptsSoFar - 1));

@@ -10,7 +10,15 @@ function keyPair() {
 }
 
 function storedKey(box: SecretBox, domain: string, token: string, pair = keyPair()) {
-  return { domain, token, position: 0, bits: 1024, publicKey: pair.pub, sealedPrivateKey: box.seal(pair.pem, dkimKeyContext(pair.pub)), state: 'active' as const };
+  return {
+    domain,
+    token,
+    position: 0,
+    bits: 1024,
+    publicKey: pair.pub,
+    sealedPrivateKey: box.seal(pair.pem, dkimKeyContext(pair.pub)),
+    state: 'active' as const,
+  };
 }
 
 describe('the message signer', () => {
@@ -18,13 +26,16 @@ describe('the message signer', () => {
   const signer = createMessageSigner(new SigningKeyCache(box));
   const message = Buffer.from('From: a@one.example\r\nSubject: s\r\n\r\nbody\r\n');
 
-  it('signs with d= the key\'s own domain and s= its token', () => {
+  it("signs with d= the key's own domain and s= its token", () => {
     const signed = signer.sign(message, 'one.example', storedKey(box, 'one.example', 'tokenone'), 1).toString('latin1');
     assert.match(signed, /^DKIM-Signature: v=1; a=rsa-sha256; q=dns\/txt; c=relaxed\/simple;\r\n\ts=tokenone; d=one\.example;/);
   });
 
-  it('never signs for a domain with another domain\'s key', () => {
-    assert.throws(() => signer.sign(message, 'one.example', storedKey(box, 'two.example', 'tokentwo'), 1), /refusing to sign for one\.example with a key of two\.example/);
+  it("never signs for a domain with another domain's key", () => {
+    assert.throws(
+      () => signer.sign(message, 'one.example', storedKey(box, 'two.example', 'tokentwo'), 1),
+      /refusing to sign for one\.example with a key of two\.example/,
+    );
   });
 
   it('refuses a key whose sealed private half does not match its public key (the pair check, past the AAD)', () => {
@@ -37,9 +48,12 @@ describe('the message signer', () => {
     assert.throws(() => signer.sign(message, 'one.example', mismatched, 1), /^Error: DKIM key for one\.example\/t1 does not match its public key$/);
   });
 
-  it('refuses a sealed private key moved to another key\'s row (the AAD binds it to its public key)', () => {
+  it("refuses a sealed private key moved to another key's row (the AAD binds it to its public key)", () => {
     const a = storedKey(box, 'one.example', 't1');
     const b = storedKey(box, 'one.example', 't2');
-    assert.throws(() => signer.sign(message, 'one.example', { ...a, sealedPrivateKey: b.sealedPrivateKey }, 1), /unable to authenticate data|Unsupported state/);
+    assert.throws(
+      () => signer.sign(message, 'one.example', { ...a, sealedPrivateKey: b.sealedPrivateKey }, 1),
+      /unable to authenticate data|Unsupported state/,
+    );
   });
 });

@@ -10,8 +10,7 @@ const zone = keyZone('dkim.signet.test', {}, 0);
 const HUGE_TOKEN = 'zyxwvutsrqponmlkjihgfedcba765432';
 const longKey = 'M'.repeat(392); // as long as an RSA-2048 SPKI in base64
 const hugeKey = 'M'.repeat(736); // as long as an RSA-4096 SPKI in base64
-const lookup: KeyLookup = (token) =>
-  token === TOKEN ? { token, publicKey: longKey } : token === HUGE_TOKEN ? { token, publicKey: hugeKey } : null;
+const lookup: KeyLookup = (token) => (token === TOKEN ? { token, publicKey: longKey } : token === HUGE_TOKEN ? { token, publicKey: hugeKey } : null);
 
 function query(name: string, type: dnsPacket.RecordType, options: { edns?: number; ednsVersion?: number } = {}): Buffer {
   return dnsPacket.encode({
@@ -20,7 +19,9 @@ function query(name: string, type: dnsPacket.RecordType, options: { edns?: numbe
     flags: dnsPacket.RECURSION_DESIRED,
     questions: [{ type, name, class: 'IN' }],
     additionals:
-      options.edns === undefined ? [] : [{ type: 'OPT', name: '.', udpPayloadSize: options.edns, ednsVersion: options.ednsVersion ?? 0 } as unknown as dnsPacket.Answer],
+      options.edns === undefined
+        ? []
+        : [{ type: 'OPT', name: '.', udpPayloadSize: options.edns, ednsVersion: options.ednsVersion ?? 0 } as unknown as dnsPacket.Answer],
   });
 }
 
@@ -99,7 +100,10 @@ describe('answerQuery', () => {
     const soa = await ask(query('dkim.signet.test', 'SOA'));
     assert.equal(soa.packet.answers![0]!.type, 'SOA');
     const ns = await ask(query('DKIM.signet.test.', 'NS'));
-    assert.deepEqual((ns.packet.answers as dnsPacket.StringAnswer[]).map((a) => a.data), ['ns1.dkim.signet.test']);
+    assert.deepEqual(
+      (ns.packet.answers as dnsPacket.StringAnswer[]).map((a) => a.data),
+      ['ns1.dkim.signet.test'],
+    );
     const outside = await ask(query('example.com', 'TXT'));
     assert.deepEqual([outside.packet.rcode, outside.packet.flag_aa], ['REFUSED', false]);
     const axfr = await ask(query('dkim.signet.test', 'AXFR'), 'tcp');

@@ -215,7 +215,15 @@ function encode(query: ParsedQuery, reply: Reply, truncated: boolean): Buffer {
   const additionals: Answer[] = [];
   // RFC 6891 §7: a query with OPT gets OPT back; the extended RCODE's upper bits live there.
   if (query.edns) {
-    additionals.push({ type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_LIMIT, extendedRcode: reply.rcode >> 4, ednsVersion: 0, flags: 0, options: [] } as unknown as Answer);
+    additionals.push({
+      type: 'OPT',
+      name: '.',
+      udpPayloadSize: EDNS_UDP_LIMIT,
+      extendedRcode: reply.rcode >> 4,
+      ednsVersion: 0,
+      flags: 0,
+      options: [],
+    } as unknown as Answer);
   }
   const answers = truncated ? [] : reply.answers;
   const authorities = truncated ? [] : reply.authorities;

@@ -59,7 +59,12 @@ function bindUdp(host: string, port: number, onError: (err: unknown) => void): P
   return new Promise((resolve, reject) => {
     // Bursts of queries must wait in the kernel rather than be dropped while the event loop is busy:
     // a larger receive buffer (capped by net.core.rmem_max), as NSD's so-rcvbuf.
-    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: UDP_BUFFER_BYTES, sendBufferSize: UDP_BUFFER_BYTES, lookup: lookupAddress });
+    const socket = createSocket({
+      type: isIPv6(host) ? 'udp6' : 'udp4',
+      recvBufferSize: UDP_BUFFER_BYTES,
+      sendBufferSize: UDP_BUFFER_BYTES,
+      lookup: lookupAddress,
+    });
     socket.once('error', reject);
     socket.bind(port, host, () => {
       socket.off('error', reject);
@@ -123,15 +128,12 @@ export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions):
       queued.push({ reply: quick, port: rinfo.port, address: rinfo.address });
       return;
     }
-    answerQuery(msg, 'udp', options.zone, options.lookup).then(
-      (reply) => {
-        if (reply === null) return;
-        const verdict = rrl === null ? 'send' : rrl.verdict(rinfo.address, reply, clock);
-        if (verdict === 'drop') return;
-        socket.send(verdict === 'slip' ? slipReply(reply) : reply, rinfo.port, rinfo.address, (err) => err && onError(err));
-      },
-      onError,
-    );
+    answerQuery(msg, 'udp', options.zone, options.lookup).then((reply) => {
+      if (reply === null) return;
+      const verdict = rrl === null ? 'send' : rrl.verdict(rinfo.address, reply, clock);
+      if (verdict === 'drop') return;
+      socket.send(verdict === 'slip' ? slipReply(reply) : reply, rinfo.port, rinfo.address, (err) => err && onError(err));
+    }, onError);
   });
 }
 

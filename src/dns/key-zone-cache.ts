@@ -170,10 +170,7 @@ function toCached(key: PublishedKey): CachedKey {
  * alike (the server's process and each DNS worker): the synchronous fast path from memory, and the
  * full path, which reads a key that is not in memory from the store.
  */
-export function answersFromCache(
-  zone: KeyZone,
-  cache: KeyZoneCache,
-): { lookup: KeyLookup; fast: (message: Buffer, transport: Transport) => Buffer | null } {
+export function answersFromCache(zone: KeyZone, cache: KeyZoneCache): { lookup: KeyLookup; fast: (message: Buffer, transport: Transport) => Buffer | null } {
   return {
     lookup: (token) => cache.get(token)?.key ?? cache.lookup(token).then((found) => found?.key ?? null),
     fast: fastAnswerer(zone, (token) => cache.get(token)?.txtRdata),

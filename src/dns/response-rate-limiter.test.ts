@@ -14,7 +14,11 @@ function reply(name: string, rcode: 'NOERROR' | 'NXDOMAIN' | 'REFUSED' = 'NOERRO
 }
 
 function counts(verdicts: RrlVerdict[]): Record<RrlVerdict, number> {
-  return { send: verdicts.filter((v) => v === 'send').length, drop: verdicts.filter((v) => v === 'drop').length, slip: verdicts.filter((v) => v === 'slip').length };
+  return {
+    send: verdicts.filter((v) => v === 'send').length,
+    drop: verdicts.filter((v) => v === 'drop').length,
+    slip: verdicts.filter((v) => v === 'slip').length,
+  };
 }
 
 test('a burst from one source: a second of answers, then every slip-th one truncated, and the rate refills', () => {

@@ -189,7 +189,7 @@ export class ResponseRateLimiter {
       // one): 0x20-randomized names share their bucket.
       let i = HEADER_BYTES;
       for (; i + 4 <= end; i += 4) {
-        const w = (reply[i]! | (reply[i + 1]! << 8) | (reply[i + 2]! << 16) | (reply[i + 3]! << 24)) | 0x20202020;
+        const w = reply[i]! | (reply[i + 1]! << 8) | (reply[i + 2]! << 16) | (reply[i + 3]! << 24) | 0x20202020;
         h1 = Math.imul(h1 ^ w, 0x01000193);
         h2 = Math.imul(((h2 ^ w) << 13) | ((h2 ^ w) >>> 19), 0x5bd1e995);
       }

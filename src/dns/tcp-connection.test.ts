@@ -75,7 +75,10 @@ describe('serveTcpConnection', () => {
     }
     const served = sockets[0]!;
     // The bound: the socket's high-water mark, plus the answers of the messages then in flight.
-    assert.ok(served.writableLength <= served.writableHighWaterMark + DEFAULT_TCP_LIMITS.maxInFlight * (ANSWER_BYTES + 2), `write buffer ${served.writableLength} bytes`);
+    assert.ok(
+      served.writableLength <= served.writableHighWaterMark + DEFAULT_TCP_LIMITS.maxInFlight * (ANSWER_BYTES + 2),
+      `write buffer ${served.writableLength} bytes`,
+    );
     assert.ok(answered < sent, `answered ${answered} of ${sent}: reading stopped`);
     client.destroy();
     assert.equal(await closedWithin(served, 5000), true, 'the server sees the client go');

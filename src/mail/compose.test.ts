@@ -16,7 +16,7 @@ const BASE: ComposeInput = {
   messageIdHeader: '<id@mail.signet.test>',
 };
 
-describe('SendEmail\'s MIME message (mail/compose.ts)', () => {
+describe("SendEmail's MIME message (mail/compose.ts)", () => {
   it('a text message: the headers given, CRLF line ends, no X-Mailer, no Bcc', async () => {
     const raw = await composeMessage({ ...BASE, cc: ['c@dest.example'], replyTo: ['r@example.com'] });
     const text = raw.toString('latin1');
@@ -46,7 +46,9 @@ describe('SendEmail\'s MIME message (mail/compose.ts)', () => {
     assert.deepEqual(headerValues(parsed, 'Content-Type'), ['text/plain; charset=ISO-8859-1']);
     assert.match(parsed.body.toString('latin1'), /caf=E9/, 'the latin1 byte, quoted-printable');
     // Mixed charsets: both parts, text first, each labelled with its own charset.
-    const mixed = parseMessage(await composeMessage({ ...BASE, text: { data: 'café', charset: 'ISO-8859-1' }, html: { data: '<p>café ✓</p>', charset: 'UTF-8' } }));
+    const mixed = parseMessage(
+      await composeMessage({ ...BASE, text: { data: 'café', charset: 'ISO-8859-1' }, html: { data: '<p>café ✓</p>', charset: 'UTF-8' } }),
+    );
     assert.match(headerValues(mixed, 'Content-Type')[0]!, /^multipart\/alternative/);
     assert.match(mixed.body.toString('latin1'), /text\/plain; charset=ISO-8859-1[^]*caf=E9[^]*text\/html; charset=utf-8/);
     await assert.rejects(composeMessage({ ...BASE, text: { data: 'snow ☃', charset: 'ISO-8859-1' } }), DomainError);

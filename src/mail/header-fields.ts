@@ -42,4 +42,3 @@ function toField(raw: string): HeaderField {
   const colon = raw.indexOf(':');
   return { key: (colon < 0 ? raw : raw.slice(0, colon)).trim().toLowerCase(), raw };
 }
-

@@ -14,7 +14,10 @@ describe('raw messages (mail/raw-message.ts)', () => {
 
   it('splits header fields (folded ones kept whole) from the body bytes', () => {
     const parsed = parseMessage(Buffer.from('From: a@x.example\r\nSubject: one\r\n two\r\nTo: b@y.example,\r\n\tc@y.example\r\n\r\nbody\r\n\r\n'));
-    assert.deepEqual(parsed.fields.map((f) => f.key), ['from', 'subject', 'to']);
+    assert.deepEqual(
+      parsed.fields.map((f) => f.key),
+      ['from', 'subject', 'to'],
+    );
     assert.deepEqual(headerValues(parsed, 'SUBJECT'), ['one two']);
     assert.deepEqual(addressesOf(headerValues(parsed, 'to')), ['b@y.example', 'c@y.example']);
     assert.equal(parsed.body.toString(), 'body\r\n\r\n');
@@ -35,7 +38,10 @@ describe('raw messages (mail/raw-message.ts)', () => {
       Buffer.from([0xe9, 0x0d, 0x0a]),
     ]);
     const out = rewriteHeaders(parseMessage(input), { date: rfc5322Date(Date.UTC(2026, 10, 27, 12)), messageIdHeader: '<new@ses>' });
-    assert.equal(out.subarray(0, -3).toString('latin1'), 'From: a@x.example\r\nX-Custom:  kept   as is \r\nDate: Fri, 27 Nov 2026 12:00:00 +0000\r\nMessage-ID: <new@ses>\r\n\r\n');
+    assert.equal(
+      out.subarray(0, -3).toString('latin1'),
+      'From: a@x.example\r\nX-Custom:  kept   as is \r\nDate: Fri, 27 Nov 2026 12:00:00 +0000\r\nMessage-ID: <new@ses>\r\n\r\n',
+    );
     assert.deepEqual([...out.subarray(-3)], [0xe9, 0x0d, 0x0a]);
   });
 });

@@ -47,7 +47,10 @@ export function parseMessage(message: Buffer): ParsedMessage {
 /** The unfolded value of a header field (its raw bytes as latin1, the form addressparser reads). */
 export function fieldValue(field: HeaderField): string {
   const colon = field.raw.indexOf(':');
-  return field.raw.slice(colon + 1).replace(/\r\n(?=[ \t])/g, '').trim();
+  return field.raw
+    .slice(colon + 1)
+    .replace(/\r\n(?=[ \t])/g, '')
+    .trim();
 }
 
 export function headerValues(parsed: ParsedMessage, name: string): string[] {
@@ -80,9 +83,13 @@ export function firstAddress(text: string): string | null {
  * are removed"), and Bcc, which names recipients the others must not see.
  */
 const REMOVED = new Set([
-  'x-ses-source-arn', 'x-ses-from-arn', 'x-ses-return-path-arn', 'bcc',
+  'x-ses-source-arn',
+  'x-ses-from-arn',
+  'x-ses-return-path-arn',
+  'bcc',
   // "Amazon SES removes the headers before sending the email" (event-publishing-send-email.md).
-  'x-ses-configuration-set', 'x-ses-message-tags',
+  'x-ses-configuration-set',
+  'x-ses-message-tags',
 ]);
 /** Set by Signet as SES sets them ("SES replaces Message-ID and Date"). */
 const REPLACED = new Set(['message-id', 'date']);
@@ -104,10 +111,14 @@ export function rewriteHeaders(parsed: ParsedMessage, set: { date: string; messa
  */
 export function sesMessageTags(values: readonly string[]): { name: string; value: string }[] {
   return values.flatMap((v) =>
-    v.split(',').map((e) => e.trim()).filter((e) => e !== '').map((e) => {
-      const eq = e.indexOf('=');
-      return eq < 0 ? { name: e, value: '' } : { name: e.slice(0, eq).trim(), value: e.slice(eq + 1).trim() };
-    }),
+    v
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== '')
+      .map((e) => {
+        const eq = e.indexOf('=');
+        return eq < 0 ? { name: e, value: '' } : { name: e.slice(0, eq).trim(), value: e.slice(eq + 1).trim() };
+      }),
   );
 }
 

@@ -15,10 +15,7 @@ export function writeCredentialsFile(dataDir: string, accessKeyId: string, secre
   const temporary = `${path}.${process.pid}.tmp`;
   const fd = openSync(temporary, 'w', 0o600);
   try {
-    writeSync(
-      fd,
-      `[${CREDENTIALS_PROFILE}]\naws_access_key_id = ${accessKeyId}\naws_secret_access_key = ${secretAccessKey}\nregion = ${region}\n`,
-    );
+    writeSync(fd, `[${CREDENTIALS_PROFILE}]\naws_access_key_id = ${accessKeyId}\naws_secret_access_key = ${secretAccessKey}\nregion = ${region}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

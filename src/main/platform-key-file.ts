@@ -44,4 +44,3 @@ export function loadPlatformSigningKey(config: PlatformSignatureConfig): DkimSig
   const publicKey = createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).toString('base64');
   return { domain: config.domain, selector: config.selector, privateKey, bits, publicKey };
 }
-

@@ -146,7 +146,9 @@ export async function runServer(settings: ServerSettings): Promise<number> {
       const service = await listening(`the SMTP interface on ${config.host}:${ports}`, () =>
         startSmtpService({
           ctx: signet.ctx,
-          authenticator: dkimConfig.dev ? devSmtpAuthenticator(config.defaultRegion) : accessKeySmtpAuthenticator(signet.accounts, smtpRegions(config.defaultRegion)),
+          authenticator: dkimConfig.dev
+            ? devSmtpAuthenticator(config.defaultRegion)
+            : accessKeySmtpAuthenticator(signet.accounts, smtpRegions(config.defaultRegion)),
           settings: smtpSettings,
           host: config.host,
           dataDir: config.dataDir,
@@ -166,7 +168,9 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     }
     const metricsAt = http.metricsListener;
     if (metricsAt) {
-      metricsListener = await listening(`the metrics listener on ${metricsAt.host}:${metricsAt.port}`, () => startMetricsListener(metrics, { token: http.metricsToken }, metricsAt));
+      metricsListener = await listening(`the metrics listener on ${metricsAt.host}:${metricsAt.port}`, () =>
+        startMetricsListener(metrics, { token: http.metricsToken }, metricsAt),
+      );
       process.stdout.write(`signet metrics on ${metricsListener.url}\n`);
     }
     const address = await listening(`the SES API on ${config.host}:${config.port}`, () => app.listen({ host: config.host, port: config.port }));

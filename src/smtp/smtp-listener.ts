@@ -90,7 +90,10 @@ class SesSmtpServer extends SMTPServer {
   readonly bySession = new Map<string, SMTPConnection>();
   private readonly addresses = new Map<string, string>();
 
-  constructor(options: SMTPServerOptions, private readonly gate: ConnectionGate) {
+  constructor(
+    options: SMTPServerOptions,
+    private readonly gate: ConnectionGate,
+  ) {
     super(options);
   }
 

@@ -7,7 +7,6 @@ import { SMTP_MAX_MESSAGE_BYTES, startSmtpListener, type SmtpListener, type Smtp
 import { SES_SMTP_REGIONS } from './smtp-password.ts';
 import { readTlsFiles, selfSignedTls, type TlsMaterial } from './tls-material.ts';
 
-
 export interface SmtpService {
   readonly listener: SmtpListener;
   readonly tls: TlsMaterial;

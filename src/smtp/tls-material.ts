@@ -54,7 +54,10 @@ export async function selfSignedTls(dataDir: string, hostname: string): Promise<
   const now = Date.now();
   cert.validity.notBefore = new Date(now - 60_000);
   cert.validity.notAfter = new Date(now + 10 * 365 * 86_400_000);
-  const subject = [{ name: 'commonName', value: hostname }, { name: 'organizationName', value: 'Signet self-signed' }];
+  const subject = [
+    { name: 'commonName', value: hostname },
+    { name: 'organizationName', value: 'Signet self-signed' },
+  ];
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([
@@ -63,11 +66,7 @@ export async function selfSignedTls(dataDir: string, hostname: string): Promise<
     { name: 'extKeyUsage', serverAuth: true },
     {
       name: 'subjectAltName',
-      altNames: [
-        ...[...new Set([hostname, 'localhost'])].map((value) => ({ type: 2, value })),
-        { type: 7, ip: '127.0.0.1' },
-        { type: 7, ip: '::1' },
-      ],
+      altNames: [...[...new Set([hostname, 'localhost'])].map((value) => ({ type: 2, value })), { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }],
     },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());

@@ -1,12 +1,6 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Scope, VerificationStatus } from '../core/index.ts';
-import type {
-  CheckCompletion,
-  DetectionStore,
-  DetectionTarget,
-  RecordCheckResult,
-  StoredRecordCheck,
-} from '../app/detection-ports.ts';
+import type { CheckCompletion, DetectionStore, DetectionTarget, RecordCheckResult, StoredRecordCheck } from '../app/detection-ports.ts';
 import type { DetectionEngine } from './detection-engine.ts';
 import type { Database } from './schema.ts';
 
@@ -107,7 +101,10 @@ export class KyselyDetectionStore implements DetectionStore {
             'i.id',
             s.fn
               .coalesce(
-                s.selectFrom('dkim_keys as k').select((k) => k.fn.min('k.created_at').as('first')).whereRef('k.identity_id', '=', 'i.id'),
+                s
+                  .selectFrom('dkim_keys as k')
+                  .select((k) => k.fn.min('k.created_at').as('first'))
+                  .whereRef('k.identity_id', '=', 'i.id'),
                 'i.created_at',
               )
               .as('started'),

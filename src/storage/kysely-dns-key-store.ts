@@ -29,13 +29,7 @@ export class KyselyDnsKeyStore implements DnsKeyStore {
   }
 
   async keyZoneChangesSince(seq: number, limit: number): Promise<KeyZoneChanges> {
-    const rows = await this.#db
-      .selectFrom('key_zone_changes')
-      .select(['seq', 'token'])
-      .where('seq', '>', seq)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
+    const rows = await this.#db.selectFrom('key_zone_changes').select(['seq', 'token']).where('seq', '>', seq).orderBy('seq').limit(limit).execute();
     if (rows.length === 0) {
       // Nothing kept after `seq`: either nothing happened, or it was all pruned.
       const now = await this.keyZoneSeq();

@@ -1,12 +1,5 @@
 import type { Kysely } from 'kysely';
-import type {
-  DomainKeys,
-  EmailIdentityStore,
-  IdentityDescription,
-  IdentityDetails,
-  IdentityTag,
-  RecordVerdict,
-} from '../app/email-identity-ports.ts';
+import type { DomainKeys, EmailIdentityStore, IdentityDescription, IdentityDetails, IdentityTag, RecordVerdict } from '../app/email-identity-ports.ts';
 import { NO_DETAILS } from '../app/email-identity-ports.ts';
 import type { Scope } from '../core/index.ts';
 import type { Database } from './schema.ts';
@@ -20,12 +13,7 @@ export class KyselyEmailIdentityStore implements EmailIdentityStore {
   }
 
   #identityId(db: Kysely<Database>, scope: Scope, name: string) {
-    return db
-      .selectFrom('identities')
-      .select('id')
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('name', '=', name);
+    return db.selectFrom('identities').select('id').where('account_id', '=', scope.accountId).where('region', '=', scope.region).where('name', '=', name);
   }
 
   async putDetails(scope: Scope, name: string, details: IdentityDetails): Promise<boolean> {
@@ -35,10 +23,7 @@ export class KyselyEmailIdentityStore implements EmailIdentityStore {
       if (!row) return false;
       // Delete then insert: one statement shape for both engines (no dialect-specific upsert needed).
       await trx.deleteFrom('identity_details').where('identity_id', '=', row.id).execute();
-      await trx
-        .insertInto('identity_details')
-        .values({ identity_id: row.id, tags, configuration_set_name: details.configurationSetName })
-        .execute();
+      await trx.insertInto('identity_details').values({ identity_id: row.id, tags, configuration_set_name: details.configurationSetName }).execute();
       return true;
     });
   }

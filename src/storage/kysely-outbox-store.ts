@@ -1,14 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Scope } from '../core/index.ts';
-import type {
-  DeliveryStatus,
-  EmailVerificationStore,
-  NewOutboxMessage,
-  OutboxFilter,
-  OutboxKind,
-  OutboxMessage,
-  OutboxStore,
-} from '../app/send-ports.ts';
+import type { DeliveryStatus, EmailVerificationStore, NewOutboxMessage, OutboxFilter, OutboxKind, OutboxMessage, OutboxStore } from '../app/send-ports.ts';
 import type { Database, OutboxMessagesTable } from './schema.ts';
 
 /** Errors from relays can be long (whole SMTP transcripts); the stored one is for humans. */
@@ -169,11 +161,7 @@ export class KyselyOutboxStore implements OutboxStore {
 
   async purge(before: number): Promise<number> {
     // Messages still waiting for the relay are kept whatever their age.
-    const result = await this.#db
-      .deleteFrom('outbox_messages')
-      .where('created_at', '<', before)
-      .where('delivery_status', '!=', 'pending')
-      .executeTakeFirst();
+    const result = await this.#db.deleteFrom('outbox_messages').where('created_at', '<', before).where('delivery_status', '!=', 'pending').executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 }

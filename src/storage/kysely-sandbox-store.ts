@@ -27,7 +27,11 @@ export class KyselySandboxStore implements SandboxStore {
     if (names.length === 0) return;
     await this.#db
       .deleteFrom('dev_sandbox_records')
-      .where('name', 'in', names.map((n) => n.toLowerCase()))
+      .where(
+        'name',
+        'in',
+        names.map((n) => n.toLowerCase()),
+      )
       .execute();
   }
 

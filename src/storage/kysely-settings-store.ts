@@ -21,7 +21,11 @@ export class KyselySettingsStore implements SettingsStore {
     // Read first: every start of every command checks a setting, and a write would cost a commit (an fsync).
     const existing = await this.#db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirst();
     if (existing !== undefined) return existing.value;
-    await this.#db.insertInto('settings').values({ name, value }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    await this.#db
+      .insertInto('settings')
+      .values({ name, value })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
     const row = await this.#db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirstOrThrow();
     return row.value;
   }

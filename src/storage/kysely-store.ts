@@ -1,15 +1,7 @@
 import { Migrator, type Kysely, type Selectable, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Identity, IdentityKind, Scope, VerificationStatus, KeyState } from '../core/index.ts';
 import { initialKeyState } from '../core/index.ts';
-import type {
-  CreateDomainDkimResult,
-  ListIdentitiesPage,
-  ListIdentitiesQuery,
-  NewDomainDkim,
-  PooledKey,
-  Store,
-  StoredDkimKey,
-} from '../app/ports.ts';
+import type { CreateDomainDkimResult, ListIdentitiesPage, ListIdentitiesQuery, NewDomainDkim, PooledKey, Store, StoredDkimKey } from '../app/ports.ts';
 import type { Database, IdentitiesTable } from './schema.ts';
 import { migrationProvider, type DdlFlavor } from './migrations/index.ts';
 
@@ -163,12 +155,7 @@ export class KyselyStore implements Store {
         // Two calls for one domain that already existed without keys: the second waits here, then
         // finds the first one's keys.
         await this.#engine.lockIdentity(trx, identityId);
-        const tokens = await trx
-          .selectFrom('dkim_keys')
-          .select('token')
-          .where('identity_id', '=', identityId)
-          .orderBy('position')
-          .execute();
+        const tokens = await trx.selectFrom('dkim_keys').select('token').where('identity_id', '=', identityId).orderBy('position').execute();
         if (tokens.length > 0) return { kind: 'existing', tokens: tokens.map((t) => t.token) } as const;
         const poolIds = (
           await this.#engine
@@ -180,11 +167,7 @@ export class KyselyStore implements Store {
             ? []
             : await trx.deleteFrom('key_pool').where('id', 'in', poolIds).returning(['public_key', 'sealed_private_key', 'bits']).execute();
         if (pooled.length < input.tokens.length) throw new PoolShort(pooled.length);
-        await trx
-          .updateTable('identities')
-          .set({ dkim_status: 'Pending', dkim_enabled: 1 })
-          .where('id', '=', identityId)
-          .execute();
+        await trx.updateTable('identities').set({ dkim_status: 'Pending', dkim_enabled: 1 }).where('id', '=', identityId).execute();
         await trx
           .insertInto('dkim_keys')
           .values(
@@ -262,7 +245,10 @@ export class KyselyStore implements Store {
       .where('region', '=', scope.region)
       .where('id', '>', query.after);
     if (query.kind !== null) q = q.where('kind', '=', query.kind);
-    const rows = await q.orderBy('id').limit(query.limit + 1).execute();
+    const rows = await q
+      .orderBy('id')
+      .limit(query.limit + 1)
+      .execute();
     const more = rows.length > query.limit;
     const page = more ? rows.slice(0, query.limit) : rows;
     const last = page.length > 0 ? Number(page[page.length - 1]!.id) : query.after;

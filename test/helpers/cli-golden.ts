@@ -71,7 +71,11 @@ export function loadCases(): GoldenCase[] {
   return names.map((name) => {
     const meta = readFileSync(join(GOLDEN, `${name}.meta`), 'utf8');
     const [head, stderr] = [meta.slice(0, meta.indexOf('\nstderr:\n')), meta.slice(meta.indexOf('\nstderr:\n') + 9)];
-    const field = (k: string) => head.split('\n').find((l) => l.startsWith(`${k}: `))!.slice(k.length + 2);
+    const field = (k: string) =>
+      head
+        .split('\n')
+        .find((l) => l.startsWith(`${k}: `))!
+        .slice(k.length + 2);
     const argv = shellSplit(field('command')).slice(1);
     if (argv.length === 1 && argv[0] === '') argv.length = 0;
     const envSet: [string, string][] = [];
@@ -96,7 +100,15 @@ export function loadCases(): GoldenCase[] {
     } catch {
       requests = null;
     }
-    const server = name.startsWith('moto-') ? 'moto' : name.startsWith('stubv-') ? 'stubv' : name.startsWith('stub-') ? 'stub' : name.startsWith('tls-') ? 'tls' : 'none';
+    const server = name.startsWith('moto-')
+      ? 'moto'
+      : name.startsWith('stubv-')
+        ? 'stubv'
+        : name.startsWith('stub-')
+          ? 'stub'
+          : name.startsWith('tls-')
+            ? 'tls'
+            : 'none';
     return {
       name,
       argv,
@@ -207,7 +219,23 @@ export function makeSandbox(): string {
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(sandbox, 'key.pem'), '-out', join(sandbox, 'cert.pem')],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '3650',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(sandbox, 'key.pem'),
+        '-out',
+        join(sandbox, 'cert.pem'),
+      ],
       { stdio: 'ignore' },
     );
   } catch {

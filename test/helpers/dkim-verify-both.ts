@@ -21,11 +21,16 @@ export interface VerifierDns {
  */
 export async function verifyWithBoth(dns: VerifierDns, raw: Buffer, domain: string, tokens: readonly string[], label: string): Promise<void> {
   const result = await dkimVerify(raw, { resolver: dns.resolver });
-  const ours = (result.results as { status: { result: string; comment?: string }; signingDomain: string; selector: string }[]).find((r) => r.signingDomain === domain);
+  const ours = (result.results as { status: { result: string; comment?: string }; signingDomain: string; selector: string }[]).find(
+    (r) => r.signingDomain === domain,
+  );
   assert.ok(ours, `${label}: a signature by ${domain}`);
   assert.equal(ours.status.result, 'pass', `${label}: mailauth ${JSON.stringify(ours.status)}`);
   assert.ok(tokens.includes(ours.selector), `${label}: s= is one of ${domain}'s tokens`);
-  const py = spawnSync(dns.dkimpy, [join(REPO_ROOT, 'test/helpers/dkimpy-verify-all.py'), String(dns.nsdPort), String(dns.signetPort), dns.zone], { input: raw, encoding: 'utf8' });
+  const py = spawnSync(dns.dkimpy, [join(REPO_ROOT, 'test/helpers/dkimpy-verify-all.py'), String(dns.nsdPort), String(dns.signetPort), dns.zone], {
+    input: raw,
+    encoding: 'utf8',
+  });
   assert.equal(py.status, 0, py.stderr);
   const verdict = (JSON.parse(py.stdout) as Array<{ pass: boolean; domain: string; log?: string }>)[0]!;
   assert.deepEqual({ pass: verdict.pass, domain: verdict.domain }, { pass: true, domain }, `${label}: dkimpy ${verdict.log ?? JSON.stringify(verdict)}`);

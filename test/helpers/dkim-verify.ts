@@ -35,7 +35,10 @@ export async function verifyWithMailauthAndDkimpy(opts: {
   assert.ok(ours, `${label}: a signature by ${domain}`);
   assert.equal(ours.status.result, 'pass', `${label}: mailauth ${JSON.stringify(ours.status)}`);
   assert.ok(opts.tokens.includes(ours.selector), `${label}: s= is one of ${domain}'s tokens`);
-  const py = spawnSync(opts.dkimpy, [join(REPO_ROOT, 'test/helpers/dkimpy-verify-all.py'), String(opts.nsdPort), String(opts.signetDnsPort), opts.zone], { input: raw, encoding: 'utf8' });
+  const py = spawnSync(opts.dkimpy, [join(REPO_ROOT, 'test/helpers/dkimpy-verify-all.py'), String(opts.nsdPort), String(opts.signetDnsPort), opts.zone], {
+    input: raw,
+    encoding: 'utf8',
+  });
   assert.equal(py.status, 0, py.stderr);
   const verdict = (JSON.parse(py.stdout) as Array<{ pass: boolean; domain: string; log?: string }>)[0]!;
   assert.deepEqual({ pass: verdict.pass, domain: verdict.domain }, { pass: true, domain }, `${label}: dkimpy ${verdict.log}`);

@@ -194,7 +194,7 @@ export function chasingResolver(customerPort: number, signetPort: number, zone: 
     let target = name;
     for (let hops = 0; hops < 8; hops++) {
       try {
-        [target] = await forName(target).resolveCname(target) as [string];
+        [target] = (await forName(target).resolveCname(target)) as [string];
       } catch (err) {
         if ((err as { code?: string }).code !== dns.NODATA) throw err;
         return forName(target).resolveTxt(target);

@@ -17,7 +17,11 @@ export function queryTxt(port: number, name: string, timeoutMs = 2000): Promise<
       socket.close();
       const texts = (packet.answers ?? [])
         .filter((a) => a.type === 'TXT')
-        .map((a) => (Array.isArray((a as { data: Buffer[] | Buffer }).data) ? (a as { data: Buffer[] }).data.map((b) => b.toString()).join('') : String((a as { data: Buffer }).data)));
+        .map((a) =>
+          Array.isArray((a as { data: Buffer[] | Buffer }).data)
+            ? (a as { data: Buffer[] }).data.map((b) => b.toString()).join('')
+            : String((a as { data: Buffer }).data),
+        );
       resolve({ rcode: packet.rcode ?? 'NOERROR', texts });
     });
     const query = dnsPacket.encode({

@@ -18,7 +18,10 @@ function rows(dataDir: string, where: string, ...params: string[]): { message_id
 export function verificationLinkFromStore(dataDir: string, address?: string): string | null {
   const mails = rows(dataDir, "kind = 'verification'").filter((r) => address === undefined || (JSON.parse(r.recipients) as string[]).includes(address));
   for (const mail of mails.reverse()) {
-    const text = Buffer.from(mail.raw_base64, 'base64').toString('utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    const text = Buffer.from(mail.raw_base64, 'base64')
+      .toString('utf8')
+      .replace(/=\r?\n/g, '')
+      .replace(/=3D/g, '=');
     const link = /(https?:\/\/\S+verify-email\?token=[A-Za-z0-9_-]+)/.exec(text)?.[1];
     if (link) return link;
   }

@@ -54,9 +54,7 @@ export class SmtpSession {
 
   /** Opens a session (implicit TLS when asked) and returns it with the greeting read. */
   static async open(port: number, implicitTls = false): Promise<{ session: SmtpSession; greeting: string | null }> {
-    const socket = implicitTls
-      ? tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false })
-      : netConnect({ host: '127.0.0.1', port });
+    const socket = implicitTls ? tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }) : netConnect({ host: '127.0.0.1', port });
     await new Promise<void>((resolve, reject) => {
       socket.once(implicitTls ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);

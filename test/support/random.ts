@@ -17,7 +17,9 @@ export class SeededRandom implements Random {
 
   bytes(length: number): Uint8Array {
     while (this.#buffer.length < length) {
-      const block = createHash('sha256').update(`${this.#seed}\0${this.#counter++}`).digest();
+      const block = createHash('sha256')
+        .update(`${this.#seed}\0${this.#counter++}`)
+        .digest();
       this.#buffer = Buffer.concat([this.#buffer, block]);
     }
     const out = new Uint8Array(this.#buffer.subarray(0, length));

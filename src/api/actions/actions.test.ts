@@ -33,9 +33,19 @@ describe('the SES actions', () => {
 
   it('serves the 13 actions of the SES v1 API that Signet implements', () => {
     assert.deepEqual([...SES_ACTIONS.keys()].sort(), [
-      'DeleteIdentity', 'GetIdentityDkimAttributes', 'GetIdentityMailFromDomainAttributes', 'GetIdentityVerificationAttributes',
-      'GetSendQuota', 'ListIdentities', 'SendEmail', 'SendRawEmail', 'SetIdentityDkimEnabled', 'VerifyDomainDkim',
-      'VerifyDomainIdentity', 'VerifyEmailAddress', 'VerifyEmailIdentity',
+      'DeleteIdentity',
+      'GetIdentityDkimAttributes',
+      'GetIdentityMailFromDomainAttributes',
+      'GetIdentityVerificationAttributes',
+      'GetSendQuota',
+      'ListIdentities',
+      'SendEmail',
+      'SendRawEmail',
+      'SetIdentityDkimEnabled',
+      'VerifyDomainDkim',
+      'VerifyDomainIdentity',
+      'VerifyEmailAddress',
+      'VerifyEmailIdentity',
     ]);
   });
 
@@ -46,7 +56,10 @@ describe('the SES actions', () => {
     assert.match(r.body, /<VerifyDomainDkimResult><DkimTokens>(<member>[a-z2-7]{32}<\/member>){3}<\/DkimTokens><\/VerifyDomainDkimResult>/);
     next();
     const attrs = await call({ Action: 'GetIdentityDkimAttributes', 'Identities.member.1': 'example.com' });
-    assert.match(attrs.body, /<entry><key>example\.com<\/key><value><DkimEnabled>true<\/DkimEnabled><DkimVerificationStatus>Pending<\/DkimVerificationStatus><DkimTokens>(<member>[a-z2-7]{32}<\/member>){3}<\/DkimTokens><\/value><\/entry>/);
+    assert.match(
+      attrs.body,
+      /<entry><key>example\.com<\/key><value><DkimEnabled>true<\/DkimEnabled><DkimVerificationStatus>Pending<\/DkimVerificationStatus><DkimTokens>(<member>[a-z2-7]{32}<\/member>){3}<\/DkimTokens><\/value><\/entry>/,
+    );
     assert.deepEqual(attrs.text('member'), r.text('member'));
   });
 
@@ -56,7 +69,10 @@ describe('the SES actions', () => {
     assert.ok(token);
     next();
     const v = await call({ Action: 'GetIdentityVerificationAttributes', 'Identities.member.1': 'plain.example' });
-    assert.match(v.body, new RegExp(`<VerificationStatus>Pending</VerificationStatus><VerificationToken>${token!.replace(/[+/]/g, '\\$&')}</VerificationToken>`));
+    assert.match(
+      v.body,
+      new RegExp(`<VerificationStatus>Pending</VerificationStatus><VerificationToken>${token!.replace(/[+/]/g, '\\$&')}</VerificationToken>`),
+    );
     next();
     const page = await call({ Action: 'ListIdentities', MaxItems: '1' });
     assert.equal(page.text('member').length, 1);
@@ -94,8 +110,13 @@ describe('the SES actions', () => {
   it('SendEmail and SendRawEmail: MessageId back; MessageRejected and the quota as SES words them', async () => {
     await verifiedDomain(app, 'send.example');
     const sent = await call({
-      Action: 'SendEmail', Source: 's@send.example', 'Destination.ToAddresses.member.1': 'to@d.example',
-      'Message.Subject.Data': 'Hi', 'Message.Body.Text.Data': 'Body', 'Tags.member.1.Name': 'campaign', 'Tags.member.1.Value': 'a-1',
+      Action: 'SendEmail',
+      Source: 's@send.example',
+      'Destination.ToAddresses.member.1': 'to@d.example',
+      'Message.Subject.Data': 'Hi',
+      'Message.Body.Text.Data': 'Body',
+      'Tags.member.1.Name': 'campaign',
+      'Tags.member.1.Value': 'a-1',
     });
     assert.equal(sent.status, 200, sent.body);
     const id = sent.text('MessageId')[0]!;
@@ -103,14 +124,34 @@ describe('the SES actions', () => {
     const raw = Buffer.from('From: s@send.example\r\nTo: x@d.example\r\nSubject: r\r\n\r\nbody\r\n').toString('base64');
     assert.equal((await call({ Action: 'SendRawEmail', 'RawMessage.Data': raw })).status, 200);
     assert.equal((await call({ Action: 'SendRawEmail', 'RawMessage.Data': 'not base64!' })).code, 'InvalidParameterValue');
-    const unverified = await call({ Action: 'SendEmail', Source: 's@nope.example', 'Destination.ToAddresses.member.1': 't@d.example', 'Message.Subject.Data': 'x' });
+    const unverified = await call({
+      Action: 'SendEmail',
+      Source: 's@nope.example',
+      'Destination.ToAddresses.member.1': 't@d.example',
+      'Message.Subject.Data': 'x',
+    });
     assert.deepEqual([unverified.status, unverified.code], [400, 'MessageRejected']);
     assert.match(unverified.body, /<Type>Sender<\/Type>/);
-    const overQuota = await call({ Action: 'SendEmail', Source: 's@send.example', 'Destination.ToAddresses.member.1': 'a@d.example', 'Destination.ToAddresses.member.2': 'b@d.example', 'Message.Subject.Data': 'x' });
+    const overQuota = await call({
+      Action: 'SendEmail',
+      Source: 's@send.example',
+      'Destination.ToAddresses.member.1': 'a@d.example',
+      'Destination.ToAddresses.member.2': 'b@d.example',
+      'Message.Subject.Data': 'x',
+    });
     assert.equal(overQuota.code, 'MessageRejected');
     assert.match(overQuota.body, /Daily message quota exceeded\./);
-    const tagWithoutValue = await call({ Action: 'SendEmail', Source: 's@send.example', 'Destination.ToAddresses.member.1': 'a@d.example', 'Message.Subject.Data': 'x', 'Tags.member.1.Name': 'n' });
-    assert.deepEqual([tagWithoutValue.code, tagWithoutValue.text('Message')[0]], ['ValidationError', "1 validation error detected: Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null"]);
+    const tagWithoutValue = await call({
+      Action: 'SendEmail',
+      Source: 's@send.example',
+      'Destination.ToAddresses.member.1': 'a@d.example',
+      'Message.Subject.Data': 'x',
+      'Tags.member.1.Name': 'n',
+    });
+    assert.deepEqual(
+      [tagWithoutValue.code, tagWithoutValue.text('Message')[0]],
+      ['ValidationError', "1 validation error detected: Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null"],
+    );
   });
 
   it('the identity operations share one limit per account and region: Throttling on the test clock, not on time', async () => {

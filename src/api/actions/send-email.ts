@@ -8,7 +8,10 @@ import type { SesAction } from './action.ts';
 function tagsOf(params: Params): Tag[] {
   return params.structureList('Tags', ['Name', 'Value']).map((t, i) => {
     if (t['Name'] === undefined || t['Value'] === undefined) {
-      throw new DomainError('missing_parameter', `1 validation error detected: Value null at 'tags.${i + 1}.member.${t['Name'] === undefined ? 'name' : 'value'}' failed to satisfy constraint: Member must not be null`);
+      throw new DomainError(
+        'missing_parameter',
+        `1 validation error detected: Value null at 'tags.${i + 1}.member.${t['Name'] === undefined ? 'name' : 'value'}' failed to satisfy constraint: Member must not be null`,
+      );
     }
     return { name: t['Name'], value: t['Value'] };
   });

@@ -36,22 +36,18 @@ export function parseAuthorization(header: string): SigV4Authorization {
   }
   const missing = ['Credential', 'Signature', 'SignedHeaders'].filter((name) => !fields.get(name));
   if (missing.length > 0) {
-    throw incomplete(
-      missing.map((name) => `Authorization header requires '${name}' parameter.`).join(' ') +
-        ` Authorization=${header.slice(0, 200)}`,
-    );
+    throw incomplete(missing.map((name) => `Authorization header requires '${name}' parameter.`).join(' ') + ` Authorization=${header.slice(0, 200)}`);
   }
   const credential = fields.get('Credential')!.split('/');
   if (credential.length !== 5 || credential.some((p) => p === '')) {
-    throw incomplete(
-      `Credential should be scoped to a valid region, service and date: 'Credential=${fields.get('Credential')!.slice(0, 120)}'.`,
-    );
+    throw incomplete(`Credential should be scoped to a valid region, service and date: 'Credential=${fields.get('Credential')!.slice(0, 120)}'.`);
   }
   const [accessKeyId, scopeDate, region, service, terminator] = credential as [string, string, string, string, string];
   if (terminator !== 'aws4_request') {
     throw incomplete(`Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator.slice(0, 40)}'.`);
   }
-  if (!/^\d{8}$/.test(scopeDate)) throw incomplete(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate.slice(0, 20)}'.`);
+  if (!/^\d{8}$/.test(scopeDate))
+    throw incomplete(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate.slice(0, 20)}'.`);
   if (!/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(region)) throw incomplete(`Credential should be scoped to a valid region, not '${region.slice(0, 40)}'.`);
   const signature = fields.get('Signature')!;
   if (!/^[0-9a-f]{64}$/.test(signature)) throw incomplete('The Signature must be 64 lowercase hexadecimal characters.');

@@ -14,8 +14,21 @@ test('HmacSha256 agrees with createHmac for keys and messages of every size, use
   for (const keyLength of [0, 1, 32, 63, 64, 65, 200]) {
     const key = randomBytes(keyLength);
     const hmac = new HmacSha256(key);
-    for (const message of ['', 'a', 'AWS4-HMAC-SHA256\n20261127T170000Z\n20261127/us-east-1/ses/aws4_request\n' + 'f'.repeat(64), 'x'.repeat(191), 'y'.repeat(192), 'z'.repeat(5000), 'é😀'.repeat(300), 'short again']) {
-      assert.equal(hmac.hex(message), createHmac('sha256', key).update(message, 'utf8').digest('hex'), `key ${keyLength} bytes, message ${message.length} chars`);
+    for (const message of [
+      '',
+      'a',
+      'AWS4-HMAC-SHA256\n20261127T170000Z\n20261127/us-east-1/ses/aws4_request\n' + 'f'.repeat(64),
+      'x'.repeat(191),
+      'y'.repeat(192),
+      'z'.repeat(5000),
+      'é😀'.repeat(300),
+      'short again',
+    ]) {
+      assert.equal(
+        hmac.hex(message),
+        createHmac('sha256', key).update(message, 'utf8').digest('hex'),
+        `key ${keyLength} bytes, message ${message.length} chars`,
+      );
     }
   }
 });

@@ -24,8 +24,12 @@ export function parseAmzDate(text: string): Date | null {
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   // Date.UTC rolls over out-of-range fields (month 13, 31 February); a real date reads back the same.
   const real =
-    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day &&
-    date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
   return real ? date : null;
 }
 
@@ -75,7 +79,10 @@ function constantTimeEqual(a: string, b: string): boolean {
 }
 
 export function formatAmzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /**
@@ -97,16 +104,14 @@ export function checkSigV4Headers(
   }
   const amzDate = headers['x-amz-date'];
   if (amzDate === undefined || !auth.signedHeaders.includes('x-amz-date')) {
-    throw new SesError(
-      'IncompleteSignature',
-      "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header, signed.",
-      403,
-    );
+    throw new SesError('IncompleteSignature', "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header, signed.", 403);
   }
   const signingDate = parseAmzDateCached(amzDate);
   if (signingDate === null) throw new SesError('IncompleteSignature', `X-Amz-Date must be in ISO 8601 basic format: '${amzDate.slice(0, 40)}'.`, 403);
   if (amzDate.slice(0, 8) !== auth.scopeDate) {
-    throw denied(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
+    throw denied(
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
+    );
   }
   // The skew check, in AWS's words (SignatureDoesNotMatch, "Signature expired: ...").
   const now = clock.now();

@@ -39,7 +39,7 @@ export class JsonInput {
   }
 
   #raw(member: string, required: boolean): unknown {
-    const value = Object.prototype.hasOwnProperty.call(this.#value, member) ? this.#value[member] : undefined;
+    const value = Object.hasOwn(this.#value, member) ? this.#value[member] : undefined;
     // JSON null is "absent" for AWS's deserializers too.
     if (value === undefined || value === null) {
       if (required) throw validationError(`Value null at '${this.#name(member)}'`, 'Member must not be null');

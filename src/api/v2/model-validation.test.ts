@@ -22,16 +22,37 @@ test('valid requests pass, unknown members are ignored', () => {
 });
 
 test('required members, types, enums, lengths and patterns come from the model, in AWS words', () => {
-  assert.equal(message('CreateEmailIdentity', {}), "1 validation error detected: Value null at 'emailIdentity' failed to satisfy constraint: Member must not be null");
-  assert.equal(message('CreateEmailIdentity', { EmailIdentity: '' }), "1 validation error detected: Value '' at 'emailIdentity' failed to satisfy constraint: Member must have length greater than or equal to 1");
+  assert.equal(
+    message('CreateEmailIdentity', {}),
+    "1 validation error detected: Value null at 'emailIdentity' failed to satisfy constraint: Member must not be null",
+  );
+  assert.equal(
+    message('CreateEmailIdentity', { EmailIdentity: '' }),
+    "1 validation error detected: Value '' at 'emailIdentity' failed to satisfy constraint: Member must have length greater than or equal to 1",
+  );
   assert.equal(
     message('CreateEmailIdentity', { EmailIdentity: 'a.com', DkimSigningAttributes: { NextSigningKeyLength: 'RSA_4096_BIT' } }),
     "1 validation error detected: Value 'RSA_4096_BIT' at 'dkimSigningAttributes.nextSigningKeyLength' failed to satisfy constraint: Member must satisfy enum value set: [RSA_1024_BIT, RSA_2048_BIT]",
   );
-  assert.match(message('CreateEmailIdentity', { EmailIdentity: 5, Tags: [{ Key: 'k' }] })!, /^2 validation errors detected: Value at 'emailIdentity' must be of type string; Value null at 'tags\.1\.member\.value'/);
-  assert.match(message('CreateEmailIdentity', { EmailIdentity: 'a.com', DkimSigningAttributes: { DomainSigningSelector: '-bad' } })!, /regular expression pattern/);
+  assert.match(
+    message('CreateEmailIdentity', { EmailIdentity: 5, Tags: [{ Key: 'k' }] })!,
+    /^2 validation errors detected: Value at 'emailIdentity' must be of type string; Value null at 'tags\.1\.member\.value'/,
+  );
+  assert.match(
+    message('CreateEmailIdentity', { EmailIdentity: 'a.com', DkimSigningAttributes: { DomainSigningSelector: '-bad' } })!,
+    /regular expression pattern/,
+  );
   assert.match(message('PutEmailIdentityDkimAttributes', { SigningEnabled: 'yes' }, { EmailIdentity: 'a.com' })!, /must be of type boolean/);
-  assert.match(message('PutEmailIdentityDkimSigningAttributes', {}, { EmailIdentity: 'a.com' })!, /'signingAttributesOrigin' failed to satisfy constraint: Member must not be null/);
-  assert.match(message('SendEmail', { Content: { Simple: { Subject: { Data: 's' }, Body: {}, Headers: [{ Name: 'Bad:Name', Value: 'v' }] } } })!, /content\.simple\.headers\.1\.member\.name/);
-  assert.match(message('GetEmailIdentity', {}, { EmailIdentity: '' })!, /'emailIdentity' failed to satisfy constraint: Member must have length greater than or equal to 1/);
+  assert.match(
+    message('PutEmailIdentityDkimSigningAttributes', {}, { EmailIdentity: 'a.com' })!,
+    /'signingAttributesOrigin' failed to satisfy constraint: Member must not be null/,
+  );
+  assert.match(
+    message('SendEmail', { Content: { Simple: { Subject: { Data: 's' }, Body: {}, Headers: [{ Name: 'Bad:Name', Value: 'v' }] } } })!,
+    /content\.simple\.headers\.1\.member\.name/,
+  );
+  assert.match(
+    message('GetEmailIdentity', {}, { EmailIdentity: '' })!,
+    /'emailIdentity' failed to satisfy constraint: Member must have length greater than or equal to 1/,
+  );
 });

@@ -18,7 +18,7 @@ function compiled(pattern: string): RegExp {
 }
 
 function preview(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
   return text.length > 100 ? `${text.slice(0, 100)}...` : text;
 }
 
@@ -51,7 +51,13 @@ export class ModelValidator {
       if (member.location === 'uri') {
         this.#check(member.shape, labels[member.locationName ?? member.name], path, required.has(member.name), errors);
       } else if (member.location === undefined) {
-        this.#check(member.shape, Object.prototype.hasOwnProperty.call(body, member.name) ? body[member.name] : undefined, path, required.has(member.name), errors);
+        this.#check(
+          member.shape,
+          Object.hasOwn(body, member.name) ? body[member.name] : undefined,
+          path,
+          required.has(member.name),
+          errors,
+        );
       }
     }
     if (errors.length > 0) {
@@ -124,7 +130,13 @@ export class ModelValidator {
         const object = value as Record<string, unknown>;
         const required = new Set(shape.required ?? []);
         for (const member of shape.members ?? []) {
-          this.#check(member.shape, Object.prototype.hasOwnProperty.call(object, member.name) ? object[member.name] : undefined, `${path}.${lowerCamel(member.name)}`, required.has(member.name), errors);
+          this.#check(
+            member.shape,
+            Object.hasOwn(object, member.name) ? object[member.name] : undefined,
+            `${path}.${lowerCamel(member.name)}`,
+            required.has(member.name),
+            errors,
+          );
         }
         return;
       }

@@ -1,18 +1,13 @@
 import type { Scope, VerificationStatus, IdentityKind } from '../../core/index.ts';
 import { DomainError } from '../../core/index.ts';
-import {
-  createEmailIdentity,
-  deleteEmailIdentity,
-  getEmailIdentity,
-  putEmailIdentityDkimAttributes,
-} from '../../app/email-identities.ts';
+import { createEmailIdentity, deleteEmailIdentity, getEmailIdentity, putEmailIdentityDkimAttributes } from '../../app/email-identities.ts';
 import type { EmailIdentityContext, EmailIdentityView } from '../../app/email-identity-view.ts';
 import { getAccount } from '../../app/get-account.ts';
 import { listEmailIdentities, MAX_PAGE_SIZE, type EmailIdentityFilter } from '../../app/list-email-identities.ts';
 import { sendEmailV2 } from '../../app/send-email-v2.ts';
 import type { SesV2OperationName } from './router.ts';
 import { badRequest, validationError } from './errors.ts';
-import { checkInteger, JsonInput } from './json-input.ts';
+import { checkInteger, type JsonInput } from './json-input.ts';
 
 /** What an operation is handed: the decoded path label, the query and the JSON body. */
 export interface SesV2Input {
@@ -169,14 +164,20 @@ function filterOf(map: ReadonlyMap<string, string>): EmailIdentityFilter | null 
       const kind = [...Object.entries(V2_KIND)].find(([, v2]) => v2 === value)?.[0] as IdentityKind | undefined;
       if (kind === undefined) {
         if (value !== 'MANAGED_DOMAIN') {
-          throw validationError(`Value '${value.slice(0, 100)}' at 'filter.IDENTITY_TYPE'`, 'Member must satisfy enum value set: [EMAIL_ADDRESS, DOMAIN, MANAGED_DOMAIN]');
+          throw validationError(
+            `Value '${value.slice(0, 100)}' at 'filter.IDENTITY_TYPE'`,
+            'Member must satisfy enum value set: [EMAIL_ADDRESS, DOMAIN, MANAGED_DOMAIN]',
+          );
         }
         matchesNothing = true;
       } else filter.kind = kind;
     } else if (key === 'VERIFICATION_STATUS') {
       const status = STATUS_OF_V2.get(value);
       if (status === undefined) {
-        throw validationError(`Value '${value.slice(0, 100)}' at 'filter.VERIFICATION_STATUS'`, `Member must satisfy enum value set: [${Object.values(V2_STATUS).join(', ')}]`);
+        throw validationError(
+          `Value '${value.slice(0, 100)}' at 'filter.VERIFICATION_STATUS'`,
+          `Member must satisfy enum value set: [${Object.values(V2_STATUS).join(', ')}]`,
+        );
       }
       filter.status = status;
     } else {
@@ -247,7 +248,10 @@ function unsupported(validate: (body: JsonInput) => void, what: string): SesV2Op
 }
 
 // The service model has checked the members (required origin, enums, selector and key patterns).
-const putDkimSigningAttributesOp = unsupported(() => {}, 'PutEmailIdentityDkimSigningAttributes is not supported by this server yet: Bring Your Own DKIM and key-length changes arrive with the signing-key lifecycle. Easy DKIM is set up by CreateEmailIdentity.');
+const putDkimSigningAttributesOp = unsupported(
+  () => {},
+  'PutEmailIdentityDkimSigningAttributes is not supported by this server yet: Bring Your Own DKIM and key-length changes arrive with the signing-key lifecycle. Easy DKIM is set up by CreateEmailIdentity.',
+);
 
 const putMailFromAttributesOp = unsupported((body) => {
   body.string('MailFromDomain', { max: 255 });

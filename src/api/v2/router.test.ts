@@ -5,9 +5,15 @@ import { isSesV2Path, matchRoute, parseQuery } from './router.ts';
 
 test('labels are split before they are decoded: %2F and %2B stay inside one address', () => {
   assert.deepEqual(matchRoute('GET', '/v2/email/identities/a%2Fb%2Btag%40example.com'), { operation: 'GetEmailIdentity', identity: 'a/b+tag@example.com' });
-  assert.deepEqual(matchRoute('PUT', '/v2/email/identities/a%2Fb%40example.com/dkim'), { operation: 'PutEmailIdentityDkimAttributes', identity: 'a/b@example.com' });
+  assert.deepEqual(matchRoute('PUT', '/v2/email/identities/a%2Fb%40example.com/dkim'), {
+    operation: 'PutEmailIdentityDkimAttributes',
+    identity: 'a/b@example.com',
+  });
   // A raw slash is a segment boundary, so it is no longer the Get route.
-  assert.throws(() => matchRoute('GET', '/v2/email/identities/a/b@example.com'), (e: unknown) => e instanceof SesV2Error && e.status === 404);
+  assert.throws(
+    () => matchRoute('GET', '/v2/email/identities/a/b@example.com'),
+    (e: unknown) => e instanceof SesV2Error && e.status === 404,
+  );
 });
 
 test('every form of the operations the clients send is routed', () => {
@@ -41,7 +47,14 @@ test('a known path with another method is 405, an unknown one 404, a broken esca
 });
 
 test('the query keeps + as + and takes the first of repeated names', () => {
-  assert.deepEqual([...parseQuery('NextToken=a%2Bb%3D%3D&PageSize=2&PageSize=3&x')], [['NextToken', 'a+b=='], ['PageSize', '2'], ['x', '']]);
+  assert.deepEqual(
+    [...parseQuery('NextToken=a%2Bb%3D%3D&PageSize=2&PageSize=3&x')],
+    [
+      ['NextToken', 'a+b=='],
+      ['PageSize', '2'],
+      ['x', ''],
+    ],
+  );
   assert.equal(parseQuery('t=a+b').get('t'), 'a+b');
 });
 

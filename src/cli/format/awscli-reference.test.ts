@@ -64,7 +64,9 @@ describe('shorthand syntax, as the AWS CLI parses it', () => {
         const expected = broken ? c.error.slice(0, c.error.indexOf('\n')) : c.error;
         assert.throws(
           () => new ShorthandParser().parse(c.input),
-          (err) => err instanceof ShorthandParseError && (broken ? err.message.split('\n')[0] === expected && err.message.includes(c.input) : err.message === expected),
+          (err) =>
+            err instanceof ShorthandParseError &&
+            (broken ? err.message.split('\n')[0] === expected && err.message.includes(c.input) : err.message === expected),
         );
       }
     });
@@ -93,7 +95,10 @@ describe('--query, as Python jmespath answers', () => {
   }
   for (const q of reference.badQueries) {
     it(`refuses ${q.expression} with jmespath's words`, () => {
-      assert.throws(() => compileQuery(q.expression), (err) => err instanceof Error && err.message === `Bad value for --query ${q.expression}: ${q.error}`);
+      assert.throws(
+        () => compileQuery(q.expression),
+        (err) => err instanceof Error && err.message === `Bad value for --query ${q.expression}: ${q.error}`,
+      );
     });
   }
 });

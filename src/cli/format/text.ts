@@ -49,7 +49,10 @@ function emitDict(item: Record<string, unknown>, out: string[], ident: string | 
     }
   } else {
     for (const k of scalarKeys) scalars.push(k in item ? pyStr(item[k]) : '');
-    for (const k of Object.keys(item).filter((x) => !scalarKeys.includes(x)).sort(byKey)) nested.push([k, item[k]]);
+    for (const k of Object.keys(item)
+      .filter((x) => !scalarKeys.includes(x))
+      .sort(byKey))
+      nested.push([k, item[k]]);
   }
   if (scalars.length > 0) {
     if (ident !== null) scalars.unshift(ident.toUpperCase());

@@ -14,11 +14,41 @@ describe('YAML output', () => {
     { Identities: ['example.com', 'user@example.com'] },
     { Identities: [] },
     { DkimAttributes: { 'example.com': { DkimEnabled: true, DkimVerificationStatus: 'Pending', DkimTokens: ['a', 'b'] } }, Empty: {} },
-    { Tricky: ['true', 'null', '1.0', '0x10', '', ' lead', 'trail ', 'a: b', '- dash', '#hash', 'multi\nline', 'tab\there', 'quote"s', "it's", '~', 'yes', '2026-01-01', '@at', '`tick', '%pct'] },
+    {
+      Tricky: [
+        'true',
+        'null',
+        '1.0',
+        '0x10',
+        '',
+        ' lead',
+        'trail ',
+        'a: b',
+        '- dash',
+        '#hash',
+        'multi\nline',
+        'tab\there',
+        'quote"s',
+        "it's",
+        '~',
+        'yes',
+        '2026-01-01',
+        '@at',
+        '`tick',
+        '%pct',
+      ],
+    },
     { Numbers: [0, -1, 12345678901234, new PyFloat(200), new PyFloat(0.5), new PyFloat(1e-7)] },
     { Unicode: 'café ✓ 日本', Nested: [[1, [2, []]], { k: [{ a: null }] }] },
   ];
-  const plain = (v: unknown): unknown => (v instanceof PyFloat ? v.valueOf() : Array.isArray(v) ? v.map(plain) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)])) : v);
+  const plain = (v: unknown): unknown =>
+    v instanceof PyFloat
+      ? v.valueOf()
+      : Array.isArray(v)
+        ? v.map(plain)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]))
+          : v;
 
   for (const [i, value] of values.entries()) {
     it(`#${i} reads back as the same data`, () => {

@@ -3,18 +3,7 @@
  * everything the command line derives its arguments, skeletons, help, serializer and parser from.
  */
 
-export type ShapeType =
-  | 'structure'
-  | 'list'
-  | 'map'
-  | 'string'
-  | 'integer'
-  | 'long'
-  | 'double'
-  | 'float'
-  | 'boolean'
-  | 'blob'
-  | 'timestamp';
+export type ShapeType = 'structure' | 'list' | 'map' | 'string' | 'integer' | 'long' | 'double' | 'float' | 'boolean' | 'blob' | 'timestamp';
 
 export interface MemberData {
   readonly name: string;

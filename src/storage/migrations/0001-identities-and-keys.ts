@@ -16,11 +16,7 @@ export async function up(db: Kysely<any>, flavor: DdlFlavor): Promise<void> {
     .addUniqueConstraint('identities_scope_name', ['account_id', 'region', 'name'])
     .execute();
   // ListIdentities walks one scope in creation order, optionally of one kind.
-  await db.schema
-    .createIndex('identities_scope_kind_id')
-    .on('identities')
-    .columns(['account_id', 'region', 'kind', 'id'])
-    .execute();
+  await db.schema.createIndex('identities_scope_kind_id').on('identities').columns(['account_id', 'region', 'kind', 'id']).execute();
   await withId(db.schema.createTable('dkim_keys'), flavor)
     .addColumn('identity_id', 'bigint', (c) => c.notNull().references('identities.id').onDelete('cascade'))
     // Tokens name DNS records in one shared key zone, so they are unique across every account.

@@ -99,7 +99,8 @@ async function createKeyZoneFeed(db: Kysely<any>, flavor: DdlFlavor): Promise<vo
       FOR EACH ROW EXECUTE FUNCTION key_zone_changed()`.execute(db);
     return;
   }
-  const bump = (token: 'NEW.token' | 'OLD.token') => sql.raw(`
+  const bump = (token: 'NEW.token' | 'OLD.token') =>
+    sql.raw(`
       UPDATE key_zone_version SET seq = seq + 1 WHERE id = 1;
       INSERT INTO key_zone_changes (seq, token) SELECT seq, ${token} FROM key_zone_version WHERE id = 1;`);
   const prune = sql`DELETE FROM key_zone_changes WHERE seq <= (SELECT seq FROM key_zone_version WHERE id = 1) - ${kept};`;
