@@ -101,12 +101,12 @@ const attackerId = admin('create-account').AccountId as string;
 const attackerKey = admin('create-access-key', '--account-id', attackerId).AccessKey;
 const attacker: AccessKey = { accessKeyId: attackerKey.AccessKeyId, secretAccessKey: attackerKey.SecretAccessKey };
 
-const port = Number(new URL(url).port);
 const dns = createSocket('udp4');
 await new Promise<void>((r) => dns.bind(0, '127.0.0.1', r));
 let dnsId = 0;
 function dnsOnce(): Promise<number> {
-  const id = (dnsId = (dnsId + 1) & 0xffff);
+  dnsId = (dnsId + 1) & 0xffff;
+  const id = dnsId;
   const started = performance.now();
   const packet = dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'TXT', name: `nothing.${ZONE}` }] });
   return new Promise((resolve) => {

@@ -9,6 +9,10 @@ import { outboxHasMessage, verificationLinkFromStore } from './helpers/outbox-st
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
+/** A peer's JSON answer, read loosely: the test asserts the members it needs. */
+// biome-ignore lint/suspicious/noExplicitAny: the peers' output is whatever they print; the assertions check it.
+type PeerJson = Record<string, any>;
+
 /**
  * The SES v2 API driven by clients that are not ours, against `signet serve` with real SigV4 (the
  * key pair the server makes on first start): AWS CLI v2 and v1, boto3's sesv2 client, the current
@@ -17,14 +21,14 @@ import { tempDir } from './helpers/temp-dir.ts';
  * its own region, so the runs cannot see each other's identities (which the scenario checks).
  */
 interface V2Client {
-  create(identity: string, tags?: { Key: string; Value: string }[]): Promise<Record<string, any>>;
-  get(identity: string): Promise<Record<string, any>>;
+  create(identity: string, tags?: { Key: string; Value: string }[]): Promise<PeerJson>;
+  get(identity: string): Promise<PeerJson>;
   /** One page; `next` is null on the last. */
   list(pageSize: number, token: string | null): Promise<{ names: string[]; next: string | null }>;
   putDkim(identity: string, enabled: boolean): Promise<void>;
   delete(identity: string): Promise<void>;
   send(from: string, to: string): Promise<string>;
-  account(): Promise<Record<string, any>>;
+  account(): Promise<PeerJson>;
   /** The error code an operation fails with (the call must fail). */
   errorOf(call: () => Promise<unknown>): Promise<string>;
 }
@@ -63,7 +67,7 @@ function cliClient(bin: string, region: string, home: string): V2Client {
     AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
     AWS_PAGER: '',
   };
-  const call = async (...args: string[]): Promise<Record<string, any>> => {
+  const call = async (...args: string[]): Promise<PeerJson> => {
     const result = run(bin, ['sesv2', ...args, '--endpoint-url', server.url, '--output', 'json'], env);
     if (result.status !== 0) {
       const code = /An error occurred \(([A-Za-z]+)\)/.exec(result.stderr)?.[1];
@@ -101,7 +105,7 @@ function cliClient(bin: string, region: string, home: string): V2Client {
 
 function boto3Client(python: string, region: string): V2Client {
   const script = join(import.meta.dirname, 'helpers', 'boto3-sesv2-call.py');
-  const call = async (operation: string, params: object): Promise<Record<string, any>> => {
+  const call = async (operation: string, params: object): Promise<PeerJson> => {
     const result = run(python, [script, server.url, region, KEY.accessKeyId, KEY.secretAccessKey, operation, JSON.stringify(params)], {});
     if (result.status === 3) throw new CliError(JSON.parse(result.stdout).Error.Code, result.stdout);
     assert.equal(result.status, 0, `boto3 ${operation} failed: ${result.stdout}${result.stderr}`);
@@ -135,7 +139,7 @@ type Sdk = typeof sesv2;
 function sdkClient(sdk: Sdk, region: string, mailer = false): V2Client {
   const client = new sdk.SESv2Client({ endpoint: server.url, region, credentials: KEY });
   const transport = nodemailer.createTransport({ SES: { sesClient: client, SendEmailCommand: sdk.SendEmailCommand } } as never);
-  const plain = <T>(o: T) => JSON.parse(JSON.stringify(o, (k, v) => (k === '$metadata' ? undefined : v))) as Record<string, any>;
+  const plain = <T>(o: T) => JSON.parse(JSON.stringify(o, (k, v) => (k === '$metadata' ? undefined : v))) as PeerJson;
   return {
     create: async (id, tags) => plain(await client.send(new sdk.CreateEmailIdentityCommand({ EmailIdentity: id, ...(tags ? { Tags: tags } : {}) }))),
     get: async (id) => plain(await client.send(new sdk.GetEmailIdentityCommand({ EmailIdentity: id }))),

@@ -8,6 +8,10 @@ import { postRaw, signForm } from './helpers/sign.ts';
 import { SIGNET_BIN, startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
+/** A peer's JSON answer, read loosely: the test asserts the members it needs. */
+// biome-ignore lint/suspicious/noExplicitAny: the peers' output is whatever they print; the assertions check it.
+type PeerJson = Record<string, any>;
+
 interface Key {
   readonly accountId: string;
   readonly accessKeyId: string;
@@ -39,7 +43,7 @@ async function signed(url: string, key: Key, method: string, path: string, body 
   return (await signedV2(url, key, method, path, body, { region })).headers;
 }
 
-function admin(dataDir: string, ...args: string[]): any {
+function admin(dataDir: string, ...args: string[]): PeerJson {
   const result = run(process.execPath, [SIGNET_BIN, 'admin', ...args, '--data-dir', dataDir], {});
   assert.equal(result.status, 0, result.stderr);
   return JSON.parse(result.stdout);

@@ -6,7 +6,12 @@ import { TokenBucketLimiter } from './rate-limiter.ts';
 describe('TokenBucketLimiter', () => {
   const at = (start = 0) => {
     let now = start;
-    return { now: () => now, advance: (ms: number) => void (now += ms) };
+    return {
+      now: () => now,
+      advance: (ms: number) => {
+        now += ms;
+      },
+    };
   };
 
   it("SES's default (1 per second, burst 1): one call, then Throttling until a whole second has passed", () => {

@@ -134,7 +134,8 @@ export class ResponseRateLimiter {
       return 'send';
     }
     table[at + 1] = tokens;
-    const dropped = (table[at + 3] = table[at + 3]! + 1);
+    const dropped = table[at + 3]! + 1;
+    table[at + 3] = dropped;
     return this.#slip > 0 && dropped % this.#slip === 0 ? 'slip' : 'drop';
   }
 

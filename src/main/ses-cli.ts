@@ -1,7 +1,6 @@
 import type { Env } from '../config/config.ts';
 import { HttpTransport } from '../cli/http-transport.ts';
 import { runSes } from '../cli/run.ts';
-import type { Transport } from '../cli/transport.ts';
 
 /**
  * Composition root of `signet ses ...`: the AWS-CLI-compatible command line (src/cli) wired to its

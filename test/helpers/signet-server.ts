@@ -43,8 +43,14 @@ export async function startSignet(args: readonly string[], env: Record<string, s
   let output = '';
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => ((output += d), (stdout += d)));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => ((output += d), (stderr += d)));
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    output += d;
+    stdout += d;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    output += d;
+    stderr += d;
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       // Never leave a half-started server behind a failed test.

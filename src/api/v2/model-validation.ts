@@ -51,13 +51,7 @@ export class ModelValidator {
       if (member.location === 'uri') {
         this.#check(member.shape, labels[member.locationName ?? member.name], path, required.has(member.name), errors);
       } else if (member.location === undefined) {
-        this.#check(
-          member.shape,
-          Object.hasOwn(body, member.name) ? body[member.name] : undefined,
-          path,
-          required.has(member.name),
-          errors,
-        );
+        this.#check(member.shape, Object.hasOwn(body, member.name) ? body[member.name] : undefined, path, required.has(member.name), errors);
       }
     }
     if (errors.length > 0) {
@@ -86,14 +80,23 @@ export class ModelValidator {
     };
     switch (shape.type) {
       case 'string':
-        if (typeof value !== 'string') return typeError('string');
-        if (shape.enum !== undefined && !shape.enum.includes(value)) return fail(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+        if (typeof value !== 'string') {
+          typeError('string');
+          return;
+        }
+        if (shape.enum !== undefined && !shape.enum.includes(value)) {
+          fail(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+          return;
+        }
         this.#length(value.length, shape, fail);
         if (shape.pattern !== undefined && !compiled(shape.pattern).test(value)) fail(`Member must satisfy regular expression pattern: ${shape.pattern}`);
         return;
       case 'blob':
         // Base64 on the wire (rest-json blobs).
-        if (typeof value !== 'string') return typeError('blob (a base64 string)');
+        if (typeof value !== 'string') {
+          typeError('blob (a base64 string)');
+          return;
+        }
         this.#length(value.length, shape, fail);
         return;
       case 'boolean':
@@ -101,7 +104,10 @@ export class ModelValidator {
         return;
       case 'integer':
       case 'long':
-        if (typeof value !== 'number' || !Number.isInteger(value)) return typeError(shape.type);
+        if (typeof value !== 'number' || !Number.isInteger(value)) {
+          typeError(shape.type);
+          return;
+        }
         if (shape.min !== undefined && value < shape.min) fail(`Member must have value greater than or equal to ${shape.min}`);
         if (shape.max !== undefined && value > shape.max) fail(`Member must have value less than or equal to ${shape.max}`);
         return;
@@ -113,12 +119,18 @@ export class ModelValidator {
         if (typeof value !== 'number' && typeof value !== 'string') typeError('timestamp');
         return;
       case 'list':
-        if (!Array.isArray(value)) return typeError('list');
+        if (!Array.isArray(value)) {
+          typeError('list');
+          return;
+        }
         this.#length(value.length, shape, fail, false);
         value.forEach((item, i) => this.#check(shape.member!, item, `${path}.${i + 1}.member`, true, errors));
         return;
       case 'map':
-        if (typeof value !== 'object' || Array.isArray(value)) return typeError('map');
+        if (typeof value !== 'object' || Array.isArray(value)) {
+          typeError('map');
+          return;
+        }
         this.#length(Object.keys(value).length, shape, fail, false);
         for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
           this.#check(shape.key!, key, `${path}.key`, true, errors);
@@ -126,7 +138,10 @@ export class ModelValidator {
         }
         return;
       case 'structure': {
-        if (typeof value !== 'object' || Array.isArray(value)) return typeError('structure');
+        if (typeof value !== 'object' || Array.isArray(value)) {
+          typeError('structure');
+          return;
+        }
         const object = value as Record<string, unknown>;
         const required = new Set(shape.required ?? []);
         for (const member of shape.members ?? []) {
