@@ -116,7 +116,8 @@ function checkRecipients(ctx: AppContext, recipients: readonly string[]): string
   return recipients.map((r) => checkedAddress(ctx, r).address);
 }
 
-function checkSize(bytes: number, max = MAX_MESSAGE_BYTES): void {
+/** SES's size limit, with its text (exported: the API checks a raw message's encoded length before decoding it). */
+export function checkMessageSize(bytes: number, max = MAX_MESSAGE_BYTES): void {
   if (bytes > max) throw new DomainError('message_too_long', `Message length is more than ${max} bytes long: '${bytes}'.`);
 }
 
@@ -191,7 +192,7 @@ async function signAndKeep(ctx: AppContext, send: SendServices, scope: Scope, p:
   // SES adds its amazonses.com signature to all mail, signed by the customer's domain or not; so does
   // the operator's platform signature, last, so that it sits on top (RFC 6376 §5.6).
   if (send.platformSigner) raw = send.platformSigner.sign(raw, Math.floor(p.now / 1000));
-  checkSize(raw.length, p.maxBytes);
+  checkMessageSize(raw.length, p.maxBytes);
   await send.outbox.add({
     messageId: p.messageId,
     scope,
@@ -266,7 +267,7 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
     date: new Date(now),
     messageIdHeader: `<${messageId}@${send.policy.messageIdDomain}>`,
   });
-  checkSize(message.length);
+  checkMessageSize(message.length);
   return signAndKeep(ctx, send, scope, {
     kind: 'email',
     messageId,
@@ -298,7 +299,7 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
 export async function sendRawEmail(ctx: AppContext, scope: Scope, input: SendRawEmailInput): Promise<string> {
   const send = servicesOf(ctx);
   const maxBytes = input.maxBytes ?? MAX_MESSAGE_BYTES;
-  checkSize(input.raw.length, maxBytes);
+  checkMessageSize(input.raw.length, maxBytes);
   const parsed = parseMessage(toCrlf(input.raw));
   // SES reads message tags from X-SES-MESSAGE-TAGS too (the SMTP interface's only way to give them);
   // rewriteHeaders removes it and X-SES-CONFIGURATION-SET. Signet has no configuration sets, so the
