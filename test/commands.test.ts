@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import pg from 'pg';
 import { COMMAND_TABLE } from '../src/commands/table.ts';
 import { coreConfig } from '../src/config/config.ts';
 import { sendRawEmail } from '../src/app/send-email.ts';
@@ -77,6 +78,11 @@ describe('signet outbox on PostgreSQL', async () => {
     async () => {
       const schema = freshSchema('signet_outbox');
       const databaseUrl = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      // The schema a deployment's search_path names exists before Signet starts (as in multi-node.test.ts).
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      await admin.query(`create schema "${schema}"`);
+      await admin.end();
       const data = tempDir('outbox-pg');
       try {
         const env = { SIGNET_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') };
