@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
-import { domainToASCII } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
 import { normalizeDomain, normalizeEmail } from '../src/core/index.ts';
+import { toAsciiDomain } from '../src/main/to-ascii.ts';
 import { postRaw, signForm } from './helpers/sign.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
@@ -137,7 +137,7 @@ describe(`API fuzz: ${REQUESTS} generated requests (seed ${SEED})`, () => {
         // The identity a successful request created, in its normal form.
         const form = new URLSearchParams(body.toString('latin1'));
         const input = form.get(action.startsWith('VerifyEmail') ? 'EmailAddress' : 'Domain')!;
-        okNames.add(action.startsWith('VerifyEmail') ? normalizeEmail(input, domainToASCII).name : normalizeDomain(input, domainToASCII));
+        okNames.add(action.startsWith('VerifyEmail') ? normalizeEmail(input, toAsciiDomain).name : normalizeDomain(input, toAsciiDomain));
       }
     };
     const workers = Array.from({ length: 8 }, async () => {

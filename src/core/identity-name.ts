@@ -21,7 +21,7 @@ export type IdentityName = DomainIdentityName | EmailIdentityName;
 
 /**
  * Converts an internationalized name to its ASCII (A-label) form. Passed in so that the core stays free
- * of platform imports; the composition root gives it `node:url`'s `domainToASCII` (UTS #46 processing,
+ * of platform imports; the composition root gives it `main/to-ascii.ts` (`node:url`'s UTS #46 processing,
  * the same conversion browsers and SES clients use). Returns '' when the name has no ASCII form.
  */
 export type ToAscii = (name: string) => string;

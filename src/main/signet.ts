@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { domainToASCII } from 'node:url';
 import type { AccountsContext } from '../app/accounts.ts';
 import { CachedAccountStore } from '../app/cached-account-store.ts';
 import type { AppContext } from '../app/context.ts';
@@ -24,6 +23,7 @@ import { checkPrivateFolder } from '../secrets/file-permissions.ts';
 import { dkimKeyContext, SecretBox } from '../secrets/secret-box.ts';
 import { openStorage, type Storage } from '../storage/open-storage.ts';
 import { loadPlatformSigningKey } from './platform-key-file.ts';
+import { toAsciiDomain } from './to-ascii.ts';
 
 export { SQLITE_FILE } from '../storage/open-storage.ts';
 
@@ -137,7 +137,7 @@ export async function createSignet(config: CoreConfig, runtime: Runtime, feature
     const worker = delivery;
     const send = sendServices(storage, secrets, sending, platformSigner, () => worker?.wake());
     const zoneChanges = new ZoneChangeHub();
-    const ctx: AppContext = { store: storage.store, clock, random, keys: keyPool, toAscii: domainToASCII, send, zoneChanges };
+    const ctx: AppContext = { store: storage.store, clock, random, keys: keyPool, toAscii: toAsciiDomain, send, zoneChanges };
     const accounts: AccountsContext = {
       accounts: new CachedAccountStore(storage.accounts, storage.externalChangeCounter),
       sealer: secrets,

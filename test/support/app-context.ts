@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { domainToASCII } from 'node:url';
+import { toAsciiDomain } from '../../src/main/to-ascii.ts';
 import type { AccountsContext } from '../../src/app/accounts.ts';
 import type { AppContext } from '../../src/app/context.ts';
 import type { DetectionDeps } from '../../src/app/run-detection-check.ts';
@@ -131,7 +131,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
           relay: sendOptions.relay ?? false,
         };
   const zoneChanges = new ZoneChangeHub();
-  const ctx: AppContext = { store, clock, random, keys: keyPool, toAscii: domainToASCII, zoneChanges, ...(send ? { send } : {}) };
+  const ctx: AppContext = { store, clock, random, keys: keyPool, toAscii: toAsciiDomain, zoneChanges, ...(send ? { send } : {}) };
   const dns = new FakeDnsZone();
   const resolver = fakeResolver(dns);
   const detectionStore = storage.detection;
