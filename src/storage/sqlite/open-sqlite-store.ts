@@ -1,7 +1,8 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BetterSqlite3 } from './better-sqlite3.ts';
-import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, type SqliteDatabase } from 'kysely';
+import { WriteLockFirstSqliteDialect } from './write-lock-first-dialect.ts';
 import type { Database } from '../schema.ts';
 import { KyselyStore, type EngineStrategy } from '../kysely-store.ts';
 import { sqliteDetectionEngine } from '../detection-engine.ts';
@@ -119,6 +120,27 @@ async function migrateExclusively(sqlite: BetterSqlite3.Database, store: KyselyS
   }
 }
 
+/**
+ * Switches a new file to WAL. The switch needs an exclusive lock, and while another process is
+ * creating or switching the same file SQLite may answer SQLITE_BUSY at once rather than wait under
+ * busy_timeout (a connection that holds a read lock is not left waiting for a write lock, to avoid a
+ * deadlock), so it is retried until the same deadline as the migrations.
+ */
+function switchToWal(sqlite: BetterSqlite3.Database): void {
+  const deadline = Date.now() + MIGRATION_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      sqlite.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      // A short pause, not a spin: the other process needs the CPU to finish its switch.
+      Atomics.wait(PAUSE, 0, 0, 5);
+    }
+  }
+}
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 /** Opens (creating if needed) the embedded SQLite database at `file`, schema up to date, as the stores over it. */
 export async function openSqliteStorage(file: string): Promise<Storage> {
   const { db, store } = await openSqliteDatabase(file);
@@ -147,10 +169,10 @@ async function openSqliteDatabase(file: string): Promise<{ db: Kysely<Database>;
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable before the
   // API answers (SQLite docs, "WAL mode": NORMAL may lose the last commits on power loss).
-  sqlite.pragma('journal_mode = WAL');
+  switchToWal(sqlite);
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new WriteLockFirstSqliteDialect({ database: withStatementCache(sqlite) }) });
   const store = new KyselyStore(db, sqliteEngine(sqlite));
   try {
     await migrateExclusively(sqlite, store);
