@@ -11,6 +11,7 @@ export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580]
                     [--key-pool-size N (30; dev: 3)] [--log-level info]
                     [--throttle-rate 1] [--throttle-burst 1] [--no-throttle | --throttle (dev: off unless given)]
                     [--regions us-east-1,eu-west-1,... (the AWS commercial regions)]
+                    [--auto-verify none|emails|all (dev: emails; production: none only)] [--sandbox (dev only)]
 ${DKIM_USAGE}
 ${SEND_USAGE}
 ${HTTP_USAGE}
@@ -34,6 +35,8 @@ export const serveCommand: Command = {
     'no-throttle': { type: 'boolean' },
     throttle: { type: 'boolean' },
     regions: { type: 'string' },
+    'auto-verify': { type: 'string' },
+    sandbox: { type: 'boolean' },
     ...DKIM_OPTIONS,
     ...SEND_OPTIONS,
     ...SMTP_OPTIONS,
@@ -56,6 +59,8 @@ export const serveCommand: Command = {
         noThrottle: args.values['no-throttle'] === true,
         throttle: args.values['throttle'] === true,
         regions: stringOption(args, 'regions'),
+        autoVerify: stringOption(args, 'auto-verify'),
+        sandbox: args.values['sandbox'] === true,
       },
       env,
       availableParallelism(),
@@ -65,7 +70,12 @@ export const serveCommand: Command = {
     if (dkim.dev && !isLoopback(config.host)) {
       throw new ConfigError(`--dev accepts any credentials, so it serves loopback addresses only, not ${config.host}`);
     }
-    const sending = sendConfig(sendValuesFrom(values), env);
+    const sendValues = sendValuesFrom(values);
+    // Dev mode enforces no sending rate unless asked (--throttle, --max-send-rate), as for the identity operations.
+    const sending = {
+      ...sendConfig(sendValues, env),
+      sendRateLimited: !dkim.dev || config.throttle !== null || (sendValues['max-send-rate'] ?? env['SIGNET_MAX_SEND_RATE']) !== undefined,
+    };
     const smtp = smtpConfig(smtpValuesFrom(values), env);
     const http = httpConfig(values, env);
     const { runServer } = await import('../main/server.ts');
