@@ -15,7 +15,14 @@ export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580]
 ${DKIM_USAGE}
 ${SEND_USAGE}
 ${HTTP_USAGE}
-${SMTP_USAGE}`;
+${SMTP_USAGE}
+
+  --dev suits a test suite: no throttling of identity calls or sends (--throttle turns SES's limits on);
+  --auto-verify emails (an address is Success at once; all: a new domain's DKIM CNAMEs are also put in
+  the sandbox zone, so it is Success at the first check; none: SES's lifecycle); the dev account sends
+  anywhere (--sandbox: SES's sandbox, only to verified identities and the mailbox simulator).
+  Outside --dev, accounts made by signet admin create-account start in the sandbox
+  (signet admin grant-production-access --account-id ID takes one out).`;
 
 /** `signet serve`: parses its flags into settings once, then runs the server (src/main/server.ts) until stopped. */
 export const serveCommand: Command = {
