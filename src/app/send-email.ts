@@ -136,7 +136,7 @@ export function checkMessageSize(bytes: number, max = MAX_MESSAGE_BYTES): void {
  * its DKIM CNAMEs were found (the detection lifecycle sets its verification status to Success).
  * In the sandbox the recipients must be too ("you can only send mail to verified email addresses and
  * domains, or to the Amazon SES mailbox simulator"): identities of the same account and region. One
- * message names every address that failed, senders first, as SES's does.
+ * message names every address that failed, senders first (SES's message lists several).
  */
 async function checkVerified(
   ctx: AppContext,
