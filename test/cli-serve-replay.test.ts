@@ -147,7 +147,21 @@ const skipped: string[] = [];
 async function start(name: string, args: string[]): Promise<RunningSignet> {
   // No key pool to fill at start (four servers on a shared machine): keys are made on demand, and
   // 1024-bit ones are quicker to make; neither shows in what the command line prints.
-  const s = await startSignet(['--dev', '--dns-port', '0', '--key-pool-size', '0', '--key-bits', '1024', '--data-dir', join(dataRoot, name), ...args]);
+  // --auto-verify none: identities follow SES's lifecycle, as on the stub (dev mode verifies addresses at once by default).
+  const s = await startSignet([
+    '--dev',
+    '--auto-verify',
+    'none',
+    '--dns-port',
+    '0',
+    '--key-pool-size',
+    '0',
+    '--key-bits',
+    '1024',
+    '--data-dir',
+    join(dataRoot, name),
+    ...args,
+  ]);
   servers[name as keyof typeof servers] = s;
   return s;
 }

@@ -130,7 +130,7 @@ describe('signet outbox on PostgreSQL', async () => {
 describe('one service clock in dev mode', () => {
   it('moves the use cases with /_signet/clock: a verification link expires 24 hours later on the dev clock', async () => {
     const data = tempDir('dev-clock');
-    const server = await startSignet(['--dev', '--no-throttle', '--data-dir', data.path, '--key-pool-size', '0']);
+    const server = await startSignet(['--dev', '--no-throttle', '--data-dir', data.path, '--key-pool-size', '0', '--auto-verify', 'none']);
     try {
       const key = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
       const call = async (body: string) => {

@@ -83,6 +83,8 @@ describe('SMTP interface: TLS material and shutdown', () => {
       '--data-dir',
       join(dir.path, 'term'),
       '--dev',
+      '--auto-verify',
+      'none',
       '--key-pool-size',
       '0',
       '--log-level',

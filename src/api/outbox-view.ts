@@ -4,7 +4,9 @@ import type { OutboxMessage } from '../app/send-ports.ts';
  * One message in LocalStack's `/_aws/ses` shape (its SES provider's "sent messages" endpoint), so
  * that test helpers written against LocalStack read Signet's outbox unchanged: SendEmail messages
  * carry `Destination`, `Subject` and `Body.text_part`/`html_part`; SendRawEmail ones `RawData`.
- * `Signet` is an addition: the signature, the delivery state, and the message bytes for every kind.
+ * `Signet` is an addition: the signature, the delivery state, the mailbox simulator's outcome per
+ * simulator recipient (`Simulator`, in the terms of SES's event notifications), and the message bytes
+ * for every kind.
  */
 export function localStackView(m: OutboxMessage): Record<string, unknown> {
   const base = { Id: m.messageId, Region: m.scope.region, Source: m.source, Timestamp: new Date(m.createdAt).toISOString() };
@@ -16,6 +18,7 @@ export function localStackView(m: OutboxMessage): Record<string, unknown> {
     Selector: m.signature?.selector ?? null,
     UnsignedReason: m.unsignedReason,
     Delivery: m.delivery,
+    Simulator: m.simulated,
   };
   if (m.simple === null) return { ...base, RawData: m.raw.toString('utf8'), Signet: signet };
   return {

@@ -3,6 +3,8 @@ export interface AccountRecord {
   readonly accountId: string;
   readonly createdAt: number;
   readonly accessKeyIds: readonly string[];
+  /** Out of SES's sandbox: may send to any recipient (in the sandbox only to its verified identities and the simulator). */
+  readonly productionAccess: boolean;
 }
 
 export interface StoredAccessKey {
@@ -13,8 +15,12 @@ export interface StoredAccessKey {
 }
 
 export interface AccountStore {
-  /** Returns false if the account already exists. */
-  createAccount(accountId: string, now: number): Promise<boolean>;
+  /** Returns false if the account already exists. `productionAccess` false: the account starts in the sandbox. */
+  createAccount(accountId: string, now: number, productionAccess: boolean): Promise<boolean>;
+  /** Whether the account is out of the sandbox; null if there is no such account. */
+  getProductionAccess(accountId: string): Promise<boolean | null>;
+  /** Grants (true) or takes back (false) production access; returns false if there is no such account. */
+  setProductionAccess(accountId: string, enabled: boolean): Promise<boolean>;
   listAccounts(): Promise<AccountRecord[]>;
   /** Returns false if there is no such account. */
   addAccessKey(key: StoredAccessKey): Promise<boolean>;

@@ -21,11 +21,15 @@ export function accessKeyContext(accessKeyId: string): string {
   return `signet/access-key-secret/${accessKeyId}`;
 }
 
+/**
+ * A new account starts in SES's sandbox, as new SES accounts do: it may send only to its own verified
+ * identities and the mailbox simulator until production access is granted.
+ */
 export async function createAccount(ctx: AccountsContext, accountId?: string): Promise<string> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const id = accountId ?? accountIdFromBytes(ctx.random.bytes(12));
     if (!isAccountId(id)) throw new DomainError('invalid_parameter', `Invalid account id ${id}: 12 digits expected.`);
-    if (await ctx.accounts.createAccount(id, ctx.clock.now())) return id;
+    if (await ctx.accounts.createAccount(id, ctx.clock.now(), false)) return id;
     if (accountId !== undefined) throw new DomainError('invalid_parameter', `Account ${id} already exists.`);
   }
   throw new Error('could not find a free account id');
@@ -48,6 +52,24 @@ export async function listAccounts(ctx: AccountsContext): Promise<AccountRecord[
   return ctx.accounts.listAccounts();
 }
 
+/** `signet admin grant-production-access` (and `--revoke`): moves an account out of the sandbox or back into it. */
+export async function setProductionAccess(ctx: AccountsContext, accountId: string, enabled: boolean): Promise<void> {
+  if (!isAccountId(accountId)) throw new DomainError('invalid_parameter', `Invalid account id ${accountId}: 12 digits expected.`);
+  if (!(await ctx.accounts.setProductionAccess(accountId, enabled))) {
+    throw new DomainError('invalid_parameter', `Account ${accountId} does not exist.`);
+  }
+}
+
+/**
+ * `signet serve --dev`: the dev account exists (whatever the data folder held before) with production
+ * access, so that a test suite sends anywhere, unless `--sandbox` asks for the sandbox. Set on every
+ * start, so that one data folder serves both.
+ */
+export async function prepareDevAccount(ctx: AccountsContext, sandbox: boolean): Promise<void> {
+  await ctx.accounts.createAccount(LOCAL_ACCOUNT_ID, ctx.clock.now(), !sandbox);
+  await ctx.accounts.setProductionAccess(LOCAL_ACCOUNT_ID, !sandbox);
+}
+
 export async function deleteAccessKey(ctx: AccountsContext, accessKeyId: string): Promise<void> {
   if (!(await ctx.accounts.deleteAccessKey(accessKeyId))) {
     throw new DomainError('invalid_parameter', `Access key ${accessKeyId} does not exist.`);
@@ -56,11 +78,12 @@ export async function deleteAccessKey(ctx: AccountsContext, accessKeyId: string)
 
 /**
  * The first start of a server: when no account exists yet, create the local account and one access
- * key, and return them so they can be shown once. Later starts return null.
+ * key, and return them so they can be shown once. Later starts return null. The operator's own
+ * account has production access (it is not a customer signing up).
  */
 export async function bootstrapAccount(ctx: AccountsContext): Promise<NewAccessKey | null> {
   if ((await ctx.accounts.listAccounts()).length > 0) return null;
-  if (!(await ctx.accounts.createAccount(LOCAL_ACCOUNT_ID, ctx.clock.now()))) return null;
+  if (!(await ctx.accounts.createAccount(LOCAL_ACCOUNT_ID, ctx.clock.now(), true))) return null;
   return createAccessKey(ctx, LOCAL_ACCOUNT_ID);
 }
 

@@ -13,6 +13,7 @@ export class CachedAccountStore implements AccountStore {
   readonly #inner: AccountStore;
   readonly #externalChanges: (() => number) | null;
   readonly #keys = new Map<string, StoredAccessKey | null>();
+  readonly #access = new Map<string, boolean | null>();
   #seen = -1;
 
   constructor(inner: AccountStore, externalChanges: (() => number) | null) {
@@ -25,6 +26,7 @@ export class CachedAccountStore implements AccountStore {
     const version = this.#externalChanges();
     if (version !== this.#seen) {
       this.#keys.clear();
+      this.#access.clear();
       this.#seen = version;
     }
     if (this.#keys.has(accessKeyId)) return this.#keys.get(accessKeyId)!;
@@ -37,9 +39,33 @@ export class CachedAccountStore implements AccountStore {
     return key;
   }
 
-  async createAccount(accountId: string, now: number): Promise<boolean> {
+  async createAccount(accountId: string, now: number, productionAccess: boolean): Promise<boolean> {
     this.#keys.clear();
-    return this.#inner.createAccount(accountId, now);
+    this.#access.clear();
+    return this.#inner.createAccount(accountId, now, productionAccess);
+  }
+
+  /** Read on every send (the sandbox check): cached like access keys, dropped on any commit from elsewhere. */
+  async getProductionAccess(accountId: string): Promise<boolean | null> {
+    if (this.#externalChanges === null) return this.#inner.getProductionAccess(accountId);
+    const version = this.#externalChanges();
+    if (version !== this.#seen) {
+      this.#keys.clear();
+      this.#access.clear();
+      this.#seen = version;
+    }
+    if (this.#access.has(accountId)) return this.#access.get(accountId)!;
+    const access = await this.#inner.getProductionAccess(accountId);
+    if (this.#externalChanges() === version) {
+      if (this.#access.size >= MAX_ENTRIES) this.#access.clear();
+      this.#access.set(accountId, access);
+    }
+    return access;
+  }
+
+  async setProductionAccess(accountId: string, enabled: boolean): Promise<boolean> {
+    this.#access.clear();
+    return this.#inner.setProductionAccess(accountId, enabled);
   }
 
   async listAccounts(): Promise<AccountRecord[]> {

@@ -1,4 +1,5 @@
 import type { ToAscii } from '../core/index.ts';
+import type { AutoVerifyPolicy } from './auto-verify.ts';
 import type { Clock, KeySupply, Random, Store } from './ports.ts';
 import type { ZoneChangeListener } from './zone-change-listener.ts';
 import type { SendServices } from './send-ports.ts';
@@ -14,4 +15,6 @@ export interface AppContext {
   readonly zoneChanges?: ZoneChangeListener;
   /** Sending (SendEmail, SendRawEmail, address verification mail); absent where nothing is sent. */
   readonly send?: SendServices;
+  /** Dev mode's `--auto-verify`; absent: identities are verified as SES verifies them. */
+  readonly autoVerify?: AutoVerifyPolicy;
 }

@@ -4,7 +4,7 @@ import { getSendQuota, type SendQuota } from './get-send-quota.ts';
 
 export interface AccountStatus {
   readonly quota: SendQuota;
-  /** Signet has no sandbox to leave: every account sends to any recipient within its quota. */
+  /** False while the account is in SES's sandbox (`signet admin grant-production-access` moves it out). */
   readonly productionAccess: boolean;
   readonly sendingEnabled: boolean;
   readonly enforcement: 'HEALTHY';
@@ -16,5 +16,5 @@ export interface AccountStatus {
  */
 export async function getAccount(ctx: AppContext, scope: Scope): Promise<AccountStatus> {
   const quota = await getSendQuota(ctx, scope);
-  return { quota, productionAccess: true, sendingEnabled: true, enforcement: 'HEALTHY' };
+  return { quota, productionAccess: quota.productionAccess, sendingEnabled: true, enforcement: 'HEALTHY' };
 }

@@ -72,6 +72,8 @@ export interface Store {
   ensureDomainIdentity(scope: Scope, domain: string, verificationToken: string, now: number): Promise<Identity>;
   /** Adds an address identity if absent; returns the identity as stored. */
   ensureEmailIdentity(scope: Scope, address: string, now: number): Promise<Identity>;
+  /** Adds an address identity if absent and marks it verified (dev mode's `--auto-verify`); returns it as stored. */
+  ensureVerifiedEmailIdentity(scope: Scope, address: string, now: number): Promise<Identity>;
   listIdentities(scope: Scope, query: ListIdentitiesQuery): Promise<ListIdentitiesPage>;
   /** Removes the identity and its keys. Returns false if there was none. */
   deleteIdentity(scope: Scope, name: string): Promise<boolean>;

@@ -1,4 +1,13 @@
-import { DomainError, normalizeEmail, signingDecision, type Content, type Scope } from '../core/index.ts';
+import {
+  DomainError,
+  normalizeEmail,
+  signingDecision,
+  simulatedOutcomes,
+  simulatorScenario,
+  type Content,
+  type Scope,
+  type SimulatedOutcome,
+} from '../core/index.ts';
 import {
   addressesOf,
   firstAddress,
@@ -12,7 +21,7 @@ import {
 } from '../mail/raw-message.ts';
 import type { AppContext } from './context.ts';
 import type { Random } from './ports.ts';
-import { checkDailyQuota } from './sending-quota.ts';
+import { accountLimits, checkDailyQuota, type AccountLimits } from './sending-quota.ts';
 import type { OutboxKind, SendServices, SimpleParts } from './send-ports.ts';
 
 /** SES: "The maximum message size is 10 MB" (SendEmail and SendRawEmail docs), 10485760 bytes. */
@@ -125,8 +134,18 @@ export function checkMessageSize(bytes: number, max = MAX_MESSAGE_BYTES): void {
  * The sender must be a verified identity: the address itself or its domain (SES: "you can only send
  * email from verified email addresses or domains"). A domain counts as verified once its TXT record or
  * its DKIM CNAMEs were found (the detection lifecycle sets its verification status to Success).
+ * In the sandbox the recipients must be too ("you can only send mail to verified email addresses and
+ * domains, or to the Amazon SES mailbox simulator"): identities of the same account and region. One
+ * message names every address that failed, senders first (SES's message lists several).
  */
-async function checkVerified(ctx: AppContext, scope: Scope, addresses: readonly { address: string; domain: string }[]): Promise<void> {
+async function checkVerified(
+  ctx: AppContext,
+  scope: Scope,
+  senders: readonly { address: string; domain: string }[],
+  sandboxRecipients: readonly string[] = [],
+): Promise<void> {
+  const recipients = sandboxRecipients.filter((r) => simulatorScenario(r) === null).map((r) => ({ address: r, domain: r.slice(r.lastIndexOf('@') + 1) }));
+  const addresses = [...senders, ...recipients];
   const names = [...new Set(addresses.flatMap((a) => [a.address, a.domain]))];
   const found = await ctx.store.getIdentities(scope, names);
   const failed = addresses.filter((a) => found.get(a.address)?.verificationStatus !== 'Success' && found.get(a.domain)?.verificationStatus !== 'Success');
@@ -136,11 +155,19 @@ async function checkVerified(ctx: AppContext, scope: Scope, addresses: readonly 
   }
 }
 
-function takeRateSlot(send: SendServices, scope: Scope): void {
+function takeRateSlot(send: SendServices, scope: Scope, limits: AccountLimits): void {
   // MaxSendRate is per account and region, like every SES quota; the code and wording are SES's.
-  if (send.rate && !send.rate.tryTake(`${scope.accountId}/${scope.region}`)) {
+  // Mail to the mailbox simulator counts here too (SES: "limited by your account's maximum sending rate").
+  const key = `${scope.accountId}/${scope.region}`;
+  const sandboxed = !limits.productionAccess && send.sandboxRate !== null;
+  if ((sandboxed && !send.sandboxRate!.tryTake(key)) || (send.rate && !send.rate.tryTake(key))) {
     throw new DomainError('sending_rate_exceeded', 'Maximum sending rate exceeded.');
   }
+}
+
+/** The recipients the daily quota counts: all but the mailbox simulator's. */
+function quotaRecipients(recipients: readonly string[]): number {
+  return recipients.filter((r) => simulatorScenario(r) === null).length;
 }
 
 interface Prepared {
@@ -149,6 +176,7 @@ interface Prepared {
   readonly source: string;
   readonly envelopeFrom: string;
   readonly recipients: readonly string[];
+  readonly simulated: readonly SimulatedOutcome[];
   /** The address in the From header: its domain decides the DKIM signature. */
   readonly fromDomain: string;
   readonly subject: string;
@@ -193,6 +221,8 @@ async function signAndKeep(ctx: AppContext, send: SendServices, scope: Scope, p:
   // the operator's platform signature, last, so that it sits on top (RFC 6376 §5.6).
   if (send.platformSigner) raw = send.platformSigner.sign(raw, Math.floor(p.now / 1000));
   checkMessageSize(raw.length, p.maxBytes);
+  // Only ordinary recipients go to the relay; a message only to the simulator is never queued.
+  const relayed = send.relay && p.simulated.length < p.recipients.length;
   await send.outbox.add({
     messageId: p.messageId,
     scope,
@@ -200,16 +230,17 @@ async function signAndKeep(ctx: AppContext, send: SendServices, scope: Scope, p:
     source: p.source,
     envelopeFrom: p.envelopeFrom,
     recipients: p.recipients,
+    simulated: p.simulated,
     subject: p.subject,
     simple: p.simple,
     tags: p.tags,
     raw,
     signature,
     unsignedReason,
-    delivery: send.relay ? 'pending' : 'none',
+    delivery: relayed ? 'pending' : 'none',
     createdAt: p.now,
   });
-  if (send.relay) send.onQueued();
+  if (relayed) send.onQueued();
   return p.messageId;
 }
 
@@ -250,10 +281,11 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
   const recipients = checkRecipients(ctx, [...input.to, ...input.cc, ...input.bcc]);
   for (const r of input.replyTo) checkedAddress(ctx, r);
   const returnPath = input.returnPath === undefined ? null : checkedAddress(ctx, input.returnPath);
-  // SES: the Source and the Return-Path must both be verified identities.
-  await checkVerified(ctx, scope, returnPath === null ? sources : [...sources, returnPath]);
-  await checkDailyQuota(ctx, send, scope, recipients.length);
-  takeRateSlot(send, scope);
+  // SES: the Source and the Return-Path must both be verified identities (and the recipients too, in the sandbox).
+  const limits = await accountLimits(send, scope.accountId);
+  await checkVerified(ctx, scope, returnPath === null ? sources : [...sources, returnPath], limits.productionAccess ? [] : recipients);
+  await checkDailyQuota(ctx, send, scope, quotaRecipients(recipients), limits);
+  takeRateSlot(send, scope, limits);
   const now = ctx.clock.now();
   const messageId = newMessageId(now, ctx.random);
   const message = await send.composer.compose({
@@ -274,6 +306,7 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
     source: input.source,
     envelopeFrom: returnPath?.address ?? sender.address,
     recipients,
+    simulated: simulatedOutcomes(recipients),
     fromDomain: sender.domain,
     subject: input.subject.data,
     simple: {
@@ -319,16 +352,23 @@ export async function sendRawEmail(ctx: AppContext, scope: Scope, input: SendRaw
     input.destinations ?? addressesOf([...headerValues(parsed, 'To'), ...headerValues(parsed, 'Cc'), ...headerValues(parsed, 'Bcc')]),
   );
   // As SES: the envelope sender, every From mailbox, the Sender and the Return-Path must all be
-  // verified identities of this account; one unverified address rejects the message.
-  await checkVerified(ctx, scope, [
-    sender,
-    ...fromMailboxes,
-    ...(senderHeader === undefined ? [] : checkedMailboxes(ctx, senderHeader)),
-    // `Return-Path: <>` (the null reverse-path of bounces) names nobody, so it has nothing to check.
-    ...addressesOf(headerValues(parsed, 'Return-Path')).map((address) => checkedAddress(ctx, address)),
-  ]);
-  await checkDailyQuota(ctx, send, scope, recipients.length);
-  takeRateSlot(send, scope);
+  // verified identities of this account (in the sandbox every recipient too); one unverified address
+  // rejects the message.
+  const limits = await accountLimits(send, scope.accountId);
+  await checkVerified(
+    ctx,
+    scope,
+    [
+      sender,
+      ...fromMailboxes,
+      ...(senderHeader === undefined ? [] : checkedMailboxes(ctx, senderHeader)),
+      // `Return-Path: <>` (the null reverse-path of bounces) names nobody, so it has nothing to check.
+      ...addressesOf(headerValues(parsed, 'Return-Path')).map((address) => checkedAddress(ctx, address)),
+    ],
+    limits.productionAccess ? [] : recipients,
+  );
+  await checkDailyQuota(ctx, send, scope, quotaRecipients(recipients), limits);
+  takeRateSlot(send, scope, limits);
   const now = ctx.clock.now();
   const messageId = newMessageId(now, ctx.random);
   const message = rewriteHeaders(parsed, { date: rfc5322Date(now), messageIdHeader: `<${messageId}@${send.policy.messageIdDomain}>` });
@@ -338,6 +378,7 @@ export async function sendRawEmail(ctx: AppContext, scope: Scope, input: SendRaw
     source: sourceText,
     envelopeFrom: sender.address,
     recipients,
+    simulated: simulatedOutcomes(recipients),
     fromDomain: from.domain,
     subject: headerValues(parsed, 'Subject')[0] ?? '',
     simple: null,

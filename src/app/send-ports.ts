@@ -1,4 +1,4 @@
-import type { ComposeInput, Scope } from '../core/index.ts';
+import type { ComposeInput, Scope, SimulatedOutcome } from '../core/index.ts';
 import type { StoredDkimKey } from './ports.ts';
 
 /** Where a kept message stands with the SMTP relay. `none`: no relay configured when it was sent. */
@@ -25,8 +25,10 @@ export interface NewOutboxMessage {
   readonly source: string;
   /** SMTP MAIL FROM: the Return-Path, else the Source's address. */
   readonly envelopeFrom: string;
-  /** SMTP RCPT TO, in order. */
+  /** SMTP RCPT TO, in order (mailbox simulator addresses included). */
   readonly recipients: readonly string[];
+  /** The outcomes of the recipients that are mailbox simulator addresses: never relayed, not counted in the daily quota. */
+  readonly simulated: readonly SimulatedOutcome[];
   readonly subject: string;
   readonly simple: SimpleParts | null;
   readonly tags: readonly { name: string; value: string }[];
@@ -101,6 +103,11 @@ export interface SendRateLimiter {
   wouldAllow?(key: string): boolean;
 }
 
+/** Whether an account is out of SES's sandbox (read per send; an account the store does not know has it). */
+export interface AccountAccess {
+  hasProductionAccess(accountId: string): Promise<boolean>;
+}
+
 /** Why a message that should be signed goes out unsigned, or why DKIM was not applied at all. */
 export interface UnsignedEvent {
   readonly messageId: string;
@@ -152,7 +159,14 @@ export interface SendServices {
   /** The operator's second signature on every message; null when no platform domain is configured. */
   readonly platformSigner: PlatformSigner | null;
   readonly rate: SendRateLimiter | null;
+  /**
+   * SES's sandbox rate (1 message per second), taken as well by accounts in the sandbox when the
+   * configured MaxSendRate is higher; null when it is not (or when sending rates are off).
+   */
+  readonly sandboxRate: SendRateLimiter | null;
   readonly policy: SendPolicy;
+  /** The sandbox: whether an account may send to any recipient. */
+  readonly access: AccountAccess;
   readonly verifications: EmailVerificationStore;
   readonly verificationMail: VerificationMailSettings;
   /** Told about every message that leaves unsigned (log line and metric). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { normalizeEmail, type Scope } from '../core/index.ts';
+import { normalizeEmail, simulatedOutcomes, type Scope } from '../core/index.ts';
 import type { AppContext } from './context.ts';
 import { checkDailyQuota } from './sending-quota.ts';
 import { newMessageId } from './send-email.ts';
@@ -58,6 +58,8 @@ export async function sendVerificationEmail(ctx: AppContext, scope: Scope, addre
   });
   // The operator's own mail: only the platform signature applies (no customer key ever signs it).
   const raw = send.platformSigner ? send.platformSigner.sign(composed, Math.floor(now / 1000)) : composed;
+  const simulated = simulatedOutcomes([address]);
+  const relayed = send.relay && simulated.length === 0;
   await send.outbox.add({
     messageId,
     scope,
@@ -65,16 +67,17 @@ export async function sendVerificationEmail(ctx: AppContext, scope: Scope, addre
     source: send.verificationMail.from,
     envelopeFrom: send.verificationMail.from,
     recipients: [address],
+    simulated,
     subject,
     simple: { subject, text, html: null, to: [address], cc: [], bcc: [] },
     tags: [],
     raw,
     signature: null,
     unsignedReason: 'verification mail is sent by the platform',
-    delivery: send.relay ? 'pending' : 'none',
+    delivery: relayed ? 'pending' : 'none',
     createdAt: now,
   });
-  if (send.relay) send.onQueued();
+  if (relayed) send.onQueued();
   return messageId;
 }
 

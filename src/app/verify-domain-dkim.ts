@@ -7,6 +7,7 @@ import {
   verificationTokenFromBytes,
   type Scope,
 } from '../core/index.ts';
+import { autoPublishDkim } from './auto-verify.ts';
 import type { AppContext } from './context.ts';
 
 /**
@@ -32,7 +33,11 @@ export async function verifyDomainDkim(ctx: AppContext, scope: Scope, domainInpu
       now: ctx.clock.now(),
     });
     // New keys are answered by this process's DNS before the caller is told their tokens.
-    if (result.kind === 'created') await ctx.zoneChanges?.keyZoneChanged();
+    if (result.kind === 'created') {
+      await ctx.zoneChanges?.keyZoneChanged();
+      // `--auto-verify all`: the CNAMEs exist before the caller hears the tokens, so the first check finds them.
+      await autoPublishDkim(ctx.autoVerify, domain, result.tokens);
+    }
     if (result.kind !== 'pool_short') return [...result.tokens];
     await ctx.keys.waitForKeys(DKIM_TOKENS_PER_DOMAIN);
   }

@@ -1,4 +1,5 @@
 import { VERIFICATION_TOKEN_RANDOM_BYTES, normalizeDomain, verificationTokenFromBytes, type Scope } from '../core/index.ts';
+import { autoPublishVerificationTxt } from './auto-verify.ts';
 import type { AppContext } from './context.ts';
 
 /**
@@ -10,5 +11,7 @@ export async function verifyDomainIdentity(ctx: AppContext, scope: Scope, domain
   const token = verificationTokenFromBytes(ctx.random.bytes(VERIFICATION_TOKEN_RANDOM_BYTES));
   const identity = await ctx.store.ensureDomainIdentity(scope, domain, token, ctx.clock.now());
   // Every domain identity gets its token when it is created, whichever call created it.
-  return identity.verificationToken ?? token;
+  const stored = identity.verificationToken ?? token;
+  if (identity.verificationStatus !== 'Success') await autoPublishVerificationTxt(ctx.autoVerify, domain, stored);
+  return stored;
 }

@@ -1,4 +1,4 @@
-import { createAccessKey, createAccount, deleteAccessKey, listAccounts } from '../app/accounts.ts';
+import { createAccessKey, createAccount, deleteAccessKey, listAccounts, setProductionAccess } from '../app/accounts.ts';
 import { coreConfig, type Env } from '../config/config.ts';
 import { smtpCredentials } from '../smtp/smtp-credentials.ts';
 import { stringOption, UsageError, type Command, type ParsedArgs } from './command.ts';
@@ -38,7 +38,7 @@ function required(args: ParsedArgs, name: string, usage: string): string {
 export const createAccountCommand = adminCommand(
   'create-account',
   '[--account-id 123456789012]',
-  'create an account (a random 12-digit id unless given)',
+  'create an account (a random 12-digit id unless given); it starts in the sandbox, as a new SES account does',
   { 'account-id': { type: 'string' } },
   async (args, accounts) => ({ AccountId: await createAccount(accounts, stringOption(args, 'account-id')) }),
 );
@@ -59,8 +59,23 @@ export const listAccountsCommand = adminCommand('list-accounts', '', 'accounts a
     AccountId: a.accountId,
     CreatedAt: new Date(a.createdAt).toISOString(),
     AccessKeyIds: a.accessKeyIds,
+    ProductionAccessEnabled: a.productionAccess,
   })),
 }));
+
+export const grantProductionAccessCommand = adminCommand(
+  'grant-production-access',
+  '--account-id ID [--revoke]',
+  'move an account out of the sandbox (it may then send to any recipient); --revoke puts it back',
+  { 'account-id': { type: 'string' }, revoke: { type: 'boolean' } },
+  async (args, accounts) => {
+    const accountId = required(args, 'account-id', grantProductionAccessCommand.usage);
+    const enabled = args.values['revoke'] !== true;
+    await setProductionAccess(accounts, accountId, enabled);
+    // A running server sees the change at its next send (SQLite: within 50 ms; PostgreSQL: at once).
+    return { AccountId: accountId, ProductionAccessEnabled: enabled };
+  },
+);
 
 export const deleteAccessKeyCommand = adminCommand(
   'delete-access-key',

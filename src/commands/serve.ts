@@ -11,10 +11,18 @@ export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580]
                     [--key-pool-size N (30; dev: 3)] [--log-level info]
                     [--throttle-rate 1] [--throttle-burst 1] [--no-throttle | --throttle (dev: off unless given)]
                     [--regions us-east-1,eu-west-1,... (the AWS commercial regions)]
+                    [--auto-verify none|emails|all (dev: emails; production: none only)] [--sandbox (dev only)]
 ${DKIM_USAGE}
 ${SEND_USAGE}
 ${HTTP_USAGE}
-${SMTP_USAGE}`;
+${SMTP_USAGE}
+
+  --dev suits a test suite: no throttling of identity calls or sends (--throttle turns SES's limits on);
+  --auto-verify emails (an address is Success at once; all: a new domain's DKIM CNAMEs are also put in
+  the sandbox zone, so it is Success at the first check; none: SES's lifecycle); the dev account sends
+  anywhere (--sandbox: SES's sandbox, only to verified identities and the mailbox simulator).
+  Outside --dev, accounts made by signet admin create-account start in the sandbox
+  (signet admin grant-production-access --account-id ID takes one out).`;
 
 /** `signet serve`: parses its flags into settings once, then runs the server (src/main/server.ts) until stopped. */
 export const serveCommand: Command = {
@@ -34,6 +42,8 @@ export const serveCommand: Command = {
     'no-throttle': { type: 'boolean' },
     throttle: { type: 'boolean' },
     regions: { type: 'string' },
+    'auto-verify': { type: 'string' },
+    sandbox: { type: 'boolean' },
     ...DKIM_OPTIONS,
     ...SEND_OPTIONS,
     ...SMTP_OPTIONS,
@@ -56,6 +66,8 @@ export const serveCommand: Command = {
         noThrottle: args.values['no-throttle'] === true,
         throttle: args.values['throttle'] === true,
         regions: stringOption(args, 'regions'),
+        autoVerify: stringOption(args, 'auto-verify'),
+        sandbox: args.values['sandbox'] === true,
       },
       env,
       availableParallelism(),
@@ -65,7 +77,12 @@ export const serveCommand: Command = {
     if (dkim.dev && !isLoopback(config.host)) {
       throw new ConfigError(`--dev accepts any credentials, so it serves loopback addresses only, not ${config.host}`);
     }
-    const sending = sendConfig(sendValuesFrom(values), env);
+    const sendValues = sendValuesFrom(values);
+    // Dev mode enforces no sending rate unless asked (--throttle, --max-send-rate), as for the identity operations.
+    const sending = {
+      ...sendConfig(sendValues, env),
+      sendRateLimited: !dkim.dev || config.throttle !== null || (sendValues['max-send-rate'] ?? env['SIGNET_MAX_SEND_RATE']) !== undefined,
+    };
     const smtp = smtpConfig(smtpValuesFrom(values), env);
     const http = httpConfig(values, env);
     const { runServer } = await import('../main/server.ts');

@@ -31,6 +31,12 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     'create an access key pair (the secret is shown once)',
     async () => (await import('./admin.ts')).createAccessKeyCommand,
   ),
+  entry(
+    'admin grant-production-access',
+    'admin grant-production-access --account-id ID [--revoke]',
+    'take an account out of the sandbox (--revoke: back in)',
+    async () => (await import('./admin.ts')).grantProductionAccessCommand,
+  ),
   entry('admin list-accounts', 'admin list-accounts', 'accounts and their access key ids', async () => (await import('./admin.ts')).listAccountsCommand),
   entry(
     'admin smtp-credentials',

@@ -30,7 +30,17 @@ export interface ServeConfig extends CoreConfig {
   readonly logLevel: string;
   /** Limits of the identity operations per account and region; null when switched off. */
   readonly throttle: { readonly ratePerSecond: number; readonly burst: number } | null;
+  /**
+   * `--auto-verify`: what new identities skip of SES's verification (dev only): `emails`, an address is
+   * verified at once (LocalStack's behaviour); `all`, also a new domain's DNS records are put in the
+   * dev sandbox zone, so the first check finds them. Production verifies everything: `none`.
+   */
+  readonly autoVerify: AutoVerify;
+  /** `--sandbox` (dev only): the dev account sends as an account in SES's sandbox. */
+  readonly sandbox: boolean;
 }
+
+export type AutoVerify = 'none' | 'emails' | 'all';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -102,6 +112,8 @@ export interface ServeFlags {
   readonly regions?: string | undefined;
   /** `--throttle`: SES's limits in dev mode too (to test retry code); production always has them. */
   readonly throttle?: boolean | undefined;
+  readonly autoVerify?: string | undefined;
+  readonly sandbox?: boolean | undefined;
 }
 
 /** A key or two more than one domain takes: dev servers start often (one per test), and keys cost CPU. */
@@ -120,7 +132,31 @@ export function serveConfig(flags: ServeFlags, env: Env, cpus: number, dev = fal
     keyPoolConcurrency: Math.max(1, cpus),
     logLevel: flags.logLevel ?? env['SIGNET_LOG_LEVEL'] ?? 'info',
     throttle: throttleConfig(flags, env, dev),
+    autoVerify: autoVerifyConfig(flags.autoVerify ?? env['SIGNET_AUTO_VERIFY'], dev),
+    sandbox: sandboxConfig(flags.sandbox === true || env['SIGNET_SANDBOX'] === '1' || env['SIGNET_SANDBOX'] === 'true', dev),
   };
+}
+
+/** `--auto-verify none|emails|all`: `emails` in dev by default; outside dev only `none`, since it would let anyone send as anyone. */
+function autoVerifyConfig(text: string | undefined, dev: boolean): AutoVerify {
+  if (text === undefined || text === '') return dev ? 'emails' : 'none';
+  if (text !== 'none' && text !== 'emails' && text !== 'all') {
+    throw new ConfigError(`--auto-verify must be none, emails or all, not ${JSON.stringify(text)}`);
+  }
+  if (!dev && text !== 'none') {
+    throw new ConfigError(`--auto-verify ${text} is for --dev only: a production server verifies every identity (--auto-verify none)`);
+  }
+  return text;
+}
+
+/** `--sandbox` names the dev account; elsewhere accounts are sandboxed by `signet admin` (create-account starts there). */
+function sandboxConfig(sandbox: boolean, dev: boolean): boolean {
+  if (sandbox && !dev) {
+    throw new ConfigError(
+      '--sandbox is for --dev only: accounts made with signet admin create-account start in the sandbox (signet admin grant-production-access)',
+    );
+  }
+  return sandbox;
 }
 
 /**

@@ -37,6 +37,11 @@ export interface SendConfig {
   readonly max24HourSend: number;
   /** MaxSendRate in messages per second. SES's sandbox default is 1. */
   readonly maxSendRate: number;
+  /**
+   * Whether MaxSendRate is enforced: always outside `--dev`; in `--dev` only with `--throttle` or an
+   * explicit `--max-send-rate` (a test suite sends back to back, as it calls the identity operations).
+   */
+  readonly sendRateLimited: boolean;
   readonly unsignable: 'refuse' | 'send-unsigned';
   /** Host part of the Message-ID header Signet sets; null: the composition root picks (the key zone). */
   readonly messageIdDomain: string | null;
@@ -174,6 +179,7 @@ export function sendConfig(values: SendValues, env: Env): SendConfig {
   return {
     max24HourSend: number('--max-24-hour-send', values['max-24-hour-send'] ?? env['SIGNET_MAX_24_HOUR_SEND'], 200, 0),
     maxSendRate,
+    sendRateLimited: true,
     unsignable,
     messageIdDomain: values['message-id-domain'] ?? null,
     outboxRetentionMs: parseDuration('--outbox-retention', values['outbox-retention'] ?? env['SIGNET_OUTBOX_RETENTION'], 7 * 86_400_000),

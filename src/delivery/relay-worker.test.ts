@@ -92,6 +92,20 @@ describe('the relay worker', () => {
     assert.equal(kept.delivery.deliveredAt, app.clock.now());
   });
 
+  it("never hands the mailbox simulator's addresses to the relay: their outcome is on the message", async () => {
+    const id = await send('a@dest.example, bounce@simulator.amazonses.com');
+    worker.wake();
+    assert.equal(await outcome, 'delivered');
+    assert.deepEqual(
+      relay.sent.map((s) => s.to),
+      [['a@dest.example']],
+    );
+    assert.deepEqual(
+      (await app.outbox.get(id))!.simulated.map((s) => s.recipient),
+      ['bounce@simulator.amazonses.com'],
+    );
+  });
+
   it('a 4xx reply is retried after the backoff on the service clock, not before', async () => {
     relay.failures.push(smtpError(451, 'try later'));
     const id = await send();

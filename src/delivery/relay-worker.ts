@@ -116,7 +116,11 @@ export class RelayWorker {
 
   async #deliver(message: OutboxMessage): Promise<void> {
     try {
-      await this.#o.transport!.send({ from: message.envelopeFrom, to: message.recipients }, message.raw);
+      // The mailbox simulator's addresses are answered by Signet itself (their outcome is on the
+      // message) and never handed to the relay; a message only to them is never queued at all.
+      const simulated = new Set(message.simulated.map((s) => s.recipient));
+      const to = message.recipients.filter((r) => !simulated.has(r));
+      await this.#o.transport!.send({ from: message.envelopeFrom, to }, message.raw);
       await this.#o.outbox.markDelivered(message.messageId, this.#o.clock.now());
       this.#o.onDelivered?.(message);
     } catch (err) {

@@ -1,4 +1,4 @@
-import { bootstrapAccount } from '../app/accounts.ts';
+import { bootstrapAccount, prepareDevAccount } from '../app/accounts.ts';
 import { createHttpServer } from '../api/http-server.ts';
 import { createApiMetrics } from '../api/metrics.ts';
 import { ConfigError } from '../config/config.ts';
@@ -71,6 +71,7 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     },
     keyPool: { target: config.keyPoolSize, concurrency: config.keyPoolConcurrency, onError: (err) => app.log.error({ err }, 'key generation failed') },
     delivery: true,
+    ...(dkimConfig.dev && config.autoVerify !== 'none' ? { autoVerify: { mode: config.autoVerify, zone: dkimConfig.zone } } : {}),
     sending: {
       config: sending,
       messageIdDomain: dkimConfig.zone,
@@ -108,6 +109,8 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     if (dkimConfig.dev || sending.outboxApi) registerOutboxRoutes(app, signet.storage.outbox, outboxAuth);
     registerVerifyEmailRoute(app, (token) => confirmEmailVerification(signet.ctx, token));
     const created = await bootstrapAccount(signet.accounts);
+    // The dev account sends anywhere, unless `--sandbox` puts it in SES's sandbox (set on every start).
+    if (dkimConfig.dev) await prepareDevAccount(signet.accounts, config.sandbox);
     if (created) {
       const file = writeCredentialsFile(config.dataDir, created.accessKeyId, created.secretAccessKey, config.defaultRegion);
       // Shown once, on the standard error of whoever started the server: stdout carries the JSON log
@@ -122,7 +125,8 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     }
     if (dkimConfig.dev) {
       process.stdout.write(
-        'signet DEV MODE: any well-formed credentials are accepted as account 000000000000; signatures are not checked. For local testing only.\n',
+        'signet DEV MODE: any well-formed credentials are accepted as account 000000000000; signatures are not checked. For local testing only.\n' +
+          `signet dev account: ${config.sandbox ? 'in the sandbox (--sandbox): sends only to verified identities and the mailbox simulator' : 'production access (sends anywhere)'}; --auto-verify ${config.autoVerify}\n`,
       );
     }
     // Every listener is bound before anything is served or started: a port in use (or an address that

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { AccountStore } from '../app/account-ports.ts';
 import type { AccountsContext } from '../app/accounts.ts';
+import { SANDBOX_MAX_SEND_RATE } from '../app/sending-quota.ts';
 import { CachedAccountStore } from '../app/cached-account-store.ts';
 import type { AppContext } from '../app/context.ts';
 import type { Clock, Random } from '../app/ports.ts';
@@ -74,6 +76,8 @@ export interface SignetFeatures {
   readonly sending?: SendingFeature;
   /** Relay delivery and outbox housekeeping (`signet serve`); started by the caller. */
   readonly delivery?: boolean;
+  /** Dev mode's `--auto-verify` (`emails` or `all`), with the key zone the sandbox CNAMEs point into. */
+  readonly autoVerify?: { readonly mode: 'emails' | 'all'; readonly zone: string };
 }
 
 export interface Signet {
@@ -135,14 +139,26 @@ export async function createSignet(config: CoreConfig, runtime: Runtime, feature
     };
     if (features.delivery) delivery = await createDelivery(storage, clock, sending);
     const worker = delivery;
-    const send = sendServices(storage, secrets, sending, platformSigner, () => worker?.wake());
-    const zoneChanges = new ZoneChangeHub();
-    const ctx: AppContext = { store: storage.store, clock, random, keys: keyPool, toAscii: toAsciiDomain, send, zoneChanges };
     const accounts: AccountsContext = {
       accounts: new CachedAccountStore(storage.accounts, storage.externalChangeCounter),
       sealer: secrets,
       clock,
       random,
+    };
+    const send = sendServices(storage, secrets, sending, platformSigner, () => worker?.wake(), accounts.accounts);
+    const zoneChanges = new ZoneChangeHub();
+    const autoVerify = features.autoVerify
+      ? { emails: true, domains: features.autoVerify.mode === 'all' ? { sandbox: storage.sandbox, zone: features.autoVerify.zone } : null }
+      : undefined;
+    const ctx: AppContext = {
+      store: storage.store,
+      clock,
+      random,
+      keys: keyPool,
+      toAscii: toAsciiDomain,
+      send,
+      zoneChanges,
+      ...(autoVerify ? { autoVerify } : {}),
     };
     let handler: SesHandler | null = null;
     let authenticator: Authenticator | null = null;
@@ -196,8 +212,11 @@ function sendServices(
   sending: SendingFeature,
   platformSigner: SendServices['platformSigner'],
   wakeDelivery: () => void,
+  accounts: AccountStore,
 ): SendServices {
   const config = sending.config;
+  const bucket = (ratePerSecond: number) =>
+    config.sendRateLimited ? new TokenBucketLimiter({ ratePerSecond, burst: Math.max(1, Math.floor(ratePerSecond)), now: () => performance.now() }) : null;
   const composer: MessageComposer = {
     async compose(input) {
       const { composeMessage } = await import('../mail/compose.ts');
@@ -210,7 +229,11 @@ function sendServices(
     signer: createMessageSigner(new SigningKeyCache(secrets)),
     platformSigner,
     // MaxSendRate, per account and region; a burst of one second's worth.
-    rate: new TokenBucketLimiter({ ratePerSecond: config.maxSendRate, burst: Math.max(1, Math.floor(config.maxSendRate)), now: () => performance.now() }),
+    rate: bucket(config.maxSendRate),
+    // SES's sandbox rate, for sandboxed accounts when the configured one is higher.
+    sandboxRate: config.maxSendRate > SANDBOX_MAX_SEND_RATE ? bucket(SANDBOX_MAX_SEND_RATE) : null,
+    // An account the store does not know (the command line's local account before any server made it) is not sandboxed.
+    access: { hasProductionAccess: async (accountId) => (await accounts.getProductionAccess(accountId)) ?? true },
     policy: {
       max24HourSend: config.max24HourSend,
       maxSendRate: config.maxSendRate,

@@ -10,10 +10,10 @@ export class KyselyAccountStore implements AccountStore {
     this.#db = db;
   }
 
-  async createAccount(accountId: string, now: number): Promise<boolean> {
+  async createAccount(accountId: string, now: number, productionAccess: boolean): Promise<boolean> {
     const result = await this.#db
       .insertInto('accounts')
-      .values({ account_id: accountId, created_at: now })
+      .values({ account_id: accountId, created_at: now, production_access: productionAccess ? 1 : 0 })
       .onConflict((oc) => oc.column('account_id').doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
@@ -26,7 +26,22 @@ export class KyselyAccountStore implements AccountStore {
       accountId: a.account_id,
       createdAt: Number(a.created_at),
       accessKeyIds: keys.filter((k) => k.account_id === a.account_id).map((k) => k.access_key_id),
+      productionAccess: Number(a.production_access) === 1,
     }));
+  }
+
+  async getProductionAccess(accountId: string): Promise<boolean | null> {
+    const row = await this.#db.selectFrom('accounts').select('production_access').where('account_id', '=', accountId).executeTakeFirst();
+    return row ? Number(row.production_access) === 1 : null;
+  }
+
+  async setProductionAccess(accountId: string, enabled: boolean): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('accounts')
+      .set({ production_access: enabled ? 1 : 0 })
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async addAccessKey(key: StoredAccessKey): Promise<boolean> {

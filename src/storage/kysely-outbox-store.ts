@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Scope } from '../core/index.ts';
+import type { Scope, SimulatedOutcome } from '../core/index.ts';
 import type { DeliveryStatus, EmailVerificationStore, NewOutboxMessage, OutboxFilter, OutboxKind, OutboxMessage, OutboxStore } from '../app/send-ports.ts';
 import type { Database, OutboxMessagesTable } from './schema.ts';
 
@@ -14,6 +14,7 @@ function toMessage(row: Selectable<OutboxMessagesTable>): OutboxMessage {
     source: row.source,
     envelopeFrom: row.envelope_from,
     recipients: JSON.parse(row.recipients) as string[],
+    simulated: row.simulated === null ? [] : (JSON.parse(row.simulated) as SimulatedOutcome[]),
     subject: row.subject,
     simple: row.simple_parts === null ? null : JSON.parse(row.simple_parts),
     tags: JSON.parse(row.tags) as { name: string; value: string }[],
@@ -51,8 +52,10 @@ export class KyselyOutboxStore implements OutboxStore {
         source: m.source,
         envelope_from: m.envelopeFrom,
         recipients: JSON.stringify(m.recipients),
-        // Every message counts against the quota, Signet's verification mail included (issue 14).
-        recipient_count: m.recipients.length,
+        simulated: m.simulated.length === 0 ? null : JSON.stringify(m.simulated),
+        // Every message counts against the quota, Signet's verification mail included (issue 14);
+        // mailbox simulator recipients do not (SES: they "don't affect your daily sending limits").
+        recipient_count: m.recipients.length - m.simulated.length,
         subject: m.subject,
         simple_parts: m.simple === null ? null : JSON.stringify(m.simple),
         tags: JSON.stringify(m.tags),

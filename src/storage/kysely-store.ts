@@ -206,6 +206,19 @@ export class KyselyStore implements Store {
     return this.#ensureIdentity(scope, { name: address, kind: 'EmailAddress', verification_token: null, dkim_enabled: 0, now });
   }
 
+  async ensureVerifiedEmailIdentity(scope: Scope, address: string, now: number): Promise<Identity> {
+    await this.#ensureIdentity(scope, { name: address, kind: 'EmailAddress', verification_token: null, dkim_enabled: 0, now });
+    await this.#db
+      .updateTable('identities')
+      .set({ verification_status: 'Success' })
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('name', '=', address)
+      .where('kind', '=', 'EmailAddress')
+      .execute();
+    return (await this.getIdentities(scope, [address])).get(address)!;
+  }
+
   async #ensureIdentity(
     scope: Scope,
     fields: { name: string; kind: IdentityKind; verification_token: string | null; dkim_enabled: number; now: number },

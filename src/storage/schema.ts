@@ -62,6 +62,8 @@ export interface KeyPoolTable {
 export interface AccountsTable {
   account_id: string;
   created_at: number;
+  /** 1: out of SES's sandbox (migration 0008). */
+  production_access: number;
 }
 
 export interface AccessKeysTable {
@@ -140,6 +142,8 @@ export interface OutboxMessagesTable {
   next_attempt_at: number | null;
   last_error: string | null;
   delivered_at: number | null;
+  /** JSON of the mailbox simulator's outcomes (migration 0008); null when no recipient was one. */
+  simulated: string | null;
 }
 
 /** Address-verification links (migration 0005): only the SHA-256 of the token is kept. */

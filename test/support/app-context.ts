@@ -118,6 +118,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
             burst: Math.max(1, Math.floor(sendOptions.maxSendRate ?? 1)),
             now: () => clock.now(),
           }),
+          sandboxRate: null,
+          access: { hasProductionAccess: async (accountId) => (await storage.accounts.getProductionAccess(accountId)) ?? true },
           policy: {
             max24HourSend: sendOptions.max24HourSend ?? 200,
             maxSendRate: sendOptions.maxSendRate ?? 1,

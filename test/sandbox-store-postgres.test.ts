@@ -1,0 +1,12 @@
+import { after } from 'node:test';
+import { openPostgresStorage } from '../src/storage/postgres/open-postgres-store.ts';
+import { peerOrSkip } from './helpers/peers.ts';
+import { dropSchemas, freshSchema, postgresReachable } from './helpers/postgres.ts';
+import { runSandboxStoreContract } from './sandbox-store-contract.ts';
+
+const url = await postgresReachable();
+const skip = peerOrSkip('PostgreSQL', url, 'a server at 127.0.0.1:5432 with database test, or SIGNET_TEST_DATABASE_URL').skip;
+after(dropSchemas);
+if (skip === false) {
+  runSandboxStoreContract('PostgreSQL', () => openPostgresStorage({ url: url!, schema: freshSchema(), maxConnections: 4 }));
+}
