@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SIGNET_BIN, startSignet, type RunningSignet } from './helpers/signet-server.ts';
+import { SIGNET_ROUTES } from '../src/api/signet-routes.ts';
+import { REPO_ROOT, SIGNET_BIN, startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
 /**
@@ -311,5 +312,17 @@ describe('the controls without an endpoint: the data folder', () => {
     const missing = await signet(['dkim', 'check', 'nosuch.example.com', ...local], env);
     assert.equal(missing.status, 254);
     assert.equal(missing.stderr, 'signet: Identity nosuch.example.com does not exist.\n');
+  });
+});
+
+describe('the README lists every /_signet/ route', () => {
+  it('with its methods in the table and a curl example', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    for (const [name, methods] of Object.entries(SIGNET_ROUTES)) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`/_signet/${name}\` |`));
+      assert.ok(row, `a table row for /_signet/${name}`);
+      assert.equal(row.split('|')[2]!.trim(), methods.join(', '), `the methods of /_signet/${name}`);
+      assert.match(readme, new RegExp(`^curl .*localhost:8580/_signet/${name}\\b`, 'm'), `a curl example for /_signet/${name}`);
+    }
   });
 });

@@ -35,7 +35,7 @@ type Params = Record<string, string>;
 type RouteWork = (scope: Scope, params: Params) => Promise<{ status?: number; body: unknown }>;
 
 /** Every route and its methods: the table the README lists, and what a wrong method is told. */
-const ROUTES = {
+export const SIGNET_ROUTES = {
   'dkim-doctor': ['GET', 'POST'],
   check: ['POST'],
   'publish-dkim-records': ['POST'],
@@ -95,7 +95,8 @@ export function registerSignetRoutes(app: FastifyInstance, handlers: SignetRoute
         return sendSignetError(reply, INTERNAL_FAILURE);
       }
     };
-  const route = (name: keyof typeof ROUTES, work: RouteWork) => app.route({ method: [...ROUTES[name]], url: `/_signet/${name}`, handler: handle(work) });
+  const route = (name: keyof typeof SIGNET_ROUTES, work: RouteWork) =>
+    app.route({ method: [...SIGNET_ROUTES[name]], url: `/_signet/${name}`, handler: handle(work) });
 
   route('dkim-doctor', async (scope, params) => ({ body: await handlers.doctor(scope, requireDomain(params)) }));
   route('check', async (scope, params) => {
@@ -106,7 +107,7 @@ export function registerSignetRoutes(app: FastifyInstance, handlers: SignetRoute
   });
 
   const dev = handlers.dev;
-  const devOnly = (name: keyof typeof ROUTES, work: (d: NonNullable<typeof dev>, scope: Scope, params: Params) => ReturnType<RouteWork>) =>
+  const devOnly = (name: keyof typeof SIGNET_ROUTES, work: (d: NonNullable<typeof dev>, scope: Scope, params: Params) => ReturnType<RouteWork>) =>
     route(name, async (scope, params) => {
       if (!dev) throw new SignetRouteError('NotFoundException', `/_signet/${name} is served only by signet serve --dev.`, 404);
       return work(dev, scope, params);
@@ -129,7 +130,7 @@ export function registerSignetRoutes(app: FastifyInstance, handlers: SignetRoute
     url: '/_signet/*',
     handler: async (req, reply) => {
       const name = (req.params as { '*': string })['*'];
-      const methods: readonly string[] | undefined = Object.hasOwn(ROUTES, name) ? ROUTES[name as keyof typeof ROUTES] : undefined;
+      const methods: readonly string[] | undefined = Object.hasOwn(SIGNET_ROUTES, name) ? SIGNET_ROUTES[name as keyof typeof SIGNET_ROUTES] : undefined;
       const text = methods ? `/_signet/${name} takes ${methods.join(' or ')}, not ${req.method}.` : `There is no route /_signet/${name.slice(0, 100)}.`;
       return sendSignetError(reply, new SignetRouteError('NotFoundException', text, 404));
     },
