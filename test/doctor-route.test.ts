@@ -36,7 +36,7 @@ describe('GET /_signet/dkim-doctor is authenticated outside dev mode', () => {
   it('refuses an unsigned request', async () => {
     const r = await fetch(`${server.url}/_signet/dkim-doctor?domain=doc.example`);
     assert.equal(r.status, 403);
-    assert.equal(((await r.json()) as { error: string }).error, 'MissingAuthenticationToken');
+    assert.equal(((await r.json()) as { __type: string }).__type, 'MissingAuthenticationToken');
   });
 
   it("answers the account's own domain, and not another account's", async () => {

@@ -10,6 +10,7 @@ import { BodyBudget, DEFAULT_HTTP_LIMITS, limitConnections, SMALL_BODY_BYTES, TI
 import { metricsRefusal, type MetricsAccess } from './metrics-access.ts';
 import type { ApiMetrics } from './metrics.ts';
 import { SesError } from './ses-error.ts';
+import { badRequest, isSignetPath, sendSignetError, SignetRouteError } from './signet-error.ts';
 import { isSesV2Path } from './v2/router.ts';
 import { errorEnvelope } from './xml.ts';
 
@@ -84,9 +85,17 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         void badUrl.serve(req as unknown as FastifyRequest, reply).then((body) => reply.send(body));
         return;
       }
-      const body = JSON.stringify({ error: 'Bad Request', code: err.code, message: err.message, statusCode: 400 });
+      // Signet's own routes keep their one error shape (./signet-error.ts); other paths get fastify's.
+      const signet = isSignetPath(req.url);
+      const body = signet
+        ? JSON.stringify({ __type: 'BadRequestException', message: err.message })
+        : JSON.stringify({ error: 'Bad Request', code: err.code, message: err.message, statusCode: 400 });
       reply.hijack();
-      reply.raw.writeHead(400, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      reply.raw.writeHead(400, {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(body),
+        ...(signet ? { 'x-amzn-ErrorType': 'BadRequestException' } : {}),
+      });
       reply.raw.end(body);
     },
     logger:
@@ -132,6 +141,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   if (options.dev) {
     app.addHook('onRequest', async (req, reply) => {
       const refused = devRequestRefusal(req.method, { host: req.headers.host, origin: req.headers.origin });
+      if (refused && isSignetPath(req.url)) {
+        // Signet's own routes answer every error in their one JSON shape.
+        return sendSignetError(reply.header('connection', 'close'), new SignetRouteError('AccessDeniedException', refused.text, refused.status));
+      }
       if (refused)
         return reply.code(refused.status).header('content-type', 'text/plain; charset=utf-8').header('connection', 'close').send(`${refused.text}\n`);
       return undefined;
@@ -148,6 +161,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       ? `The request body exceeds the limit of ${_req.routeOptions.bodyLimit ?? MAX_BODY_BYTES} bytes.`
       : 'The request could not be read.';
     if (tooLarge) void reply.header('connection', 'close');
+    if (isSignetPath(_req.url)) {
+      void sendSignetError(reply, badRequest(message));
+      return;
+    }
     if (isSesV2Path(_req.url)) {
       // SES v2 paths answer in v2's shape (x-amzn-ErrorType and a JSON message).
       void reply

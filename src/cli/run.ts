@@ -2,6 +2,7 @@ import { ArgParser, type ParsedValue } from './argparse.ts';
 import { buildArgumentTable, optionSpecs, type ArgumentTable } from './arguments.ts';
 import { QueryClient, type ResponseDict } from './client.ts';
 import { AwsConfig, type Env } from './config.ts';
+import { configuredEndpoint, configuredRegion, endpointUrl } from './endpoint.ts';
 import { ArgParseError, CliError, EXIT_CONFIG, EXIT_OTHER, EXIT_USAGE, OtherError, ParamError, ServiceError, UnknownOptionsError } from './errors.ts';
 import { GLOBAL_OPTIONS } from './global-options.ts';
 import { formatTable } from './format/table.ts';
@@ -287,7 +288,7 @@ interface Resolved {
 async function makeClient(globals: Globals, ctx: RunContext, debug: Debug): Promise<Resolved> {
   const env = ctx.env;
   const config = new AwsConfig(env, globals.profile);
-  const region = globals.region || env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || config.get('region') || null;
+  const region = configuredRegion(globals.region, env, config);
   const retryMode = env['AWS_RETRY_MODE'] ?? config.get('retry_mode') ?? 'standard';
   if (retryMode !== 'standard' && retryMode !== 'adaptive') {
     throw new OtherError(`Invalid value provided to "mode": "${retryMode}" must be one of: "standard" or "adaptive"`);
@@ -295,17 +296,9 @@ async function makeClient(globals: Globals, ctx: RunContext, debug: Debug): Prom
   const maxAttemptsText = env['AWS_MAX_ATTEMPTS'] ?? config.get('max_attempts');
   const maxAttempts = maxAttemptsText !== undefined ? pyInt(maxAttemptsText) : 3;
   // Newer AWS CLIs honour these; the flag wins over the environment, which wins over the profile.
-  const endpoint = globals.endpointUrl ?? (env['AWS_ENDPOINT_URL_SES'] || env['AWS_ENDPOINT_URL'] || config.get('endpoint_url') || undefined);
+  const endpoint = configuredEndpoint(globals.endpointUrl, env, config);
   const embedded = endpoint === undefined;
-  let url: URL;
-  if (embedded) url = new URL(`https://email.${region ?? 'us-east-1'}.amazonaws.com/`);
-  else {
-    try {
-      url = new URL(endpoint);
-    } catch {
-      throw new ParamError(`Bad value for --endpoint-url "${endpoint}": scheme is missing.  Must be of the form http://<hostname>/ or https://<hostname>/`);
-    }
-  }
+  const url = embedded ? new URL(`https://email.${region ?? 'us-east-1'}.amazonaws.com/`) : endpointUrl(endpoint);
   const caBundle = globals.caBundle ?? env['AWS_CA_BUNDLE'] ?? config.get('ca_bundle');
   const transport = embedded
     ? await ctx.embeddedTransport()

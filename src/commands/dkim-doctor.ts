@@ -4,10 +4,11 @@ import { detectionResolver } from '../main/dkim-services.ts';
 import type { Command } from './command.ts';
 import { EXIT_NEGATIVE, EXIT_OK } from '../cli/exit-codes.ts';
 import { KEY_ZONE_OPTIONS, KEY_ZONE_USAGE, scopeOf, storeConfigOf } from './dkim-options.ts';
+import { REMOTE_OPTIONS, REMOTE_USAGE, remoteOf } from './remote.ts';
 import { withSignet } from './with-signet.ts';
 
 /** Doctor verdicts in words, as a person reads them. */
-const VERDICT_TEXT: Readonly<Record<string, string>> = {
+export const VERDICT_TEXT: Readonly<Record<string, string>> = {
   ok: 'ok',
   missing: 'missing',
   points_elsewhere: 'points elsewhere',
@@ -27,23 +28,34 @@ export function doctorLines(report: DoctorReport): string[] {
   return lines;
 }
 
-/** `signet dkim doctor DOMAIN`: exit 0 when every record is right, 1 otherwise. */
+const DOCTOR_USAGE = `usage: signet dkim doctor DOMAIN [--resolver IP[:PORT]]... [--output text|json]\n${REMOTE_USAGE}\n${KEY_ZONE_USAGE}\n  exit 0 when every record is right, 1 otherwise`;
+
+/**
+ * `signet dkim doctor DOMAIN`: exit 0 when every record is right, 1 otherwise. Asks the running server
+ * (`/_signet/dkim-doctor`, with its resolver) when an endpoint is configured, else the data folder.
+ */
 export const doctorCommand: Command = {
   path: ['dkim', 'doctor'],
   summary: "what DNS answers for each of a domain's DKIM records, and what is wrong",
-  usage: `usage: signet dkim doctor DOMAIN [--resolver IP[:PORT]]... [--output text|json]\n${KEY_ZONE_USAGE}\n  exit 0 when every record is right, 1 otherwise`,
-  options: KEY_ZONE_OPTIONS,
+  usage: DOCTOR_USAGE,
+  options: { ...KEY_ZONE_OPTIONS, ...REMOTE_OPTIONS },
   positionals: { min: 1, max: 1, names: 'one DOMAIN' },
   async run(args, env) {
-    const config = storeConfigOf(args, env);
-    const dkim = dkimServiceConfig(dkimFlagsFrom(args.values), env);
-    const report = await withSignet(config, {}, (signet) =>
-      dkimDoctor(
-        { store: signet.storage.store, resolver: detectionResolver(dkim, signet.storage), zone: dkim.zone, toAscii: signet.ctx.toAscii },
-        scopeOf(args, config),
-        args.positionals[0]!,
-      ),
-    );
+    const domain = args.positionals[0]!;
+    const remote = remoteOf(args, env, DOCTOR_USAGE);
+    let report: DoctorReport;
+    if (remote !== null) report = (await remote.call('dkim-doctor', { domain })) as DoctorReport;
+    else {
+      const config = storeConfigOf(args, env);
+      const dkim = dkimServiceConfig(dkimFlagsFrom(args.values), env);
+      report = await withSignet(config, {}, (signet) =>
+        dkimDoctor(
+          { store: signet.storage.store, resolver: detectionResolver(dkim, signet.storage), zone: dkim.zone, toAscii: signet.ctx.toAscii },
+          scopeOf(args, config),
+          domain,
+        ),
+      );
+    }
     return {
       output: args.values['output'] === 'json' ? { kind: 'json', value: report, indent: 2 } : { kind: 'lines', lines: doctorLines(report) },
       exitCode: report.healthy ? EXIT_OK : EXIT_NEGATIVE,

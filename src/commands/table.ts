@@ -56,6 +56,12 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     "what DNS answers for each of a domain's DKIM records, and what is wrong",
     async () => (await import('./dkim-doctor.ts')).doctorCommand,
   ),
+  entry(
+    'dkim check',
+    'dkim check DOMAIN',
+    "check a domain's DKIM records now and print the resulting status",
+    async () => (await import('./dkim-check.ts')).checkCommand,
+  ),
   entry('dns export', 'dns export', 'the DKIM key zone as a BIND zone file', async () => (await import('./dns-export.ts')).dnsExportCommand),
   entry(
     'dev publish-dkim-records',
@@ -68,6 +74,13 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     'dev unpublish-dkim-records DOMAIN',
     "make a domain's CNAMEs vanish from the sandbox of serve --dev",
     async () => (await import('./dev-sandbox.ts')).unpublishCommand,
+  ),
+  entry('dev clock', 'dev clock', 'the service clock of a running serve --dev', async () => (await import('./dev-clock.ts')).clockShowCommand),
+  entry(
+    'dev clock advance',
+    'dev clock advance DURATION',
+    'move the service clock of a running serve --dev forward',
+    async () => (await import('./dev-clock.ts')).clockAdvanceCommand,
   ),
   entry('outbox list', 'outbox list', 'the messages sent (kept in the outbox)', async () => (await import('./outbox.ts')).outboxListCommand),
   entry('outbox show', 'outbox show MESSAGE_ID', "one message's record as JSON", async () => (await import('./outbox.ts')).outboxShowCommand),

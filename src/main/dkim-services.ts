@@ -3,7 +3,9 @@ import type { Resolver } from '../app/detection-ports.ts';
 import { dkimDoctor } from '../app/dkim-doctor.ts';
 import { publishSandboxDkimRecords, unpublishSandboxDkimRecords } from '../app/dev-sandbox-records.ts';
 import type { Clock } from '../app/ports.ts';
-import { checkDomainNow, type DetectionDeps } from '../app/run-detection-check.ts';
+import { checkDkimNow } from '../app/check-dkim-now.ts';
+import type { DetectionDeps } from '../app/run-detection-check.ts';
+import { DomainError } from '../core/index.ts';
 import { registerSignetRoutes } from '../api/signet-routes.ts';
 import type { CoreConfig } from '../config/config.ts';
 import { parseDuration, type DkimServiceConfig } from '../config/dkim-config.ts';
@@ -20,7 +22,7 @@ import type { Signet } from './signet.ts';
 import { ConfigError } from '../config/config.ts';
 
 /** Claims outlive a check by far; a worker that dies frees its domains after this. */
-const LEASE_MS = 5 * 60_000;
+export const DETECTION_LEASE_MS = 5 * 60_000;
 
 /** The detection resolver: `--resolver` servers (or the system's), behind the sandbox zone in dev mode. */
 export function detectionResolver(dkim: DkimServiceConfig, stores: Pick<Storage, 'sandbox'>): Resolver {
@@ -68,21 +70,31 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
   const stores = signet.storage;
   const clock: Clock = signet.runtime.clock;
   const resolver = detectionResolver(dkim, stores);
-  const deps: DetectionDeps = { store: stores.detection, resolver, clock, zone: dkim.zone, policy: dkim.policy, leaseMs: LEASE_MS };
+  const deps: DetectionDeps = { store: stores.detection, resolver, clock, zone: dkim.zone, policy: dkim.policy, leaseMs: DETECTION_LEASE_MS };
   const defaultScope = { accountId: core.accountId, region: core.defaultRegion };
   const sandboxDeps = { store: store, sandbox: stores.sandbox, zone: dkim.zone, toAscii: toAscii };
   registerSignetRoutes(input.app, {
     defaultScope,
-    ...(dkim.dev ? {} : { authenticate: (request) => signet.authenticator!.authenticate(request) }),
+    // The SES API's authenticator: SigV4 for the identity's account, or in dev mode the dev one.
+    authenticate: (request) => signet.authenticator!.authenticate(request),
+    allowUnsigned: dkim.dev,
     doctor: (scope, domain) => dkimDoctor({ store: store, resolver, zone: dkim.zone, toAscii: toAscii }, scope, domain),
+    check: (scope, domain) => checkDkimNow({ ...deps, toAscii }, scope, domain),
+    onInternalError: (err, route) => input.onError(err, route),
     ...(dkim.dev && input.devClock
       ? {
           dev: {
             publish: (scope, domain) => publishSandboxDkimRecords(sandboxDeps, scope, domain),
             unpublish: (scope, domain) => unpublishSandboxDkimRecords(sandboxDeps, scope, domain),
-            check: (scope, domain) => checkDomainNow(deps, scope, domain),
             clock: input.devClock,
-            parseDuration: (text) => parseDuration('advance', text, 0),
+            parseDuration: (text) => {
+              try {
+                return parseDuration('advance', text, 0);
+              } catch (err) {
+                if (err instanceof ConfigError) throw new DomainError('invalid_parameter', err.message);
+                throw err;
+              }
+            },
           },
         }
       : {}),
