@@ -8,6 +8,8 @@ export interface RequestToSign {
   /** The headers present when botocore signs: `content-type` and `host` (lower-case names). */
   readonly headers: Record<string, string>;
   readonly body: string;
+  /** Default POST (the Query API's only method). */
+  readonly method?: string;
   /** For tests: the signing time (default now). */
   readonly date?: Date;
   /** For tests: the signing name (default `ses`; the AWS SigV4 test suite signs for `service`). */
@@ -42,7 +44,14 @@ export function signRequest(req: RequestToSign, credentials: Credentials, region
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   const canonicalHeaders = names.map((n) => `${n}:${lower[n]!.trim().replace(/\s+/g, ' ')}\n`).join('');
   const signedHeaders = names.join(';');
-  const canonicalRequest = ['POST', canonicalUri(req.url.pathname), '', canonicalHeaders, signedHeaders, sha256Hex(req.body)].join('\n');
+  const canonicalRequest = [
+    req.method ?? 'POST',
+    canonicalUri(req.url.pathname),
+    canonicalQuery(req.url.search),
+    canonicalHeaders,
+    signedHeaders,
+    sha256Hex(req.body),
+  ].join('\n');
   const scope = `${day}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', iso, scope, sha256Hex(canonicalRequest)].join('\n');
   let key = hmac(utf8ToBytes(`AWS4${credentials.secretAccessKey}`), day);
@@ -62,11 +71,37 @@ function sha256Hex(data: string): string {
   return bytesToHex(sha256(utf8ToBytes(data)));
 }
 
-/** Each path segment URI-encoded (RFC 3986 unreserved kept), as botocore's SigV4Auth does. */
+/** Python's quote(text, safe): RFC 3986 unreserved characters and `safe` kept, the rest %XX of UTF-8. */
+function quote(text: string, safe: string): string {
+  let out = '';
+  for (const b of Buffer.from(text, 'utf8')) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9_.~-]/.test(c) || safe.includes(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * The wire path quoted once more (botocore's SigV4Auth: quote(path, safe='/~')): a REST path's
+ * labels are already percent-encoded on the wire (`user%2Btag%40example.com`), and AWS signs them
+ * encoded twice (`user%252Btag%2540example.com`). The Query API's path is `/`.
+ */
 function canonicalUri(path: string): string {
-  const p = path === '' ? '/' : path;
-  return p
-    .split('/')
-    .map((seg) => encodeURIComponent(decodeURIComponent(seg)).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
-    .join('/');
+  return quote(path === '' ? '/' : path, '/~');
+}
+
+/** botocore's canonical query string: each key and value quoted (safe `-_.~`), sorted. */
+function canonicalQuery(search: string): string {
+  if (search === '' || search === '?') return '';
+  const pairs = search
+    .slice(1)
+    .split('&')
+    .map((kv) => {
+      const eq = kv.indexOf('=');
+      const k = decodeURIComponent(eq === -1 ? kv : kv.slice(0, eq));
+      const v = eq === -1 ? '' : decodeURIComponent(kv.slice(eq + 1));
+      return [quote(k, ''), quote(v, '')] as const;
+    });
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return pairs.map(([k, v]) => `${k}=${v}`).join('&');
 }

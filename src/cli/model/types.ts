@@ -10,6 +10,9 @@ export interface MemberData {
   readonly shape: string;
   /** First sentence of the member's documentation (awscli's get_shape_doc_overview). */
   readonly overview: string;
+  /** REST-JSON: where the member travels (absent: the JSON body). */
+  readonly location?: 'uri' | 'querystring' | 'header' | 'headers' | 'statusCode';
+  readonly locationName?: string;
 }
 
 export interface ShapeData {
@@ -20,6 +23,8 @@ export interface ShapeData {
   readonly key?: string;
   readonly value?: string;
   readonly enum?: readonly string[];
+  /** REST-JSON models: the minimum length (strings, lists) or value (numbers) botocore checks. */
+  readonly min?: number;
 }
 
 export interface PaginatorData {
@@ -36,6 +41,8 @@ export interface OperationData {
   readonly output?: string;
   readonly resultWrapper?: string | null;
   readonly paginator?: PaginatorData;
+  /** REST-JSON: the HTTP binding (`{Label}`s name input members bound to the path). */
+  readonly http?: { readonly method: string; readonly requestUri: string };
 }
 
 export interface WaiterAcceptorData {
@@ -59,11 +66,12 @@ export interface ServiceModelData {
     readonly signingName: string;
     readonly xmlNamespace: string;
     readonly serviceId: string;
+    readonly protocol: string;
   };
   readonly operations: readonly OperationData[];
   readonly shapes: Readonly<Record<string, ShapeData>>;
   readonly waiters: Readonly<Record<string, WaiterData>>;
-  /** Every `aws ses` command name, in model order (for the "Invalid choice" list). */
+  /** Every `aws ses` (or `aws sesv2`) command name, in model order (for the "Invalid choice" list). */
   readonly commandNames: readonly string[];
 }
 
