@@ -2,6 +2,7 @@ import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Credentials } from './config.ts';
+import { pyQuote } from './rest-json.ts';
 
 export interface RequestToSign {
   readonly url: URL;
@@ -18,8 +19,9 @@ export interface RequestToSign {
 
 /**
  * SigV4 as botocore signs SES requests: service `ses` (the signing name, not the endpoint prefix
- * `email`), signed headers `content-type;host;x-amz-date` (+ `x-amz-security-token`), no
- * `x-amz-content-sha256` header, an empty canonical query string. Returns the headers to add.
+ * `email`, for v1 and v2 alike), the headers present (`content-type` when there is a body, `host`,
+ * `x-amz-date`, `x-amz-security-token`), no `x-amz-content-sha256` header, the request's method,
+ * path and sorted query (v1: POST to `/`, no query). Returns the headers to add.
  *
  * Written here rather than taken from @smithy/signature-v4 because loading that package (and its
  * @smithy/util-* and @aws-crypto dependencies) costs about 250 ms of a ~35 ms budget for the whole
@@ -71,23 +73,13 @@ function sha256Hex(data: string): string {
   return bytesToHex(sha256(utf8ToBytes(data)));
 }
 
-/** Python's quote(text, safe): RFC 3986 unreserved characters and `safe` kept, the rest %XX of UTF-8. */
-function quote(text: string, safe: string): string {
-  let out = '';
-  for (const b of Buffer.from(text, 'utf8')) {
-    const c = String.fromCharCode(b);
-    out += /[A-Za-z0-9_.~-]/.test(c) || safe.includes(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
 /**
  * The wire path quoted once more (botocore's SigV4Auth: quote(path, safe='/~')): a REST path's
  * labels are already percent-encoded on the wire (`user%2Btag%40example.com`), and AWS signs them
  * encoded twice (`user%252Btag%2540example.com`). The Query API's path is `/`.
  */
 function canonicalUri(path: string): string {
-  return quote(path === '' ? '/' : path, '/~');
+  return pyQuote(path === '' ? '/' : path, '/~');
 }
 
 /** botocore's canonical query string: each key and value quoted (safe `-_.~`), sorted. */
@@ -100,7 +92,7 @@ function canonicalQuery(search: string): string {
       const eq = kv.indexOf('=');
       const k = decodeURIComponent(eq === -1 ? kv : kv.slice(0, eq));
       const v = eq === -1 ? '' : decodeURIComponent(kv.slice(eq + 1));
-      return [quote(k, ''), quote(v, '')] as const;
+      return [pyQuote(k), pyQuote(v)] as const;
     });
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   return pairs.map(([k, v]) => `${k}=${v}`).join('&');
