@@ -9,6 +9,7 @@
  * header, SignedHeaders included.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -29,6 +30,7 @@ import {
   type RunResult,
   type Server,
 } from './helpers/cli-golden.ts';
+import { findAwsCliV2, peerOrSkip } from './helpers/peers.ts';
 
 /** Cases that cannot be replayed as captured, and why. */
 const EXCLUDED: Record<string, string> = {};
@@ -146,3 +148,81 @@ test('golden replay of the AWS CLI v2 `aws sesv2` captures', { timeout: 15 * 60_
     });
   }
 });
+
+/**
+ * The identity-policy operations have no captures (the stub does not serve them): signet must send
+ * what /usr/bin/aws sends for the same command line, to the same stub, and print the same answer.
+ */
+const POLICY_COMMANDS = [
+  ['create-email-identity-policy', '--email-identity', 'a+b@example.com', '--policy-name', 'p1', '--policy', '{"Version":"2012-10-17","Statement":[]}'],
+  ['get-email-identity-policies', '--email-identity', 'example.com', '--output', 'text'],
+  ['update-email-identity-policy', '--email-identity', 'example.com', '--policy-name', 'p1', '--policy', '{"Version":"2012-10-17"}', '--output', 'table'],
+  ['delete-email-identity-policy', '--email-identity', 'example.com', '--policy-name', 'p/1'],
+  ['create-email-identity-policy', '--email-identity', 'example.com', '--policy-name', 'p1'],
+  ['create-email-identity-policy', '--generate-cli-skeleton'],
+];
+
+test('identity-policy operations: signet sesv2 sends and prints what aws sesv2 does', { timeout: 5 * 60_000 }, async (t) => {
+  const aws = findAwsCliV2();
+  const peer = peerOrSkip('AWS CLI v2 (/usr/bin/aws)', aws, 'the policy operations are compared with it');
+  if (peer.skip || python === null) return t.skip(peer.skip || 'python3 not found: the stub server cannot run');
+  const stub = servers.stub!;
+  for (const command of POLICY_COMMANDS) {
+    await t.test(command.slice(0, 2).join(' '), async () => {
+      const argv = ['sesv2', ...command, '--endpoint-url', `http://127.0.0.1:${stub.port}`];
+      const env = caseEnv({ envSet: [], envUnset: [] } as unknown as GoldenCase, sandbox, {}, CAPTURE_PORTS_V2);
+      const sentBy = async (run: () => Promise<RunResult>) => {
+        const n = readLog(stub.log!).length;
+        const r = await run();
+        return {
+          r,
+          sent: readLog(stub.log!)
+            .slice(n)
+            .map((l) => JSON.parse(l) as Logged),
+        };
+      };
+      const a = await sentBy(() => runBinary(aws!, argv, env));
+      const g = await sentBy(() => runSignet(argv, env, join(sandbox, 'work')));
+      assert.equal(g.r.stdout.toString(), a.r.stdout.toString());
+      assert.equal(g.r.status, a.r.status);
+      assert.equal(
+        g.r.stderr,
+        a.r.stderr
+          .replace(/^aws: error: /gm, 'signet: error: ')
+          .replace(/^usage: aws /gm, 'usage: signet ')
+          .replace(/^ {2}aws /gm, '  signet '),
+      );
+      const view = (q: Logged) => ({
+        method: q.method,
+        path: q.path,
+        body: q.body,
+        contentType: q.headers['Content-Type'],
+        auth: normalizeAuth(q.headers['Authorization']),
+      });
+      assert.deepEqual(g.sent.map(view), a.sent.map(view));
+    });
+  }
+});
+
+test('an operation signet does not serve is named, with the ones it does (ses and sesv2)', async () => {
+  for (const [svc, op, offers] of [
+    ['sesv2', 'list-contacts', 'create-email-identity, get-email-identity, list-email-identities'],
+    ['ses', 'list-templates', 'verify-domain-dkim, verify-domain-identity'],
+  ] as const) {
+    const r = await runSignet([svc, op], { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: join(sandbox, 'home') }, join(sandbox, 'work'));
+    assert.equal(r.status, 252);
+    assert.equal(r.stdout.toString(), '');
+    assert.ok(r.stderr.startsWith(`\nsignet does not implement "${svc} ${op}"; it offers: ${offers}`), r.stderr);
+  }
+});
+
+function runBinary(bin: string, argv: string[], env: Record<string, string>): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(bin, argv, { env, cwd: join(sandbox, 'work'), stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
+  });
+}

@@ -64,12 +64,12 @@ const SERVICES = { ses: SES_MODEL, sesv2: SESV2_MODEL } as const;
 type ServiceName = keyof typeof SERVICES;
 
 // The service of the command being run (one per process; set before anything reads it).
-let service: ServiceName = 'ses';
+let activeService: ServiceName = 'ses';
 let model = new ServiceModel(SES_MODEL);
 
 function useService(name: ServiceName): void {
-  if (service === name) return;
-  service = name;
+  if (activeService === name) return;
+  activeService = name;
   model = new ServiceModel(SERVICES[name]);
 }
 
@@ -129,7 +129,7 @@ async function promptThenRun(argv: readonly string[], ctx: RunContext): Promise<
 /** Asks for each required parameter that is missing from the command line (a simple prompter). */
 async function promptForMissing(argv: readonly string[], ctx: RunContext): Promise<string[]> {
   const args = argv.filter((a) => a !== '--cli-auto-prompt');
-  const opAt = args.indexOf(service) + 1;
+  const opAt = args.indexOf(activeService) + 1;
   const op = model.operationByCliName(args[opAt] ?? '');
   if (!op) return args;
   const table = buildArgumentTable(model, op);
@@ -222,7 +222,7 @@ async function execute(argv: readonly string[], ctx: RunContext): Promise<number
   if (!op) {
     const waiters = Object.keys(model.data.waiters).map((w) => `, wait ${xform(w)}`);
     throw new ParamError(
-      `signet does not implement "${service} ${operationName}"; it offers: ${model.data.operations.map((o) => o.cliName).join(', ')}${waiters.join('')}`,
+      `signet does not implement "${activeService} ${operationName}"; it offers: ${model.data.operations.map((o) => o.cliName).join(', ')}${waiters.join('')}`,
     );
   }
   if ((afterOp.length === 1 && afterOp[0] === 'help') || afterOp.includes('--help')) {
@@ -333,7 +333,7 @@ async function makeClient(globals: Globals, ctx: RunContext, debug: Debug): Prom
         readTimeout: globals.readTimeout,
         warn: (m) => ctx.stderr(`${m}\n`),
       });
-  debug('botocore.endpoint', `Setting ${service} timeout as (${globals.connectTimeout}, ${globals.readTimeout})`);
+  debug('botocore.endpoint', `Setting ${activeService} timeout as (${globals.connectTimeout}, ${globals.readTimeout})`);
   const client = new QueryClient({
     model,
     transport,
@@ -357,7 +357,7 @@ function outputFormat(globals: Globals, config: AwsConfig, env: Env): string {
 
 async function runOperation(op: OperationData, args: readonly string[], globals: Globals, ctx: RunContext, debug: Debug): Promise<number> {
   const prep = await prepare(op, args, globals, ctx, true);
-  const cliCommand = `${service}.${op.cliName}`;
+  const cliCommand = `${activeService}.${op.cliName}`;
   if (prep.skeleton === 'input') {
     ctx.stdout(`${pyJsonDump(op.input ? generateSkeleton(model, op.input, false) : {})}\n`);
     return 0;
@@ -534,7 +534,7 @@ async function runWaiter(args: readonly string[], globals: Globals, ctx: RunCont
       let response: ResponseDict | null = null;
       let error: ServiceError | null = null;
       try {
-        response = await client.call(op, prep.params, `${service}.wait.${chosen.cli}`);
+        response = await client.call(op, prep.params, `${activeService}.wait.${chosen.cli}`);
       } catch (err) {
         if (!(err instanceof ServiceError)) throw err;
         error = err;
