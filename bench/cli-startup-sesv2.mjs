@@ -34,7 +34,20 @@ const port = await new Promise((res) => {
 const dir = mkdtempSync(join(tmpdir(), 'signet-bench-'));
 const server = spawn(
   process.execPath,
-  [join(root, 'bin', 'signet'), 'serve', '--port', String(port), '--data-dir', join(dir, 'data'), '--key-pool-size', '3', '--no-throttle', '--dns-port', '0'],
+  [
+    join(root, 'bin', 'signet'),
+    'serve',
+    '--port',
+    String(port),
+    '--data-dir',
+    join(dir, 'data'),
+    '--key-pool-size',
+    '3',
+    '--no-throttle',
+    '--dns-port',
+    '0',
+    '--no-smtp',
+  ],
   {
     stdio: ['ignore', 'pipe', 'inherit'],
     // The key zone is required by newer `signet serve`; any zone will do for the benchmark.
@@ -42,7 +55,12 @@ const server = spawn(
   },
 );
 await new Promise((res, rej) => {
-  server.stdout.on('data', (c) => String(c).includes('listening') && res());
+  // The HTTP line, not the first `listening` (the DNS and SMTP listeners print theirs before it).
+  let out = '';
+  server.stdout.on('data', (c) => {
+    out += c;
+    if (out.includes('signet listening on http')) res();
+  });
   server.once('exit', (code) => rej(new Error(`signet serve exited ${code}`)));
 });
 
