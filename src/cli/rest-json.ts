@@ -63,6 +63,7 @@ export function serializeRestJson(model: ServiceModel, op: OperationData, params
       case 'header':
       case 'headers':
       case 'statusCode':
+        // No input of the operations served binds a member to a header (AWS CLI 2.9.19's sesv2 model).
         break;
       default:
         body[name] = value;
@@ -277,7 +278,8 @@ export function parseRestJsonValue(model: ServiceModel, shape: ShapeData, value:
       if (timestamps === 'wire') return value;
       const n = value instanceof PyFloat ? value.valueOf() : typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
       if (!Number.isNaN(n)) return isoTimestamp(n);
-      return typeof value === 'string' ? `${new Date(value).toISOString().slice(0, 19)}+00:00` : value;
+      const date = typeof value === 'string' ? new Date(value) : null;
+      return date && !Number.isNaN(date.getTime()) ? isoTimestamp(date.getTime() / 1000) : value;
     }
     default:
       return value;
