@@ -41,7 +41,12 @@ const server = spawn(
   },
 );
 await new Promise((res, rej) => {
-  server.stdout.on('data', (c) => String(c).includes('listening') && res());
+  // The HTTP line, not the first `listening` (the DNS and SMTP listeners print theirs before it).
+  let out = '';
+  server.stdout.on('data', (c) => {
+    out += c;
+    if (out.includes('signet listening on http')) res();
+  });
   server.once('exit', (code) => rej(new Error(`signet serve exited ${code}`)));
 });
 

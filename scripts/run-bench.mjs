@@ -18,6 +18,7 @@ const BENCHMARKS = [
   { name: 'key-pool-refill', args: ['--keys', '40', '--rounds', '3'], about: 'pool refill vs openssl genrsa 2048' },
   { name: 'sigv4-overhead', args: ['--seconds', '3', '--rounds', '11'], about: 'SigV4 on vs dev mode (needs wrk)' },
   { name: 'cli-startup', args: ['12'], about: 'signet ses vs aws ses vs node -e 0 (needs AWS CLI v2)' },
+  { name: 'cli-startup-sesv2', args: ['12'], about: 'signet sesv2 vs aws sesv2 vs node -e 0 (needs AWS CLI v2)' },
   { name: 'send-raw-email-http', args: ['--seconds', '4', '--rounds', '2'], about: 'SendRawEmail over HTTP into the outbox' },
   { name: 'dns-qps', args: ['--seconds', '8'], about: 'dnsperf: Signet vs NSD, 10,000 keys (needs dnsperf, nsd)' },
   { name: 'detection-checks', args: [], about: 'detection checks per second (needs nsd)' },

@@ -58,3 +58,55 @@ test('the embedded store honours the region of the credential scope when credent
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('sesv2 with no endpoint and no credentials: create-email-identity and get-email-identity print the same three tokens, as v1 does', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'signet-embedded-'));
+  try {
+    const created = await runSignet(['sesv2', 'create-email-identity', '--email-identity', 'example.com'], freshEnv(home), home);
+    assert.equal(created.status, 0, created.stderr);
+    assert.equal(created.stderr, '');
+    const c = JSON.parse(created.stdout.toString()) as { IdentityType: string; DkimAttributes: { Tokens: string[]; Status: string } };
+    assert.equal(c.IdentityType, 'DOMAIN');
+    assert.equal(c.DkimAttributes.Status, 'PENDING');
+    const tokens = c.DkimAttributes.Tokens;
+    assert.equal(tokens.length, 3);
+    for (const t of tokens) assert.match(t, /^[a-z0-9]{32}$/);
+    assert.equal(new Set(tokens).size, 3);
+
+    const got = await runSignet(
+      ['sesv2', 'get-email-identity', '--email-identity', 'example.com', '--query', 'DkimAttributes.Tokens', '--output', 'text'],
+      freshEnv(home),
+      home,
+    );
+    assert.equal(got.status, 0, got.stderr);
+    assert.equal(got.stdout.toString(), `${tokens.join('\t')}\n`);
+
+    // v1 reads the same store: the same tokens, the same status.
+    const v1 = await runSignet(['ses', 'get-identity-dkim-attributes', '--identities', 'example.com'], freshEnv(home), home);
+    assert.equal(v1.status, 0, v1.stderr);
+    const attrs = (
+      JSON.parse(v1.stdout.toString()) as { DkimAttributes: Record<string, { DkimEnabled: boolean; DkimVerificationStatus: string; DkimTokens: string[] }> }
+    ).DkimAttributes['example.com']!;
+    assert.deepEqual(attrs, { DkimEnabled: true, DkimVerificationStatus: 'Pending', DkimTokens: tokens });
+
+    // And what v1 made, v2 shows.
+    const made = await runSignet(['ses', 'verify-domain-dkim', '--domain', 'example.org', '--query', 'DkimTokens', '--output', 'text'], freshEnv(home), home);
+    assert.equal(made.status, 0, made.stderr);
+    const shown = await runSignet(
+      ['sesv2', 'get-email-identity', '--email-identity', 'example.org', '--query', 'DkimAttributes.Tokens', '--output', 'text'],
+      freshEnv(home),
+      home,
+    );
+    assert.equal(shown.stdout.toString(), made.stdout.toString());
+
+    // A service error in process reads as over HTTP (exit 254, the v2 code and message).
+    const missing = await runSignet(['sesv2', 'get-email-identity', '--email-identity', 'nope.example'], freshEnv(home), home);
+    assert.equal(missing.status, 254);
+    assert.equal(
+      missing.stderr,
+      '\nAn error occurred (NotFoundException) when calling the GetEmailIdentity operation: Email identity nope.example does not exist.\n',
+    );
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});

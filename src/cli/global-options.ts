@@ -53,7 +53,7 @@ export function commandIndex(argv: readonly string[]): number {
 }
 
 /**
- * Whether argv is the AWS CLI's command line (`signet ses ...`) rather than one of signet's own
+ * Whether argv is the AWS CLI's command line (`signet ses ...`, `signet sesv2 ...`) rather than one of signet's own
  * commands. `aws` takes its global options before the service as well as after it
  * (`signet --output text --endpoint-url U ses verify-domain-dkim ...`), so the service is the first
  * token that is neither a global option nor its value. A bare `signet`, or global options with no
@@ -63,7 +63,7 @@ export function commandIndex(argv: readonly string[]): number {
 export function isSesCommandLine(argv: readonly string[]): boolean {
   if (argv.length === 0) return true;
   const at = commandIndex(argv);
-  if (at !== -1) return argv[at] === 'ses';
+  if (at !== -1) return argv[at] === 'ses' || argv[at] === 'sesv2';
   const first = argv[0]!;
   return first.startsWith('--') && first !== '--version' && first !== '--help' && globalOption(first) !== undefined;
 }

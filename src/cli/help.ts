@@ -4,6 +4,13 @@ import type { OperationData, ShapeData } from './model/types.ts';
 import { buildArgumentTable } from './arguments.ts';
 import { GLOBAL_HELP } from './global-help.ts';
 import { SES_DOCS } from './model/ses-docs.generated.ts';
+import { SESV2_DOCS } from './model/sesv2-docs.generated.ts';
+import type { ServiceDocsData } from './model/types.ts';
+
+/** The documentation of the model's service. */
+function docsOf(model: ServiceModel): ServiceDocsData {
+  return model.data.metadata.protocol === 'rest-json' ? SESV2_DOCS : SES_DOCS;
+}
 
 /**
  * `signet ses <command> help`: the command's reference, laid out like the AWS CLI's man page
@@ -43,7 +50,7 @@ function describeShape(model: ServiceModel, shapeName: string, indent: number, s
   for (const m of shape.members ?? []) {
     const ms = model.shape(m.shape);
     lines.push(`${' '.repeat(indent)}${m.name} -> (${typeLabel(ms)})\n`);
-    const doc = SES_DOCS.members[`${shapeName}.${m.name}`];
+    const doc = docsOf(model).members[`${shapeName}.${m.name}`];
     if (doc) lines.push(wrap(doc, indent + 3));
     if (ms.type === 'structure') lines.push(describeShape(model, m.shape, indent + 3, [...seen, shapeName]));
     if (ms.type === 'list') {
@@ -77,7 +84,7 @@ export function operationHelp(model: ServiceModel, op: OperationData): string {
   const parts: string[] = [];
   parts.push(`${op.cliName.toUpperCase()}()\n\n`);
   parts.push(`NAME\n       ${op.cliName} -\n\n`);
-  parts.push(`DESCRIPTION\n${wrap(SES_DOCS.operations[op.name]?.doc ?? '', 7)}\n`);
+  parts.push(`DESCRIPTION\n${wrap(docsOf(model).operations[op.name]?.doc ?? '', 7)}\n`);
   const synopsis: string[] = [`            ${op.cliName}`];
   for (const a of table.args) {
     if (a.kind === 'member' && a.hidden) continue;
@@ -99,7 +106,7 @@ export function operationHelp(model: ServiceModel, op: OperationData): string {
       const s = model.shape(a.shape);
       const flag = s.type === 'boolean' ? `--${a.name} | --no-${a.name}` : `--${a.name}`;
       options.push(`       ${flag} (${typeLabel(s)})\n`);
-      options.push(`${wrap(SES_DOCS.members[a.doc] ?? '', 10)}\n`);
+      options.push(`${wrap(docsOf(model).members[a.doc] ?? '', 10)}\n`);
       if (s.enum) options.push(`          Possible values:\n\n${s.enum.map((e) => `          o ${e}\n`).join('\n')}\n`);
       if (s.type === 'list') options.push(`          Syntax:\n\n            "string" "string" ...\n\n`);
     } else if (a.kind === 'cli-input') {
@@ -110,17 +117,19 @@ export function operationHelp(model: ServiceModel, op: OperationData): string {
   }
   parts.push(`OPTIONS\n${options.join('')}`);
   parts.push(`GLOBAL OPTIONS\n${GLOBAL_HELP.map((g) => `       ${g.flag} (${g.type})\n\n${wrap(g.help, 7)}`).join('')}`);
-  const examples = SES_DOCS.operations[op.name]?.examples;
+  const examples = docsOf(model).operations[op.name]?.examples;
   if (examples) parts.push(`EXAMPLES\n${examplesText(examples)}\n\n`);
   parts.push(`OUTPUT\n${op.output && (model.shape(op.output).members ?? []).length > 0 ? describeShape(model, op.output, 7) : '       None\n'}\n`);
   return parts.join('');
 }
 
 export function serviceHelp(model: ServiceModel): string {
+  const name = model.data.metadata.protocol === 'rest-json' ? 'sesv2' : 'ses';
+  const wait = Object.keys(model.data.waiters).length > 0 ? ['wait'] : [];
   return (
-    'SES()\n\nNAME\n       ses -\n\nDESCRIPTION\n       Amazon Simple Email Service, served by Signet (Easy DKIM). Without an endpoint the\n' +
+    `${name.toUpperCase()}()\n\nNAME\n       ${name} -\n\nDESCRIPTION\n       Amazon Simple Email Service${name === 'sesv2' ? ' API v2' : ''}, served by Signet (Easy DKIM). Without an endpoint the\n` +
     '       commands run in-process against the data folder ($SIGNET_DATA_DIR, default ~/.signet).\n\n' +
-    `AVAILABLE COMMANDS\n${[...model.data.operations.map((o) => o.cliName), 'wait']
+    `AVAILABLE COMMANDS\n${[...model.data.operations.map((o) => o.cliName), ...wait]
       .sort()
       .map((c) => `       o ${c}\n\n`)
       .join('')}`
@@ -136,5 +145,5 @@ export function waitHelp(model: ServiceModel): string {
 }
 
 export function topHelp(): string {
-  return 'signet ses <command> [parameters]\n\nThe AWS CLI v2 `aws ses` commands (Easy DKIM and sending), run in-process or against --endpoint-url.\nUse `signet ses help` for the list of commands.\n';
+  return 'signet ses <command> [parameters]\nsignet sesv2 <command> [parameters]\n\nThe AWS CLI v2 `aws ses` and `aws sesv2` commands (Easy DKIM and sending), run in-process or against --endpoint-url.\nUse `signet ses help` or `signet sesv2 help` for the list of commands.\n';
 }

@@ -65,7 +65,8 @@ export class HttpTransport implements Transport {
       );
     }
     const body = Buffer.from(req.body, 'utf8');
-    const headers = { ...req.headers, 'Content-Length': String(body.length) };
+    const method = req.method ?? 'POST';
+    const headers = body.length > 0 || method !== 'GET' ? { ...req.headers, 'Content-Length': String(body.length) } : { ...req.headers };
     return new Promise<WireResponse>((resolvePromise, reject) => {
       let settled = false;
       let connectTimer: NodeJS.Timeout | undefined;
@@ -77,7 +78,7 @@ export class HttpTransport implements Transport {
         else resolvePromise(res!);
       };
       const options = {
-        method: 'POST',
+        method,
         hostname: url.hostname.replace(/^\[|\]$/g, ''),
         port: url.port || 443,
         path: url.pathname + url.search,
@@ -90,7 +91,12 @@ export class HttpTransport implements Transport {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
-          done(null, { status: res.statusCode ?? 0, reason: res.statusMessage || STATUS_CODES[res.statusCode ?? 0] || '', body: Buffer.concat(chunks) }),
+          done(null, {
+            status: res.statusCode ?? 0,
+            reason: res.statusMessage || STATUS_CODES[res.statusCode ?? 0] || '',
+            body: Buffer.concat(chunks),
+            headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')])),
+          }),
         );
         res.on('error', () => done(new TransportError(`Read timeout on endpoint URL: "${shown}"`, true)));
       };

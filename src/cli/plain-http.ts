@@ -16,11 +16,14 @@ export async function postPlainHttp(req: WireRequest, connectTimeout: number | n
   const url = req.url;
   const shown = url.href;
   const body = Buffer.from(req.body, 'utf8');
-  const lines = [`POST ${url.pathname + url.search || '/'} HTTP/1.1`];
+  const method = req.method ?? 'POST';
+  const lines = [`${method} ${url.pathname + url.search || '/'} HTTP/1.1`];
   const names = new Set(Object.keys(req.headers).map((k) => k.toLowerCase()));
   if (!names.has('host')) lines.push(`Host: ${url.host}`);
   for (const [k, v] of Object.entries(req.headers)) lines.push(`${k}: ${v}`);
-  lines.push(`Content-Length: ${body.length}`, 'Connection: close');
+  // As urllib3 frames them: a GET without a body has no Content-Length (DELETE says 0).
+  if (body.length > 0 || method !== 'GET') lines.push(`Content-Length: ${body.length}`);
+  lines.push('Connection: close');
   const head = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
 
   return new Promise<WireResponse>((resolve, reject) => {
@@ -64,7 +67,7 @@ export async function postPlainHttp(req: WireRequest, connectTimeout: number | n
 /** Incremental parser of one HTTP/1.1 response (1xx interim responses skipped). */
 export class ResponseReader {
   private buffer: Buffer = Buffer.alloc(0);
-  private head: { status: number; reason: string; length: number | null; chunked: boolean; bodyless: boolean } | null = null;
+  private head: { status: number; reason: string; length: number | null; chunked: boolean; bodyless: boolean; headers: Record<string, string> } | null = null;
 
   /** Feeds bytes; returns the response once it is complete. Throws on a malformed response. */
   push(chunk: Buffer): WireResponse | null {
@@ -79,18 +82,19 @@ export class ResponseReader {
         const status = Number(m[1]);
         this.buffer = this.buffer.subarray(end + 4);
         if (status >= 100 && status < 200) continue;
-        const headers = new Map<string, string>();
+        const headers: Record<string, string> = {};
         for (const line of headerLines) {
           const colon = line.indexOf(':');
-          if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+          if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
         }
-        const length = headers.get('content-length');
+        const length = headers['content-length'];
         this.head = {
           status,
           reason: m[2] ?? '',
           length: length === undefined ? null : Number(length),
-          chunked: /\bchunked\b/i.test(headers.get('transfer-encoding') ?? ''),
+          chunked: /\bchunked\b/i.test(headers['transfer-encoding'] ?? ''),
           bodyless: status === 204 || status === 304,
+          headers,
         };
       }
       return this.complete(false);
@@ -109,7 +113,7 @@ export class ResponseReader {
 
   private complete(atEnd: boolean): WireResponse | null {
     const h = this.head!;
-    const respond = (body: Buffer): WireResponse => ({ status: h.status, reason: h.reason, body });
+    const respond = (body: Buffer): WireResponse => ({ status: h.status, reason: h.reason, body, headers: h.headers });
     if (h.bodyless) return respond(Buffer.alloc(0));
     if (h.chunked) {
       const parts: Buffer[] = [];

@@ -9,6 +9,7 @@ import { formatTable } from './format/table.ts';
 import { formatText } from './format/text.ts';
 import { formatYaml } from './format/yaml.ts';
 import { SES_MODEL } from './model/ses-model.generated.ts';
+import { SESV2_MODEL } from './model/sesv2-model.generated.ts';
 import { ServiceModel } from './model/service.ts';
 import type { OperationData } from './model/types.ts';
 import { PageIterator } from './paginate.ts';
@@ -59,9 +60,21 @@ interface Globals {
   noCliPager: boolean;
 }
 
-const model = new ServiceModel(SES_MODEL);
+/** The services this command line speaks, by the AWS CLI's command name. */
+const SERVICES = { ses: SES_MODEL, sesv2: SESV2_MODEL } as const;
+type ServiceName = keyof typeof SERVICES;
 
-/** `signet ses ...` with the AWS CLI v2's behaviour. Returns the exit code. */
+// The service of the command being run (one per process; set before anything reads it).
+let activeService: ServiceName = 'ses';
+let model = new ServiceModel(SES_MODEL);
+
+function useService(name: ServiceName): void {
+  if (activeService === name) return;
+  activeService = name;
+  model = new ServiceModel(SERVICES[name]);
+}
+
+/** `signet ses ...` and `signet sesv2 ...` with the AWS CLI v2's behaviour. Returns the exit code. */
 export async function runSes(argv: readonly string[], ctx: RunContext): Promise<number> {
   try {
     const mode = resolvePromptMode(argv, ctx.env);
@@ -117,7 +130,7 @@ async function promptThenRun(argv: readonly string[], ctx: RunContext): Promise<
 /** Asks for each required parameter that is missing from the command line (a simple prompter). */
 async function promptForMissing(argv: readonly string[], ctx: RunContext): Promise<string[]> {
   const args = argv.filter((a) => a !== '--cli-auto-prompt');
-  const opAt = args.indexOf('ses') + 1;
+  const opAt = args.indexOf(activeService) + 1;
   const op = model.operationByCliName(args[opAt] ?? '');
   if (!op) return args;
   const table = buildArgumentTable(model, op);
@@ -176,7 +189,7 @@ async function runOnce(argv: readonly string[], ctx: RunContext, silenceUsageErr
 }
 
 async function execute(argv: readonly string[], ctx: RunContext): Promise<number> {
-  const main = new ArgParser(GLOBAL_OPTIONS, [{ name: 'command', choices: ['ses', 'help'] }]);
+  const main = new ArgParser(GLOBAL_OPTIONS, [{ name: 'command', choices: ['ses', 'sesv2', 'help'] }]);
   const top = main.parse(argv);
   if (top.version) {
     ctx.stdout(`signet/${SIGNET_VERSION} Node.js/${process.version} ${process.platform}/${process.arch}\n`);
@@ -187,6 +200,7 @@ async function execute(argv: readonly string[], ctx: RunContext): Promise<number
   debug('awscli.clidriver', `CLI version: signet/${SIGNET_VERSION} Node.js/${process.version}`);
   debug('awscli.clidriver', `Arguments entered to CLI: [${argv.map((a) => `'${a}'`).join(', ')}]`);
   const command = top.positionals[0]!;
+  if (command === 'ses' || command === 'sesv2') useService(command);
   if (command === 'help') {
     const { topHelp } = await import('./help.ts');
     ctx.stdout(topHelp());
@@ -194,7 +208,7 @@ async function execute(argv: readonly string[], ctx: RunContext): Promise<number
   }
   // The service parser: the operation is the first positional of what the main parser left.
   const rest = top.extras;
-  const choices = [...model.data.commandNames, 'wait', 'help'];
+  const choices = [...model.data.commandNames, ...(Object.keys(model.data.waiters).length > 0 ? ['wait'] : []), 'help'];
   const service = new ArgParser([], [{ name: 'operation', choices }]);
   const svc = service.parse(rest.slice(0, firstPositional(rest) + 1));
   const operationName = svc.positionals[0]!;
@@ -206,10 +220,12 @@ async function execute(argv: readonly string[], ctx: RunContext): Promise<number
   }
   if (operationName === 'wait') return await runWaiter(afterOp, globals, ctx, debug);
   const op = model.operationByCliName(operationName);
-  if (!op)
+  if (!op) {
+    const waiters = Object.keys(model.data.waiters).map((w) => `, wait ${xform(w)}`);
     throw new ParamError(
-      `signet does not implement "ses ${operationName}"; it offers: ${model.data.operations.map((o) => o.cliName).join(', ')}, wait identity-exists`,
+      `signet does not implement "${activeService} ${operationName}"; it offers: ${model.data.operations.map((o) => o.cliName).join(', ')}${waiters.join('')}`,
     );
+  }
   if ((afterOp.length === 1 && afterOp[0] === 'help') || afterOp.includes('--help')) {
     const { operationHelp } = await import('./help.ts');
     ctx.stdout(operationHelp(model, op));
@@ -310,7 +326,7 @@ async function makeClient(globals: Globals, ctx: RunContext, debug: Debug): Prom
         readTimeout: globals.readTimeout,
         warn: (m) => ctx.stderr(`${m}\n`),
       });
-  debug('botocore.endpoint', `Setting ses timeout as (${globals.connectTimeout}, ${globals.readTimeout})`);
+  debug('botocore.endpoint', `Setting ${activeService} timeout as (${globals.connectTimeout}, ${globals.readTimeout})`);
   const client = new QueryClient({
     model,
     transport,
@@ -320,6 +336,7 @@ async function makeClient(globals: Globals, ctx: RunContext, debug: Debug): Prom
     credentials: globals.signRequest ? () => (embedded ? config.tryCredentials() : config.credentials()) : null,
     requireCredentials: !embedded,
     maxAttempts,
+    timestampFormat: config.get('cli_timestamp_format') === 'wire' ? 'wire' : 'iso8601',
     userAgent: `signet/${SIGNET_VERSION} Node.js/${process.version} ${process.platform}/${process.arch}`,
   });
   return { config, client, transport };
@@ -333,7 +350,7 @@ function outputFormat(globals: Globals, config: AwsConfig, env: Env): string {
 
 async function runOperation(op: OperationData, args: readonly string[], globals: Globals, ctx: RunContext, debug: Debug): Promise<number> {
   const prep = await prepare(op, args, globals, ctx, true);
-  const cliCommand = `ses.${op.cliName}`;
+  const cliCommand = `${activeService}.${op.cliName}`;
   if (prep.skeleton === 'input') {
     ctx.stdout(`${pyJsonDump(op.input ? generateSkeleton(model, op.input, false) : {})}\n`);
     return 0;
@@ -349,7 +366,11 @@ async function runOperation(op: OperationData, args: readonly string[], globals:
     const out = new OutputBuffer(ctx, globals, config);
     if (prep.skeleton === 'output') {
       validateParams(model, op.input, prep.params);
-      const fake = (op.output ? generateSkeleton(model, op.output, true) : {}) as ResponseDict;
+      // A datetime in the sample: json prints its isoformat(), the other formats its str().
+      const stamp = outputFormat(globals, config, ctx.env) === 'json' ? '1970-01-01T00:00:00' : '1970-01-01 00:00:00';
+      const fake = (op.output ? generateSkeleton(model, op.output, true, stamp) : {}) as ResponseDict;
+      // awscli answers through botocore's Stubber, which validates the sample against the output shape.
+      if (op.output) validateParams(model, op.output, fake);
       await formatSingle(op, fake, globals, config, ctx, out);
       return await out.flush();
     }
@@ -506,7 +527,7 @@ async function runWaiter(args: readonly string[], globals: Globals, ctx: RunCont
       let response: ResponseDict | null = null;
       let error: ServiceError | null = null;
       try {
-        response = await client.call(op, prep.params, `ses.wait.${chosen.cli}`);
+        response = await client.call(op, prep.params, `${activeService}.wait.${chosen.cli}`);
       } catch (err) {
         if (!(err instanceof ServiceError)) throw err;
         error = err;

@@ -7,12 +7,16 @@ export type Shorthand = string | Shorthand[] | { [key: string]: Shorthand };
 
 export class ShorthandParseError extends Error {}
 
+/**
+ * Where the parser stopped, as awscli shows it: the input, then a caret under the character. Python
+ * counts code points; the parser here counts UTF-16 units, so a character outside the BMP before the
+ * position counts once.
+ */
 function errorLocation(value: string, index: number): string {
   let consumed = value;
   let remaining = '';
-  let numSpaces = index;
   const before = value.slice(0, index);
-  if (before.includes('\n')) numSpaces = index - before.lastIndexOf('\n') - 1;
+  const numSpaces = [...before.slice(before.lastIndexOf('\n') + 1)].length;
   const after = value.slice(index);
   if (after.includes('\n')) {
     const next = index + after.indexOf('\n');
@@ -191,7 +195,8 @@ export class ShorthandParser {
     if (consumeWhitespace) this.consumeWhitespace();
     if (this.index >= this.input.length) throw new SyntaxErr(this.input, ch, 'EOF', this.index);
     const actual = this.input[this.index]!;
-    if (actual !== ch) throw new SyntaxErr(this.input, ch, actual, this.index);
+    // The whole character (a surrogate pair is one Python character).
+    if (actual !== ch) throw new SyntaxErr(this.input, ch, String.fromCodePoint(this.input.codePointAt(this.index)!), this.index);
     this.index++;
     if (consumeWhitespace) this.consumeWhitespace();
   }

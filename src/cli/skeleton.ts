@@ -7,7 +7,7 @@ import { PyFloat, type PyValue } from './values.ts';
  * enum's first value, 0, 0.0, true, null for blobs; output skeletons (`use_member_names`) put the
  * member's name in strings. Recursion stops at the second visit of a shape.
  */
-export function generateSkeleton(model: ServiceModel, shapeName: string, useMemberNames: boolean): PyValue {
+export function generateSkeleton(model: ServiceModel, shapeName: string, useMemberNames: boolean, timestamp = '1970-01-01T00:00:00'): PyValue {
   const gen = (name: string, memberName: string, stack: string[]): PyValue => {
     const shape = model.shape(name);
     if (stack.filter((s) => s === name).length > 1) return shape.type === 'list' ? [] : {};
@@ -21,7 +21,8 @@ export function generateSkeleton(model: ServiceModel, shapeName: string, useMemb
       case 'list':
         return [gen(shape.member!, useMemberNames ? shape.member! : '', stack)];
       case 'map':
-        return { KeyName: gen(shape.value!, useMemberNames ? shape.value! : '', stack) };
+        // botocore names no map value: a string value is '' even in an output skeleton.
+        return { KeyName: gen(shape.value!, '', stack) };
       case 'string':
         if (useMemberNames) return memberName;
         return shape.enum && shape.enum.length > 0 ? shape.enum[0]! : '';
@@ -33,6 +34,8 @@ export function generateSkeleton(model: ServiceModel, shapeName: string, useMemb
         return new PyFloat(0);
       case 'boolean':
         return true;
+      case 'timestamp':
+        return timestamp;
       default:
         return null;
     }

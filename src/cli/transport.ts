@@ -4,12 +4,16 @@ export interface WireRequest {
   readonly url: URL;
   readonly headers: Record<string, string>;
   readonly body: string;
+  /** Default POST (the Query API); the REST-JSON API uses GET, PUT and DELETE too. */
+  readonly method?: string;
 }
 
 export interface WireResponse {
   readonly status: number;
   readonly reason: string;
   readonly body: Buffer;
+  /** Lower-case names (REST-JSON reads its error code from `x-amzn-errortype`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A failure below HTTP: botocore's ConnectionError family. `retryable` follows standard mode. */

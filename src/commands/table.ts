@@ -95,6 +95,7 @@ export function globalUsage(): string {
     'commands:',
     '  ses <operation> [options]   the Amazon SES commands of the AWS CLI v2, on the embedded store or --endpoint-url',
     "                              (the AWS CLI's global options may also come before ses)",
+    '  sesv2 <operation> [options] the Amazon SES v2 commands of the AWS CLI v2 (aws sesv2), the same way',
   ];
   for (const e of COMMAND_TABLE) lines.push(`  ${e.synopsis.padEnd(28)}${e.synopsis.length >= 28 ? `\n  ${' '.repeat(28)}` : ''}${e.summary}`);
   return `${lines.join('\n')}\n`;

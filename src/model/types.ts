@@ -1,19 +1,24 @@
 /**
- * A REST-JSON service as the generator extracts it from a botocore model: the HTTP binding of each
- * operation, and the shapes with the constraints the service validates (src/model/generate-*.py).
+ * The schema of the service models generated from botocore's (src/model/generate-*.py for the
+ * server, src/cli/model/generate-ses-model.py for the command line): one description of shapes and
+ * members for both. The server's REST-JSON model adds each operation's HTTP binding, modelled errors
+ * and the constraints the service validates; the command line's adds, per service, what the AWS CLI
+ * derives its arguments, skeletons and help from (src/cli/model/types.ts extends these types).
  */
 
-export interface RestJsonMemberData {
+export interface MemberData {
   readonly name: string;
   readonly shape: string;
-  /** Where the member travels; absent for the JSON body. */
+  /** Where the member travels in a REST request; absent for the JSON body (and in Query models). */
   readonly location?: 'uri' | 'querystring' | 'header' | 'headers' | 'statusCode';
   readonly locationName?: string;
+  /** The command line's models: the first sentence of the member's documentation. */
+  readonly overview?: string;
 }
 
-export interface RestJsonShapeData {
+export interface ShapeData {
   readonly type: string;
-  readonly members?: readonly RestJsonMemberData[];
+  readonly members?: readonly MemberData[];
   readonly required?: readonly string[];
   readonly member?: string;
   readonly key?: string;
@@ -26,11 +31,17 @@ export interface RestJsonShapeData {
   readonly pattern?: string;
 }
 
-export interface RestJsonOperationData {
-  readonly name: string;
+/** An operation's HTTP binding: `/v2/email/identities/{EmailIdentity}`, labels naming input members bound to the path. */
+export interface HttpBinding {
   readonly method: string;
-  /** `/v2/email/identities/{EmailIdentity}`: labels name the input members bound to the path. */
   readonly requestUri: string;
+}
+
+export type RestJsonMemberData = MemberData;
+export type RestJsonShapeData = ShapeData;
+
+export interface RestJsonOperationData extends HttpBinding {
+  readonly name: string;
   readonly input?: string;
   readonly output?: string;
   readonly errors: readonly string[];

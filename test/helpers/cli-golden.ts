@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const GOLDEN = join(ROOT, 'test', 'fixtures', 'golden');
+/** The `aws sesv2` captures (shared/golden-v2): same layout, their own stub and ports. */
+export const GOLDEN_V2 = join(ROOT, 'test', 'fixtures', 'golden-v2');
 export const SIGNET = join(ROOT, 'bin', 'signet');
 
 export interface GoldenCase {
@@ -65,7 +67,8 @@ export function shellSplit(line: string): string[] {
   return out;
 }
 
-export function loadCases(): GoldenCase[] {
+export function loadCases(dir = GOLDEN): GoldenCase[] {
+  const GOLDEN = dir;
   const script = readFileSync(join(GOLDEN, 'capture.sh'), 'utf8');
   const names = [...script.matchAll(/^\s*cap ([A-Za-z0-9-]+)/gm)].map((m) => m[1]!);
   return names.map((name) => {
@@ -180,11 +183,11 @@ function track(child: ChildProcess, port: number, log: string | null): Server {
   };
 }
 
-export async function startStub(python: string, dir: string, name: string, extra: string[] = []): Promise<Server> {
+export async function startStub(python: string, dir: string, name: string, extra: string[] = [], script = join(GOLDEN, 'stub_server.py')): Promise<Server> {
   const port = await freePort();
   const log = join(dir, `${name}.jsonl`);
   writeFileSync(log, '');
-  const child = spawn(python, [join(GOLDEN, 'stub_server.py'), '--port', String(port), '--log', log, ...extra], { stdio: 'ignore' });
+  const child = spawn(python, [script, '--port', String(port), '--log', log, ...extra], { stdio: 'ignore' });
   await waitPort(port, child);
   return track(child, port, log);
 }
@@ -289,12 +292,14 @@ export function baseEnv(sandbox: string): Record<string, string> {
 }
 
 /** The ports capture.sh used; the replays substitute the ports of their own servers. */
-export const CAPTURE_PORTS = { moto: '18111', stub: '18112', stubv: '18113', tls: '18114' } as const;
+export const CAPTURE_PORTS: Readonly<Record<string, string>> = { moto: '18111', stub: '18112', stubv: '18113', tls: '18114' };
+/** The ports golden-v2's capture.sh used. */
+export const CAPTURE_PORTS_V2: Readonly<Record<string, string>> = { stub: '24112', stubv: '24113' };
 
 /** Replaces the capture's `127.0.0.1:<port>` (or `:<port>`) by the replay's server ports. */
-export function substitutePorts(text: string, ports: Readonly<Record<string, number>>, hostToo = true): string {
+export function substitutePorts(text: string, ports: Readonly<Record<string, number>>, hostToo = true, captured = CAPTURE_PORTS): string {
   let v = text;
-  for (const [name, p] of Object.entries(CAPTURE_PORTS)) {
+  for (const [name, p] of Object.entries(captured)) {
     if (ports[name] === undefined) continue;
     v = hostToo ? v.split(`127.0.0.1:${p}`).join(`127.0.0.1:${ports[name]}`) : v.split(`:${p}`).join(`:${ports[name]}`);
   }
@@ -302,19 +307,19 @@ export function substitutePorts(text: string, ports: Readonly<Record<string, num
 }
 
 /** The case's environment as capture.sh built it: the base one, with its changes, for the replay's ports. */
-export function caseEnv(c: GoldenCase, sandbox: string, ports: Readonly<Record<string, number>>): Record<string, string> {
+export function caseEnv(c: GoldenCase, sandbox: string, ports: Readonly<Record<string, number>>, captured = CAPTURE_PORTS): Record<string, string> {
   const env = baseEnv(sandbox);
   for (const u of c.envUnset) delete env[u];
-  for (const [k, v] of c.envSet) env[k] = substitutePorts(v.replace(/<sandbox>/g, sandbox), ports, false);
+  for (const [k, v] of c.envSet) env[k] = substitutePorts(v.replace(/<sandbox>/g, sandbox), ports, false, captured);
   return env;
 }
 
-export function caseArgv(c: GoldenCase, ports: Readonly<Record<string, number>>): string[] {
-  return c.argv.map((a) => substitutePorts(a, ports));
+export function caseArgv(c: GoldenCase, ports: Readonly<Record<string, number>>, captured = CAPTURE_PORTS): string[] {
+  return c.argv.map((a) => substitutePorts(a, ports, true, captured));
 }
 
 /** The captured stderr as signet must print it: `signet` for the program name, the replay's sandbox and ports. */
-export function expectedStderr(c: GoldenCase, ports: Readonly<Record<string, number>>, sandbox: string): string {
+export function expectedStderr(c: GoldenCase, ports: Readonly<Record<string, number>>, sandbox: string, captured = CAPTURE_PORTS): string {
   const s = c.stderr
     .replace(/^usage: aws /gm, 'usage: signet ')
     .replace(/^ {2}aws /gm, '  signet ')
@@ -322,5 +327,5 @@ export function expectedStderr(c: GoldenCase, ports: Readonly<Record<string, num
     .replace(/<sandbox>/g, sandbox)
     // Python's ssl module appends its C source position; Node has none.
     .replace(/ \(_ssl\.c:\d+\)/g, '');
-  return substitutePorts(s, ports);
+  return substitutePorts(s, ports, true, captured);
 }

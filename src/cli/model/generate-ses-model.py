@@ -1,8 +1,14 @@
 #!/usr/bin/python3
-"""Writes ses-model.generated.ts from the botocore SES model bundled with AWS CLI v2.
+"""Writes ses-model.generated.ts (or, given `sesv2`, sesv2-model.generated.ts) from the botocore model
+bundled with AWS CLI v2.
 
 Run by hand when the model should change (never at build or run time):
     /usr/bin/python3 src/cli/model/generate-ses-model.py > src/cli/model/ses-model.generated.ts
+    /usr/bin/python3 src/cli/model/generate-ses-model.py sesv2 > src/cli/model/sesv2-model.generated.ts
+For a REST-JSON service (sesv2) each operation also carries its HTTP binding (method, request URI,
+as the CLI 2.9.19 sends it: PutEmailIdentityDkimSigningAttributes under /v1/) and each member its
+location, and shapes their `min` (botocore's client-side validation checks it); the same shape
+schema as the server's model (src/model/types.ts).
 It keeps only what the command line needs for the operations Signet offers: shapes (types, members,
 required, enums), the result wrappers, the paginator and waiter, the first sentence of each member's
 documentation (awscli's own get_shape_doc_overview, used by the yaml-input skeleton) and plain-text
@@ -21,14 +27,23 @@ from botocore.loaders import Loader
 from botocore.model import ServiceModel
 from botocore import xform_name
 
-OPERATIONS = [
+SERVICE = sys.argv[1] if len(sys.argv) > 1 else 'ses'
+V1_OPERATIONS = [
     'VerifyDomainDkim', 'VerifyDomainIdentity', 'VerifyEmailIdentity', 'ListIdentities',
     'DeleteIdentity', 'GetIdentityDkimAttributes', 'SetIdentityDkimEnabled',
     'GetIdentityVerificationAttributes', 'GetIdentityMailFromDomainAttributes', 'GetSendQuota',
     'SendEmail', 'SendRawEmail',
 ]
+V2_OPERATIONS = [
+    'CreateEmailIdentity', 'GetEmailIdentity', 'ListEmailIdentities', 'DeleteEmailIdentity',
+    'PutEmailIdentityDkimAttributes', 'PutEmailIdentityDkimSigningAttributes',
+    'PutEmailIdentityMailFromAttributes', 'SendEmail', 'GetAccount',
+    'CreateEmailIdentityPolicy', 'GetEmailIdentityPolicies', 'UpdateEmailIdentityPolicy', 'DeleteEmailIdentityPolicy',
+]
+OPERATIONS = V1_OPERATIONS if SERVICE == 'ses' else V2_OPERATIONS
 # awscli customizations/removals.py takes these away from `aws ses`.
-REMOVED = {'VerifyEmailAddress', 'ListVerifiedEmailAddresses', 'DeleteVerifiedEmailAddress'}
+REMOVED = {'VerifyEmailAddress', 'ListVerifiedEmailAddresses', 'DeleteVerifiedEmailAddress'} if SERVICE == 'ses' else set()
+CONST = 'SES' if SERVICE == 'ses' else 'SESV2'
 
 
 class _Text(html.parser.HTMLParser):
@@ -85,10 +100,14 @@ def plain(doc):
 
 def main():
     loader = Loader()
-    raw = loader.load_service_model('ses', 'service-2')
-    model = ServiceModel(raw, 'ses')
-    pag = loader.load_service_model('ses', 'paginators-1')['pagination']
-    waiters = loader.load_service_model('ses', 'waiters-2')['waiters']
+    raw = loader.load_service_model(SERVICE, 'service-2')
+    model = ServiceModel(raw, SERVICE)
+    rest = raw['metadata']['protocol'] == 'rest-json'
+    pag = loader.load_service_model(SERVICE, 'paginators-1')['pagination']
+    try:
+        waiters = loader.load_service_model(SERVICE, 'waiters-2')['waiters']
+    except Exception:  # sesv2 has none
+        waiters = {}
     shapes, seen = {}, set()
 
     def add_shape(shape):
@@ -99,11 +118,15 @@ def main():
         if shape.type_name == 'structure':
             d['members'] = []
             for name, member in shape.members.items():
-                d['members'].append({
+                md = {
                     'name': name, 'shape': member.name,
                     'overview': get_shape_doc_overview(member),
                     'doc': plain(member.documentation),
-                })
+                }
+                if rest and 'location' in member.serialization:
+                    md['location'] = member.serialization['location']
+                    md['locationName'] = member.serialization.get('name', name)
+                d['members'].append(md)
                 add_shape(member)
             d['required'] = list(shape.required_members)
         elif shape.type_name == 'list':
@@ -116,20 +139,25 @@ def main():
             add_shape(shape.value)
         if getattr(shape, 'enum', None):
             d['enum'] = list(shape.enum)
+        if rest and 'min' in shape.metadata:
+            d['min'] = shape.metadata['min']
         shapes[shape.name] = d
 
     ops = []
-    examples_dir = os.path.join(os.path.dirname(awscli.__file__), 'examples', 'ses')
+    examples_dir = os.path.join(os.path.dirname(awscli.__file__), 'examples', SERVICE)
     for name in OPERATIONS:
         op = model.operation_model(name)
         o = {'name': name, 'cliName': xform_name(name, '-'),
              'doc': plain(op.documentation)}
+        if rest:
+            o['http'] = {'method': op.http['method'], 'requestUri': op.http['requestUri']}
         if op.input_shape is not None:
             o['input'] = op.input_shape.name
             add_shape(op.input_shape)
         if op.output_shape is not None:
             o['output'] = op.output_shape.name
-            o['resultWrapper'] = raw['operations'][name]['output'].get('resultWrapper')
+            if not rest:
+                o['resultWrapper'] = raw['operations'][name]['output'].get('resultWrapper')
             add_shape(op.output_shape)
         if name in pag:
             o['paginator'] = pag[name]
@@ -140,11 +168,11 @@ def main():
         ops.append(o)
     commands = [xform_name(n, '-') for n in model.operation_names if n not in REMOVED]
     out = sys.stdout
-    out.write('// Generated by generate-ses-model.py from the botocore SES model (2010-12-01) that AWS CLI\n')
+    out.write('// Generated by generate-ses-model.py from the botocore %s model (%s) that AWS CLI\n' % (raw['metadata']['serviceId'], raw['metadata']['apiVersion']))
     out.write('// v2.9.19 bundles. Do not edit by hand: rerun the generator.\n')
     out.write("import type { ServiceModelData } from './types.ts';\n\n")
     data = {
-        'metadata': {k: raw['metadata'][k] for k in ('apiVersion', 'endpointPrefix', 'signingName', 'xmlNamespace', 'serviceId')},
+        'metadata': {k: raw['metadata'].get(k, '') for k in ('apiVersion', 'endpointPrefix', 'signingName', 'xmlNamespace', 'serviceId', 'protocol')},
         'operations': ops,
         'shapes': dict(sorted(shapes.items())),
         'waiters': waiters,
@@ -159,11 +187,11 @@ def main():
             docs['members']['%s.%s' % (name, m['name'])] = m.pop('doc')
     # JSON.parse of a string literal: V8 reads JSON much faster than the same object literal, and
     # start-up time is this command's whole cost.
-    out.write('export const SES_MODEL: ServiceModelData = JSON.parse(%s);\n' % json.dumps(json.dumps(data, ensure_ascii=False), ensure_ascii=False))
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'ses-docs.generated.ts'), 'w') as fh:
+    out.write(('export const %s_MODEL: ServiceModelData = JSON.parse(%%s);\n' % CONST) % json.dumps(json.dumps(data, ensure_ascii=False), ensure_ascii=False))
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '%s-docs.generated.ts' % SERVICE), 'w') as fh:
         fh.write('// Generated by generate-ses-model.py (documentation for help). Do not edit by hand.\n')
         fh.write("import type { ServiceDocsData } from './types.ts';\n\n")
-        fh.write('export const SES_DOCS: ServiceDocsData = ')
+        fh.write('export const %s_DOCS: ServiceDocsData = ' % CONST)
         fh.write(json.dumps(docs, indent=1, ensure_ascii=False))
         fh.write(';\n')
 

@@ -1,25 +1,23 @@
 /**
  * The declarative description of a service, as the generator extracts it from the botocore model:
  * everything the command line derives its arguments, skeletons, help, serializer and parser from.
+ * Shapes and members are the schema the server's model uses too (src/model/types.ts).
  */
+
+import type { HttpBinding, MemberData as ModelMember, ShapeData as ModelShape } from '../../model/types.ts';
 
 export type ShapeType = 'structure' | 'list' | 'map' | 'string' | 'integer' | 'long' | 'double' | 'float' | 'boolean' | 'blob' | 'timestamp';
 
-export interface MemberData {
-  readonly name: string;
-  readonly shape: string;
+/** A member as the command line's models always carry it: with its documentation's first sentence. */
+export interface MemberData extends ModelMember {
   /** First sentence of the member's documentation (awscli's get_shape_doc_overview). */
   readonly overview: string;
 }
 
-export interface ShapeData {
+/** The shared shape schema (src/model/types.ts), with the command line's members. */
+export interface ShapeData extends ModelShape {
   readonly type: ShapeType | string;
   readonly members?: readonly MemberData[];
-  readonly required?: readonly string[];
-  readonly member?: string;
-  readonly key?: string;
-  readonly value?: string;
-  readonly enum?: readonly string[];
 }
 
 export interface PaginatorData {
@@ -36,6 +34,8 @@ export interface OperationData {
   readonly output?: string;
   readonly resultWrapper?: string | null;
   readonly paginator?: PaginatorData;
+  /** REST-JSON: the HTTP binding, as the server's model has it (`{Label}`s name input members bound to the path). */
+  readonly http?: HttpBinding;
 }
 
 export interface WaiterAcceptorData {
@@ -59,11 +59,12 @@ export interface ServiceModelData {
     readonly signingName: string;
     readonly xmlNamespace: string;
     readonly serviceId: string;
+    readonly protocol: string;
   };
   readonly operations: readonly OperationData[];
   readonly shapes: Readonly<Record<string, ShapeData>>;
   readonly waiters: Readonly<Record<string, WaiterData>>;
-  /** Every `aws ses` command name, in model order (for the "Invalid choice" list). */
+  /** Every `aws ses` (or `aws sesv2`) command name, in model order (for the "Invalid choice" list). */
   readonly commandNames: readonly string[];
 }
 
