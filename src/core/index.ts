@@ -10,3 +10,4 @@ export * from './dkim-lifecycle.ts';
 export * from './account.ts';
 export * from './signing-decision.ts';
 export * from './message-content.ts';
+export * from './mail-from.ts';
