@@ -1,4 +1,13 @@
-import { DomainError, normalizeEmail, signingDecision, type Content, type Scope } from '../core/index.ts';
+import {
+  DomainError,
+  envelopeDecision,
+  mailFromEnvelopeSender,
+  normalizeEmail,
+  signingDecision,
+  type Content,
+  type EnvelopeDecision,
+  type Scope,
+} from '../core/index.ts';
 import {
   addressesOf,
   firstAddress,
@@ -136,6 +145,27 @@ async function checkVerified(ctx: AppContext, scope: Scope, addresses: readonly 
   }
 }
 
+/**
+ * The custom MAIL FROM set-up that applies to a message: the sending address's own, when it has a
+ * MAIL FROM domain, else its domain's. With the domain verified the envelope sender is an address
+ * there; not verified, BehaviorOnMXFailure decides: the default envelope sender, or the message is
+ * refused. SES's API names the error MailFromDomainNotVerifiedException; its SMTP endpoint was seen
+ * answering `554 MAIL FROM domain not verified: DNS setup for MAIL FROM domain is invalid.`, whose
+ * part after the colon is taken as the message (as `Message rejected: <message>` is for MessageRejected).
+ */
+async function envelopeFor(ctx: AppContext, scope: Scope, sender: { address: string; domain: string }): Promise<EnvelopeDecision> {
+  const settings = await ctx.mailFrom.get(scope, [sender.address, sender.domain]);
+  const own = settings.get(sender.address);
+  const decision = envelopeDecision(own?.mailFromDomain ? own : (settings.get(sender.domain) ?? null));
+  if (decision.kind === 'reject') throw new DomainError('mail_from_domain_not_verified', 'DNS setup for MAIL FROM domain is invalid.');
+  return decision;
+}
+
+/** SMTP MAIL FROM: an address at the verified MAIL FROM domain, else what the message names. */
+function envelopeSender(decision: EnvelopeDecision, messageId: string, fallback: string): string {
+  return decision.kind === 'mail_from' ? mailFromEnvelopeSender(messageId, decision.domain) : fallback;
+}
+
 function takeRateSlot(send: SendServices, scope: Scope): void {
   // MaxSendRate is per account and region, like every SES quota; the code and wording are SES's.
   if (send.rate && !send.rate.tryTake(`${scope.accountId}/${scope.region}`)) {
@@ -252,6 +282,7 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
   const returnPath = input.returnPath === undefined ? null : checkedAddress(ctx, input.returnPath);
   // SES: the Source and the Return-Path must both be verified identities.
   await checkVerified(ctx, scope, returnPath === null ? sources : [...sources, returnPath]);
+  const envelope = await envelopeFor(ctx, scope, sender);
   await checkDailyQuota(ctx, send, scope, recipients.length);
   takeRateSlot(send, scope);
   const now = ctx.clock.now();
@@ -272,7 +303,7 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
     kind: 'email',
     messageId,
     source: input.source,
-    envelopeFrom: returnPath?.address ?? sender.address,
+    envelopeFrom: envelopeSender(envelope, messageId, returnPath?.address ?? sender.address),
     recipients,
     fromDomain: sender.domain,
     subject: input.subject.data,
@@ -327,6 +358,7 @@ export async function sendRawEmail(ctx: AppContext, scope: Scope, input: SendRaw
     // `Return-Path: <>` (the null reverse-path of bounces) names nobody, so it has nothing to check.
     ...addressesOf(headerValues(parsed, 'Return-Path')).map((address) => checkedAddress(ctx, address)),
   ]);
+  const envelope = await envelopeFor(ctx, scope, sender);
   await checkDailyQuota(ctx, send, scope, recipients.length);
   takeRateSlot(send, scope);
   const now = ctx.clock.now();
@@ -336,7 +368,7 @@ export async function sendRawEmail(ctx: AppContext, scope: Scope, input: SendRaw
     kind: 'raw',
     messageId,
     source: sourceText,
-    envelopeFrom: sender.address,
+    envelopeFrom: envelopeSender(envelope, messageId, sender.address),
     recipients,
     fromDomain: from.domain,
     subject: headerValues(parsed, 'Subject')[0] ?? '',
