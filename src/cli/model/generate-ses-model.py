@@ -26,6 +26,7 @@ OPERATIONS = [
     'DeleteIdentity', 'GetIdentityDkimAttributes', 'SetIdentityDkimEnabled',
     'GetIdentityVerificationAttributes', 'GetIdentityMailFromDomainAttributes', 'GetSendQuota',
     'SendEmail', 'SendRawEmail',
+    'SetIdentityMailFromDomain',
 ]
 # awscli customizations/removals.py takes these away from `aws ses`.
 REMOVED = {'VerifyEmailAddress', 'ListVerifiedEmailAddresses', 'DeleteVerifiedEmailAddress'}
