@@ -5,7 +5,7 @@ import { createTestApp, TEST_SCOPE, verifiedDomain, type TestApp } from '../../t
 import { isDomainError } from '../core/index.ts';
 import { getIdentityMailFromDomainAttributes } from './get-identity-mail-from-domain-attributes.ts';
 import { checkMailFromNow, runDueMailFromChecks } from './run-mail-from-check.ts';
-import { mailFromDetectionDeps, runDueDetectionChecks } from './run-detection-check.ts';
+import { checkDomainNow, mailFromDetectionDeps, runDueDetectionChecks } from './run-detection-check.ts';
 import { sendEmail, sendRawEmail, type SendEmailInput } from './send-email.ts';
 import { setIdentityMailFromDomain } from './set-identity-mail-from-domain.ts';
 import { verifyEmailIdentity } from './verify-email-identity.ts';
@@ -117,6 +117,14 @@ describe('custom MAIL FROM domains (SetIdentityMailFromDomain, detection, sendin
     assert.equal(await mailFromTick(), 0, 'Failed is the end of the schedule');
     await setIdentityMailFromDomain(app.ctx, TEST_SCOPE, { identity: DOMAIN, mailFromDomain: MAIL_FROM, behaviorOnMxFailure: undefined });
     assert.equal((await attributes())?.mailFromDomainStatus, 'Pending', 'set again after Failed: detection starts over');
+  });
+
+  it("a domain checked now has its MAIL FROM domain checked too (the dev controls' check)", async () => {
+    await setIdentityMailFromDomain(app.ctx, TEST_SCOPE, { identity: DOMAIN, mailFromDomain: MAIL_FROM, behaviorOnMxFailure: undefined });
+    publish();
+    const result = await checkDomainNow(app.detection, TEST_SCOPE, DOMAIN);
+    assert.equal(result.kind, 'checked');
+    assert.equal((await attributes())?.mailFromDomainStatus, 'Success');
   });
 
   it('reports TemporaryFailure while the resolver gives no verdict', async () => {

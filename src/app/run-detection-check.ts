@@ -9,7 +9,7 @@ import {
 } from '../core/index.ts';
 import type { CheckCompletion, DetectionStore, DetectionTarget, RecordCheckResult, Resolver } from './detection-ports.ts';
 import type { MailFromStore } from './mail-from-ports.ts';
-import { runDueMailFromChecks, type MailFromDetectionDeps } from './run-mail-from-check.ts';
+import { checkMailFromNow, runDueMailFromChecks, type MailFromDetectionDeps } from './run-mail-from-check.ts';
 import { observeDomainRecords } from './observe-domain-records.ts';
 import type { Clock } from './ports.ts';
 
@@ -105,12 +105,18 @@ export type CheckNowResult =
   /** Another worker holds the domain right now; its result is on the way. */
   | { readonly kind: 'busy' };
 
-/** Checks one domain now, whatever its schedule (dev controls, operators). */
+/**
+ * Checks one domain now, whatever its schedule (dev controls, operators): its DKIM and verification
+ * records, and its custom MAIL FROM domain's, if it has one (a check now means all of its records).
+ */
 export async function checkDomainNow(deps: DetectionDeps, scope: Scope, domain: string): Promise<CheckNowResult> {
   const target = await deps.store.claimDomain(scope, domain, deps.clock.now(), deps.leaseMs);
   if (target === null) return { kind: 'not_found' };
   if (target === 'claimed') return { kind: 'busy' };
   const completion = await runDetectionCheck(deps, target);
   await deps.store.completeChecks([completion]);
+  const mailFrom = mailFromDetectionDeps(deps);
+  // A MAIL FROM domain a worker holds right now is left to it: its result is on the way.
+  if (mailFrom !== null) await checkMailFromNow(mailFrom, scope, domain);
   return { kind: 'checked', completion };
 }
