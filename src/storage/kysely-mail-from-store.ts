@@ -109,17 +109,12 @@ export class KyselyMailFromStore implements MailFromStore {
   }
 
   async claimDue(now: number, limit: number, leaseMs: number): Promise<MailFromTarget[]> {
+    // The worker asks every poll, and most polls find nothing: a plain read first, so that an idle
+    // poll takes no write lock (SQLite's is the whole file's, shared with every other process).
+    const any = await this.#due(this.#db, now).select('identity_id').limit(1).executeTakeFirst();
+    if (!any) return [];
     return this.#engine.writeTransaction(this.#db, async (trx) => {
-      const picked = this.#engine.lockPicked(
-        trx
-          .selectFrom('identity_mail_from')
-          .select('identity_id')
-          .where('mail_from_domain', 'is not', null)
-          .where('next_check_at', '<=', now)
-          .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
-          .orderBy('next_check_at')
-          .limit(limit),
-      );
+      const picked = this.#engine.lockPicked(this.#due(trx, now).select('identity_id').orderBy('next_check_at').limit(limit));
       return this.#targets(trx, await this.#lease(trx, picked, now + leaseMs));
     });
   }
@@ -147,6 +142,15 @@ export class KyselyMailFromStore implements MailFromStore {
       if ((await this.#lease(trx, picked, now + leaseMs)).length === 0) return 'claimed';
       return (await this.#targets(trx, [id]))[0] ?? null;
     });
+  }
+
+  /** Rows with a domain whose next check has come and whose lease, if any, has run out. */
+  #due(db: Kysely<Database>, now: number) {
+    return db
+      .selectFrom('identity_mail_from')
+      .where('mail_from_domain', 'is not', null)
+      .where('next_check_at', '<=', now)
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]));
   }
 
   async #lease(trx: Kysely<Database>, picked: SelectQueryBuilder<Database, 'identity_mail_from', { identity_id: number }>, until: number): Promise<number[]> {
