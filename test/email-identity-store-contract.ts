@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { DetectionStore } from '../src/app/detection-ports.ts';
 import type { EmailIdentityStore } from '../src/app/email-identity-ports.ts';
+import type { MailFromStore } from '../src/app/mail-from-ports.ts';
 import type { Store } from '../src/app/ports.ts';
 import type { Scope } from '../src/core/index.ts';
 
@@ -10,6 +11,8 @@ export interface EmailIdentityHandles {
   readonly identities: EmailIdentityStore;
   /** Writes detection results, as the worker does. */
   readonly detection: DetectionStore;
+  /** Custom MAIL FROM set-ups, which GetEmailIdentity reads in the same query. */
+  readonly mailFrom: MailFromStore;
   close(): Promise<void>;
 }
 
@@ -127,6 +130,17 @@ export function runEmailIdentityStoreContract(backend: string, open: () => Promi
       assert.deepEqual((await h.identities.describe(B, 'checked.example')).records, [], 'another account sees none');
     });
 
+    it('describes the custom MAIL FROM set-up in the same read, one row whatever the records', async () => {
+      await h.store.ensureDomainIdentity(A, 'mf.example', 'vt', 1);
+      await h.identities.putDetails(A, 'mf.example', { tags: [{ key: 'k', value: 'v' }], configurationSetName: null });
+      assert.equal((await h.identities.describe(A, 'mf.example')).mailFrom, null);
+      await h.mailFrom.put(A, 'mf.example', { mailFromDomain: 'bounce.mf.example', behaviorOnMxFailure: 'RejectMessage' }, 5);
+      const described = await h.identities.describe(A, 'mf.example');
+      assert.deepEqual(described.mailFrom, { mailFromDomain: 'bounce.mf.example', behaviorOnMxFailure: 'RejectMessage', status: 'Pending' });
+      assert.deepEqual(described.details.tags, [{ key: 'k', value: 'v' }]);
+      assert.equal((await h.identities.describe(B, 'mf.example')).mailFrom, null, 'another account sees nothing');
+    });
+
     it('reports no detection results before the first check', async () => {
       await h.store.ensureDomainIdentity(A, 'fresh.example', 'vt', 1);
       assert.deepEqual(await h.identities.describe(A, 'fresh.example'), {
@@ -134,12 +148,14 @@ export function runEmailIdentityStoreContract(backend: string, open: () => Promi
         lastCheckedAt: null,
         lastFoundAt: null,
         records: [],
+        mailFrom: null,
       });
       assert.deepEqual(await h.identities.describe(A, 'nobody.example'), {
         details: { tags: [], configurationSetName: null },
         lastCheckedAt: null,
         lastFoundAt: null,
         records: [],
+        mailFrom: null,
       });
     });
   });

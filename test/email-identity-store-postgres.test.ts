@@ -10,6 +10,12 @@ after(dropSchemas);
 if (skip === false) {
   runEmailIdentityStoreContract('PostgreSQL', async () => {
     const storage = await openPostgresStorage({ url: url!, schema: freshSchema(), maxConnections: 4 });
-    return { store: storage.store, identities: storage.emailIdentities, detection: storage.detection, close: () => storage.close() };
+    return {
+      store: storage.store,
+      identities: storage.emailIdentities,
+      detection: storage.detection,
+      mailFrom: storage.mailFrom,
+      close: () => storage.close(),
+    };
   });
 }

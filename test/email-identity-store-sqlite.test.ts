@@ -3,5 +3,5 @@ import { runEmailIdentityStoreContract } from './email-identity-store-contract.t
 
 runEmailIdentityStoreContract('SQLite (in memory)', async () => {
   const storage = await openSqliteStorage(':memory:');
-  return { store: storage.store, identities: storage.emailIdentities, detection: storage.detection, close: () => storage.close() };
+  return { store: storage.store, identities: storage.emailIdentities, detection: storage.detection, mailFrom: storage.mailFrom, close: () => storage.close() };
 });

@@ -179,7 +179,11 @@ const CASES: Case[] = [
   ['a Get of an unknown identity', 'GET', `${ID}/missing.example.com`, undefined, 404, 'NotFoundException'],
   ['a Delete of an unknown identity', 'DELETE', `${ID}/missing.example.com`, undefined, 404, 'NotFoundException'],
   ['DKIM on an unknown identity', 'PUT', `${ID}/missing.example.com/dkim`, { SigningEnabled: true }, 400, BR],
-  ['MAIL FROM (not supported yet)', 'PUT', `${ID}/${EXISTS}/mail-from`, { MailFromDomain: `mail.${EXISTS}` }, 400, BR],
+  ['a MAIL FROM domain outside the identity', 'PUT', `${ID}/${EXISTS}/mail-from`, { MailFromDomain: 'mail.elsewhere.example' }, 400, BR],
+  ['the identity itself as its MAIL FROM domain', 'PUT', `${ID}/${EXISTS}/mail-from`, { MailFromDomain: EXISTS }, 400, BR],
+  ['a MAIL FROM domain that is no domain', 'PUT', `${ID}/${EXISTS}/mail-from`, { MailFromDomain: 'a b.exists.example.com' }, 400, BR],
+  // As floci found SES answering: 400, not the model's NotFound.
+  ['MAIL FROM on an unknown identity', 'PUT', `${ID}/missing.example.com/mail-from`, { MailFromDomain: 'mail.missing.example.com' }, 400, BR],
   ['DKIM signing attributes (not supported yet)', 'PUT', `/v1/email/identities/${EXISTS}/dkim/signing`, { SigningAttributesOrigin: 'AWS_SES' }, 400, BR],
   // Wrong methods on known paths.
   ['PATCH on identities', 'PATCH', ID, {}, 405, 'MethodNotAllowedException'],

@@ -143,6 +143,24 @@ describe('SMTP interface: refusals', () => {
     session.close();
   });
 
+  it('554 as SES words it while the custom MAIL FROM domain is not verified under RejectMessage', async () => {
+    const key = server.credentials!;
+    const setMailFrom = async (extra: string) =>
+      assert.equal(
+        (await callSigned(server.url, `Action=SetIdentityMailFromDomain&Version=2010-12-01&Identity=${encodeURIComponent(SENDER)}${extra}`, key)).status,
+        200,
+      );
+    // No detection in this server: the MAIL FROM domain stays Pending.
+    await setMailFrom('&MailFromDomain=bounce.rules.example&BehaviorOnMXFailure=RejectMessage');
+    const { session } = await loggedIn(port, user, password);
+    assert.equal(
+      await sendMessage(session, SENDER, ['r@example.net'], `From: ${SENDER}\r\nTo: r@example.net\r\nSubject: s\r\n\r\nb\r\n`),
+      '554 MAIL FROM domain not verified: DNS setup for MAIL FROM domain is invalid.',
+    );
+    session.close();
+    await setMailFrom('');
+  });
+
   it('554 for 51 recipients; 50 are fine', async () => {
     const { session } = await loggedIn(port, user, password);
     const rcpts = Array.from({ length: 51 }, (_, i) => `r${i}@example.net`);

@@ -40,6 +40,8 @@ const SES_CODES: Record<DomainErrorCode, { code: string; status: number }> = {
   // Distinct codes so that the SMTP interface can answer 454 and 552; the API keeps MessageRejected.
   daily_quota_exceeded: { code: 'MessageRejected', status: 400 },
   message_too_long: { code: 'MessageRejected', status: 400 },
+  // The model's MailFromDomainNotVerifiedException (its error code is the shape's name), 400 Sender.
+  mail_from_domain_not_verified: { code: 'MailFromDomainNotVerifiedException', status: 400 },
   // Raised only by the SES v2 use cases; v1 would answer them in its generic way.
   identity_already_exists: { code: 'InvalidParameterValue', status: 400 },
   template_not_found: { code: 'TemplateDoesNotExist', status: 400 },

@@ -1,5 +1,6 @@
 import type { ToAscii } from '../core/index.ts';
 import type { AutoVerifyPolicy } from './auto-verify.ts';
+import type { MailFromStore } from './mail-from-ports.ts';
 import type { Clock, KeySupply, Random, Store } from './ports.ts';
 import type { ZoneChangeListener } from './zone-change-listener.ts';
 import type { SendServices } from './send-ports.ts';
@@ -11,6 +12,8 @@ export interface AppContext {
   readonly random: Random;
   readonly keys: KeySupply;
   readonly toAscii: ToAscii;
+  /** Custom MAIL FROM domains: set by SetIdentityMailFromDomain, read when sending. */
+  readonly mailFrom: MailFromStore;
   /** Told when keys were created or deleted, so that this process's DNS answers change at once. */
   readonly zoneChanges?: ZoneChangeListener;
   /** Sending (SendEmail, SendRawEmail, address verification mail); absent where nothing is sent. */

@@ -9,6 +9,8 @@ export interface Resolver {
   cname(name: string): Promise<DnsLookup>;
   /** TXT records at `name`, each one's character-strings joined (RFC 6376 §3.6.2.2, RFC 7208 §3.3). */
   txt(name: string): Promise<DnsLookup>;
+  /** MX records at `name`, each as `PRIORITY EXCHANGE` (custom MAIL FROM domains). */
+  mx(name: string): Promise<DnsLookup>;
 }
 
 /** One domain identity whose DNS records a check looks at, as claimed from the store. */
@@ -113,7 +115,8 @@ export interface DnsKeyStore {
 /** One record of the dev-mode sandbox zone, which the detection resolver consults first in `--dev`. */
 export interface SandboxRecord {
   readonly name: string;
-  readonly type: 'CNAME' | 'TXT';
+  readonly type: 'CNAME' | 'TXT' | 'MX';
+  /** For MX: `PRIORITY EXCHANGE`. */
   readonly value: string;
 }
 
@@ -122,5 +125,5 @@ export interface SandboxStore {
   publish(records: readonly SandboxRecord[]): Promise<void>;
   /** Removes every sandbox record at these names. */
   unpublish(names: readonly string[]): Promise<void>;
-  lookup(name: string, type: 'CNAME' | 'TXT'): Promise<{ exists: boolean; values: string[] }>;
+  lookup(name: string, type: 'CNAME' | 'TXT' | 'MX'): Promise<{ exists: boolean; values: string[] }>;
 }

@@ -1,8 +1,9 @@
-import { DomainError, parseIdentityName, type Scope } from '../core/index.ts';
+import { DomainError, parseIdentityName, type BehaviorOnMxFailure, type Scope } from '../core/index.ts';
 import type { IdentityTag } from './email-identity-ports.ts';
 import { readEmailIdentity, type EmailIdentityContext, type EmailIdentityView } from './email-identity-view.ts';
 import { sendVerificationEmail } from './send-verification-email.ts';
 import { setIdentityDkimEnabled } from './set-identity-dkim-enabled.ts';
+import { setIdentityMailFromDomain } from './set-identity-mail-from-domain.ts';
 import { verifyDomainDkim } from './verify-domain-dkim.ts';
 import { verifyEmailIdentity } from './verify-email-identity.ts';
 
@@ -88,6 +89,26 @@ export async function putEmailIdentityDkimAttributes(ctx: EmailIdentityContext, 
     await setIdentityDkimEnabled(ctx, scope, id.name, signingEnabled);
   } catch (err) {
     if (err instanceof DomainError && (err.code === 'dkim_not_set_up' || err.code === 'identity_not_found')) throw notSetUp();
+    throw err;
+  }
+}
+
+/**
+ * PutEmailIdentityMailFromAttributes: v1's SetIdentityMailFromDomain on the same row, under v2's
+ * rules: an identity the account does not have is a BadRequestException (as floci found SES
+ * answering), not the model's NotFound; the rest (subdomain rule, detection) is v1's.
+ */
+export async function putEmailIdentityMailFromAttributes(
+  ctx: EmailIdentityContext,
+  scope: Scope,
+  input: string,
+  mailFromDomain: string | undefined,
+  behaviorOnMxFailure: BehaviorOnMxFailure | undefined,
+): Promise<void> {
+  try {
+    await setIdentityMailFromDomain(ctx, scope, { identity: input, mailFromDomain, behaviorOnMxFailure });
+  } catch (err) {
+    if (err instanceof DomainError && err.code === 'identity_not_found') throw new DomainError('invalid_identity', err.message);
     throw err;
   }
 }

@@ -1,4 +1,4 @@
-import type { DkimRecordVerdict, Scope } from '../core/index.ts';
+import type { DkimRecordVerdict, MailFromSettings, Scope } from '../core/index.ts';
 
 /** A resource tag as SES v2 keeps it (TagResource rules: key 1-128, value 0-256 characters). */
 export interface IdentityTag {
@@ -31,6 +31,8 @@ export interface IdentityDescription {
   readonly lastFoundAt: number | null;
   /** The verdict the last check kept per record (domains; none before the first check). */
   readonly records: readonly RecordVerdict[];
+  /** The custom MAIL FROM set-up (GetEmailIdentity's MailFromAttributes); null when never set. */
+  readonly mailFrom: MailFromSettings | null;
 }
 
 /** The verdict kept per record by the detection worker's last check of a domain. */

@@ -5,6 +5,7 @@ import {
   type DkimRecordVerdict,
   type Identity,
   type IdentityKind,
+  type MailFromSettings,
   type Scope,
   type VerificationStatus,
 } from '../core/index.ts';
@@ -41,6 +42,8 @@ export interface EmailIdentityView {
     readonly problem: VerificationProblem | null;
   } | null;
   readonly details: IdentityDetails;
+  /** The custom MAIL FROM set-up, the same row GetIdentityMailFromDomainAttributes reads; null when never set. */
+  readonly mailFrom: MailFromSettings | null;
 }
 
 /**
@@ -129,5 +132,6 @@ export async function readEmailIdentity(ctx: EmailIdentityContext, scope: Scope,
             problem,
           },
     details: description.details,
+    mailFrom: description.mailFrom,
   };
 }

@@ -1,10 +1,13 @@
 import {
   DomainError,
+  envelopeDecision,
+  mailFromEnvelopeSender,
   normalizeEmail,
   signingDecision,
   simulatedOutcomes,
   simulatorScenario,
   type Content,
+  type EnvelopeDecision,
   type Scope,
   type SimulatedOutcome,
 } from '../core/index.ts';
@@ -155,6 +158,27 @@ async function checkVerified(
   }
 }
 
+/**
+ * The custom MAIL FROM set-up that applies to a message: the sending address's own, when it has a
+ * MAIL FROM domain, else its domain's. With the domain verified the envelope sender is an address
+ * there; not verified, BehaviorOnMXFailure decides: the default envelope sender, or the message is
+ * refused. SES's API names the error MailFromDomainNotVerifiedException; its SMTP endpoint was seen
+ * answering `554 MAIL FROM domain not verified: DNS setup for MAIL FROM domain is invalid.`, whose
+ * part after the colon is taken as the message (as `Message rejected: <message>` is for MessageRejected).
+ */
+async function envelopeFor(ctx: AppContext, scope: Scope, sender: { address: string; domain: string }): Promise<EnvelopeDecision> {
+  const settings = await ctx.mailFrom.get(scope, [sender.address, sender.domain]);
+  const own = settings.get(sender.address);
+  const decision = envelopeDecision(own?.mailFromDomain ? own : (settings.get(sender.domain) ?? null));
+  if (decision.kind === 'reject') throw new DomainError('mail_from_domain_not_verified', 'DNS setup for MAIL FROM domain is invalid.');
+  return decision;
+}
+
+/** SMTP MAIL FROM: an address at the verified MAIL FROM domain, else what the message names. */
+function envelopeSender(decision: EnvelopeDecision, messageId: string, fallback: string): string {
+  return decision.kind === 'mail_from' ? mailFromEnvelopeSender(messageId, decision.domain) : fallback;
+}
+
 function takeRateSlot(send: SendServices, scope: Scope, limits: AccountLimits): void {
   // MaxSendRate is per account and region, like every SES quota; the code and wording are SES's.
   // Mail to the mailbox simulator counts here too (SES: "limited by your account's maximum sending rate").
@@ -284,6 +308,7 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
   // SES: the Source and the Return-Path must both be verified identities (and the recipients too, in the sandbox).
   const limits = await accountLimits(send, scope.accountId);
   await checkVerified(ctx, scope, returnPath === null ? sources : [...sources, returnPath], limits.productionAccess ? [] : recipients);
+  const envelope = await envelopeFor(ctx, scope, sender);
   await checkDailyQuota(ctx, send, scope, quotaRecipients(recipients), limits);
   takeRateSlot(send, scope, limits);
   const now = ctx.clock.now();
@@ -304,7 +329,7 @@ export async function sendEmail(ctx: AppContext, scope: Scope, input: SendEmailI
     kind: 'email',
     messageId,
     source: input.source,
-    envelopeFrom: returnPath?.address ?? sender.address,
+    envelopeFrom: envelopeSender(envelope, messageId, returnPath?.address ?? sender.address),
     recipients,
     simulated: simulatedOutcomes(recipients),
     fromDomain: sender.domain,
@@ -367,6 +392,7 @@ export async function sendRawEmail(ctx: AppContext, scope: Scope, input: SendRaw
     ],
     limits.productionAccess ? [] : recipients,
   );
+  const envelope = await envelopeFor(ctx, scope, sender);
   await checkDailyQuota(ctx, send, scope, quotaRecipients(recipients), limits);
   takeRateSlot(send, scope, limits);
   const now = ctx.clock.now();
@@ -376,7 +402,7 @@ export async function sendRawEmail(ctx: AppContext, scope: Scope, input: SendRaw
     kind: 'raw',
     messageId,
     source: sourceText,
-    envelopeFrom: sender.address,
+    envelopeFrom: envelopeSender(envelope, messageId, sender.address),
     recipients,
     simulated: simulatedOutcomes(recipients),
     fromDomain: from.domain,

@@ -35,3 +35,20 @@ test('--dns-rrl-rate and --dns-rrl-slip: NSD defaults (200/s, 2) outside --dev, 
   }
   assert.throws(() => dkimServiceConfig({ ...zone, dnsRrlSlip: '11' }, {}), /--dns-rrl-slip must be 0 to 10/);
 });
+
+test("--mail-from-mx and --mail-from-spf: SES's feedback host per region and amazonses.com by default, flags over environment", () => {
+  assert.deepEqual(dkimServiceConfig(zone, {}).mailFrom, { mxHost: 'feedback-smtp.{region}.amazonses.com', spfInclude: 'amazonses.com' });
+  assert.deepEqual(dkimServiceConfig({ ...zone, mailFromMx: 'Bounces.Example.NET.', mailFromSpf: 'spf.example.net' }, {}).mailFrom, {
+    mxHost: 'bounces.example.net',
+    spfInclude: 'spf.example.net',
+  });
+  assert.deepEqual(dkimServiceConfig(zone, { SIGNET_MAIL_FROM_MX: 'feedback.{region}.example.net', SIGNET_MAIL_FROM_SPF: 'example.net' }).mailFrom, {
+    mxHost: 'feedback.{region}.example.net',
+    spfInclude: 'example.net',
+  });
+  assert.equal(dkimServiceConfig({ ...zone, mailFromMx: 'mx.flag.example' }, { SIGNET_MAIL_FROM_MX: 'mx.env.example' }).mailFrom.mxHost, 'mx.flag.example');
+  for (const bad of ['not a host', 'localhost', '{region}', 'a..b.example']) {
+    assert.throws(() => dkimServiceConfig({ ...zone, mailFromMx: bad }, {}), /--mail-from-mx must be a host name/);
+  }
+  assert.throws(() => dkimServiceConfig({ ...zone, mailFromSpf: '{region}.amazonses.com' }, {}), /--mail-from-spf must be a host name/);
+});

@@ -1,4 +1,4 @@
-import { canonicalDnsName, DEFAULT_DETECTION_POLICY, type DetectionPolicy } from '../core/index.ts';
+import { canonicalDnsName, DEFAULT_DETECTION_POLICY, DEFAULT_MAIL_FROM_EXPECTATION, type DetectionPolicy, type MailFromExpectation } from '../core/index.ts';
 import { ConfigError, type Env } from './config.ts';
 
 /** DNS response-rate limiting (src/dns/response-rate-limiter.ts), outside dev mode. */
@@ -41,6 +41,8 @@ export interface DkimServiceConfig {
   readonly policy: DetectionPolicy;
   readonly pollMs: number;
   readonly batchSize: number;
+  /** What a custom MAIL FROM domain must publish: MX to the feedback host, SPF including a domain. */
+  readonly mailFrom: MailFromExpectation;
 }
 
 export interface DkimFlags {
@@ -61,6 +63,8 @@ export interface DkimFlags {
   readonly checkIntervalMax?: string | undefined;
   readonly recheckInterval?: string | undefined;
   readonly checkPoll?: string | undefined;
+  readonly mailFromMx?: string | undefined;
+  readonly mailFromSpf?: string | undefined;
 }
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -112,6 +116,20 @@ export function dkimZoneFrom(flag: string | undefined, env: Env, dev: boolean): 
   return zone;
 }
 
+/**
+ * A host name of the MAIL FROM settings: `--mail-from-mx` may hold `{region}` (SES's feedback hosts
+ * are per region: `feedback-smtp.us-east-1.amazonses.com`), replaced by the identity's region.
+ */
+function mailFromHost(name: string, given: string | undefined, fallback: string, template: boolean): string {
+  if (given === undefined || given === '') return fallback;
+  const host = canonicalDnsName(given);
+  const probe = template ? host.replaceAll('{region}', 'us-east-1') : host;
+  if (!ZONE.test(probe)) {
+    throw new ConfigError(`${name} must be a host name${template ? " (`{region}` stands for the identity's region)" : ''}, not ${JSON.stringify(given)}`);
+  }
+  return host;
+}
+
 function isDev(flags: DkimFlags, env: Env): boolean {
   return flags.dev === true || env['SIGNET_DEV'] === '1' || env['SIGNET_DEV'] === 'true';
 }
@@ -152,6 +170,10 @@ export function dkimServiceConfig(flags: DkimFlags, env: Env, cpus = 1): DkimSer
     },
     pollMs: parseDuration('--check-poll', flags.checkPoll, dev ? DEV_CHECK_POLL_MS : 1000),
     batchSize: 200,
+    mailFrom: {
+      mxHost: mailFromHost('--mail-from-mx', flags.mailFromMx ?? env['SIGNET_MAIL_FROM_MX'], DEFAULT_MAIL_FROM_EXPECTATION.mxHost, true),
+      spfInclude: mailFromHost('--mail-from-spf', flags.mailFromSpf ?? env['SIGNET_MAIL_FROM_SPF'], DEFAULT_MAIL_FROM_EXPECTATION.spfInclude, false),
+    },
   };
 }
 
@@ -174,6 +196,8 @@ export const DKIM_OPTIONS = {
   'check-interval-max': { type: 'string' },
   'recheck-interval': { type: 'string' },
   'check-poll': { type: 'string' },
+  'mail-from-mx': { type: 'string' },
+  'mail-from-spf': { type: 'string' },
 } as const;
 
 type DkimOptionValues = {
@@ -204,6 +228,8 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
     checkIntervalMax: values['check-interval-max'],
     recheckInterval: values['recheck-interval'],
     checkPoll: values['check-poll'],
+    mailFromMx: values['mail-from-mx'],
+    mailFromSpf: values['mail-from-spf'],
   };
 }
 
@@ -211,4 +237,5 @@ export const DKIM_USAGE = `                    [--dkim-zone ZONE] [--dev] [--dns
                     [--dns-rrl-rate 200 (dev: 0 = off)] [--dns-rrl-slip 2]
                     [--resolver IP[:PORT]]... [--resolver-timeout 2s] [--no-detection]
                     [--detection-window 72h] [--detection-grace 72h] [--check-interval 60s (dev: 1s)]
-                    [--check-interval-max 15m (dev: 1s)] [--recheck-interval 1h] [--check-poll 1s (dev: 250ms)]`;
+                    [--check-interval-max 15m (dev: 1s)] [--recheck-interval 1h] [--check-poll 1s (dev: 250ms)]
+                    [--mail-from-mx feedback-smtp.{region}.amazonses.com] [--mail-from-spf amazonses.com]`;

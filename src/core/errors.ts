@@ -24,6 +24,11 @@ export type DomainErrorCode =
   | 'identity_already_exists'
   /** SES v2: SendEmail with a template that does not exist (Signet keeps no templates yet). */
   | 'template_not_found'
+  /**
+   * SendEmail from an identity whose custom MAIL FROM domain is not verified while its
+   * BehaviorOnMXFailure is RejectMessage (SES's MailFromDomainNotVerifiedException).
+   */
+  | 'mail_from_domain_not_verified'
   /** A valid request for something this Signet does not do (yet): BYODKIM, MAIL FROM, another key length. */
   | 'not_supported';
 

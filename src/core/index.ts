@@ -11,3 +11,4 @@ export * from './account.ts';
 export * from './signing-decision.ts';
 export * from './message-content.ts';
 export * from './mailbox-simulator.ts';
+export * from './mail-from.ts';

@@ -62,13 +62,15 @@ export function createNodeResolver(options: NodeResolverOptions): Resolver {
   return resolverOver({
     resolveCname: (name) => limited((channel) => channel.resolveCname(name)),
     resolveTxt: (name) => limited((channel) => channel.resolveTxt(name)),
+    resolveMx: (name) => limited((channel) => channel.resolveMx(name)),
   });
 }
 
-/** The two lookups of a node:dns `Resolver` the detection resolver makes (a test zone offers the same). */
+/** The lookups of a node:dns `Resolver` the detection resolver makes (a test zone offers the same). */
 export interface DnsChannel {
   resolveCname(name: string): Promise<string[]>;
   resolveTxt(name: string): Promise<string[][]>;
+  resolveMx(name: string): Promise<{ priority: number; exchange: string }[]>;
 }
 
 /** The Resolver port over anything shaped like node:dns: its answers, and its error codes translated. */
@@ -85,6 +87,13 @@ export function resolverOver(channel: DnsChannel): Resolver {
       try {
         // Each TXT record's character-strings are one value, joined without separator (RFC 7208 §3.3).
         return { ok: true, values: (await channel.resolveTxt(name)).map((strings) => strings.join('')) };
+      } catch (err) {
+        return failure(err);
+      }
+    },
+    async mx(name) {
+      try {
+        return { ok: true, values: (await channel.resolveMx(name)).map((r) => `${r.priority} ${r.exchange}`) };
       } catch (err) {
         return failure(err);
       }

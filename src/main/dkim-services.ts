@@ -70,7 +70,16 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
   const stores = signet.storage;
   const clock: Clock = signet.runtime.clock;
   const resolver = detectionResolver(dkim, stores);
-  const deps: DetectionDeps = { store: stores.detection, resolver, clock, zone: dkim.zone, policy: dkim.policy, leaseMs: DETECTION_LEASE_MS };
+  const deps: DetectionDeps = {
+    store: stores.detection,
+    resolver,
+    clock,
+    zone: dkim.zone,
+    policy: dkim.policy,
+    leaseMs: DETECTION_LEASE_MS,
+    // Custom MAIL FROM domains go through the same worker, resolver and lifecycle.
+    mailFrom: { store: stores.mailFrom, expect: dkim.mailFrom },
+  };
   const defaultScope = { accountId: core.accountId, region: core.defaultRegion };
   const sandboxDeps = { store: store, sandbox: stores.sandbox, zone: dkim.zone, toAscii: toAscii };
   registerSignetRoutes(input.app, {

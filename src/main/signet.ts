@@ -156,6 +156,7 @@ export async function createSignet(config: CoreConfig, runtime: Runtime, feature
       random,
       keys: keyPool,
       toAscii: toAsciiDomain,
+      mailFrom: storage.mailFrom,
       send,
       zoneChanges,
       ...(autoVerify ? { autoVerify } : {}),

@@ -15,6 +15,11 @@ describe('SMTP replies in SES words', () => {
       [new DomainError('message_too_long', "Message length is more than 41943040 bytes long: '1'."), '552 Message is too long.'],
       [new DomainError('invalid_parameter', "Missing required header 'From'."), "554 Transaction failed: Missing required header 'From'."],
       [new DomainError('key_pool_unavailable', 'no keys'), '451 Temporary service failure'],
+      // As SES answered a custom MAIL FROM domain not verified under RejectMessage (a session transcript).
+      [
+        new DomainError('mail_from_domain_not_verified', 'DNS setup for MAIL FROM domain is invalid.'),
+        '554 MAIL FROM domain not verified: DNS setup for MAIL FROM domain is invalid.',
+      ],
     ];
     for (const [err, wire] of cases) {
       const reply = replyForError(err)!;

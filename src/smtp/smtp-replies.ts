@@ -38,6 +38,8 @@ const DOMAIN_REPLIES: Record<DomainErrorCode, (message: string) => SmtpReply> = 
   sending_rate_exceeded: () => ({ code: 454, text: 'Throttling failure: Maximum sending rate exceeded' }),
   daily_quota_exceeded: () => ({ code: 454, text: 'Throttling failure: Daily message quota exceeded' }),
   message_too_long: () => REPLIES.tooLong,
+  // Seen from SES after DATA: `554 MAIL FROM domain not verified: DNS setup for MAIL FROM domain is invalid.`
+  mail_from_domain_not_verified: (m) => ({ code: 554, text: `MAIL FROM domain not verified: ${m}` }),
   key_pool_unavailable: () => REPLIES.temporaryFailure,
   invalid_parameter: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),
   missing_parameter: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DomainKeys, EmailIdentityStore, IdentityDescription, IdentityDetails, IdentityTag, RecordVerdict } from '../app/email-identity-ports.ts';
 import { NO_DETAILS } from '../app/email-identity-ports.ts';
-import type { Scope } from '../core/index.ts';
+import type { BehaviorOnMxFailure, MailFromStatus, Scope } from '../core/index.ts';
 import type { Database } from './schema.ts';
 
 /** SES v2's per-identity details, key facts and detection results, over either engine (one SQL for both). */
@@ -35,14 +35,25 @@ export class KyselyEmailIdentityStore implements EmailIdentityStore {
       .leftJoin('identity_details as d', 'd.identity_id', 'i.id')
       .leftJoin('detection_checks as c', 'c.identity_id', 'i.id')
       .leftJoin('detection_record_results as r', 'r.identity_id', 'i.id')
-      .select(['d.tags', 'd.configuration_set_name', 'c.last_checked_at', 'c.dkim_last_found_at', 'r.type', 'r.verdict'])
+      .leftJoin('identity_mail_from as m', 'm.identity_id', 'i.id')
+      .select([
+        'd.tags',
+        'd.configuration_set_name',
+        'c.last_checked_at',
+        'c.dkim_last_found_at',
+        'r.type',
+        'r.verdict',
+        'm.mail_from_domain',
+        'm.behavior_on_mx_failure',
+        'm.status as mail_from_status',
+      ])
       .where('i.account_id', '=', scope.accountId)
       .where('i.region', '=', scope.region)
       .where('i.name', '=', name)
       .orderBy('r.name')
       .execute();
     const row = rows[0];
-    if (!row) return { details: NO_DETAILS, lastCheckedAt: null, lastFoundAt: null, records: [] };
+    if (!row) return { details: NO_DETAILS, lastCheckedAt: null, lastFoundAt: null, records: [], mailFrom: null };
     const details: IdentityDetails =
       row.tags === null
         ? NO_DETAILS
@@ -57,6 +68,14 @@ export class KyselyEmailIdentityStore implements EmailIdentityStore {
       records: rows
         .filter((r) => r.type !== null && r.verdict !== null)
         .map((r) => ({ type: r.type as RecordVerdict['type'], verdict: r.verdict as RecordVerdict['verdict'] })),
+      mailFrom:
+        row.behavior_on_mx_failure === null || row.mail_from_status === null
+          ? null
+          : {
+              mailFromDomain: row.mail_from_domain,
+              behaviorOnMxFailure: row.behavior_on_mx_failure as BehaviorOnMxFailure,
+              status: row.mail_from_status as MailFromStatus,
+            },
     };
   }
 

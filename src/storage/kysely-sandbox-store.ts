@@ -35,7 +35,7 @@ export class KyselySandboxStore implements SandboxStore {
       .execute();
   }
 
-  async lookup(name: string, type: 'CNAME' | 'TXT'): Promise<{ exists: boolean; values: string[] }> {
+  async lookup(name: string, type: SandboxRecord['type']): Promise<{ exists: boolean; values: string[] }> {
     const rows = await this.#db.selectFrom('dev_sandbox_records').select(['type', 'value']).where('name', '=', name.toLowerCase()).execute();
     const values = rows.filter((r) => r.type === type).map((r) => r.value);
     // A name with records of another type exists: NODATA rather than NXDOMAIN.

@@ -17,6 +17,7 @@ export interface Database {
   key_zone_version: KeyZoneVersionTable;
   key_zone_changes: KeyZoneChangesTable;
   identity_details: IdentityDetailsTable;
+  identity_mail_from: IdentityMailFromTable;
 }
 
 /** SES v2's tags and default configuration set per identity (migration 0007); tags as JSON text. */
@@ -24,6 +25,25 @@ export interface IdentityDetailsTable {
   identity_id: number;
   tags: string;
   configuration_set_name: string | null;
+}
+
+/** Custom MAIL FROM set-up and its detection state, one row per identity that has one (migration 0009). */
+export interface IdentityMailFromTable {
+  identity_id: number;
+  mail_from_domain: string | null;
+  behavior_on_mx_failure: string;
+  status: string;
+  started_at: number;
+  last_found_at: number | null;
+  grace_started_at: number | null;
+  next_check_at: number | null;
+  /** The claim's lease, as detection_checks.claimed_until. */
+  claimed_until: number | null;
+  last_checked_at: number | null;
+  mx_verdict: string | null;
+  mx_observed: string | null;
+  spf_verdict: string | null;
+  spf_observed: string | null;
 }
 
 export interface IdentitiesTable {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AccountStore } from '../app/account-ports.ts';
 import type { DetectionStore, DnsKeyStore, SandboxStore } from '../app/detection-ports.ts';
 import type { EmailIdentityStore } from '../app/email-identity-ports.ts';
+import type { MailFromStore } from '../app/mail-from-ports.ts';
 import type { SettingsStore, Store } from '../app/ports.ts';
 import type { RateLimiter } from '../app/rate-limiter.ts';
 import type { EmailVerificationStore, OutboxStore } from '../app/send-ports.ts';
@@ -10,6 +11,7 @@ import { KyselyAccountStore } from './kysely-account-store.ts';
 import { KyselyDetectionStore } from './kysely-detection-store.ts';
 import { KyselyDnsKeyStore } from './kysely-dns-key-store.ts';
 import { KyselyEmailIdentityStore } from './kysely-email-identity-store.ts';
+import { KyselyMailFromStore } from './kysely-mail-from-store.ts';
 import { KyselyEmailVerificationStore, KyselyOutboxStore } from './kysely-outbox-store.ts';
 import { KyselySandboxStore } from './kysely-sandbox-store.ts';
 import { KyselySettingsStore } from './kysely-settings-store.ts';
@@ -28,6 +30,8 @@ export interface Storage {
   /** SES v2's view of identities: tags, configuration set, key facts, detection results. */
   readonly emailIdentities: EmailIdentityStore;
   readonly detection: DetectionStore;
+  /** Custom MAIL FROM domains: settings, detection state and claims. */
+  readonly mailFrom: MailFromStore;
   readonly dnsKeys: DnsKeyStore;
   readonly sandbox: SandboxStore;
   readonly outbox: OutboxStore;
@@ -57,6 +61,7 @@ export function storageOver(parts: StorageParts): Storage {
   const accounts = lazy(() => new KyselyAccountStore(db));
   const emailIdentities = lazy(() => new KyselyEmailIdentityStore(db));
   const detection = lazy(() => new KyselyDetectionStore(db, detectionEngine));
+  const mailFrom = lazy(() => new KyselyMailFromStore(db, detectionEngine));
   const dnsKeys = lazy(() => new KyselyDnsKeyStore(db));
   const sandbox = lazy(() => new KyselySandboxStore(db));
   const outbox = lazy(() => new KyselyOutboxStore(db));
@@ -72,6 +77,9 @@ export function storageOver(parts: StorageParts): Storage {
     },
     get detection() {
       return detection();
+    },
+    get mailFrom() {
+      return mailFrom();
     },
     get dnsKeys() {
       return dnsKeys();

@@ -10,7 +10,7 @@ import { composeMessage } from '../../src/mail/compose.ts';
 import { VERIFICATION_TTL_MS } from '../../src/app/send-verification-email.ts';
 import { ZoneChangeHub } from '../../src/app/zone-change-listener.ts';
 import { TokenBucketLimiter } from '../../src/app/rate-limiter.ts';
-import { DEFAULT_DETECTION_POLICY, LOCAL_ACCOUNT_ID, type DetectionPolicy, type Scope } from '../../src/core/index.ts';
+import { DEFAULT_DETECTION_POLICY, DEFAULT_MAIL_FROM_EXPECTATION, LOCAL_ACCOUNT_ID, type DetectionPolicy, type Scope } from '../../src/core/index.ts';
 import { KeyPool } from '../../src/dkim/key-pool.ts';
 import { createMessageSigner, SigningKeyCache } from '../../src/dkim/signing-key-cache.ts';
 import { dkimKeyContext, SecretBox } from '../../src/secrets/secret-box.ts';
@@ -133,7 +133,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
           relay: sendOptions.relay ?? false,
         };
   const zoneChanges = new ZoneChangeHub();
-  const ctx: AppContext = { store, clock, random, keys: keyPool, toAscii: toAsciiDomain, zoneChanges, ...(send ? { send } : {}) };
+  const ctx: AppContext = { store, clock, random, keys: keyPool, toAscii: toAsciiDomain, mailFrom: storage.mailFrom, zoneChanges, ...(send ? { send } : {}) };
   const dns = new FakeDnsZone();
   const resolver = fakeResolver(dns);
   const detectionStore = storage.detection;
@@ -159,7 +159,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     detectionStore,
     dns,
     resolver,
-    detection: { store: detectionStore, resolver, clock, zone: TEST_ZONE, policy: options.policy ?? DEFAULT_DETECTION_POLICY, leaseMs: 60_000 },
+    detection: {
+      store: detectionStore,
+      resolver,
+      clock,
+      zone: TEST_ZONE,
+      policy: options.policy ?? DEFAULT_DETECTION_POLICY,
+      leaseMs: 60_000,
+      mailFrom: { store: storage.mailFrom, expect: DEFAULT_MAIL_FROM_EXPECTATION },
+    },
     async close() {
       await keyPool.stop();
       await storage.close();

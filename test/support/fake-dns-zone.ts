@@ -9,6 +9,7 @@ interface Node {
   cname: string | null;
   /** Each record's character-strings, as node:dns's resolveTxt returns them. */
   txt: string[][];
+  mx: { priority: number; exchange: string }[];
 }
 
 /** How many CNAMEs a TXT lookup follows before it gives up (recursive resolvers stop a loop with SERVFAIL). */
@@ -21,7 +22,7 @@ function key(name: string): string {
 }
 
 /**
- * A DNS zone in memory that answers the two lookups the detection resolver makes the way node:dns
+ * A DNS zone in memory that answers the lookups the detection resolver makes the way node:dns
  * does against a recursive resolver, so that the real error translation (src/dns/node-resolver.ts,
  * `resolverOver`) runs on it:
  * - `resolveCname(name)`: the CNAME at the name only (no chasing), else `ENODATA` when the name
@@ -30,6 +31,7 @@ function key(name: string): string {
  *   answers the TXT records at its end, each as its list of character-strings; `ENOTFOUND` when the
  *   chain ends at a name that does not exist; at one without TXT `ENODATA`, or an empty list when a
  *   CNAME led there (c-ares's answer to a reply holding only the CNAME); `ESERVFAIL` on a loop;
+ * - `resolveMx(name)`: the same for MX records (custom MAIL FROM domains);
  * - a failure set on a name (`fail`) is reported by every lookup that reaches it, chains included.
  * Errors carry `code`, `syscall` (`queryCname`, `queryTxt`) and `hostname`, as node:dns's do.
  */
@@ -42,7 +44,7 @@ export class FakeDnsZone implements DnsChannel {
   #node(name: string): Node {
     let node = this.#nodes.get(key(name));
     if (!node) {
-      node = { cname: null, txt: [] };
+      node = { cname: null, txt: [], mx: [] };
       this.#nodes.set(key(name), node);
     }
     return node;
@@ -53,6 +55,7 @@ export class FakeDnsZone implements DnsChannel {
     const node = this.#node(name);
     node.cname = target;
     node.txt = [];
+    node.mx = [];
     return this;
   }
 
@@ -61,6 +64,14 @@ export class FakeDnsZone implements DnsChannel {
     const node = this.#node(name);
     if (node.cname !== null) throw new Error(`${name} is a CNAME: it can hold no other data (RFC 1034 §3.6.2)`);
     node.txt.push(typeof value === 'string' ? [value] : [...value]);
+    return this;
+  }
+
+  /** Adds one MX record (RFC 1035 §3.3.9). */
+  mx(name: string, priority: number, exchange: string): this {
+    const node = this.#node(name);
+    if (node.cname !== null) throw new Error(`${name} is a CNAME: it can hold no other data (RFC 1034 §3.6.2)`);
+    node.mx.push({ priority, exchange });
     return this;
   }
 
@@ -106,6 +117,24 @@ export class FakeDnsZone implements DnsChannel {
       throw this.#error('queryTxt', name, this.#exists(at) ? dns.NODATA : dns.NOTFOUND);
     }
     throw this.#error('queryTxt', name, dns.SERVFAIL);
+  }
+
+  /** MX records, following a CNAME chain as resolveTxt does; ENODATA at a name without MX. */
+  async resolveMx(name: string): Promise<{ priority: number; exchange: string }[]> {
+    this.queries.push(`MX ${name}`);
+    let at = name;
+    for (let hop = 0; hop <= MAX_CHAIN; hop++) {
+      this.#check('queryMx', name, at);
+      const node = this.#nodes.get(key(at));
+      if (node?.cname) {
+        at = node.cname;
+        continue;
+      }
+      if (node && node.mx.length > 0) return node.mx.map((r) => ({ ...r }));
+      if (hop > 0 && this.#exists(at)) return [];
+      throw this.#error('queryMx', name, this.#exists(at) ? dns.NODATA : dns.NOTFOUND);
+    }
+    throw this.#error('queryMx', name, dns.SERVFAIL);
   }
 
   /** A name exists when it holds records or has names beneath it (an empty non-terminal). */

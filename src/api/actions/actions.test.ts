@@ -31,7 +31,7 @@ describe('the SES actions', () => {
   // Identity operations are throttled at 1/s: each test call moves the clock a second first.
   const next = () => app.clock.advance(1000);
 
-  it('serves the 13 actions of the SES v1 API that Signet implements', () => {
+  it('serves the 14 actions of the SES v1 API that Signet implements', () => {
     assert.deepEqual([...SES_ACTIONS.keys()].sort(), [
       'DeleteIdentity',
       'GetIdentityDkimAttributes',
@@ -42,6 +42,7 @@ describe('the SES actions', () => {
       'SendEmail',
       'SendRawEmail',
       'SetIdentityDkimEnabled',
+      'SetIdentityMailFromDomain',
       'VerifyDomainDkim',
       'VerifyDomainIdentity',
       'VerifyEmailAddress',
@@ -90,6 +91,45 @@ describe('the SES actions', () => {
     next();
     const r = await call({ Action: 'GetIdentityMailFromDomainAttributes', 'Identities.member.1': 'example.com' });
     assert.match(r.body, /<value><BehaviorOnMXFailure>UseDefaultValue<\/BehaviorOnMXFailure><\/value>/);
+  });
+
+  it('SetIdentityMailFromDomain: an empty result; the attributes in the model order; its errors', async () => {
+    next();
+    const set = await call({
+      Action: 'SetIdentityMailFromDomain',
+      Identity: 'plain.example',
+      MailFromDomain: 'mail.plain.example',
+      BehaviorOnMXFailure: 'RejectMessage',
+    });
+    assert.match(set.body, /<SetIdentityMailFromDomainResult\/>/);
+    next();
+    const r = await call({ Action: 'GetIdentityMailFromDomainAttributes', 'Identities.member.1': 'plain.example' });
+    assert.match(
+      r.body,
+      /<entry><key>plain\.example<\/key><value><MailFromDomain>mail\.plain\.example<\/MailFromDomain><MailFromDomainStatus>Pending<\/MailFromDomainStatus><BehaviorOnMXFailure>RejectMessage<\/BehaviorOnMXFailure><\/value><\/entry>/,
+    );
+    next();
+    const badEnum = await call({ Action: 'SetIdentityMailFromDomain', Identity: 'plain.example', BehaviorOnMXFailure: 'rejectmessage' });
+    assert.equal(badEnum.code, 'ValidationError');
+    assert.equal(
+      badEnum.text('Message')[0],
+      "1 validation error detected: Value 'rejectmessage' at 'behaviorOnMXFailure' failed to satisfy constraint: Member must satisfy enum value set: [RejectMessage, UseDefaultValue]",
+    );
+    next();
+    const outside = await call({ Action: 'SetIdentityMailFromDomain', Identity: 'plain.example', MailFromDomain: 'plain.example' });
+    assert.equal(outside.code, 'InvalidParameterValue');
+    // The XML escapes the angle brackets SES puts around the names.
+    assert.equal(
+      outside.text('Message')[0],
+      'Provided MAIL-FROM domain &lt;plain.example&gt; is not subdomain of the domain of the identity &lt;plain.example&gt;.',
+    );
+    next();
+    assert.equal(
+      (await call({ Action: 'SetIdentityMailFromDomain', Identity: 'nobody.example' })).text('Message')[0],
+      'Identity &lt;nobody.example&gt; does not exist.',
+    );
+    next();
+    assert.equal((await call({ Action: 'SetIdentityMailFromDomain' })).status, 400);
   });
 
   it('SetIdentityDkimEnabled reads a boolean; DeleteIdentity answers an empty result', async () => {

@@ -7,6 +7,7 @@ import { getSendQuotaAction } from './get-send-quota.ts';
 import { listIdentitiesAction } from './list-identities.ts';
 import { sendEmailAction, sendRawEmailAction } from './send-email.ts';
 import { setIdentityDkimEnabledAction } from './set-identity-dkim-enabled.ts';
+import { setIdentityMailFromDomainAction } from './set-identity-mail-from-domain.ts';
 import { verifyDomainDkimAction } from './verify-domain-dkim.ts';
 import { verifyDomainIdentityAction } from './verify-domain-identity.ts';
 import { verifyEmailAddressAction, verifyEmailIdentityAction } from './verify-email-identity.ts';
@@ -26,6 +27,7 @@ export const SES_ACTIONS: ReadonlyMap<string, SesAction> = new Map(
     setIdentityDkimEnabledAction,
     getIdentityVerificationAttributesAction,
     getIdentityMailFromDomainAttributesAction,
+    setIdentityMailFromDomainAction,
     getSendQuotaAction,
     sendEmailAction,
     sendRawEmailAction,

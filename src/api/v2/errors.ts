@@ -45,6 +45,7 @@ const V2_CODES: Record<DomainErrorCode, { code: string; status: number }> = {
   message_rejected: { code: 'MessageRejected', status: 400 },
   daily_quota_exceeded: { code: 'MessageRejected', status: 400 },
   message_too_long: { code: 'MessageRejected', status: 400 },
+  mail_from_domain_not_verified: { code: 'MailFromDomainNotVerifiedException', status: 400 },
   // MaxSendRate: SES v2 answers TooManyRequestsException, which the SDKs retry with backoff.
   sending_rate_exceeded: { code: 'TooManyRequestsException', status: 429 },
   key_pool_unavailable: { code: 'InternalServiceErrorException', status: 500 },

@@ -1,6 +1,12 @@
-import type { Scope, VerificationStatus, IdentityKind } from '../../core/index.ts';
+import type { BehaviorOnMxFailure, Scope, VerificationStatus, IdentityKind } from '../../core/index.ts';
 import { DomainError } from '../../core/index.ts';
-import { createEmailIdentity, deleteEmailIdentity, getEmailIdentity, putEmailIdentityDkimAttributes } from '../../app/email-identities.ts';
+import {
+  createEmailIdentity,
+  deleteEmailIdentity,
+  getEmailIdentity,
+  putEmailIdentityDkimAttributes,
+  putEmailIdentityMailFromAttributes,
+} from '../../app/email-identities.ts';
 import type { EmailIdentityContext, EmailIdentityView } from '../../app/email-identity-view.ts';
 import { getAccount } from '../../app/get-account.ts';
 import { listEmailIdentities, MAX_PAGE_SIZE, type EmailIdentityFilter } from '../../app/list-email-identities.ts';
@@ -61,6 +67,16 @@ function dkimAttributes(view: EmailIdentityView, options: SesV2Options): JsonObj
     CurrentSigningKeyLength: d.currentKeyBits === null ? undefined : keyLength(d.currentKeyBits),
     LastKeyGenerationTimestamp: d.lastKeyGenerationAt === null ? undefined : seconds(d.lastKeyGenerationAt),
   };
+}
+
+const V2_BEHAVIOR: Record<BehaviorOnMxFailure, string> = { UseDefaultValue: 'USE_DEFAULT_VALUE', RejectMessage: 'REJECT_MESSAGE' };
+const BEHAVIOR_OF_V2 = new Map(Object.entries(V2_BEHAVIOR).map(([v1, v2]) => [v2, v1 as BehaviorOnMxFailure]));
+
+/** As real SES answers without a custom MAIL FROM domain: only the behaviour (the "required" members omitted). */
+function mailFromAttributes(view: EmailIdentityView): JsonObject {
+  const m = view.mailFrom;
+  if (m === null || m.mailFromDomain === null) return { BehaviorOnMxFailure: V2_BEHAVIOR[m?.behaviorOnMxFailure ?? 'UseDefaultValue'] };
+  return { MailFromDomain: m.mailFromDomain, MailFromDomainStatus: V2_STATUS[m.status], BehaviorOnMxFailure: V2_BEHAVIOR[m.behaviorOnMxFailure] };
 }
 
 function identityPath(input: SesV2Input): string {
@@ -132,8 +148,7 @@ const getEmailIdentityOp: SesV2Operation = {
       FeedbackForwardingStatus: true,
       VerifiedForSendingStatus: view.verifiedForSending,
       DkimAttributes: dkimAttributes(view, options),
-      // As real SES answers with no custom MAIL FROM domain: only the behaviour.
-      MailFromAttributes: { BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
+      MailFromAttributes: mailFromAttributes(view),
       Policies: {},
       Tags: view.details.tags.map((t) => ({ Key: t.key, Value: t.value })),
       ConfigurationSetName: view.details.configurationSetName ?? undefined,
@@ -253,9 +268,22 @@ const putDkimSigningAttributesOp = unsupported(
   'PutEmailIdentityDkimSigningAttributes is not supported by this server yet: Bring Your Own DKIM and key-length changes arrive with the signing-key lifecycle. Easy DKIM is set up by CreateEmailIdentity.',
 );
 
-const putMailFromAttributesOp = unsupported((body) => {
-  body.string('MailFromDomain', { max: 255 });
-}, 'PutEmailIdentityMailFromAttributes is not supported by this server yet: a custom MAIL FROM domain cannot be set.');
+const putMailFromAttributesOp: SesV2Operation = {
+  throttled: true,
+  async run(ctx, scope, input) {
+    // The model has checked the enum; absent members mean: no custom domain, USE_DEFAULT_VALUE.
+    const mailFromDomain = input.body.string('MailFromDomain', { max: 255 });
+    const behavior = input.body.string('BehaviorOnMxFailure');
+    await putEmailIdentityMailFromAttributes(
+      ctx,
+      scope,
+      identityPath(input),
+      mailFromDomain,
+      behavior === undefined ? undefined : BEHAVIOR_OF_V2.get(behavior),
+    );
+    return {};
+  },
+};
 
 function contentOf(c: JsonInput | undefined): { data: string; charset: string | undefined } | null {
   if (c === undefined) return null;

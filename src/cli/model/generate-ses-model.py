@@ -33,6 +33,7 @@ V1_OPERATIONS = [
     'DeleteIdentity', 'GetIdentityDkimAttributes', 'SetIdentityDkimEnabled',
     'GetIdentityVerificationAttributes', 'GetIdentityMailFromDomainAttributes', 'GetSendQuota',
     'SendEmail', 'SendRawEmail',
+    'SetIdentityMailFromDomain',
 ]
 V2_OPERATIONS = [
     'CreateEmailIdentity', 'GetEmailIdentity', 'ListEmailIdentities', 'DeleteEmailIdentity',

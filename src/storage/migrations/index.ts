@@ -7,6 +7,7 @@ import * as m0005 from './0005-outbox.ts';
 import * as m0006 from './0006-settings-and-rate-buckets.ts';
 import * as m0007 from './0007-identity-details.ts';
 import * as m0008 from './0008-sandbox-and-simulator.ts';
+import * as m0009 from './0009-mail-from-domains.ts';
 
 export type { DdlFlavor } from './ddl.ts';
 
@@ -24,6 +25,7 @@ const STEPS: Record<string, Step> = {
   '0006-settings-and-rate-buckets': m0006,
   '0007-identity-details': m0007,
   '0008-sandbox-and-simulator': m0008,
+  '0009-mail-from-domains': m0009,
 };
 
 export function migrationProvider(flavor: DdlFlavor): MigrationProvider {
