@@ -1,4 +1,5 @@
 import type { ToAscii } from '../core/index.ts';
+import type { IdentitySettingsStore } from './identity-settings-ports.ts';
 import type { Clock, KeySupply, Random, Store } from './ports.ts';
 import type { ZoneChangeListener } from './zone-change-listener.ts';
 import type { SendServices } from './send-ports.ts';
@@ -10,6 +11,8 @@ export interface AppContext {
   readonly random: Random;
   readonly keys: KeySupply;
   readonly toAscii: ToAscii;
+  /** Notification settings and sending authorization policies (both APIs). */
+  readonly identitySettings: IdentitySettingsStore;
   /** Told when keys were created or deleted, so that this process's DNS answers change at once. */
   readonly zoneChanges?: ZoneChangeListener;
   /** Sending (SendEmail, SendRawEmail, address verification mail); absent where nothing is sent. */

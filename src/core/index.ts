@@ -10,3 +10,5 @@ export * from './dkim-lifecycle.ts';
 export * from './account.ts';
 export * from './signing-decision.ts';
 export * from './message-content.ts';
+export * from './identity-policy.ts';
+export * from './notification-topic.ts';

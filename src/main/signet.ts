@@ -137,7 +137,16 @@ export async function createSignet(config: CoreConfig, runtime: Runtime, feature
     const worker = delivery;
     const send = sendServices(storage, secrets, sending, platformSigner, () => worker?.wake());
     const zoneChanges = new ZoneChangeHub();
-    const ctx: AppContext = { store: storage.store, clock, random, keys: keyPool, toAscii: toAsciiDomain, send, zoneChanges };
+    const ctx: AppContext = {
+      store: storage.store,
+      clock,
+      random,
+      keys: keyPool,
+      toAscii: toAsciiDomain,
+      identitySettings: storage.identitySettings,
+      send,
+      zoneChanges,
+    };
     const accounts: AccountsContext = {
       accounts: new CachedAccountStore(storage.accounts, storage.externalChangeCounter),
       sealer: secrets,

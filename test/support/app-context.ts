@@ -131,7 +131,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
           relay: sendOptions.relay ?? false,
         };
   const zoneChanges = new ZoneChangeHub();
-  const ctx: AppContext = { store, clock, random, keys: keyPool, toAscii: toAsciiDomain, zoneChanges, ...(send ? { send } : {}) };
+  const ctx: AppContext = {
+    store,
+    clock,
+    random,
+    keys: keyPool,
+    toAscii: toAsciiDomain,
+    identitySettings: storage.identitySettings,
+    zoneChanges,
+    ...(send ? { send } : {}),
+  };
   const dns = new FakeDnsZone();
   const resolver = fakeResolver(dns);
   const detectionStore = storage.detection;

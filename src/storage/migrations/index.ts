@@ -6,6 +6,7 @@ import * as m0003 from './0003-accounts.ts';
 import * as m0005 from './0005-outbox.ts';
 import * as m0006 from './0006-settings-and-rate-buckets.ts';
 import * as m0007 from './0007-identity-details.ts';
+import * as m0010 from './0010-identity-notifications-and-policies.ts';
 
 export type { DdlFlavor } from './ddl.ts';
 
@@ -22,6 +23,7 @@ const STEPS: Record<string, Step> = {
   '0005-outbox': m0005,
   '0006-settings-and-rate-buckets': m0006,
   '0007-identity-details': m0007,
+  '0010-identity-notifications-and-policies': m0010,
 };
 
 export function migrationProvider(flavor: DdlFlavor): MigrationProvider {
