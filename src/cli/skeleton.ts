@@ -33,6 +33,9 @@ export function generateSkeleton(model: ServiceModel, shapeName: string, useMemb
         return new PyFloat(0);
       case 'boolean':
         return true;
+      case 'timestamp':
+        // botocore's datetime(1970, 1, 1), printed through the CLI's json_encoder (isoformat).
+        return '1970-01-01T00:00:00';
       default:
         return null;
     }

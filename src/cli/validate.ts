@@ -30,6 +30,11 @@ const VALID_TYPES: Record<string, string> = {
   map: "<class 'dict'>",
 };
 
+/** botocore's range_check on a length: only the minimum is checked (the service checks the rest). */
+function minLength(shape: ShapeData, length: number, name: string, errors: string[]): void {
+  if (shape.min !== undefined && length < shape.min) errors.push(`Invalid length for parameter ${name}, value: ${length}, valid min length: ${shape.min}`);
+}
+
 function validate(model: ServiceModel, shape: ShapeData, value: unknown, name: string, errors: string[], top = false): void {
   const typeError = () =>
     errors.push(`Invalid type for parameter ${name}, value: ${pyReprValue(value)}, type: ${pyTypeName(value)}, valid types: ${VALID_TYPES[shape.type] ?? ''}`);
@@ -52,6 +57,7 @@ function validate(model: ServiceModel, shape: ShapeData, value: unknown, name: s
     }
     case 'list': {
       if (!Array.isArray(value)) return void typeError();
+      minLength(shape, value.length, name, errors);
       const ms = model.shape(shape.member!);
       value.forEach((v, i) => validate(model, ms, v, `${name}[${i}]`, errors));
       return;
@@ -64,10 +70,14 @@ function validate(model: ServiceModel, shape: ShapeData, value: unknown, name: s
     }
     case 'string':
       if (typeof value !== 'string') typeError();
+      else minLength(shape, value.length, name, errors);
       return;
     case 'integer':
     case 'long':
       if (typeof value !== 'number' || !Number.isInteger(value)) typeError();
+      else if (shape.min !== undefined && value < shape.min) {
+        errors.push(`Invalid value for parameter ${name}, value: ${value}, valid min value: ${shape.min}`);
+      }
       return;
     case 'double':
     case 'float':

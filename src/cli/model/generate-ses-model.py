@@ -122,6 +122,9 @@ def main():
             add_shape(shape.value)
         if getattr(shape, 'enum', None):
             d['enum'] = list(shape.enum)
+        # botocore's ParamValidator checks `min` (length of strings and lists, value of numbers).
+        if 'min' in shape.metadata:
+            d['min'] = shape.metadata['min']
         shapes[shape.name] = d
 
     ops = []

@@ -20,6 +20,8 @@ export interface ShapeData {
   readonly key?: string;
   readonly value?: string;
   readonly enum?: readonly string[];
+  /** The model's `min`: a string's or list's length, a number's value (botocore's range_check). */
+  readonly min?: number;
 }
 
 export interface PaginatorData {
