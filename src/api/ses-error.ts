@@ -46,6 +46,15 @@ const SES_CODES: Record<DomainErrorCode, { code: string; status: number }> = {
   identity_already_exists: { code: 'InvalidParameterValue', status: 400 },
   template_not_found: { code: 'TemplateDoesNotExist', status: 400 },
   not_supported: { code: 'InvalidParameterValue', status: 400 },
+  // AWS's model validation, as for a missing member.
+  validation_failed: { code: 'ValidationError', status: 400 },
+  // "Identity X is invalid. Must be a verified email address or domain." (SetIdentityNotificationTopic, boto3#2645).
+  identity_not_verified: { code: 'InvalidParameterValue', status: 400 },
+  // PutIdentityPolicy's one modelled error: InvalidPolicyException, code InvalidPolicy.
+  invalid_policy: { code: 'InvalidPolicy', status: 400 },
+  policy_already_exists: { code: 'InvalidParameterValue', status: 400 },
+  // SES v1's LimitExceededException carries the code LimitExceeded (service model).
+  too_many_policies: { code: 'LimitExceeded', status: 400 },
 };
 
 export function sesErrorFromDomain(code: DomainErrorCode, message: string): SesError {

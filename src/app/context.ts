@@ -1,6 +1,7 @@
 import type { ToAscii } from '../core/index.ts';
 import type { AutoVerifyPolicy } from './auto-verify.ts';
 import type { MailFromStore } from './mail-from-ports.ts';
+import type { IdentitySettingsStore } from './identity-settings-ports.ts';
 import type { Clock, KeySupply, Random, Store } from './ports.ts';
 import type { ZoneChangeListener } from './zone-change-listener.ts';
 import type { SendServices } from './send-ports.ts';
@@ -14,6 +15,8 @@ export interface AppContext {
   readonly toAscii: ToAscii;
   /** Custom MAIL FROM domains: set by SetIdentityMailFromDomain, read when sending. */
   readonly mailFrom: MailFromStore;
+  /** Notification settings and sending authorization policies (both APIs). */
+  readonly identitySettings: IdentitySettingsStore;
   /** Told when keys were created or deleted, so that this process's DNS answers change at once. */
   readonly zoneChanges?: ZoneChangeListener;
   /** Sending (SendEmail, SendRawEmail, address verification mail); absent where nothing is sent. */

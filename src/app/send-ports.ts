@@ -58,6 +58,16 @@ export interface OutboxFilter {
   readonly limit?: number;
 }
 
+/** One interval of an account's sending, as GetSendStatistics reports it. */
+export interface SendActivity {
+  /** The interval's start (ms), a multiple of its length. */
+  readonly start: number;
+  /** Recipients of the messages sent in it (SES counts each recipient as a delivery attempt). */
+  readonly deliveryAttempts: number;
+  /** Recipients of those messages whose relay delivery failed for good (a 5xx reply, or retries exhausted). */
+  readonly failedRecipients: number;
+}
+
 /** The outbox: every message sent, kept for inspection and for delivery to the relay. */
 export interface OutboxStore {
   add(message: NewOutboxMessage): Promise<void>;
@@ -67,6 +77,11 @@ export interface OutboxStore {
   hide(filter: OutboxFilter): Promise<number>;
   /** Recipients of messages sent by the account since `since` (SES counts every recipient). */
   countRecipientsSince(scope: Scope, since: number): Promise<number>;
+  /**
+   * The account's messages since `since` (verification mail aside), per interval of `intervalMs`
+   * counted from the epoch, oldest first; intervals without messages are absent.
+   */
+  sendActivity(scope: Scope, since: number, intervalMs: number): Promise<SendActivity[]>;
   /**
    * Takes up to `limit` messages due for delivery and leases them until `now + leaseMs`, so that
    * another worker (another node) does not take them meanwhile. A lease that runs out makes the

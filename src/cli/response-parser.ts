@@ -57,9 +57,26 @@ function parseValue(model: ServiceModel, shape: ShapeData, el: XmlElement): PyVa
       return new PyFloat(Number(el.text));
     case 'blob':
       return new Uint8Array(Buffer.from(el.text, 'base64'));
+    case 'timestamp':
+      return isoTimestamp(el.text);
     default:
       return el.text;
   }
+}
+
+/**
+ * A timestamp as the AWS CLI v2 prints it by default (`cli_timestamp_format = iso8601`): botocore
+ * parses the wire text into a datetime and the CLI prints its Python `isoformat()`, so
+ * `2026-12-01T04:15:00Z` becomes `2026-12-01T04:15:00+00:00` and a fraction is written in
+ * microseconds only when not zero. Text of another form is printed as it came.
+ */
+export function isoTimestamp(text: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/.exec(text.trim());
+  if (m === null) return text;
+  const micro = (m[3] ?? '').slice(0, 6).padEnd(6, '0');
+  const fraction = /^0*$/.test(micro) ? '' : `.${micro}`;
+  const zone = m[4] === undefined ? '' : m[4] === 'Z' ? '+00:00' : `${m[4].slice(0, 3)}:${m[4].slice(-2)}`;
+  return `${m[1]}T${m[2]}${fraction}${zone}`;
 }
 
 /** `<ErrorResponse><Error><Code/><Message/><Type/></Error><RequestId/></ErrorResponse>` (and `<Errors>`). */

@@ -30,7 +30,17 @@ export type DomainErrorCode =
    */
   | 'mail_from_domain_not_verified'
   /** A valid request for something this Signet does not do (yet): BYODKIM, MAIL FROM, another key length. */
-  | 'not_supported';
+  | 'not_supported'
+  /** A member that breaks the service model's constraints (length, pattern), where no model validator ran (v1). */
+  | 'validation_failed'
+  /** Owner-only identity settings (notifications, policies) on an identity the account has not verified. */
+  | 'identity_not_verified'
+  /** A sending authorization policy that is not a valid policy document (SES's InvalidPolicy). */
+  | 'invalid_policy'
+  /** SES v2 CreateEmailIdentityPolicy for a policy name the identity already has. */
+  | 'policy_already_exists'
+  /** More sending authorization policies than SES allows on one identity (20). */
+  | 'too_many_policies';
 
 /** An expected failure of a use case, carrying a stable code and a message for humans. */
 export class DomainError extends Error {

@@ -12,3 +12,5 @@ export * from './signing-decision.ts';
 export * from './message-content.ts';
 export * from './mailbox-simulator.ts';
 export * from './mail-from.ts';
+export * from './identity-policy.ts';
+export * from './notification-topic.ts';

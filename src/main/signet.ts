@@ -157,6 +157,7 @@ export async function createSignet(config: CoreConfig, runtime: Runtime, feature
       keys: keyPool,
       toAscii: toAsciiDomain,
       mailFrom: storage.mailFrom,
+      identitySettings: storage.identitySettings,
       send,
       zoneChanges,
       ...(autoVerify ? { autoVerify } : {}),

@@ -19,6 +19,8 @@ OPERATIONS = [
     'CreateEmailIdentity', 'GetEmailIdentity', 'ListEmailIdentities', 'DeleteEmailIdentity',
     'PutEmailIdentityDkimAttributes', 'PutEmailIdentityDkimSigningAttributes',
     'PutEmailIdentityMailFromAttributes', 'SendEmail', 'GetAccount',
+    'CreateEmailIdentityPolicy', 'GetEmailIdentityPolicies', 'UpdateEmailIdentityPolicy',
+    'DeleteEmailIdentityPolicy',
 ]
 
 

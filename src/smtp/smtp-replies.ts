@@ -55,6 +55,11 @@ const DOMAIN_REPLIES: Record<DomainErrorCode, (message: string) => SmtpReply> = 
   identity_already_exists: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),
   template_not_found: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),
   not_supported: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),
+  validation_failed: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),
+  identity_not_verified: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),
+  invalid_policy: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),
+  policy_already_exists: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),
+  too_many_policies: (m) => ({ code: 554, text: `Transaction failed: ${m}` }),
 };
 
 /** The reply to a failed submission; null for an unexpected failure (451, to be logged by the caller). */

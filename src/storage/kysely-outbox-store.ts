@@ -1,6 +1,15 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Scope, SimulatedOutcome } from '../core/index.ts';
-import type { DeliveryStatus, EmailVerificationStore, NewOutboxMessage, OutboxFilter, OutboxKind, OutboxMessage, OutboxStore } from '../app/send-ports.ts';
+import type {
+  DeliveryStatus,
+  EmailVerificationStore,
+  NewOutboxMessage,
+  OutboxFilter,
+  OutboxKind,
+  OutboxMessage,
+  OutboxStore,
+  SendActivity,
+} from '../app/send-ports.ts';
 import type { Database, OutboxMessagesTable } from './schema.ts';
 
 /** Errors from relays can be long (whole SMTP transcripts); the stored one is for humans. */
@@ -111,6 +120,32 @@ export class KyselyOutboxStore implements OutboxStore {
       .where('created_at', '>', since)
       .executeTakeFirst();
     return Number(row?.total ?? 0);
+  }
+
+  async sendActivity(scope: Scope, since: number, intervalMs: number): Promise<SendActivity[]> {
+    // Integer division on both engines (bigint / integer on PostgreSQL, integers on SQLite); the
+    // interval is a literal so that PostgreSQL does not have to guess a parameter's type.
+    const interval = sql<number>`created_at / ${sql.lit(Math.trunc(intervalMs))}`;
+    const rows = await this.#db
+      .selectFrom('outbox_messages')
+      .select((eb) => [
+        interval.as('interval'),
+        eb.fn.sum<number | string>('recipient_count').as('attempts'),
+        eb.fn.sum<number | string>(sql<number>`case when delivery_status = 'failed' then recipient_count else 0 end`).as('failed'),
+      ])
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('created_at', '>=', since)
+      // Signet's own address-verification mail is not the account's sending (SES sends its own).
+      .where('kind', '<>', 'verification')
+      .groupBy(interval)
+      .orderBy(interval)
+      .execute();
+    return rows.map((r) => ({
+      start: Number(r.interval) * Math.trunc(intervalMs),
+      deliveryAttempts: Number(r.attempts),
+      failedRecipients: Number(r.failed),
+    }));
   }
 
   async claimDue(now: number, leaseMs: number, limit: number): Promise<OutboxMessage[]> {

@@ -68,6 +68,11 @@ export class KyselyStore implements Store {
     this.#engine = engine;
   }
 
+  /** See EngineStrategy.lockIdentity: for the other stores over the same database (identity settings). */
+  lockIdentity(trx: Transaction<Database>, identityId: number): Promise<void> {
+    return this.#engine.lockIdentity(trx, identityId);
+  }
+
   /** See EngineStrategy.externalChangeCounter. */
   get externalChangeCounter(): (() => number) | null {
     return this.#engine.externalChangeCounter;

@@ -18,6 +18,27 @@ export interface Database {
   key_zone_changes: KeyZoneChangesTable;
   identity_details: IdentityDetailsTable;
   identity_mail_from: IdentityMailFromTable;
+  identity_notifications: IdentityNotificationsTable;
+  identity_policies: IdentityPoliciesTable;
+}
+
+/** Feedback notification settings per identity (migration 0010); flags 0/1. */
+export interface IdentityNotificationsTable {
+  identity_id: number;
+  bounce_topic: string | null;
+  complaint_topic: string | null;
+  delivery_topic: string | null;
+  forwarding_enabled: number;
+  headers_in_bounce: number;
+  headers_in_complaint: number;
+  headers_in_delivery: number;
+}
+
+/** Sending authorization policies (migration 0010), as given. */
+export interface IdentityPoliciesTable {
+  identity_id: number;
+  name: string;
+  policy: string;
 }
 
 /** SES v2's tags and default configuration set per identity (migration 0007); tags as JSON text. */

@@ -3,6 +3,7 @@ import type { AccountStore } from '../app/account-ports.ts';
 import type { DetectionStore, DnsKeyStore, SandboxStore } from '../app/detection-ports.ts';
 import type { EmailIdentityStore } from '../app/email-identity-ports.ts';
 import type { MailFromStore } from '../app/mail-from-ports.ts';
+import type { IdentitySettingsStore } from '../app/identity-settings-ports.ts';
 import type { SettingsStore, Store } from '../app/ports.ts';
 import type { RateLimiter } from '../app/rate-limiter.ts';
 import type { EmailVerificationStore, OutboxStore } from '../app/send-ports.ts';
@@ -12,6 +13,7 @@ import { KyselyDetectionStore } from './kysely-detection-store.ts';
 import { KyselyDnsKeyStore } from './kysely-dns-key-store.ts';
 import { KyselyEmailIdentityStore } from './kysely-email-identity-store.ts';
 import { KyselyMailFromStore } from './kysely-mail-from-store.ts';
+import { KyselyIdentitySettingsStore } from './kysely-identity-settings-store.ts';
 import { KyselyEmailVerificationStore, KyselyOutboxStore } from './kysely-outbox-store.ts';
 import { KyselySandboxStore } from './kysely-sandbox-store.ts';
 import { KyselySettingsStore } from './kysely-settings-store.ts';
@@ -29,6 +31,8 @@ export interface Storage {
   readonly accounts: AccountStore;
   /** SES v2's view of identities: tags, configuration set, key facts, detection results. */
   readonly emailIdentities: EmailIdentityStore;
+  /** Notification settings and sending authorization policies per identity (both APIs). */
+  readonly identitySettings: IdentitySettingsStore;
   readonly detection: DetectionStore;
   /** Custom MAIL FROM domains: settings, detection state and claims. */
   readonly mailFrom: MailFromStore;
@@ -60,6 +64,7 @@ export function storageOver(parts: StorageParts): Storage {
   };
   const accounts = lazy(() => new KyselyAccountStore(db));
   const emailIdentities = lazy(() => new KyselyEmailIdentityStore(db));
+  const identitySettings = lazy(() => new KyselyIdentitySettingsStore(db, (trx, id) => store.lockIdentity(trx, id)));
   const detection = lazy(() => new KyselyDetectionStore(db, detectionEngine));
   const mailFrom = lazy(() => new KyselyMailFromStore(db, detectionEngine));
   const dnsKeys = lazy(() => new KyselyDnsKeyStore(db));
@@ -74,6 +79,9 @@ export function storageOver(parts: StorageParts): Storage {
     },
     get emailIdentities() {
       return emailIdentities();
+    },
+    get identitySettings() {
+      return identitySettings();
     },
     get detection() {
       return detection();

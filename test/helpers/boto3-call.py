@@ -26,4 +26,5 @@ try:
 except client.exceptions.ClientError as err:
     print(json.dumps({"Error": err.response["Error"]}))
     sys.exit(3)
-print(json.dumps(result))
+# Timestamps (GetSendStatistics) as ISO 8601, as the AWS CLI prints them.
+print(json.dumps(result, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v)))

@@ -6,6 +6,7 @@ import type { DetectionDeps } from '../../src/app/run-detection-check.ts';
 import type { DetectionStore, DnsKeyStore, Resolver, SandboxStore } from '../../src/app/detection-ports.ts';
 import type { EmailVerificationStore, OutboxStore, PlatformSigner, SendPolicy, SendServices, UnsignedEvent } from '../../src/app/send-ports.ts';
 import type { Store } from '../../src/app/ports.ts';
+import type { EmailIdentityStore } from '../../src/app/email-identity-ports.ts';
 import { composeMessage } from '../../src/mail/compose.ts';
 import { VERIFICATION_TTL_MS } from '../../src/app/send-verification-email.ts';
 import { ZoneChangeHub } from '../../src/app/zone-change-listener.ts';
@@ -70,6 +71,8 @@ export interface TestApp {
   queued(): number;
   readonly accounts: AccountsContext;
   readonly dnsKeys: DnsKeyStore;
+  /** SES v2's identity details (createSesV2Handler's context adds it to ctx). */
+  readonly emailIdentities: EmailIdentityStore;
   readonly sandbox: SandboxStore;
   readonly detectionStore: DetectionStore;
   /** The fake DNS the detection resolver asks. */
@@ -133,7 +136,17 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
           relay: sendOptions.relay ?? false,
         };
   const zoneChanges = new ZoneChangeHub();
-  const ctx: AppContext = { store, clock, random, keys: keyPool, toAscii: toAsciiDomain, mailFrom: storage.mailFrom, zoneChanges, ...(send ? { send } : {}) };
+  const ctx: AppContext = {
+    store,
+    clock,
+    random,
+    keys: keyPool,
+    toAscii: toAsciiDomain,
+    mailFrom: storage.mailFrom,
+    identitySettings: storage.identitySettings,
+    zoneChanges,
+    ...(send ? { send } : {}),
+  };
   const dns = new FakeDnsZone();
   const resolver = fakeResolver(dns);
   const detectionStore = storage.detection;
@@ -155,6 +168,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     queued: () => queued,
     accounts: { accounts: storage.accounts, sealer: secrets, clock, random },
     dnsKeys: storage.dnsKeys,
+    emailIdentities: storage.emailIdentities,
     sandbox: storage.sandbox,
     detectionStore,
     dns,

@@ -31,18 +31,29 @@ describe('the SES actions', () => {
   // Identity operations are throttled at 1/s: each test call moves the clock a second first.
   const next = () => app.clock.advance(1000);
 
-  it('serves the 14 actions of the SES v1 API that Signet implements', () => {
+  it('serves the 25 actions of the SES v1 API that Signet implements', () => {
     assert.deepEqual([...SES_ACTIONS.keys()].sort(), [
       'DeleteIdentity',
+      'DeleteIdentityPolicy',
+      'DeleteVerifiedEmailAddress',
       'GetIdentityDkimAttributes',
       'GetIdentityMailFromDomainAttributes',
+      'GetIdentityNotificationAttributes',
+      'GetIdentityPolicies',
       'GetIdentityVerificationAttributes',
       'GetSendQuota',
+      'GetSendStatistics',
       'ListIdentities',
+      'ListIdentityPolicies',
+      'ListVerifiedEmailAddresses',
+      'PutIdentityPolicy',
       'SendEmail',
       'SendRawEmail',
       'SetIdentityDkimEnabled',
+      'SetIdentityFeedbackForwardingEnabled',
+      'SetIdentityHeadersInNotificationsEnabled',
       'SetIdentityMailFromDomain',
+      'SetIdentityNotificationTopic',
       'VerifyDomainDkim',
       'VerifyDomainIdentity',
       'VerifyEmailAddress',

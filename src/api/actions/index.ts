@@ -1,4 +1,15 @@
 import type { SesAction } from './action.ts';
+import { deleteIdentityPolicyAction } from './delete-identity-policy.ts';
+import { deleteVerifiedEmailAddressAction } from './delete-verified-email-address.ts';
+import { getIdentityNotificationAttributesAction } from './get-identity-notification-attributes.ts';
+import { getIdentityPoliciesAction } from './get-identity-policies.ts';
+import { getSendStatisticsAction } from './get-send-statistics.ts';
+import { listIdentityPoliciesAction } from './list-identity-policies.ts';
+import { listVerifiedEmailAddressesAction } from './list-verified-email-addresses.ts';
+import { putIdentityPolicyAction } from './put-identity-policy.ts';
+import { setIdentityFeedbackForwardingEnabledAction } from './set-identity-feedback-forwarding-enabled.ts';
+import { setIdentityHeadersInNotificationsEnabledAction } from './set-identity-headers-in-notifications-enabled.ts';
+import { setIdentityNotificationTopicAction } from './set-identity-notification-topic.ts';
 import { deleteIdentityAction } from './delete-identity.ts';
 import { getIdentityDkimAttributesAction } from './get-identity-dkim-attributes.ts';
 import { getIdentityMailFromDomainAttributesAction } from './get-identity-mail-from-domain-attributes.ts';
@@ -31,5 +42,16 @@ export const SES_ACTIONS: ReadonlyMap<string, SesAction> = new Map(
     getSendQuotaAction,
     sendEmailAction,
     sendRawEmailAction,
+    listVerifiedEmailAddressesAction,
+    deleteVerifiedEmailAddressAction,
+    setIdentityNotificationTopicAction,
+    getIdentityNotificationAttributesAction,
+    setIdentityFeedbackForwardingEnabledAction,
+    setIdentityHeadersInNotificationsEnabledAction,
+    putIdentityPolicyAction,
+    getIdentityPoliciesAction,
+    listIdentityPoliciesAction,
+    deleteIdentityPolicyAction,
+    getSendStatisticsAction,
   ].map((a) => [a.name, a]),
 );

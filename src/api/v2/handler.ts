@@ -84,13 +84,13 @@ export function createSesV2Handler(ctx: EmailIdentityContext, options: SesV2Hand
       // GET and DELETE carry no members in the body (older js-v3 sends an empty one with a content type).
       const members = request.method === 'GET' || request.method === 'DELETE' ? {} : JsonInput.parseObject(request.body);
       // The service model's constraints first, as AWS validates before the operation runs.
-      MODEL_VALIDATOR.validate(route.operation, members, route.identity === undefined ? {} : { EmailIdentity: route.identity });
+      MODEL_VALIDATOR.validate(route.operation, members, route.labels);
       const body = new JsonInput(members);
       const query = parseQuery(request.query);
       if (operation.throttled && options.limiter && !(await options.limiter.tryTake(`${scope.accountId}/${scope.region}`))) {
         throw new SesV2Error('TooManyRequestsException', 'Rate exceeded', 429);
       }
-      const output = await operation.run(ctx, scope, { identity: route.identity, query, body }, options);
+      const output = await operation.run(ctx, scope, { identity: route.identity, labels: route.labels, query, body }, options);
       return answer(200, output, null);
     } catch (err) {
       const error = toV2Error(err);

@@ -9,6 +9,7 @@ import {
 } from '../../app/email-identities.ts';
 import type { EmailIdentityContext, EmailIdentityView } from '../../app/email-identity-view.ts';
 import { getAccount } from '../../app/get-account.ts';
+import { deleteIdentityPolicy, getIdentityPolicies, putIdentityPolicy } from '../../app/identity-policies.ts';
 import { listEmailIdentities, MAX_PAGE_SIZE, type EmailIdentityFilter } from '../../app/list-email-identities.ts';
 import { sendEmailV2 } from '../../app/send-email-v2.ts';
 import type { SesV2OperationName } from './router.ts';
@@ -18,6 +19,8 @@ import { checkInteger, type JsonInput } from './json-input.ts';
 /** What an operation is handed: the decoded path label, the query and the JSON body. */
 export interface SesV2Input {
   readonly identity: string | undefined;
+  /** Every path label by member name (`EmailIdentity`, `PolicyName`). */
+  readonly labels: Readonly<Record<string, string>>;
   readonly query: ReadonlyMap<string, string>;
   readonly body: JsonInput;
 }
@@ -142,14 +145,19 @@ const getEmailIdentityOp: SesV2Operation = {
   throttled: true,
   async run(ctx, scope, input, options) {
     const view = await getEmailIdentity(ctx, scope, identityPath(input));
+    // The owner's settings, kept for v1 and v2 alike: SetIdentityFeedbackForwardingEnabled and the policies.
+    const [notifications, policies] = await Promise.all([
+      ctx.identitySettings.getNotifications(scope, [view.name]),
+      ctx.identitySettings.getPolicies(scope, view.name, null),
+    ]);
     const v = view.verification;
     return {
       IdentityType: V2_KIND[view.kind],
-      FeedbackForwardingStatus: true,
+      FeedbackForwardingStatus: notifications.get(view.name)?.forwardingEnabled ?? true,
       VerifiedForSendingStatus: view.verifiedForSending,
       DkimAttributes: dkimAttributes(view, options),
       MailFromAttributes: mailFromAttributes(view),
-      Policies: {},
+      Policies: Object.fromEntries(policies),
       Tags: view.details.tags.map((t) => ({ Key: t.key, Value: t.value })),
       ConfigurationSetName: view.details.configurationSetName ?? undefined,
       VerificationStatus: V2_STATUS[view.verificationStatus],
@@ -367,6 +375,41 @@ const getAccountOp: SesV2Operation = {
   },
 };
 
+function policyNameOf(input: SesV2Input): string {
+  // The router only matches routes with a non-empty label; the model has checked its length.
+  const name = input.labels['PolicyName'];
+  if (name === undefined) throw badRequest('The policy name is missing from the path.');
+  return name;
+}
+
+/** Create (AlreadyExists for a name in use) and Update (replaces, or adds when absent, as SES documents). */
+function putPolicyOp(write: 'create' | 'upsert'): SesV2Operation {
+  return {
+    throttled: true,
+    async run(ctx, scope, input) {
+      const policy = input.body.string('Policy', { required: true, min: 1 });
+      await putIdentityPolicy(ctx, scope, { identity: identityPath(input), policyName: policyNameOf(input), policy, write, api: 'v2' });
+      return {};
+    },
+  };
+}
+
+const getPoliciesOp: SesV2Operation = {
+  throttled: true,
+  async run(ctx, scope, input) {
+    const policies = await getIdentityPolicies(ctx, scope, { identity: identityPath(input), policyNames: null, api: 'v2' });
+    return { Policies: Object.fromEntries(policies) };
+  },
+};
+
+const deletePolicyOp: SesV2Operation = {
+  throttled: true,
+  async run(ctx, scope, input) {
+    await deleteIdentityPolicy(ctx, scope, { identity: identityPath(input), policyName: policyNameOf(input), api: 'v2' });
+    return {};
+  },
+};
+
 export const SES_V2_OPERATIONS: Record<SesV2OperationName, SesV2Operation> = {
   CreateEmailIdentity: createEmailIdentityOp,
   GetEmailIdentity: getEmailIdentityOp,
@@ -377,4 +420,8 @@ export const SES_V2_OPERATIONS: Record<SesV2OperationName, SesV2Operation> = {
   PutEmailIdentityMailFromAttributes: putMailFromAttributesOp,
   SendEmail: sendEmailOp,
   GetAccount: getAccountOp,
+  CreateEmailIdentityPolicy: putPolicyOp('create'),
+  GetEmailIdentityPolicies: getPoliciesOp,
+  UpdateEmailIdentityPolicy: putPolicyOp('upsert'),
+  DeleteEmailIdentityPolicy: deletePolicyOp,
 };

@@ -4,10 +4,21 @@ import { SesV2Error } from './errors.ts';
 import { isSesV2Path, matchRoute, parseQuery } from './router.ts';
 
 test('labels are split before they are decoded: %2F and %2B stay inside one address', () => {
-  assert.deepEqual(matchRoute('GET', '/v2/email/identities/a%2Fb%2Btag%40example.com'), { operation: 'GetEmailIdentity', identity: 'a/b+tag@example.com' });
+  assert.deepEqual(matchRoute('GET', '/v2/email/identities/a%2Fb%2Btag%40example.com'), {
+    operation: 'GetEmailIdentity',
+    identity: 'a/b+tag@example.com',
+    labels: { EmailIdentity: 'a/b+tag@example.com' },
+  });
   assert.deepEqual(matchRoute('PUT', '/v2/email/identities/a%2Fb%40example.com/dkim'), {
     operation: 'PutEmailIdentityDkimAttributes',
     identity: 'a/b@example.com',
+    labels: { EmailIdentity: 'a/b@example.com' },
+  });
+  // Two labels: the identity and the policy name, each decoded on its own.
+  assert.deepEqual(matchRoute('POST', '/v2/email/identities/a%2Fb%40example.com/policies/p%2D1'), {
+    operation: 'CreateEmailIdentityPolicy',
+    identity: 'a/b@example.com',
+    labels: { EmailIdentity: 'a/b@example.com', PolicyName: 'p-1' },
   });
   // A raw slash is a segment boundary, so it is no longer the Get route.
   assert.throws(
@@ -27,6 +38,10 @@ test('every form of the operations the clients send is routed', () => {
     ['DELETE', '/v2/email/identities/x.example', 'DeleteEmailIdentity'],
     ['POST', '/v2/email/outbound-emails', 'SendEmail'],
     ['GET', '/v2/email/account', 'GetAccount'],
+    ['POST', '/v2/email/identities/x.example/policies/p1', 'CreateEmailIdentityPolicy'],
+    ['GET', '/v2/email/identities/x.example/policies', 'GetEmailIdentityPolicies'],
+    ['PUT', '/v2/email/identities/x.example/policies/p1', 'UpdateEmailIdentityPolicy'],
+    ['DELETE', '/v2/email/identities/x.example/policies/p1', 'DeleteEmailIdentityPolicy'],
   ];
   for (const [method, path, operation] of cases) assert.equal(matchRoute(method, path).operation, operation, `${method} ${path}`);
 });
@@ -67,7 +82,7 @@ test('every operation of the generated model has a route and a handler', async (
   const { SESV2_MODEL } = await import('../../model/sesv2-model.generated.ts');
   const { SES_V2_OPERATIONS } = await import('./operations.ts');
   for (const op of SESV2_MODEL.operations) {
-    const path = op.requestUri.replace('{EmailIdentity}', 'x.example');
+    const path = op.requestUri.replace('{EmailIdentity}', 'x.example').replace('{PolicyName}', 'p-1');
     assert.equal(matchRoute(op.method, path).operation, op.name);
     assert.ok(op.name in SES_V2_OPERATIONS, op.name);
   }

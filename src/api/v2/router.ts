@@ -10,9 +10,13 @@ export type SesV2OperationName =
   | 'PutEmailIdentityDkimSigningAttributes'
   | 'PutEmailIdentityMailFromAttributes'
   | 'SendEmail'
-  | 'GetAccount';
+  | 'GetAccount'
+  | 'CreateEmailIdentityPolicy'
+  | 'GetEmailIdentityPolicies'
+  | 'UpdateEmailIdentityPolicy'
+  | 'DeleteEmailIdentityPolicy';
 
-/** A route: method and path segments, `{EmailIdentity}` standing for one non-empty label. */
+/** A route: method and path segments, `{Name}` standing for one non-empty label (`{EmailIdentity}`, `{PolicyName}`). */
 interface Route {
   readonly method: string;
   readonly segments: readonly string[];
@@ -20,6 +24,7 @@ interface Route {
 }
 
 const LABEL = '{EmailIdentity}';
+const LABEL_PATTERN = /^\{([A-Za-z]+)\}$/;
 
 function route(method: string, uri: string, operation: string): Route {
   return { method, segments: uri.split('/').slice(1), operation: operation as SesV2OperationName };
@@ -46,6 +51,8 @@ export interface MatchedRoute {
   readonly operation: SesV2OperationName;
   /** The `{EmailIdentity}` label, percent-decoded; undefined for routes without one. */
   readonly identity: string | undefined;
+  /** Every label of the route by its member name (`EmailIdentity`, `PolicyName`), percent-decoded. */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 function decodeSegment(segment: string): string {
@@ -68,18 +75,19 @@ export function matchRoute(method: string, path: string): MatchedRoute {
   let pathMatched = false;
   for (const route of ROUTES) {
     if (route.segments.length !== segments.length) continue;
-    let identity: string | undefined;
+    const labels: Record<string, string> = {};
     let ok = true;
     for (let i = 0; i < segments.length && ok; i++) {
       const want = route.segments[i]!;
-      if (want === LABEL) {
+      const label = LABEL_PATTERN.exec(want);
+      if (label !== null) {
         if (segments[i] === '') ok = false;
-        else identity = segments[i];
+        else labels[label[1]!] = segments[i]!;
       } else if (want !== segments[i]) ok = false;
     }
     if (!ok) continue;
     pathMatched = true;
-    if (route.method === method) return { operation: route.operation, identity };
+    if (route.method === method) return { operation: route.operation, identity: labels['EmailIdentity'], labels };
   }
   if (pathMatched) throw new SesV2Error('MethodNotAllowedException', `The ${method.slice(0, 10)} method is not allowed on this resource.`, 405);
   throw new SesV2Error('UnknownOperationException', 'The requested operation is not recognized.', 404);

@@ -8,6 +8,7 @@ import * as m0006 from './0006-settings-and-rate-buckets.ts';
 import * as m0007 from './0007-identity-details.ts';
 import * as m0008 from './0008-sandbox-and-simulator.ts';
 import * as m0009 from './0009-mail-from-domains.ts';
+import * as m0010 from './0010-identity-notifications-and-policies.ts';
 
 export type { DdlFlavor } from './ddl.ts';
 
@@ -26,6 +27,7 @@ const STEPS: Record<string, Step> = {
   '0007-identity-details': m0007,
   '0008-sandbox-and-simulator': m0008,
   '0009-mail-from-domains': m0009,
+  '0010-identity-notifications-and-policies': m0010,
 };
 
 export function migrationProvider(flavor: DdlFlavor): MigrationProvider {

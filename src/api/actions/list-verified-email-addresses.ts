@@ -1,0 +1,12 @@
+import { listVerifiedEmailAddresses } from '../../app/verified-email-addresses.ts';
+import { el, members } from '../xml.ts';
+import type { SesAction } from './action.ts';
+
+/** Deprecated (ListIdentities replaces it) but still served; the AWS CLI v2 no longer offers it, SDKs do. */
+export const listVerifiedEmailAddressesAction: SesAction = {
+  name: 'ListVerifiedEmailAddresses',
+  throttled: true,
+  async run(ctx, scope) {
+    return [el('VerifiedEmailAddresses', members(await listVerifiedEmailAddresses(ctx, scope)))];
+  },
+};
