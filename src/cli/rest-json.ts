@@ -1,7 +1,7 @@
 import type { ServiceModel } from './model/service.ts';
 import type { OperationData, ShapeData } from './model/types.ts';
 import type { Params } from './params.ts';
-import { isPlainObject, PyFloat, type PyValue } from './values.ts';
+import { isPlainObject, jsonString, PyFloat, type PyValue } from './values.ts';
 
 /** A REST-JSON request as botocore's RestJSONSerializer lays it out. */
 export interface RestRequest {
@@ -119,30 +119,12 @@ export function jsonDumpsAscii(v: PyValue): string {
   if (v === false) return 'false';
   if (v instanceof PyFloat) return v.toString();
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : new PyFloat(v).toString();
-  if (typeof v === 'string') return asciiString(v);
-  if (v instanceof Uint8Array) return asciiString(Buffer.from(v).toString('base64'));
+  if (typeof v === 'string') return jsonString(v, true);
+  if (v instanceof Uint8Array) return jsonString(Buffer.from(v).toString('base64'), true);
   if (Array.isArray(v)) return `[${v.map(jsonDumpsAscii).join(', ')}]`;
   return `{${Object.entries(v)
-    .map(([k, x]) => `${asciiString(k)}: ${jsonDumpsAscii(x)}`)
+    .map(([k, x]) => `${jsonString(k, true)}: ${jsonDumpsAscii(x)}`)
     .join(', ')}}`;
-}
-
-function asciiString(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!;
-    const c = s.charCodeAt(i);
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\b') out += '\\b';
-    else if (ch === '\f') out += '\\f';
-    else if (c < 0x20 || c > 0x7e) out += `\\u${c.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
 }
 
 /**

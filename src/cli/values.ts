@@ -133,11 +133,16 @@ export function pyJsonDump(v: unknown, indent = 4, level = 0): string {
   return `{\n${entries.map(([k, x]) => `${pad}${jsonString(k)}: ${pyJsonDump(x, indent, level + 1)}`).join(',\n')}\n${end}}`;
 }
 
-/** Python's json string escaping with ensure_ascii=False. */
-export function jsonString(s: string): string {
+/**
+ * Python's json string escaping: json.dumps with ensure_ascii=False (the CLI's output), or with its
+ * default ensure_ascii=True (request bodies), where everything outside printable ASCII is \uXXXX per
+ * UTF-16 code unit (a character outside the BMP as its surrogate pair, as Python writes it).
+ */
+export function jsonString(s: string, ensureAscii = false): string {
   let out = '"';
-  for (const ch of s) {
-    const c = ch.charCodeAt(0);
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    const c = s.charCodeAt(i);
     if (ch === '"') out += '\\"';
     else if (ch === '\\') out += '\\\\';
     else if (ch === '\n') out += '\\n';
@@ -145,10 +150,10 @@ export function jsonString(s: string): string {
     else if (ch === '\t') out += '\\t';
     else if (ch === '\b') out += '\\b';
     else if (ch === '\f') out += '\\f';
-    else if (c < 0x20) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else if (c < 0x20 || (ensureAscii && c > 0x7e)) out += `\\u${c.toString(16).padStart(4, '0')}`;
     else out += ch;
   }
-  return out + '"';
+  return `${out}"`;
 }
 
 /** Python's json.dumps(value) with its default separators (', ' and ': '), one line. */
