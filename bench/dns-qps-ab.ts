@@ -8,10 +8,11 @@
  *
  * `--args` are passed to this checkout's server only. Prints each round and the medians.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { findProgram } from '../test/helpers/dns-peers.ts';
 import { SIGNET_BIN } from '../test/helpers/signet-server.ts';
@@ -70,15 +71,22 @@ async function serve(bin: string, dataDir: string, extra: readonly string[]): Pr
   throw new Error(`${bin} did not start:\n${out}`);
 }
 
-// One data folder per server (SQLite files are not shared between two servers here).
+// One data folder per server (SQLite files are not shared between two servers here), each written by
+// its own checkout's fixture code: an earlier build cannot open a later schema (its migrator refuses
+// migrations it does not know). The same number of keys each; each server gets its own query file.
 const dataThis = tempDir('bench-ab-this');
 const dataOther = tempDir('bench-ab-other');
 const keys = Number(values.keys);
-const domains = await writeDkimFixture(dataThis.path, Math.ceil(keys / 3), (i) => `d${i}.bench.test`);
-spawnSync('cp', ['-a', `${dataThis.path}/.`, dataOther.path]);
-const tokens = domains.flatMap((d) => d.tokens).slice(0, keys);
-const queryFile = join(dataThis.path, 'queries.txt');
-writeFileSync(queryFile, tokens.map((t) => `${t}.${ZONE} TXT`).join('\n') + '\n');
+type WriteFixture = typeof writeDkimFixture;
+const otherFixture = (await import(pathToFileURL(join(resolve(values.other), 'bench', 'dkim-fixture.ts')).href)) as { writeDkimFixture: WriteFixture };
+async function queriesFor(dataDir: string, write: WriteFixture): Promise<string> {
+  const domains = await write(dataDir, Math.ceil(keys / 3), (i) => `d${i}.bench.test`);
+  const tokens = domains.flatMap((d) => d.tokens).slice(0, keys);
+  const file = join(dataDir, 'queries.txt');
+  writeFileSync(file, tokens.map((t) => `${t}.${ZONE} TXT`).join('\n') + '\n');
+  return file;
+}
+const queryFiles = { this: await queriesFor(dataThis.path, writeDkimFixture), other: await queriesFor(dataOther.path, otherFixture.writeDkimFixture) };
 
 const extra = values.args!.split(' ').filter(Boolean);
 const mine = await serve(SIGNET_BIN, dataThis.path, extra);
@@ -89,7 +97,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
   const order = round % 2 === 0 ? (['other', 'this'] as const) : (['this', 'other'] as const);
   for (const which of order) {
     console.log(`round ${round + 1}: ${which}`);
-    rates[which].push(await runDnsperf(dnsperf!, which === 'this' ? mine.port : other.port, queryFile, values.seconds!, values.clients!));
+    rates[which].push(await runDnsperf(dnsperf!, which === 'this' ? mine.port : other.port, queryFiles[which], values.seconds!, values.clients!));
   }
 }
 for (const { proc } of [mine, other]) {
