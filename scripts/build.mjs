@@ -88,6 +88,8 @@ async function buildCachedBundle(entry, outfile, plugins) {
     let text = out.text;
     if (out.path.endsWith('.cjs')) {
       if (/\bdynImp\b/.test(text)) throw new Error(`${outfile} already uses the name dynImp`);
+      // bin/signet reads the bundle as latin1, which is only right for ASCII (esbuild's default charset).
+      if (!/^[\t\n\r\x20-\x7e]*$/.test(text)) throw new Error(`${outfile} is not ASCII`);
       text = text.replace(/\bimport\(/g, 'dynImp(');
       text += `// signet-build ${createHash('sha256').update(text).digest('hex')}\n`;
     }
@@ -99,13 +101,37 @@ async function buildCachedBundle(entry, outfile, plugins) {
 // ES modules, and require()ing one from this CommonJS bundle would start Node's ES module loader,
 // the very cost this bundle exists to avoid.
 await buildCachedBundle('src/main/ses-main.ts', 'dist/ses.cjs', [lazyFromEsmBundle, externalPackagesExcept(/^@noble\/hashes\//)]);
+/**
+ * node:crypto, loaded on first use: an object with a getter per export that require()s it then. Most
+ * embedded calls (an existing domain's tokens, a listing) need no cryptography, and loading
+ * node:crypto, with the stream modules it pulls in, costs about 3 ms of their ~45 ms start
+ * (bench/embedded-startup.mjs). Modules must not touch node:crypto when they load (see
+ * src/api/auth/sha256.ts); test/embedded-no-crypto.test.ts checks the command does without it.
+ */
+const lazyNodeCrypto = {
+  name: 'lazy-node-crypto',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?crypto$/ }, (args) =>
+      args.namespace === 'lazy-node-crypto' ? { path: 'node:crypto', external: true } : { path: 'node:crypto', namespace: 'lazy-node-crypto' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-node-crypto' }, async () => {
+      const names = Object.keys(await import('node:crypto')).filter((name) => name !== 'default');
+      return {
+        loader: 'js',
+        contents: `let crypto;\nfor (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { enumerable: true, get: () => (crypto ??= require('node:crypto'))[name] });\n`,
+      };
+    });
+  },
+};
 // `signet ses` with no endpoint: the store, the use cases and the SES handler, in one CommonJS file
 // with its own code cache, Kysely inside (its CommonJS build: some 260 files to load one by one
 // otherwise). Loading it as ES modules cost more than the rest of the command (bench/embedded-startup.mjs).
 // aws4 and nodemailer's address parser, small CommonJS packages it always loads, go in too (a file
-// each fewer to find and read); better-sqlite3 stays out (it finds its native addon beside its files).
+// each fewer to find and read), and better-sqlite3 12's JavaScript (a dozen files; its native addon
+// stays in node_modules, named by path: src/storage/sqlite/better-sqlite3.ts).
 await buildCachedBundle('src/main/embedded-transport.ts', 'dist/embedded.cjs', [
-  externalPackagesExcept(/^(kysely(\/|$)|aws4(\/|$)|nodemailer\/lib\/addressparser)/),
+  lazyNodeCrypto,
+  externalPackagesExcept(/^(kysely(\/|$)|aws4(\/|$)|nodemailer\/lib\/addressparser|better-sqlite3$|@noble\/hashes\/)/),
 ]);
 await writeCodeCache();
 

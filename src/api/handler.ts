@@ -39,6 +39,8 @@ export interface SesHandlerOptions {
   readonly limiter?: RateLimiter | undefined;
   /** Called for failures that are not the caller's fault (they answer 500 InternalFailure). */
   readonly onInternalError?: (err: unknown, requestId: string) => void;
+  /** Makes each response's RequestId; node:crypto's randomUUID unless given (see embedded-transport.ts). */
+  readonly requestId?: (() => string) | undefined;
 }
 
 export type SesHandler = (request: SesHttpRequest) => Promise<SesHttpResponse>;
@@ -48,8 +50,9 @@ export type SesHandler = (request: SesHttpRequest) => Promise<SesHttpResponse>;
  * the command line's embedded mode both call it, so both run the same code.
  */
 export function createSesHandler(ctx: AppContext, options: SesHandlerOptions): SesHandler {
+  const newRequestId = options.requestId ?? randomUUID;
   return async (request) => {
-    const requestId = randomUUID();
+    const requestId = newRequestId();
     let action: string | null = null;
     let scope: Scope | null = null;
     const answer = (status: number, body: string, errorCode: string | null): SesHttpResponse => ({

@@ -1,7 +1,9 @@
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 
-const generateKeyPairAsync = promisify(generateKeyPair);
+// Made on first use, not at load: the embedded command line's bundle loads node:crypto only when
+// something calls it (scripts/build.mjs, lazy-crypto).
+let generateKeyPairAsync: ((type: 'rsa', options: object) => Promise<{ publicKey: Buffer; privateKey: string }>) | undefined;
 
 export interface GeneratedKeyPair {
   /** Base64 DER SubjectPublicKeyInfo: the `p=` tag of the DKIM record (RFC 6376 §3.6.1). */
@@ -15,6 +17,7 @@ export interface GeneratedKeyPair {
  * 65537. node:crypto runs the generation on libuv's thread pool, so the event loop keeps serving.
  */
 export async function generateDkimKeyPair(bits: number): Promise<GeneratedKeyPair> {
+  generateKeyPairAsync ??= promisify(generateKeyPair) as typeof generateKeyPairAsync & {};
   const { publicKey, privateKey } = await generateKeyPairAsync('rsa', {
     modulusLength: bits,
     publicExponent: 0x10001,

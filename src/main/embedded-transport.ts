@@ -9,7 +9,7 @@ import { createSignet, systemRuntime } from './signet.ts';
  * is built: no key pool refill, no relay worker (keys are made when a domain needs them).
  */
 export async function openEmbeddedTransport(env: Env): Promise<Transport> {
-  const signet = await createSignet(coreConfig({}, env), systemRuntime, { api: { auth: 'local' } });
+  const signet = await createSignet(coreConfig({}, env), systemRuntime, { api: { auth: 'local', requestId: pseudoRandomUuid } });
   const handler = signet.handler!;
   return {
     async send(request) {
@@ -23,4 +23,19 @@ export async function openEmbeddedTransport(env: Env): Promise<Transport> {
     },
     close: () => signet.close(),
   };
+}
+
+/**
+ * A version 4 UUID (RFC 9562 §5.4) from Math.random, for the RequestId of an in-process call. A
+ * request id only tells responses apart, it guards nothing, and node:crypto's randomUUID would load
+ * node:crypto and Node's stream modules on a call that otherwise needs neither (about 3 ms of a 45 ms
+ * start, bench/embedded-startup.mjs; scripts/build.mjs loads node:crypto lazily in this bundle).
+ */
+export function pseudoRandomUuid(): string {
+  const hex: string[] = [];
+  for (let i = 0; i < 32; i++) hex.push(((Math.random() * 16) | 0).toString(16));
+  hex[12] = '4';
+  hex[16] = (8 | (Number.parseInt(hex[16]!, 16) & 3)).toString(16);
+  const h = hex.join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

@@ -1,3 +1,4 @@
+import { fstatSync, writeSync } from 'node:fs';
 import type { Env } from '../config/config.ts';
 import { HttpTransport } from '../cli/http-transport.ts';
 import { runSes } from '../cli/run.ts';
@@ -15,20 +16,52 @@ export async function runSesCli(argv: readonly string[], env: Env): Promise<numb
   return runSes(argv, {
     env,
     cwd: process.cwd(),
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: (text) => writeToFd(1, text),
+    stderr: (text) => writeToFd(2, text),
     // A getter: process.stdin builds a stream (and loads Node's stream modules, some 5 ms of the
     // start-up budget) on first use, and only auto-prompt asks.
     get stdinIsTTY() {
       return Boolean(process.stdin.isTTY);
     },
-    stdoutIsTTY: Boolean(process.stdout.isTTY),
-    terminalColumns: process.stdout.columns || 80,
+    stdoutIsTTY: isTerminal(1),
+    get terminalColumns() {
+      return (isTerminal(1) && process.stdout.columns) || 80;
+    },
     embeddedTransport: async () => (await import('./embedded-transport.ts')).openEmbeddedTransport(env),
     httpTransport: async (options) => new HttpTransport(options),
     page: pipeToPager,
     prompt: askLine,
   });
+}
+
+/**
+ * Writes to stdout or stderr with write(2), as Node's own streams do for files, pipes and terminals
+ * on Linux (synchronously), without building process.stdout: that loads Node's stream modules, some
+ * 2 ms of every start (bench/embedded-startup.mjs, bench/cli-startup.mjs). A reader that went away
+ * (`| head`) ends the output quietly; a non-blocking descriptor that is full is written again.
+ */
+function writeToFd(fd: number, text: string): void {
+  let data = Buffer.from(text, 'utf8');
+  while (data.length > 0) {
+    try {
+      data = data.subarray(writeSync(fd, data));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue;
+      if (code === 'EPIPE') return;
+      throw err;
+    }
+  }
+}
+
+/** Whether a descriptor is a terminal; only a character device can be, so only then is node:tty (and its streams) loaded. */
+function isTerminal(fd: number): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return Boolean(fd === 1 ? process.stdout.isTTY : process.stderr.isTTY);
 }
 
 /** Writes the output through the pager (a shell command line, as the AWS CLI runs it). */

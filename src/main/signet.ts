@@ -21,6 +21,7 @@ import { KeyPool } from '../dkim/key-pool.ts';
 import { createPlatformSigner } from '../dkim/platform-key.ts';
 import { createMessageSigner, SigningKeyCache } from '../dkim/signing-key-cache.ts';
 import { loadMasterKey } from '../secrets/master-key.ts';
+import { masterKeyFingerprint } from '../secrets/master-key-fingerprint.ts';
 import { checkPrivateFolder } from '../secrets/file-permissions.ts';
 import { dkimKeyContext, SecretBox } from '../secrets/secret-box.ts';
 import { openStorage, type Storage } from '../storage/open-storage.ts';
@@ -67,6 +68,8 @@ export interface SignetFeatures {
     /** Limits of the identity operations per account and region; none means no throttling. */
     readonly throttle?: { readonly ratePerSecond: number; readonly burst: number } | null;
     readonly onInternalError?: (err: unknown, requestId: string) => void;
+    /** Makes request ids; node:crypto's randomUUID unless given. */
+    readonly requestId?: () => string;
     /** SES v2: the key zone, reported as GetEmailIdentity's SigningHostedZone. */
     readonly keyZone?: string;
   };
@@ -101,6 +104,8 @@ export interface Signet {
 
 const MASTER_KEY_CHECK = 'master_key_check';
 const MASTER_KEY_CHECK_CONTEXT = 'signet/master-key-check';
+/** See masterKeyFingerprint. */
+const MASTER_KEY_FINGERPRINT = 'master_key_fingerprint';
 
 /**
  * The one composition root: every command and the server build Signet here, over one storage, one
@@ -120,9 +125,10 @@ export async function createSignet(config: CoreConfig, runtime: Runtime, feature
   try {
     // The store is opened first so that a missing master.key is never replaced by a new one while
     // the store holds secrets sealed by the old one.
-    const sealed = (await storage.settings.get(MASTER_KEY_CHECK)) !== null;
-    const secrets = new SecretBox(loadMasterKey(config.dataDir, config.masterKey, { sealedStoreExists: sealed }));
-    await checkMasterKey(storage, secrets);
+    const check = await storage.settings.get(MASTER_KEY_CHECK);
+    const masterKey = loadMasterKey(config.dataDir, config.masterKey, { sealedStoreExists: check !== null });
+    const secrets = new SecretBox(masterKey);
+    await checkMasterKey(storage, secrets, check, masterKeyFingerprint(masterKey));
     keyPool = new KeyPool(storage.store, {
       bits: config.keyBits,
       target: features.keyPool?.target ?? 0,
@@ -176,7 +182,7 @@ export async function createSignet(config: CoreConfig, runtime: Runtime, feature
             : localAuthenticator(config.defaultRegion, regions);
       // SES v1 (Query) and v2 (REST-JSON) on the same store, use cases and limiter.
       const limiter = api.throttle ? storage.rateLimiter(api.throttle) : undefined;
-      const handlerOptions = { authenticator, limiter, ...(api.onInternalError ? { onInternalError: api.onInternalError } : {}) };
+      const handlerOptions = { authenticator, limiter, requestId: api.requestId, ...(api.onInternalError ? { onInternalError: api.onInternalError } : {}) };
       const v2 = createSesV2Handler({ ...ctx, identities: storage.emailIdentities }, { ...handlerOptions, signingHostedZone: api.keyZone });
       handler = routeSesRequest(createSesHandler(ctx, handlerOptions), v2);
     }
@@ -280,15 +286,30 @@ async function createDelivery(storage: Storage, clock: Clock, sending: SendingFe
 /**
  * Refuses to run with a master key other than the one that sealed the store's secrets: on a shared
  * PostgreSQL every node must have the same SIGNET_MASTER_KEY, and a node without it would otherwise
- * fail on every key it touches. The first process to start records a sealed check value.
+ * fail on every key it touches. The first process to start records a sealed check value and the
+ * key's fingerprint. Later starts compare fingerprints, which needs no node:crypto (see
+ * masterKeyFingerprint); a store made before fingerprints is checked by opening its sealed value
+ * once, and the fingerprint is recorded then.
  */
-async function checkMasterKey(storage: Storage, secrets: SecretBox): Promise<void> {
-  const stored = await storage.settings.putIfAbsent(MASTER_KEY_CHECK, secrets.seal(MASTER_KEY_CHECK, MASTER_KEY_CHECK_CONTEXT));
+async function checkMasterKey(storage: Storage, secrets: SecretBox, check: string | null, fingerprint: string): Promise<void> {
+  const known = await storage.settings.get(MASTER_KEY_FINGERPRINT);
+  if (known !== null) {
+    if (known !== fingerprint) throw wrongMasterKey();
+    return;
+  }
+  const stored = check ?? (await storage.settings.putIfAbsent(MASTER_KEY_CHECK, secrets.seal(MASTER_KEY_CHECK, MASTER_KEY_CHECK_CONTEXT)));
   try {
     secrets.open(stored, MASTER_KEY_CHECK_CONTEXT);
   } catch {
-    throw new ConfigError(
-      'the master key does not open this store: every node must use the master key that sealed its keys (set the same SIGNET_MASTER_KEY on all of them)',
-    );
+    throw wrongMasterKey();
   }
+  // Another process with the same key may have recorded it meanwhile; one with another key could not
+  // have (its sealed check value would not have opened).
+  if ((await storage.settings.putIfAbsent(MASTER_KEY_FINGERPRINT, fingerprint)) !== fingerprint) throw wrongMasterKey();
+}
+
+function wrongMasterKey(): ConfigError {
+  return new ConfigError(
+    'the master key does not open this store: every node must use the master key that sealed its keys (set the same SIGNET_MASTER_KEY on all of them)',
+  );
 }

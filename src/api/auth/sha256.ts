@@ -12,12 +12,18 @@ import { createHash, createHmac } from 'node:crypto';
  * checks the result against createHmac.
  */
 type OneShotHash = (algorithm: string, data: string | Buffer, outputEncoding: 'hex' | 'buffer') => string | Buffer;
-const oneShot: OneShotHash =
-  (crypto as unknown as { hash?: OneShotHash }).hash ??
-  ((algorithm, data, outputEncoding) => {
-    const digest = createHash(algorithm).update(data);
-    return outputEncoding === 'hex' ? digest.digest('hex') : digest.digest();
-  });
+// Looked up on first use, not when the module loads: the embedded command line's bundle loads
+// node:crypto only when something calls it (scripts/build.mjs, lazy-crypto).
+let chosen: OneShotHash | undefined;
+const oneShot: OneShotHash = (algorithm, data, outputEncoding) => {
+  chosen ??=
+    (crypto as unknown as { hash?: OneShotHash }).hash ??
+    ((algorithm, data, outputEncoding) => {
+      const digest = createHash(algorithm).update(data);
+      return outputEncoding === 'hex' ? digest.digest('hex') : digest.digest();
+    });
+  return chosen(algorithm, data, outputEncoding);
+};
 
 export function sha256Hex(data: string | Buffer): string {
   return oneShot('sha256', data, 'hex') as string;

@@ -31,6 +31,8 @@ export interface SesV2HandlerOptions extends SesV2Options {
   /** The same limiter as v1's identity operations, so that both APIs share one budget per account and region. */
   readonly limiter?: RateLimiter | undefined;
   readonly onInternalError?: (err: unknown, requestId: string) => void;
+  /** As v1's (SesHandlerOptions.requestId). */
+  readonly requestId?: (() => string) | undefined;
 }
 
 const MODEL_VALIDATOR = new ModelValidator(SESV2_MODEL);
@@ -49,8 +51,9 @@ export const MAX_JSON_BODY_BYTES = 256 * 1024;
  * does it: an unsigned or badly signed request learns nothing about routes or identities.
  */
 export function createSesV2Handler(ctx: EmailIdentityContext, options: SesV2HandlerOptions): SesV2Handler {
+  const newRequestId = options.requestId ?? randomUUID;
   return async (request) => {
-    const requestId = randomUUID();
+    const requestId = newRequestId();
     let action: SesV2OperationName | null = null;
     let scope: Scope | null = null;
     const answer = (status: number, body: object, errorCode: string | null): SesV2Response => ({

@@ -37,3 +37,8 @@ export function migrationProvider(flavor: DdlFlavor): MigrationProvider {
   }
   return { getMigrations: async () => migrations };
 }
+
+/** The names of this build's migrations, in order (as the Migrator records them in `kysely_migration`). */
+export function migrationNames(): readonly string[] {
+  return Object.keys(STEPS);
+}

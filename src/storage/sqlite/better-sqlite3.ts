@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import BetterSqlite3v12 from 'better-sqlite3';
 import type BetterSqlite3Types from 'better-sqlite3';
 
 /**
@@ -16,7 +19,36 @@ const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 export const BETTER_SQLITE3_PACKAGE = NODE_MAJOR >= 22 ? 'better-sqlite3-13' : 'better-sqlite3';
 
 // `import.meta.url` in the ES module bundle and the sources; `__filename` in dist/embedded.cjs (CommonJS).
-export const BetterSqlite3: typeof BetterSqlite3Types = createRequire(import.meta.url ?? __filename)(BETTER_SQLITE3_PACKAGE);
+const requireHere = createRequire(import.meta.url ?? __filename);
+
+// 12 is imported statically, so that dist/embedded.cjs (the embedded `signet ses`) carries its
+// JavaScript, compiled into the bundle's code cache, instead of loading a dozen files on every start
+// (bench/embedded-startup.mjs); 13 is required only where it runs.
+export const BetterSqlite3: typeof BetterSqlite3Types = NODE_MAJOR >= 22 ? requireHere('better-sqlite3-13') : BetterSqlite3v12;
+
+/**
+ * Opens a database. On better-sqlite3 12 its native addon is named by path (`nativeBinding`): the
+ * package's own search (the `bindings` package: a stack trace, then a stat of a dozen candidate paths)
+ * costs the embedded command line about 1 ms, and from a bundle it would look beside the bundle, not
+ * the package. 13 finds its addon without `bindings`.
+ */
+export function openBetterSqlite3(file: string, options: BetterSqlite3Types.Options = {}): BetterSqlite3Types.Database {
+  const nativeBinding = NODE_MAJOR >= 22 ? undefined : addonOf12();
+  return new BetterSqlite3(file, nativeBinding !== undefined ? { nativeBinding, ...options } : options);
+}
+
+let addon12: string | null | undefined;
+/** better-sqlite3 12's addon as `npm ci` builds it (Release, or Debug when so configured); else its own search. */
+function addonOf12(): string | undefined {
+  if (addon12 === undefined) {
+    const inPackage = (dir: string) => ['Release', 'Debug'].map((build) => join(dir, 'build', build, 'better_sqlite3.node')).find((path) => existsSync(path));
+    // Where require() looks first from dist/ (Signet's own node_modules), checked before resolving:
+    // require.resolve reads the package's package.json and costs half a millisecond per start.
+    const here = typeof __dirname === 'string' ? join(__dirname, '..', 'node_modules', 'better-sqlite3') : null;
+    addon12 = (here !== null ? inPackage(here) : undefined) ?? inPackage(dirname(requireHere.resolve('better-sqlite3/package.json'))) ?? null;
+  }
+  return addon12 ?? undefined;
+}
 
 // The types, under the same name (a namespace of types only merges with the value above).
 export declare namespace BetterSqlite3 {

@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { BetterSqlite3 } from './better-sqlite3.ts';
+import { openBetterSqlite3, type BetterSqlite3 } from './better-sqlite3.ts';
 import { Kysely, type SqliteDatabase } from 'kysely';
 import { WriteLockFirstSqliteDialect } from './write-lock-first-dialect.ts';
 import type { Database } from '../schema.ts';
@@ -101,6 +101,8 @@ function privateDatabaseFile(file: string): void {
  * transactional DDL; PostgreSQL gets the same effect from Kysely's advisory lock.
  */
 async function migrateExclusively(sqlite: BetterSqlite3.Database, store: KyselyStore): Promise<void> {
+  // The usual case, an existing file already migrated, takes no lock (a read in WAL mode).
+  if (await store.schemaIsCurrent()) return;
   const deadline = Date.now() + MIGRATION_LOCK_WAIT_MS;
   for (;;) {
     try {
@@ -163,7 +165,7 @@ async function openSqliteDatabase(file: string): Promise<{ db: Kysely<Database>;
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     privateDatabaseFile(file);
   }
-  const sqlite = new BetterSqlite3(file);
+  const sqlite = openBetterSqlite3(file);
   // First, so that the pragmas below wait for a process that is creating the file too: switching to
   // WAL needs a lock, and without a busy timeout a concurrent start fails at once ("database is locked").
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
