@@ -118,7 +118,9 @@ const lazyNodeCrypto = {
       const names = Object.keys(await import('node:crypto')).filter((name) => name !== 'default');
       return {
         loader: 'js',
-        contents: `let crypto;\nfor (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { enumerable: true, get: () => (crypto ??= require('node:crypto'))[name] });\n`,
+        // The getters sit on the prototype: esbuild's __toESM copies a module's own properties at every
+        // importing module (a dozen of them, ~100 names each), but keeps its prototype.
+        contents: `let crypto;\nconst lazy = {};\nfor (const name of ${JSON.stringify(names)}) Object.defineProperty(lazy, name, { get: () => (crypto ??= require('node:crypto'))[name] });\nmodule.exports = Object.create(lazy);\n`,
       };
     });
   },
