@@ -3,8 +3,8 @@
  *
  *   npm run build && node --import tsx bench/sesv2-create-latency.ts [--calls 500] [--runs 3]
  *
- * Starts `bin/signet serve` (SigV4 on, throttling off) with a pool big enough for every call, waits
- * until it is full, then sends signed calls one after another over one keep-alive connection, signed
+ * Starts `bin/signet serve` (SigV4 on, throttling off) with a pool of twice the keys the calls take,
+ * waits until it is full, then sends signed calls one after another over one keep-alive connection, signed
  * as aws-sdk-js-v3 signs them (outside the timed part). Prints p50/p99 per run and the medians over
  * runs. Goal: p99 at most 10 ms. The reference in the same run is GetAccount (a v2 GET that writes
  * nothing): the floor of HTTP, SigV4 and routing on this machine.
@@ -37,6 +37,10 @@ async function timed(url: string, key: AccessKey, method: string, path: string, 
   });
 }
 
+// Twice the keys the calls take: one account may take ready keys only down to the pool's reserve (half
+// its target, src/dkim/key-share.ts, issue 14's fair share); beyond it each of its calls waits for three
+// fresh keys, by design, which is not the warm pool this measures.
+const poolSize = calls * 3 * 2;
 const results: Array<{ p50: number; p99: number; refP99: number }> = [];
 for (let run = 1; run <= runs; run++) {
   const data = tempDir('bench-v2-create');
@@ -46,7 +50,7 @@ for (let run = 1; run <= runs; run++) {
     '--key-bits',
     '1024',
     '--key-pool-size',
-    String(calls * 3),
+    String(poolSize),
     '--log-level',
     'warn',
     '--no-throttle',
@@ -54,7 +58,7 @@ for (let run = 1; run <= runs; run++) {
   const key = server.credentials!;
   try {
     const db = new BetterSqlite3(join(data.path, 'signet.db'), { readonly: true });
-    while ((db.prepare('SELECT count(*) AS n FROM key_pool').get() as { n: number }).n < calls * 3) await new Promise((r) => setTimeout(r, 250));
+    while ((db.prepare('SELECT count(*) AS n FROM key_pool').get() as { n: number }).n < poolSize) await new Promise((r) => setTimeout(r, 250));
     db.close();
     for (let i = 0; i < 20; i++) await timed(server.url, key, 'GET', '/v2/email/account'); // warm-up
     const ref: number[] = [];
