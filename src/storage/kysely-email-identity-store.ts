@@ -2,7 +2,45 @@ import type { Kysely } from 'kysely';
 import type { DomainKeys, EmailIdentityStore, IdentityDescription, IdentityDetails, IdentityTag, RecordVerdict } from '../app/email-identity-ports.ts';
 import { NO_DETAILS } from '../app/email-identity-ports.ts';
 import type { BehaviorOnMxFailure, MailFromStatus, Scope } from '../core/index.ts';
+import { preparedQuery } from './prepared-query.ts';
 import type { Database } from './schema.ts';
+
+// One row per kept record verdict (at most four), or one row without: a single round trip.
+const describeQuery = preparedQuery((db: Kysely<Database>, accountId: string, region: string, name: string) =>
+  db
+    .selectFrom('identities as i')
+    .leftJoin('identity_details as d', 'd.identity_id', 'i.id')
+    .leftJoin('detection_checks as c', 'c.identity_id', 'i.id')
+    .leftJoin('detection_record_results as r', 'r.identity_id', 'i.id')
+    .leftJoin('identity_mail_from as m', 'm.identity_id', 'i.id')
+    .select([
+      'd.tags',
+      'd.configuration_set_name',
+      'c.last_checked_at',
+      'c.dkim_last_found_at',
+      'r.type',
+      'r.verdict',
+      'm.mail_from_domain',
+      'm.behavior_on_mx_failure',
+      'm.status as mail_from_status',
+    ])
+    .where('i.account_id', '=', accountId)
+    .where('i.region', '=', region)
+    .where('i.name', '=', name)
+    .orderBy('r.name'),
+);
+
+const domainKeysQuery = preparedQuery((db: Kysely<Database>, accountId: string, region: string, domain: string) =>
+  db
+    .selectFrom('dkim_keys as k')
+    .innerJoin('identities as i', 'i.id', 'k.identity_id')
+    .select(['k.token', 'k.bits', 'k.state', 'k.created_at'])
+    .where('i.account_id', '=', accountId)
+    .where('i.region', '=', region)
+    .where('i.name', '=', domain)
+    .where('i.kind', '=', 'Domain')
+    .orderBy('k.position'),
+);
 
 /** SES v2's per-identity details, key facts and detection results, over either engine (one SQL for both). */
 export class KyselyEmailIdentityStore implements EmailIdentityStore {
@@ -29,29 +67,7 @@ export class KyselyEmailIdentityStore implements EmailIdentityStore {
   }
 
   async describe(scope: Scope, name: string): Promise<IdentityDescription> {
-    // One row per kept record verdict (at most four), or one row without: a single round trip.
-    const rows = await this.#db
-      .selectFrom('identities as i')
-      .leftJoin('identity_details as d', 'd.identity_id', 'i.id')
-      .leftJoin('detection_checks as c', 'c.identity_id', 'i.id')
-      .leftJoin('detection_record_results as r', 'r.identity_id', 'i.id')
-      .leftJoin('identity_mail_from as m', 'm.identity_id', 'i.id')
-      .select([
-        'd.tags',
-        'd.configuration_set_name',
-        'c.last_checked_at',
-        'c.dkim_last_found_at',
-        'r.type',
-        'r.verdict',
-        'm.mail_from_domain',
-        'm.behavior_on_mx_failure',
-        'm.status as mail_from_status',
-      ])
-      .where('i.account_id', '=', scope.accountId)
-      .where('i.region', '=', scope.region)
-      .where('i.name', '=', name)
-      .orderBy('r.name')
-      .execute();
+    const rows = await describeQuery(this.#db, scope.accountId, scope.region, name);
     const row = rows[0];
     if (!row) return { details: NO_DETAILS, lastCheckedAt: null, lastFoundAt: null, records: [], mailFrom: null };
     const details: IdentityDetails =
@@ -80,16 +96,7 @@ export class KyselyEmailIdentityStore implements EmailIdentityStore {
   }
 
   async domainKeys(scope: Scope, domain: string): Promise<DomainKeys | null> {
-    const rows = await this.#db
-      .selectFrom('dkim_keys as k')
-      .innerJoin('identities as i', 'i.id', 'k.identity_id')
-      .select(['k.token', 'k.bits', 'k.state', 'k.created_at'])
-      .where('i.account_id', '=', scope.accountId)
-      .where('i.region', '=', scope.region)
-      .where('i.name', '=', domain)
-      .where('i.kind', '=', 'Domain')
-      .orderBy('k.position')
-      .execute();
+    const rows = await domainKeysQuery(this.#db, scope.accountId, scope.region, domain);
     if (rows.length === 0) return null;
     const active = rows.find((r) => r.state === 'active') ?? rows[0]!;
     return {

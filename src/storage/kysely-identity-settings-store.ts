@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { IdentitySettingsStore, PolicyWrite, PutPolicyResult } from '../app/identity-settings-ports.ts';
 import { DEFAULT_NOTIFICATIONS, type NotificationSettings, type Scope } from '../core/index.ts';
+import { preparedQuery } from './prepared-query.ts';
 import type { Database, IdentityNotificationsTable } from './schema.ts';
 
 function settingsOf(row: Omit<IdentityNotificationsTable, 'identity_id'>): NotificationSettings {
@@ -14,6 +15,40 @@ function settingsOf(row: Omit<IdentityNotificationsTable, 'identity_id'>): Notif
     headersInDelivery: Number(row.headers_in_delivery) === 1,
   };
 }
+
+const notificationsQuery = preparedQuery((db: Kysely<Database>, accountId: string, region: string, names: string[]) =>
+  db
+    .selectFrom('identities as i')
+    .innerJoin('identity_notifications as n', 'n.identity_id', 'i.id')
+    .select([
+      'i.name',
+      'n.bounce_topic',
+      'n.complaint_topic',
+      'n.delivery_topic',
+      'n.forwarding_enabled',
+      'n.headers_in_bounce',
+      'n.headers_in_complaint',
+      'n.headers_in_delivery',
+    ])
+    .where('i.account_id', '=', accountId)
+    .where('i.region', '=', region)
+    .where('i.name', 'in', names),
+);
+
+const policiesOf = (db: Kysely<Database>, accountId: string, region: string, name: string) =>
+  db
+    .selectFrom('identity_policies as p')
+    .innerJoin('identities as i', 'i.id', 'p.identity_id')
+    .select(['p.name', 'p.policy'])
+    .where('i.account_id', '=', accountId)
+    .where('i.region', '=', region)
+    .where('i.name', '=', name);
+const allPoliciesQuery = preparedQuery((db: Kysely<Database>, accountId: string, region: string, name: string) =>
+  policiesOf(db, accountId, region, name).orderBy('p.name'),
+);
+const namedPoliciesQuery = preparedQuery((db: Kysely<Database>, accountId: string, region: string, name: string, policyNames: string[]) =>
+  policiesOf(db, accountId, region, name).where('p.name', 'in', policyNames).orderBy('p.name'),
+);
 
 /** Notification settings and sending authorization policies per identity, over either engine (one SQL for both). */
 export class KyselyIdentitySettingsStore implements IdentitySettingsStore {
@@ -33,23 +68,7 @@ export class KyselyIdentitySettingsStore implements IdentitySettingsStore {
   async getNotifications(scope: Scope, names: readonly string[]): Promise<Map<string, NotificationSettings>> {
     const out = new Map<string, NotificationSettings>();
     if (names.length === 0) return out;
-    const rows = await this.#db
-      .selectFrom('identities as i')
-      .innerJoin('identity_notifications as n', 'n.identity_id', 'i.id')
-      .select([
-        'i.name',
-        'n.bounce_topic',
-        'n.complaint_topic',
-        'n.delivery_topic',
-        'n.forwarding_enabled',
-        'n.headers_in_bounce',
-        'n.headers_in_complaint',
-        'n.headers_in_delivery',
-      ])
-      .where('i.account_id', '=', scope.accountId)
-      .where('i.region', '=', scope.region)
-      .where('i.name', 'in', [...names])
-      .execute();
+    const rows = await notificationsQuery(this.#db, scope.accountId, scope.region, [...names]);
     for (const row of rows) out.set(row.name, settingsOf(row));
     return out;
   }
@@ -99,15 +118,10 @@ export class KyselyIdentitySettingsStore implements IdentitySettingsStore {
 
   async getPolicies(scope: Scope, name: string, policyNames: readonly string[] | null): Promise<Map<string, string>> {
     if (policyNames !== null && policyNames.length === 0) return new Map();
-    let query = this.#db
-      .selectFrom('identity_policies as p')
-      .innerJoin('identities as i', 'i.id', 'p.identity_id')
-      .select(['p.name', 'p.policy'])
-      .where('i.account_id', '=', scope.accountId)
-      .where('i.region', '=', scope.region)
-      .where('i.name', '=', name);
-    if (policyNames !== null) query = query.where('p.name', 'in', [...policyNames]);
-    const rows = await query.orderBy('p.name').execute();
+    const rows =
+      policyNames === null
+        ? await allPoliciesQuery(this.#db, scope.accountId, scope.region, name)
+        : await namedPoliciesQuery(this.#db, scope.accountId, scope.region, name, [...policyNames]);
     return new Map(rows.map((r) => [r.name, r.policy]));
   }
 

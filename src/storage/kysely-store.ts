@@ -4,6 +4,7 @@ import { initialKeyState } from '../core/index.ts';
 import type { CreateDomainDkimResult, ListIdentitiesPage, ListIdentitiesQuery, NewDomainDkim, PooledKey, Store, StoredDkimKey } from '../app/ports.ts';
 import type { Database, IdentitiesTable } from './schema.ts';
 import { migrationNames, migrationProvider, type DdlFlavor } from './migrations/index.ts';
+import { preparedQuery } from './prepared-query.ts';
 
 /**
  * What each engine does its own way, chosen by strategy rather than by `if (dialect === ...)`.
@@ -57,6 +58,11 @@ function toIdentity(row: Selectable<IdentitiesTable>): Identity {
     createdAt: Number(row.created_at),
   };
 }
+
+/** Identities by name in one scope; compiled once per list length (GetIdentity*Attributes, GetEmailIdentity). */
+const identitiesQuery = preparedQuery((db: Kysely<Database>, accountId: string, region: string, names: string[]) =>
+  db.selectFrom('identities').selectAll().where('account_id', '=', accountId).where('region', '=', region).where('name', 'in', names),
+);
 
 /** The Store over Kysely: all SQL lives here and in the migrations. */
 export class KyselyStore implements Store {
@@ -119,13 +125,7 @@ export class KyselyStore implements Store {
     const out = new Map<string, Identity>();
     for (const part of chunks([...new Set(names)])) {
       if (part.length === 0) continue;
-      const rows = await this.#db
-        .selectFrom('identities')
-        .selectAll()
-        .where('account_id', '=', scope.accountId)
-        .where('region', '=', scope.region)
-        .where('name', 'in', part)
-        .execute();
+      const rows = await identitiesQuery(this.#db, scope.accountId, scope.region, part);
       for (const row of rows) out.set(row.name, toIdentity(row));
     }
     return out;

@@ -1,0 +1,13 @@
+import { callSigned } from '../test/helpers/sign.ts';
+import { startSignet } from '../test/helpers/signet-server.ts';
+import { tempDir } from '../test/helpers/temp-dir.ts';
+import { signedV2 } from '../test/helpers/sign-v2.ts';
+import { wrkLoad, wrkScript } from './wrk.ts';
+const data = tempDir('bench-v2-prof');
+const server = await startSignet(['--data-dir', data.path, '--key-bits', '1024', '--key-pool-size', '6', '--no-throttle', '--log-level', 'warn'], { NODE_OPTIONS: '--require /tmp/profpre.cjs' });
+const key = server.credentials!;
+await callSigned(server.url, 'Action=VerifyDomainDkim&Version=2010-12-01&Domain=bench.example.com', key);
+const v2Script = wrkScript(data.path, 'v2', await signedV2(server.url, key, 'GET', '/v2/email/identities/bench.example.com'));
+console.log(wrkLoad(server.url, v2Script, '8', '16'));
+await server.stop();
+data.remove();
