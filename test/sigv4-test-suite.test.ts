@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { parseAuthorization } from '../src/api/auth/authorization-header.ts';
-import { parseAmzDate, verifySigV4 } from '../src/api/auth/sigv4-verifier.ts';
+import { aws4CanonicalRequest, parseAmzDate, plainCanonicalRequest, verifySigV4 } from '../src/api/auth/sigv4-verifier.ts';
+import { sha256Hex } from '../src/api/auth/sha256.ts';
 import { SesError } from '../src/api/ses-error.ts';
 import { signRequest } from '../src/cli/sign.ts';
 import { NodeSha256 } from './helpers/node-sha256.ts';
@@ -128,6 +129,29 @@ describe('the AWS SigV4 test suite', () => {
         verify({ ...request, headers: { ...request.headers, authorization: String(signed.headers['authorization']) } });
       });
     }
+
+    it('writes out the common canonical request as aws4 does, for every case and tampered copy it takes', () => {
+      let plain = 0;
+      let requests = 0;
+      for (const c of suite.cases) {
+        const base = received(c);
+        // White space inside and around header values, which both trim and fold into one space.
+        const spaced = { ...base, headers: { ...base.headers, 'x-amz-date': ` ${suite.date}\t`, host: `  ${suite.host} ` } as Record<string, string> };
+        for (const [, request] of [['as sent', base] as const, ['spaced', spaced] as const, ...tampered(c)]) {
+          requests++;
+          const auth = parseAuthorization(request.headers['authorization']!);
+          if (auth.signedHeaders.some((h) => request.headers[h] === undefined)) continue;
+          const hash = sha256Hex(request.body);
+          const mine = plainCanonicalRequest(request, auth, hash);
+          if (mine === null) continue;
+          plain++;
+          assert.deepEqual(mine, aws4CanonicalRequest(request, auth, hash, suite.credentials.secretAccessKey, suite.service), `${c.name} ${request.path}`);
+        }
+      }
+      // Most of the suite has a plain path and no query; the rest (queries, dot segments, encoded
+      // characters) goes to aws4.
+      assert.ok(plain >= requests / 3, `${plain} of ${requests} requests took the plain path`);
+    });
 
     it("refuses the suite's requests outside the 15-minute skew and for another service", () => {
       const request = received(suite.cases[0]!);
