@@ -230,9 +230,22 @@ function send(url: string, method: string, path: string, headers: Record<string,
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
       },
     );
-    // A server may answer an oversized body before reading it all.
-    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
-    req.end(body);
+    let answered = false;
+    req.on('response', () => (answered = true));
+    // A server may answer an oversized body before reading it all, and close the connection: the
+    // client's write then fails (EPIPE, ECONNRESET), and if the answer had not been read yet it is
+    // lost with the connection. So a large body waits a moment for an early answer before it is sent,
+    // and a reset with no answer fails the test instead of leaving it waiting forever.
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') return reject(err);
+      setTimeout(() => (answered ? undefined : reject(new Error(`connection reset with no answer (${err.code})`))), 2000).unref();
+    });
+    if (body === undefined || Buffer.byteLength(body) <= 1024 * 1024) {
+      req.end(body);
+      return;
+    }
+    req.flushHeaders();
+    setTimeout(() => (answered ? undefined : req.end(body)), 500);
   });
 }
 
