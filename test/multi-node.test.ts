@@ -8,7 +8,7 @@ import { queryTxt } from './helpers/dns-query.ts';
 import { peerOrSkip } from './helpers/peers.ts';
 import { dropSchemas, freshSchema, postgresReachable, POSTGRES_URL } from './helpers/postgres.ts';
 import { callSigned } from './helpers/sign.ts';
-import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
+import { startAll, startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
 const ZONE = 'dkim.multi.test';
@@ -51,7 +51,7 @@ describe('several nodes on one PostgreSQL', { skip }, () => {
     await client.query(`create schema "${schema}"`);
     await client.end();
     // All three at once: the migrations run under the migrator's advisory lock, once.
-    nodes.push(...(await Promise.all([0, 1, 2].map((i) => start(i, ['--no-throttle'])))));
+    nodes.push(...(await startAll([0, 1, 2].map((i) => start(i, ['--no-throttle'])))));
     const created = nodes.filter((n) => n.credentials !== null);
     assert.equal(created.length, 1, 'exactly one node bootstrapped the account');
     key = created[0]!.credentials!;
@@ -245,7 +245,7 @@ describe('detection over three nodes: each domain checked exactly once per round
       '--check-poll',
       '200ms',
     ];
-    nodes.push(...(await Promise.all(dirs.map((d) => startSignet(args(d.path), { SIGNET_MASTER_KEY: masterKey })))));
+    nodes.push(...(await startAll(dirs.map((d) => startSignet(args(d.path), { SIGNET_MASTER_KEY: masterKey })))));
     const key = nodes.find((n) => n.credentials !== null)!.credentials!;
     let next = 0;
     await Promise.all(

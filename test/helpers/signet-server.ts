@@ -92,3 +92,16 @@ export async function startSignet(args: readonly string[], env: Record<string, s
     },
   };
 }
+
+/**
+ * Servers started together: all of them, or none. When one fails to start, those that did are stopped
+ * before the error is thrown: left running, they would keep the test process alive (CI hung on this
+ * when one of three nodes did not start).
+ */
+export async function startAll(starts: readonly Promise<RunningSignet>[]): Promise<RunningSignet[]> {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed === undefined) return settled.map((r) => (r as PromiseFulfilledResult<RunningSignet>).value);
+  await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.stop() : null)));
+  throw failed.reason;
+}
