@@ -10,12 +10,6 @@ class Slot {
 
 type Argument = string | number | null | readonly (string | number)[];
 
-interface Template {
-  readonly compiled: CompiledQuery;
-  /** Per parameter: where its value comes from (an argument, an element of one) or the value itself. */
-  readonly sources: readonly unknown[];
-}
-
 /**
  * A query built with Kysely's builder and compiled once per database and shape (the lengths of its
  * list arguments), then run with each call's values. Kysely builds and compiles a query on every call:
@@ -24,7 +18,7 @@ interface Template {
  * and list lengths: `build` runs once with stand-ins, so it must not branch on them.
  */
 export function preparedQuery<DB, A extends Argument[], R>(build: (db: Kysely<DB>, ...args: A) => Compilable<R>): (db: Kysely<DB>, ...args: A) => Promise<R[]> {
-  const templates = new WeakMap<Kysely<DB>, Map<string, Template>>();
+  const templates = new WeakMap<Kysely<DB>, Map<string, CompiledQuery>>();
   return async (db, ...args) => {
     let byShape = templates.get(db);
     if (byShape === undefined) {
@@ -32,17 +26,17 @@ export function preparedQuery<DB, A extends Argument[], R>(build: (db: Kysely<DB
       templates.set(db, byShape);
     }
     const shape = args.map((a) => (Array.isArray(a) ? a.length : '.')).join(',');
+    // Its parameters are the values to use: a Slot (an argument, an element of one) or a constant.
     let template = byShape.get(shape);
     if (template === undefined) {
       const slots = args.map((a, i) => (Array.isArray(a) ? a.map((_, j) => new Slot(i, j)) : new Slot(i, null))) as unknown as A;
-      const compiled = build(db, ...slots).compile();
-      template = { compiled, sources: compiled.parameters };
+      template = build(db, ...slots).compile();
       byShape.set(shape, template);
     }
-    const parameters = template.sources.map((p) =>
+    const parameters = template.parameters.map((p) =>
       p instanceof Slot ? (p.element === null ? args[p.index] : (args[p.index] as readonly unknown[])[p.element]) : p,
     );
-    const result = await db.executeQuery<R>({ ...template.compiled, parameters } as CompiledQuery<R>);
+    const result = await db.executeQuery<R>({ ...template, parameters } as CompiledQuery<R>);
     return result.rows;
   };
 }
