@@ -63,6 +63,15 @@ const testFiles = oneProcess
       ),
       ...files.filter((f) => !f.startsWith('src')),
     ];
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...testFiles], { stdio: 'inherit' });
+// A file that hangs (a server that never answers, a promise that never settles) is cancelled after 15
+// minutes and reported as failed, with the rest of the suite still run: without a bound, one hang held
+// CI until its 90-minute limit and printed nothing about where. No file comes near it (the longest
+// take about 2 minutes on CI's two cores). On Node 20 the runner applies it to each file as a whole.
+const FILE_TIMEOUT_MS = 15 * 60 * 1000;
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${FILE_TIMEOUT_MS}`, '--test-reporter=spec', ...testFiles],
+  { stdio: 'inherit' },
+);
 rmSync(entryDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);
