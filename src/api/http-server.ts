@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type preParsingHookHandler } from 'fastify';
 import { createHash, randomUUID } from 'node:crypto';
+import type { Server as HttpsServer } from 'node:https';
 import { Transform } from 'node:stream';
 import type { Scope } from '../core/index.ts';
 import { devRequestRefusal } from './dev-origin-guard.ts';
@@ -28,6 +29,21 @@ export interface HttpServerOptions {
   /** `--dev`: only loopback Host names, no state-changing requests from another Origin. */
   readonly dev?: boolean;
   readonly limits?: HttpLimits;
+  /**
+   * PEM key and certificate: the API over HTTPS (`--tls-cert`/`--tls-key`); none: plain HTTP, the
+   * default (loopback, dev, or behind a proxy that terminates TLS). A new pair is taken by
+   * setHttpsCertificate without a restart.
+   */
+  readonly tls?: { readonly key: string; readonly cert: string } | null;
+}
+
+/**
+ * A renewed certificate for new TLS connections (SIGHUP): `tls.Server#setSecureContext` swaps the
+ * context that later handshakes use, so connections already open (keep-alive SDK pools, requests
+ * under way) go on undisturbed and nothing is refused during the swap.
+ */
+export function setHttpsCertificate(app: FastifyInstance, material: { readonly key: string; readonly cert: string }): void {
+  (app.server as unknown as HttpsServer).setSecureContext({ key: material.key, cert: material.cert });
 }
 
 /** Bodies of the routes other than the SES API (`/_signet/`, `/_aws/ses`): a few parameters. */
@@ -74,6 +90,11 @@ function tooLarge(limit: number): SesError {
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const limits = options.limits ?? DEFAULT_HTTP_LIMITS;
+  const serverTimeouts = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+  };
   // fastify refuses a path with broken percent-encoding before any route runs. SES v2 paths still go
   // to the handler, which authenticates first and then answers 400 in v2's shape; other paths get
   // fastify's own answer, byte for byte as before.
@@ -116,11 +137,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // Keep-alive connections must not hold a graceful shutdown open for long.
     forceCloseConnections: 'idle',
     // Time limits (./http-limits.ts): headers, the whole request, idleness, the wait between requests.
-    http: {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
-    },
+    // fastify hands `http` to http.createServer only; with TLS the same options go in `https`, which
+    // https.createServer takes as http's plus the certificate.
+    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, ...serverTimeouts } } : { http: serverTimeouts }),
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,

@@ -1,5 +1,7 @@
 import { bootstrapAccount, prepareDevAccount } from '../app/accounts.ts';
-import { createHttpServer } from '../api/http-server.ts';
+import { createHttpServer, setHttpsCertificate } from '../api/http-server.ts';
+import type { TlsFiles } from '../config/tls-config.ts';
+import { readTlsFiles, type TlsMaterial } from '../smtp/tls-material.ts';
 import { createApiMetrics } from '../api/metrics.ts';
 import { ConfigError } from '../config/config.ts';
 import { writeCredentialsFile } from './credentials-file.ts';
@@ -28,6 +30,8 @@ export interface ServerSettings {
   readonly smtp: SmtpServiceSettings | null;
   /** The HTTP API's limits and timeouts, and where /metrics is served. */
   readonly http: HttpConfig;
+  /** `--tls-cert`/`--tls-key`: HTTPS for the API and SMTP's certificate; null: plain HTTP. */
+  readonly tls?: TlsFiles | null;
 }
 
 /**
@@ -47,8 +51,12 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     },
   });
   const sendMetrics = createSendMetrics(metrics.registry);
-  let listeningAt = `http://${config.host}:${config.port}`;
+  // Read once here and shared: the API and SMTP present one certificate, reloaded together on SIGHUP.
+  // A file that is missing or no certificate stops the start (exit 253), before anything listens.
+  const tls = settings.tls ? readTlsOrRefuse(settings.tls) : null;
+  let listeningAt = `${tls ? 'https' : 'http'}://${config.host}:${config.port}`;
   const app = createHttpServer({
+    tls,
     handler: async (r) => signet.handler!(r),
     logger: { level: config.logLevel },
     metrics,
@@ -157,17 +165,36 @@ export async function runServer(settings: ServerSettings): Promise<number> {
           host: config.host,
           dataDir: config.dataDir,
           log: { info: (o, m) => app.log.info(o, m), error: (o, m) => app.log.error(o, m) },
+          ...(tls ? { tls } : {}),
         }),
       );
       smtp = service;
-      const { starttls, tls } = service.listener.addresses;
+      const { starttls, tls: implicitTls } = service.listener.addresses;
       if (starttls) process.stdout.write(`signet smtp listening on smtp://${starttls} (STARTTLS)\n`);
-      if (tls) process.stdout.write(`signet smtp listening on smtps://${tls} (implicit TLS)\n`);
+      if (implicitTls) process.stdout.write(`signet smtp listening on smtps://${implicitTls} (implicit TLS)\n`);
       process.stdout.write(`signet smtp certificate SHA-256 ${service.tls.fingerprint} (${service.tls.source}: ${service.tls.certPath})\n`);
+    }
+    const tlsFiles = settings.tls;
+    if (tlsFiles) {
+      // A renewed certificate (certbot's deploy hook, `systemctl reload`): read once, then given to the
+      // API and SMTP listeners; connections already open keep theirs, new handshakes get the new one.
       process.on('SIGHUP', () => {
-        const r = service.reloadTls();
-        if (r instanceof Error) app.log.error({ err: r }, 'TLS certificate reload failed; the previous one stays');
-        else if (r) app.log.info({ fingerprint: r.fingerprint }, 'TLS certificate reloaded');
+        let next: TlsMaterial;
+        try {
+          next = readTlsFiles(tlsFiles);
+        } catch (err) {
+          app.log.error({ err }, 'TLS certificate reload failed; the previous one stays');
+          return;
+        }
+        try {
+          setHttpsCertificate(app, next);
+          smtp?.setTls(next);
+        } catch (err) {
+          // A key that does not match its certificate is refused by createSecureContext: nothing changed.
+          app.log.error({ err }, 'TLS certificate reload failed; the previous one stays');
+          return;
+        }
+        app.log.info({ fingerprint: next.fingerprint }, 'TLS certificate reloaded');
       });
     }
     const metricsAt = http.metricsListener;
@@ -206,6 +233,14 @@ export async function runServer(settings: ServerSettings): Promise<number> {
   await dkim.close();
   await signet.close();
   return 0;
+}
+
+function readTlsOrRefuse(files: TlsFiles): TlsMaterial {
+  try {
+    return readTlsFiles(files);
+  } catch (err) {
+    throw new ConfigError(`cannot read --tls-cert/--tls-key: ${(err as Error).message}`);
+  }
 }
 
 /** Binds a listener; a failure to bind becomes one line naming the address (exit 253, nothing served). */
