@@ -53,7 +53,7 @@ describe('operations: logs, health, metrics, graceful shutdown', () => {
       .split('\n')
       .filter((l) => l.startsWith('{'));
     assert.ok(lines.length >= 5);
-    const requests = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'ses request');
+    const requests = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request' && l.method === 'POST');
     assert.equal(requests.length, 5);
     const first = requests[0];
     assert.equal(first.action, 'VerifyDomainDkim');

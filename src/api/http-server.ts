@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type preParsingHookHandler } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type preParsingHookHandler } from 'fastify';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Server as HttpsServer } from 'node:https';
 import { Transform } from 'node:stream';
@@ -35,7 +35,23 @@ export interface HttpServerOptions {
    * setHttpsCertificate without a restart.
    */
   readonly tls?: { readonly key: string; readonly cert: string } | null;
+  /**
+   * Whether the server is ready to take traffic, and what it still waits for (`GET /health` answers
+   * 503 until it is: a load balancer sends nothing to a node whose store, DNS or key pool is not up).
+   * Absent: always ready.
+   */
+  readonly readiness?: () => { readonly ready: boolean; readonly waiting: readonly string[] };
 }
+
+/** What the SES handler learnt about a request, for its access-log line. */
+interface AccessDetails {
+  readonly accountId: string | null;
+  readonly action: string | null;
+  readonly code: string;
+}
+
+/** Paths polled by load balancers and scrapers: logged at debug level, not one info line per poll. */
+const QUIET_PATHS = new Set(['/health', '/metrics']);
 
 /**
  * A renewed certificate for new TLS connections (SIGHUP): `tls.Server#setSecureContext` swaps the
@@ -54,10 +70,10 @@ const SMALL_ROUTE_BODY_BYTES = 64 * 1024;
  * client cannot go on sending the body it announced (Node would otherwise read and discard it all).
  */
 function refuseEarly(req: FastifyRequest, reply: FastifyReply, error: SesError, metrics?: ApiMetrics): FastifyReply {
-  const requestId = randomUUID();
-  // Logged and counted like every SES request (the same line as the handler's, without an action).
+  const requestId = req.id;
+  // Counted like every SES request, and logged on its access line (without an action).
   metrics?.observeRequest(null, error.code, 0);
-  req.log.info({ requestId, accountId: null, action: null, status: error.status, code: error.code, ms: 0 }, 'ses request');
+  accessDetails.set(req, { accountId: null, action: null, code: error.code });
   if (isSesV2Path(req.url)) {
     // SES v2 paths answer in v2's shape: the authenticator's refusals keep their code (as the v2
     // handler answers them), a bad parameter is v2's BadRequestException.
@@ -77,6 +93,9 @@ function refuseEarly(req: FastifyRequest, reply: FastifyReply, error: SesError, 
     .header('connection', 'close')
     .send(errorEnvelope(error.type, error.code, error.message, requestId));
 }
+
+/** Set by the SES route (and its early refusals) for the request's one access-log line. */
+const accessDetails = new WeakMap<FastifyRequest, AccessDetails>();
 
 function tooLarge(limit: number): SesError {
   return new SesError('InvalidParameterValue', `The request body exceeds the limit of ${limit} bytes.`);
@@ -133,7 +152,12 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
           },
     // The SES route raises this to MAX_BODY_BYTES; every other route takes a few parameters.
     bodyLimit: SMALL_ROUTE_BODY_BYTES,
+    // One id per request, on its one access-log line and in every line logged for it (as
+    // `requestId`), and answered as `x-amzn-RequestId` (the SES handlers take it: sesRequestOf).
     genReqId: () => randomUUID(),
+    // fastify's own two lines per request ("incoming request", "request completed") are replaced by
+    // the one line of the onResponse hook below; its child logger labels the id `requestId`.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     // Keep-alive connections must not hold a graceful shutdown open for long.
     forceCloseConnections: 'idle',
     // Time limits (./http-limits.ts): headers, the whole request, idleness, the wait between requests.
@@ -156,6 +180,27 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     req.raw.socket?.setTimeout(limits.idleTimeoutMs);
     done(null, payload);
   });
+  // Every answer carries the request's id, whichever route made it (the SES handlers set the same one).
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (!reply.hasHeader('x-amzn-requestid')) void reply.header('x-amzn-requestid', req.id);
+    done(null, payload);
+  });
+  // The access log: one line per request, with its id (the child logger's `requestId`), status,
+  // time, and for the SES API the account, action and result code. Never a header value or a body.
+  app.addHook('onResponse', (req, reply, done) => {
+    const path = req.url.split('?', 1)[0]!;
+    const line = {
+      method: req.method,
+      url: req.url.slice(0, 200),
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      remoteAddress: req.ip,
+      ...accessDetails.get(req),
+    };
+    if (QUIET_PATHS.has(path)) req.log.debug(line, 'request');
+    else req.log.info(line, 'request');
+    done();
+  });
   const budget = new BodyBudget(limits);
   if (options.dev) {
     app.addHook('onRequest', async (req, reply) => {
@@ -174,7 +219,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   app.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, _req, reply) => {
     // fastify's own refusals (body over the limit, broken framing) become SES-style 400s, never 500s.
-    const requestId = randomUUID();
+    const requestId = _req.id;
     const tooLarge = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
     const message = tooLarge
       ? `The request body exceeds the limit of ${_req.routeOptions.bodyLimit ?? MAX_BODY_BYTES} bytes.`
@@ -201,8 +246,14 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       .send(errorEnvelope('Sender', tooLarge ? 'InvalidParameterValue' : 'MalformedQueryString', message, requestId));
   });
 
-  // For a load balancer: the process is up and serving.
-  app.get('/health', async (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+  // For a load balancer: 200 once the store, the DNS listeners and the key pool are up, 503 before.
+  const readiness = options.readiness;
+  app.get('/health', async (_req, reply) => {
+    const state = readiness?.() ?? { ready: true, waiting: [] };
+    void reply.header('cache-control', 'no-store');
+    if (!state.ready) return reply.code(503).send({ status: 'starting', waiting: state.waiting });
+    return reply.send({ status: 'ok' });
+  });
 
   const metrics = options.metrics;
   const metricsAccess = options.metricsAccess;
@@ -293,17 +344,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics?.observeRequest(response.action, response.errorCode ?? 'OK', seconds);
     if (response.errorCode === 'Throttling' || response.errorCode === 'TooManyRequestsException') metrics?.countThrottled(response.action);
-    req.log.info(
-      {
-        requestId: response.requestId,
-        accountId: response.accountId,
-        action: response.action,
-        status: response.status,
-        code: response.errorCode ?? 'OK',
-        ms: Math.round(seconds * 1e4) / 10,
-      },
-      'ses request',
-    );
+    accessDetails.set(req, { accountId: response.accountId, action: response.action, code: response.errorCode ?? 'OK' });
     void reply.code(response.status).headers(response.headers);
     return response.body;
   };

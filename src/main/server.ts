@@ -20,6 +20,12 @@ import { smtpRegions, startSmtpService, type SmtpService, type SmtpServiceSettin
 import { registerOutboxRoutes, registerVerifyEmailRoute } from '../api/outbox-routes.ts';
 import { confirmEmailVerification } from '../app/send-verification-email.ts';
 import { createSendMetrics } from '../delivery/send-metrics.ts';
+import { createOperationsMetrics } from '../api/operations-metrics.ts';
+import { DnsQueryCounter } from '../dns/query-counter.ts';
+import type { DetectionObserver } from '../app/detection-ports.ts';
+
+/** A check due this long ago and not under way counts as overdue (`/metrics`, `signet admin status`). */
+export const OVERDUE_AFTER_MS = 5 * 60_000;
 
 /** What `signet serve` was told, each part normalized once (src/commands/serve.ts). */
 export interface ServerSettings {
@@ -51,12 +57,28 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     },
   });
   const sendMetrics = createSendMetrics(metrics.registry);
+  const dnsAnswers = new DnsQueryCounter();
+  const operations = createOperationsMetrics(metrics.registry, {
+    overview: () => signet.storage.detection.overview(Date.now(), OVERDUE_AFTER_MS),
+    dnsAnswers: () => dnsAnswers.entries(),
+  });
+  // /health's readiness: each part flips once it is up (the key pool once it holds a first
+  // VerifyDomainDkim's keys, or at once when it keeps none), and stays up.
+  const up = { store: false, dns: false, keyPool: false };
+  const readiness = () => {
+    if (!up.keyPool && up.store && signet.keyPool.size >= Math.min(3, config.keyPoolSize)) up.keyPool = true;
+    const waiting = Object.entries(up)
+      .filter(([, v]) => !v)
+      .map(([k]) => k);
+    return { ready: waiting.length === 0, waiting };
+  };
   // Read once here and shared: the API and SMTP present one certificate, reloaded together on SIGHUP.
   // A file that is missing or no certificate stops the start (exit 253), before anything listens.
   const tls = settings.tls ? readTlsOrRefuse(settings.tls) : null;
   let listeningAt = `${tls ? 'https' : 'http'}://${config.host}:${config.port}`;
   const app = createHttpServer({
     tls,
+    readiness,
     handler: async (r) => signet.handler!(r),
     logger: { level: config.logLevel },
     metrics,
@@ -91,17 +113,40 @@ export async function runServer(settings: ServerSettings): Promise<number> {
         if (event.kind === 'unsignable') app.log.error(line, 'message not DKIM-signed');
         else app.log.info(line, 'message sent without a DKIM signature by its domain');
       },
+      // One line per relay attempt's outcome (delivered, retry, failed), with the message's id.
       onDelivered: (messageId) => {
         sendMetrics.delivery('delivered');
-        app.log.info({ messageId }, 'delivered to the relay');
+        app.log.info({ messageId, outcome: 'delivered' }, 'delivered to the relay');
       },
       onAttemptFailed: (messageId, err, willRetry) => {
         sendMetrics.delivery(willRetry ? 'retry' : 'failed');
-        app.log.warn({ messageId, error: (err as Error).message, willRetry }, 'relay delivery failed');
+        app.log.warn({ messageId, outcome: willRetry ? 'retry' : 'failed', error: (err as Error).message, willRetry }, 'relay delivery failed');
       },
       onDeliveryError: (err) => app.log.error({ err }, 'delivery worker failed'),
     },
   });
+  up.store = true;
+  // Every status change detection makes is one log line and a count (issue 19: an identity went
+  // Pending -> TemporaryFailure -> Success with no trace).
+  const detectionObserver: DetectionObserver = {
+    checked: (outcome, seconds) => operations.detection.checked(outcome, seconds),
+    statusChanged: (change) => {
+      operations.detection.statusChanged(change.kind, change.to);
+      app.log.info(
+        {
+          identity: change.domain,
+          accountId: change.scope.accountId,
+          region: change.scope.region,
+          status: change.kind,
+          from: change.from,
+          to: change.to,
+          reason: change.reason,
+          records: change.records,
+        },
+        'identity status changed',
+      );
+    },
+  };
   let dkim: DkimServices | null = null;
   let smtp: SmtpService | null = null;
   let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | null = null;
@@ -147,8 +192,11 @@ export async function runServer(settings: ServerSettings): Promise<number> {
         devClock,
         app,
         onError: (err, what) => app.log.error({ err }, `${what} failed`),
+        detectionObserver,
+        onDnsAnswer: (reply) => dnsAnswers.count(reply),
       }),
     );
+    up.dns = true;
     const udpProcesses = dkimConfig.dnsWorkers > 1 ? ` in ${dkimConfig.dnsWorkers} processes` : '';
     process.stdout.write(`signet dns listening on ${dkim.dns.host}:${dkim.dns.port} (udp${udpProcesses}, tcp) for ${dkimConfig.zone}\n`);
     // SES's SMTP endpoint: messages go through the same SendRawEmail use case as the API's.
@@ -166,6 +214,7 @@ export async function runServer(settings: ServerSettings): Promise<number> {
           dataDir: config.dataDir,
           log: { info: (o, m) => app.log.info(o, m), error: (o, m) => app.log.error(o, m) },
           ...(tls ? { tls } : {}),
+          onMessage: (outcome) => operations.smtp.message(outcome),
         }),
       );
       smtp = service;

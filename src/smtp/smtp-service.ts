@@ -35,6 +35,7 @@ export async function startSmtpService(deps: {
   readonly log: SmtpLog;
   /** The files' certificate already read for the HTTPS API: one read, one certificate for both. */
   readonly tls?: TlsMaterial;
+  readonly onMessage?: (outcome: 'accepted' | 'rejected') => void;
 }): Promise<SmtpService> {
   const { settings } = deps;
   let tls = deps.tls ?? (settings.tlsFiles ? readTlsFiles(settings.tlsFiles) : await selfSignedTls(deps.dataDir, settings.hostname));
@@ -43,6 +44,7 @@ export async function startSmtpService(deps: {
     authenticator: deps.authenticator,
     tls,
     log: deps.log,
+    ...(deps.onMessage ? { onMessage: deps.onMessage } : {}),
     config: {
       host: deps.host,
       starttlsPort: settings.starttlsPort,
