@@ -172,7 +172,11 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
       onError(err); // a bug, not the message's fault: answerQuery still answers it
     }
     const full = answerQuery(message, 'tcp', options.zone, options.lookup);
-    return onAnswer ? full.then((reply) => (reply !== null && onAnswer(reply), reply)) : full;
+    if (!onAnswer) return full;
+    return full.then((reply) => {
+      if (reply !== null) onAnswer(reply);
+      return reply;
+    });
   };
   for (let attempt = 1; ; attempt++) {
     const udp = await bindUdp(options.host, options.port, onError);
