@@ -104,7 +104,9 @@ describe('observability: log lines and metrics of detection, DNS, relay; one acc
       const r = await fetch(`${server.url}/health`);
       return r.status === 200 ? r : undefined;
     });
-    assert.deepEqual(await health.json(), { status: 'ok' });
+    const body = (await health.json()) as { status: string; listeners: Record<string, string> };
+    assert.equal(body.status, 'ok');
+    assert.deepEqual(Object.keys(body.listeners).sort(), ['api', 'dns', 'smtp', 'smtps']);
     assert.equal((await fetch(`${server.url}/metrics`)).status, 200);
     await sleep(200);
     const quiet = logLines(server).filter((l) => typeof l['url'] === 'string' && /^\/(health|metrics)/.test(l['url'] as string));

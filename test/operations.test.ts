@@ -85,7 +85,9 @@ describe('operations: logs, health, metrics, graceful shutdown', () => {
     try {
       const health = await fetch(`${server.url}/health`);
       assert.equal(health.status, 200);
-      assert.deepEqual(await health.json(), { status: 'ok' });
+      const body = (await health.json()) as { status: string; listeners: Record<string, string> };
+      assert.equal(body.status, 'ok');
+      assert.equal(body.listeners['api'], server.url);
       await callSigned(server.url, 'Action=VerifyDomainDkim&Version=2010-12-01&Domain=m.example', server.credentials!);
       await callSigned(server.url, 'Action=VerifyDomainDkim&Version=2010-12-01&Domain=m2.example', server.credentials!); // throttled (1/s)
       const metrics = await (await fetch(`${server.url}/metrics`)).text();

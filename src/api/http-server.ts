@@ -40,7 +40,7 @@ export interface HttpServerOptions {
    * 503 until it is: a load balancer sends nothing to a node whose store, DNS or key pool is not up).
    * Absent: always ready.
    */
-  readonly readiness?: () => { readonly ready: boolean; readonly waiting: readonly string[] };
+  readonly readiness?: () => { readonly ready: boolean; readonly waiting: readonly string[]; readonly listeners?: Readonly<Record<string, string>> };
 }
 
 /** What the SES handler learnt about a request, for its access-log line. */
@@ -251,8 +251,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.get('/health', async (_req, reply) => {
     const state = readiness?.() ?? { ready: true, waiting: [] };
     void reply.header('cache-control', 'no-store');
-    if (!state.ready) return reply.code(503).send({ status: 'starting', waiting: state.waiting });
-    return reply.send({ status: 'ok' });
+    // The listeners' addresses too, for `signet admin status` (they are no secret: clients use them).
+    const listeners = state.listeners ? { listeners: state.listeners } : {};
+    if (!state.ready) return reply.code(503).send({ status: 'starting', waiting: state.waiting, ...listeners });
+    return reply.send({ status: 'ok', ...listeners });
   });
 
   const metrics = options.metrics;

@@ -23,9 +23,7 @@ import { createSendMetrics } from '../delivery/send-metrics.ts';
 import { createOperationsMetrics } from '../api/operations-metrics.ts';
 import { DnsQueryCounter } from '../dns/query-counter.ts';
 import type { DetectionObserver } from '../app/detection-ports.ts';
-
-/** A check due this long ago and not under way counts as overdue (`/metrics`, `signet admin status`). */
-export const OVERDUE_AFTER_MS = 5 * 60_000;
+import { OVERDUE_AFTER_MS } from './store-maintenance.ts';
 
 /** What `signet serve` was told, each part normalized once (src/commands/serve.ts). */
 export interface ServerSettings {
@@ -65,12 +63,13 @@ export async function runServer(settings: ServerSettings): Promise<number> {
   // /health's readiness: each part flips once it is up (the key pool once it holds a first
   // VerifyDomainDkim's keys, or at once when it keeps none), and stays up.
   const up = { store: false, dns: false, keyPool: false };
+  const listeners: Record<string, string> = {};
   const readiness = () => {
     if (!up.keyPool && up.store && signet.keyPool.size >= Math.min(3, config.keyPoolSize)) up.keyPool = true;
     const waiting = Object.entries(up)
       .filter(([, v]) => !v)
       .map(([k]) => k);
-    return { ready: waiting.length === 0, waiting };
+    return { ready: waiting.length === 0, waiting, listeners };
   };
   // Read once here and shared: the API and SMTP present one certificate, reloaded together on SIGHUP.
   // A file that is missing or no certificate stops the start (exit 253), before anything listens.
@@ -197,6 +196,7 @@ export async function runServer(settings: ServerSettings): Promise<number> {
       }),
     );
     up.dns = true;
+    listeners['dns'] = `${dkim.dns.host}:${dkim.dns.port} (udp, tcp)`;
     const udpProcesses = dkimConfig.dnsWorkers > 1 ? ` in ${dkimConfig.dnsWorkers} processes` : '';
     process.stdout.write(`signet dns listening on ${dkim.dns.host}:${dkim.dns.port} (udp${udpProcesses}, tcp) for ${dkimConfig.zone}\n`);
     // SES's SMTP endpoint: messages go through the same SendRawEmail use case as the API's.
@@ -219,6 +219,8 @@ export async function runServer(settings: ServerSettings): Promise<number> {
       );
       smtp = service;
       const { starttls, tls: implicitTls } = service.listener.addresses;
+      if (starttls) listeners['smtp'] = `smtp://${starttls}`;
+      if (implicitTls) listeners['smtps'] = `smtps://${implicitTls}`;
       if (starttls) process.stdout.write(`signet smtp listening on smtp://${starttls} (STARTTLS)\n`);
       if (implicitTls) process.stdout.write(`signet smtp listening on smtps://${implicitTls} (implicit TLS)\n`);
       process.stdout.write(`signet smtp certificate SHA-256 ${service.tls.fingerprint} (${service.tls.source}: ${service.tls.certPath})\n`);
@@ -252,9 +254,11 @@ export async function runServer(settings: ServerSettings): Promise<number> {
         startMetricsListener(metrics, { token: http.metricsToken }, metricsAt),
       );
       process.stdout.write(`signet metrics on ${metricsListener.url}\n`);
+      listeners['metrics'] = metricsListener.url;
     }
     const address = await listening(`the SES API on ${config.host}:${config.port}`, () => app.listen({ host: config.host, port: config.port }));
     listeningAt = address;
+    listeners['api'] = address;
   } catch (err) {
     metricsListener?.close();
     await smtp?.close();
