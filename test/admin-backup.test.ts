@@ -2,14 +2,16 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import pg from 'pg';
 import { queryTxt } from './helpers/dns-query.ts';
-import { run } from './helpers/peers.ts';
+import { peerOrSkip, run } from './helpers/peers.ts';
+import { dropSchemas, freshSchema, POSTGRES_URL, postgresReachable } from './helpers/postgres.ts';
 import { callSigned } from './helpers/sign.ts';
 import { SIGNET_BIN, startSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
 const KEY = { accessKeyId: 'AKIDSIGNETTEST', secretAccessKey: 'signet-test-secret' };
-const signet = (args: readonly string[]) => run(process.execPath, [SIGNET_BIN, ...args], {});
+const signet = (args: readonly string[], env: Record<string, string> = {}) => run(process.execPath, [SIGNET_BIN, ...args], env);
 
 function tokensIn(body: string): string[] {
   return [...body.matchAll(/<member>([a-z0-9]{32})<\/member>/g)].map((m) => m[1]!);
@@ -20,6 +22,8 @@ function tokensIn(body: string): string[] {
  * the master key copied), and the restored store passes the consistency checks and answers the same
  * tokens, over the API and in DNS. Also `admin status`.
  */
+const url = await postgresReachable();
+
 describe('signet admin backup, restore and status', () => {
   const dir = tempDir('admin-backup');
   after(() => dir.remove());
@@ -120,4 +124,34 @@ describe('signet admin backup, restore and status', () => {
       assert.equal(await copy.stop(), 0);
     }
   });
+
+  it(
+    'on PostgreSQL, backup and restore point to pg_dump and pg_restore and exit non-zero',
+    peerOrSkip('PostgreSQL', url, `no PostgreSQL at ${POSTGRES_URL}`),
+    async () => {
+      const schema = freshSchema('signet_backup');
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      await admin.query(`create schema "${schema}"`);
+      await admin.end();
+      try {
+        const databaseUrl = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+        const env = { SIGNET_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') };
+        const file = join(dir.path, 'pg-backup.db');
+        const backup = signet(['admin', 'backup', file, '--database', databaseUrl, '--data-dir', join(dir.path, 'pg')], env);
+        assert.equal(backup.status, 253, backup.stderr);
+        assert.match(backup.stderr, /PostgreSQL: back it up with its own tools, e\.g\. pg_dump/);
+        assert.ok(!existsSync(file));
+        const restore = signet(['admin', 'restore', file, '--database', databaseUrl, '--data-dir', join(dir.path, 'pg')], env);
+        assert.equal(restore.status, 253);
+        assert.match(restore.stderr, /pg_restore/);
+        const status = signet(['admin', 'status', '--database', databaseUrl, '--data-dir', join(dir.path, 'pg')], env);
+        assert.equal(status.status, 0, status.stderr);
+        assert.equal(JSON.parse(status.stdout).store.engine, 'postgresql');
+        assert.doesNotMatch(status.stdout, /password/);
+      } finally {
+        await dropSchemas();
+      }
+    },
+  );
 });
