@@ -193,6 +193,13 @@ describe('observability: log lines and metrics of detection, DNS, relay; one acc
     assert.equal(sample(metrics, 'signet_relay_attempts_total{outcome="delivered"}'), 1);
     assert.match(metrics, /# TYPE signet_smtp_messages_total counter/);
   });
+
+  it('SIGHUP without --tls-cert is logged and the server keeps serving', async () => {
+    server.process.kill('SIGHUP');
+    await until('the SIGHUP line', () => (logLines(server).some((l) => /^SIGHUP: no --tls-cert/.test(String(l['msg']))) ? true : undefined));
+    assert.equal((await fetch(`${server.url}/health`)).status, 200);
+    assert.equal(server.process.exitCode, null);
+  });
 });
 
 describe('/health readiness', () => {

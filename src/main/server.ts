@@ -226,6 +226,9 @@ export async function runServer(settings: ServerSettings): Promise<number> {
       process.stdout.write(`signet smtp certificate SHA-256 ${service.tls.fingerprint} (${service.tls.source}: ${service.tls.certPath})\n`);
     }
     const tlsFiles = settings.tls;
+    // SIGHUP always has a handler: without one Node's default ends the process (a `systemctl reload`
+    // or a closed terminal would stop the server).
+    if (!tlsFiles) process.on('SIGHUP', () => app.log.info('SIGHUP: no --tls-cert/--tls-key to reload'));
     if (tlsFiles) {
       // A renewed certificate (certbot's deploy hook, `systemctl reload`): read once, then given to the
       // API and SMTP listeners; connections already open keep theirs, new handshakes get the new one.
