@@ -37,7 +37,10 @@ describe('DnsQueryCounter', () => {
   it('never throws on any bytes (it runs on every reply, garbage queries included)', () => {
     const counter = new DnsQueryCounter();
     let seed = 7;
-    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let i = 0; i < 20000; i++) {
       const bytes = Buffer.from(Array.from({ length: Math.floor(next() * 40) }, () => Math.floor(next() * 256)));
       counter.count(bytes);
