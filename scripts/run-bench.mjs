@@ -17,6 +17,7 @@ const BENCHMARKS = [
   { name: 'verify-domain-dkim-latency', args: ['--calls', '500', '--runs', '3'], about: 'p50/p99 of VerifyDomainDkim, pool pre-filled' },
   { name: 'key-pool-refill', args: ['--keys', '40', '--rounds', '3'], about: 'pool refill vs openssl genrsa 2048' },
   { name: 'sigv4-overhead', args: ['--seconds', '3', '--rounds', '11'], about: 'SigV4 on vs dev mode (needs wrk)' },
+  { name: 'https-overhead', args: ['--seconds', '3', '--rounds', '7'], about: 'the API over HTTPS vs plain HTTP (needs wrk)' },
   { name: 'cli-startup', args: ['12'], about: 'signet ses vs aws ses vs node -e 0 (needs AWS CLI v2)' },
   { name: 'cli-startup-sesv2', args: ['12'], about: 'signet sesv2 vs aws sesv2 vs node -e 0 (needs AWS CLI v2)' },
   { name: 'send-raw-email-http', args: ['--seconds', '4', '--rounds', '2'], about: 'SendRawEmail over HTTP into the outbox' },

@@ -240,6 +240,32 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
       assert.deepEqual(await h.detection.claimDueChecks(10_000_000, 10, LEASE), []);
     });
 
+    it('counts identities by status across accounts, and the checks overdue and held by nobody', async () => {
+      await domainWithDkim(A, 'one.example');
+      await domainWithDkim(B, 'two.example');
+      await domainWithDkim(B, 'three.example');
+      const claimed = await h.detection.claimDueChecks(2000, 10, LEASE);
+      assert.equal(claimed.length, 3);
+      const [first, ...rest] = claimed;
+      // One written back as Success (next check in an hour); two left Pending and claimed.
+      await h.detection.completeChecks([success(first!, 2000)]);
+      const now = await h.detection.overview(2000, 0);
+      assert.deepEqual(
+        [...now.dkim].sort((x, y) => x.status.localeCompare(y.status)),
+        [
+          { status: 'Pending', count: 2 },
+          { status: 'Success', count: 1 },
+        ],
+      );
+      assert.equal(now.verification.find((v) => v.kind === 'Domain' && v.status === 'Success')?.count, 1);
+      assert.equal(now.overdue, 0, 'the others are held by a worker');
+      // Hours later, with every lease lapsed: all three are due; overdue only past the threshold.
+      const later = 2000 + 3 * 3_600_000;
+      assert.equal((await h.detection.overview(later, 0)).overdue, 3);
+      assert.equal((await h.detection.overview(later, 24 * 3_600_000)).overdue, 0);
+      assert.equal(rest.length, 2);
+    });
+
     it('writes a batch of checks in one call', async () => {
       for (const d of ['b1.example', 'b2.example', 'b3.example']) await domainWithDkim(A, d);
       const targets = await h.detection.claimDueChecks(2000, 10, LEASE);

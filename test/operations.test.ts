@@ -53,7 +53,7 @@ describe('operations: logs, health, metrics, graceful shutdown', () => {
       .split('\n')
       .filter((l) => l.startsWith('{'));
     assert.ok(lines.length >= 5);
-    const requests = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'ses request');
+    const requests = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request' && l.method === 'POST');
     assert.equal(requests.length, 5);
     const first = requests[0];
     assert.equal(first.action, 'VerifyDomainDkim');
@@ -85,7 +85,9 @@ describe('operations: logs, health, metrics, graceful shutdown', () => {
     try {
       const health = await fetch(`${server.url}/health`);
       assert.equal(health.status, 200);
-      assert.deepEqual(await health.json(), { status: 'ok' });
+      const body = (await health.json()) as { status: string; listeners: Record<string, string> };
+      assert.equal(body.status, 'ok');
+      assert.equal(body.listeners['api'], server.url);
       await callSigned(server.url, 'Action=VerifyDomainDkim&Version=2010-12-01&Domain=m.example', server.credentials!);
       await callSigned(server.url, 'Action=VerifyDomainDkim&Version=2010-12-01&Domain=m2.example', server.credentials!); // throttled (1/s)
       const metrics = await (await fetch(`${server.url}/metrics`)).text();

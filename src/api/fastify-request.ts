@@ -11,5 +11,13 @@ export function headersOf(req: FastifyRequest): Record<string, string | undefine
 /** A fastify request as the SES handler and the authenticators take it. */
 export function sesRequestOf(req: FastifyRequest, extra: Partial<Pick<SesHttpRequest, 'bodySha256' | 'prechecked' | 'headers'>> = {}): SesHttpRequest {
   const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-  return { method: req.method, path: req.url, headers: extra.headers ?? headersOf(req), body, bodySha256: extra.bodySha256, prechecked: extra.prechecked };
+  return {
+    method: req.method,
+    path: req.url,
+    headers: extra.headers ?? headersOf(req),
+    body,
+    bodySha256: extra.bodySha256,
+    prechecked: extra.prechecked,
+    requestId: req.id,
+  };
 }

@@ -52,7 +52,7 @@ export type SesHandler = (request: SesHttpRequest) => Promise<SesHttpResponse>;
 export function createSesHandler(ctx: AppContext, options: SesHandlerOptions): SesHandler {
   const newRequestId = options.requestId ?? randomUUID;
   return async (request) => {
-    const requestId = newRequestId();
+    const requestId = request.requestId ?? newRequestId();
     let action: string | null = null;
     let scope: Scope | null = null;
     const answer = (status: number, body: string, errorCode: string | null): SesHttpResponse => ({

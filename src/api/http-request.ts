@@ -12,6 +12,11 @@ export interface SesHttpRequest {
    * does for large bodies, so that hashing 40 MB never holds the event loop in one piece).
    */
   readonly bodySha256?: string | undefined;
+  /**
+   * The transport's id for this request (the HTTP server's, on its access-log line): answered as
+   * `x-amzn-RequestId`, so one id finds the request in the log. Absent: the handler makes one.
+   */
+  readonly requestId?: string | undefined;
   /** What `Authenticator.precheck` returned for these headers, if the transport ran it. */
   readonly prechecked?: Scope | undefined;
 }

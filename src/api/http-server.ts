@@ -1,5 +1,6 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type preParsingHookHandler } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type preParsingHookHandler } from 'fastify';
 import { createHash, randomUUID } from 'node:crypto';
+import type { Server as HttpsServer } from 'node:https';
 import { Transform } from 'node:stream';
 import type { Scope } from '../core/index.ts';
 import { devRequestRefusal } from './dev-origin-guard.ts';
@@ -28,6 +29,37 @@ export interface HttpServerOptions {
   /** `--dev`: only loopback Host names, no state-changing requests from another Origin. */
   readonly dev?: boolean;
   readonly limits?: HttpLimits;
+  /**
+   * PEM key and certificate: the API over HTTPS (`--tls-cert`/`--tls-key`); none: plain HTTP, the
+   * default (loopback, dev, or behind a proxy that terminates TLS). A new pair is taken by
+   * setHttpsCertificate without a restart.
+   */
+  readonly tls?: { readonly key: string; readonly cert: string } | null;
+  /**
+   * Whether the server is ready to take traffic, and what it still waits for (`GET /health` answers
+   * 503 until it is: a load balancer sends nothing to a node whose store, DNS or key pool is not up).
+   * Absent: always ready.
+   */
+  readonly readiness?: () => { readonly ready: boolean; readonly waiting: readonly string[]; readonly listeners?: Readonly<Record<string, string>> };
+}
+
+/** What the SES handler learnt about a request, for its access-log line. */
+interface AccessDetails {
+  readonly accountId: string | null;
+  readonly action: string | null;
+  readonly code: string;
+}
+
+/** Paths polled by load balancers and scrapers: logged at debug level, not one info line per poll. */
+const QUIET_PATHS = new Set(['/health', '/metrics']);
+
+/**
+ * A renewed certificate for new TLS connections (SIGHUP): `tls.Server#setSecureContext` swaps the
+ * context that later handshakes use, so connections already open (keep-alive SDK pools, requests
+ * under way) go on undisturbed and nothing is refused during the swap.
+ */
+export function setHttpsCertificate(app: FastifyInstance, material: { readonly key: string; readonly cert: string }): void {
+  (app.server as unknown as HttpsServer).setSecureContext({ key: material.key, cert: material.cert });
 }
 
 /** Bodies of the routes other than the SES API (`/_signet/`, `/_aws/ses`): a few parameters. */
@@ -38,10 +70,10 @@ const SMALL_ROUTE_BODY_BYTES = 64 * 1024;
  * client cannot go on sending the body it announced (Node would otherwise read and discard it all).
  */
 function refuseEarly(req: FastifyRequest, reply: FastifyReply, error: SesError, metrics?: ApiMetrics): FastifyReply {
-  const requestId = randomUUID();
-  // Logged and counted like every SES request (the same line as the handler's, without an action).
+  const requestId = req.id;
+  // Counted like every SES request, and logged on its access line (without an action).
   metrics?.observeRequest(null, error.code, 0);
-  req.log.info({ requestId, accountId: null, action: null, status: error.status, code: error.code, ms: 0 }, 'ses request');
+  accessDetails.set(req, { accountId: null, action: null, code: error.code });
   if (isSesV2Path(req.url)) {
     // SES v2 paths answer in v2's shape: the authenticator's refusals keep their code (as the v2
     // handler answers them), a bad parameter is v2's BadRequestException.
@@ -62,6 +94,9 @@ function refuseEarly(req: FastifyRequest, reply: FastifyReply, error: SesError, 
     .send(errorEnvelope(error.type, error.code, error.message, requestId));
 }
 
+/** Set by the SES route (and its early refusals) for the request's one access-log line. */
+const accessDetails = new WeakMap<FastifyRequest, AccessDetails>();
+
 function tooLarge(limit: number): SesError {
   return new SesError('InvalidParameterValue', `The request body exceeds the limit of ${limit} bytes.`);
 }
@@ -74,6 +109,11 @@ function tooLarge(limit: number): SesError {
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const limits = options.limits ?? DEFAULT_HTTP_LIMITS;
+  const serverTimeouts = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+  };
   // fastify refuses a path with broken percent-encoding before any route runs. SES v2 paths still go
   // to the handler, which authenticates first and then answers 400 in v2's shape; other paths get
   // fastify's own answer, byte for byte as before.
@@ -112,15 +152,18 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
           },
     // The SES route raises this to MAX_BODY_BYTES; every other route takes a few parameters.
     bodyLimit: SMALL_ROUTE_BODY_BYTES,
+    // One id per request, on its one access-log line and in every line logged for it (as
+    // `requestId`), and answered as `x-amzn-RequestId` (the SES handlers take it: sesRequestOf).
     genReqId: () => randomUUID(),
+    // fastify's own two lines per request ("incoming request", "request completed") are replaced by
+    // the one line of the onResponse hook below; its child logger labels the id `requestId`.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     // Keep-alive connections must not hold a graceful shutdown open for long.
     forceCloseConnections: 'idle',
     // Time limits (./http-limits.ts): headers, the whole request, idleness, the wait between requests.
-    http: {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
-    },
+    // fastify hands `http` to http.createServer only; with TLS the same options go in `https`, which
+    // https.createServer takes as http's plus the certificate.
+    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, ...serverTimeouts } } : { http: serverTimeouts }),
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
@@ -136,6 +179,27 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.addHook('onSend', (req, _reply, payload, done) => {
     req.raw.socket?.setTimeout(limits.idleTimeoutMs);
     done(null, payload);
+  });
+  // Every answer carries the request's id, whichever route made it (the SES handlers set the same one).
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (!reply.hasHeader('x-amzn-requestid')) void reply.header('x-amzn-requestid', req.id);
+    done(null, payload);
+  });
+  // The access log: one line per request, with its id (the child logger's `requestId`), status,
+  // time, and for the SES API the account, action and result code. Never a header value or a body.
+  app.addHook('onResponse', (req, reply, done) => {
+    const path = req.url.split('?', 1)[0]!;
+    const line = {
+      method: req.method,
+      url: req.url.slice(0, 200),
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      remoteAddress: req.ip,
+      ...accessDetails.get(req),
+    };
+    if (QUIET_PATHS.has(path)) req.log.debug(line, 'request');
+    else req.log.info(line, 'request');
+    done();
   });
   const budget = new BodyBudget(limits);
   if (options.dev) {
@@ -155,7 +219,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   app.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, _req, reply) => {
     // fastify's own refusals (body over the limit, broken framing) become SES-style 400s, never 500s.
-    const requestId = randomUUID();
+    const requestId = _req.id;
     const tooLarge = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
     const message = tooLarge
       ? `The request body exceeds the limit of ${_req.routeOptions.bodyLimit ?? MAX_BODY_BYTES} bytes.`
@@ -182,8 +246,16 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       .send(errorEnvelope('Sender', tooLarge ? 'InvalidParameterValue' : 'MalformedQueryString', message, requestId));
   });
 
-  // For a load balancer: the process is up and serving.
-  app.get('/health', async (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+  // For a load balancer: 200 once the store, the DNS listeners and the key pool are up, 503 before.
+  const readiness = options.readiness;
+  app.get('/health', async (_req, reply) => {
+    const state = readiness?.() ?? { ready: true, waiting: [] };
+    void reply.header('cache-control', 'no-store');
+    // The listeners' addresses too, for `signet admin status` (they are no secret: clients use them).
+    const listeners = state.listeners ? { listeners: state.listeners } : {};
+    if (!state.ready) return reply.code(503).send({ status: 'starting', waiting: state.waiting, ...listeners });
+    return reply.send({ status: 'ok', ...listeners });
+  });
 
   const metrics = options.metrics;
   const metricsAccess = options.metricsAccess;
@@ -274,17 +346,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics?.observeRequest(response.action, response.errorCode ?? 'OK', seconds);
     if (response.errorCode === 'Throttling' || response.errorCode === 'TooManyRequestsException') metrics?.countThrottled(response.action);
-    req.log.info(
-      {
-        requestId: response.requestId,
-        accountId: response.accountId,
-        action: response.action,
-        status: response.status,
-        code: response.errorCode ?? 'OK',
-        ms: Math.round(seconds * 1e4) / 10,
-      },
-      'ses request',
-    );
+    accessDetails.set(req, { accountId: response.accountId, action: response.action, code: response.errorCode ?? 'OK' });
     void reply.code(response.status).headers(response.headers);
     return response.body;
   };

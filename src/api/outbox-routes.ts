@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import type { OutboxFilter, OutboxStore } from '../app/send-ports.ts';
 import type { Scope } from '../core/index.ts';
 import type { SesHttpRequest } from './http-request.ts';
@@ -39,7 +38,7 @@ export function registerOutboxRoutes(app: FastifyInstance, outbox: OutboxStore, 
       return { scope: await authenticate(sesRequestOf(req)) };
     } catch (err) {
       if (!(err instanceof SesError)) throw err;
-      const requestId = randomUUID();
+      const requestId = req.id;
       await reply
         .code(err.status)
         .header('content-type', 'text/xml')

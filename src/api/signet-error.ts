@@ -1,5 +1,4 @@
 import type { FastifyReply } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import { isDomainError } from '../core/index.ts';
 import { SesError } from './ses-error.ts';
 import { v2ErrorFromDomain } from './v2/errors.ts';
@@ -48,12 +47,15 @@ export function signetRouteErrorOf(err: unknown): SignetRouteError | null {
 }
 
 export function sendSignetError(reply: FastifyReply, error: SignetRouteError): FastifyReply {
-  return reply
-    .code(error.status)
-    .header('content-type', 'application/json')
-    .header('x-amzn-requestid', randomUUID())
-    .header('x-amzn-errortype', error.code)
-    .send(JSON.stringify({ __type: error.code, message: error.message }));
+  return (
+    reply
+      .code(error.status)
+      .header('content-type', 'application/json')
+      // The request's one id, as on its access-log line (http-server.ts).
+      .header('x-amzn-requestid', reply.request.id)
+      .header('x-amzn-errortype', error.code)
+      .send(JSON.stringify({ __type: error.code, message: error.message }))
+  );
 }
 
 /** The `/_signet/` routes answer errors in the shape above (the verification link's page aside). */

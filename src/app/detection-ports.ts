@@ -75,6 +75,43 @@ export interface DetectionStore {
   completeChecks(completions: readonly CheckCompletion[]): Promise<void>;
   /** The last kept result of each record of a domain. */
   getRecordChecks(scope: Scope, domain: string): Promise<StoredRecordCheck[]>;
+  /**
+   * Every account's identities counted by kind and status, and the checks overdue: due more than
+   * `overdueAfterMs` before `now` and held by no worker (`/metrics`, `signet admin status`).
+   */
+  overview(now: number, overdueAfterMs: number): Promise<DetectionOverview>;
+}
+
+export interface DetectionOverview {
+  /** Identities by kind (`Domain`, `EmailAddress`) and verification status. */
+  readonly verification: ReadonlyArray<{ readonly kind: string; readonly status: string; readonly count: number }>;
+  /** Domain identities by DKIM status. */
+  readonly dkim: ReadonlyArray<{ readonly status: string; readonly count: number }>;
+  readonly overdue: number;
+}
+
+/** One status an identity moved from and to in a check (issue 19, item 3: never invisible again). */
+export interface DetectionStatusChange {
+  readonly scope: Scope;
+  readonly domain: string;
+  /** Which status changed: DKIM detection, or the domain's verification. */
+  readonly kind: 'dkim' | 'verification';
+  readonly from: string;
+  readonly to: string;
+  /** Why, in words (core/detection-events.ts). */
+  readonly reason: string;
+  /** Each record looked at and its verdict. */
+  readonly records: ReadonlyArray<{ readonly name: string; readonly type: string; readonly verdict: string }>;
+}
+
+/**
+ * Told about every detection check once its result is written: metrics and the log line of a status
+ * change live at the edge, the use case only reports.
+ */
+export interface DetectionObserver {
+  /** A check written: its DKIM outcome (null when it had no tokens) and how long its lookups took. */
+  checked(outcome: string | null, seconds: number): void;
+  statusChanged(change: DetectionStatusChange): void;
 }
 
 /** A token's public key, as the DNS server publishes it. */

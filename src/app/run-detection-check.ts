@@ -3,11 +3,13 @@ import {
   domainVerificationName,
   nextDkimDetection,
   nextVerificationStatus,
+  statusChangeReason,
+  type DetectionOutcome,
   type DetectionPolicy,
   type MailFromExpectation,
   type Scope,
 } from '../core/index.ts';
-import type { CheckCompletion, DetectionStore, DetectionTarget, RecordCheckResult, Resolver } from './detection-ports.ts';
+import type { CheckCompletion, DetectionObserver, DetectionStore, DetectionTarget, RecordCheckResult, Resolver } from './detection-ports.ts';
 import type { MailFromStore } from './mail-from-ports.ts';
 import { checkMailFromNow, runDueMailFromChecks, type MailFromDetectionDeps } from './run-mail-from-check.ts';
 import { observeDomainRecords } from './observe-domain-records.ts';
@@ -28,6 +30,53 @@ export interface DetectionDeps {
    * lease; absent where only DKIM is checked.
    */
   readonly mailFrom?: { readonly store: MailFromStore; readonly expect: MailFromExpectation };
+  /** Told of every check written and every status change (logs and metrics, at the edge). */
+  readonly observer?: DetectionObserver;
+}
+
+/** A check's result with what the observer needs beside it. */
+interface ObservedCheck {
+  readonly target: DetectionTarget;
+  readonly completion: CheckCompletion;
+  readonly outcome: DetectionOutcome | null;
+  readonly seconds: number;
+}
+
+/** After the results are written (a change is reported only once it is true in the store). */
+function report(observer: DetectionObserver | undefined, checks: readonly ObservedCheck[]): void {
+  if (!observer) return;
+  for (const { target, completion, outcome, seconds } of checks) {
+    observer.checked(outcome, seconds);
+    const records = completion.records.map((r) => ({ name: r.name, type: r.type, verdict: r.verdict }));
+    const base = { scope: target.scope, domain: target.domain, records };
+    if (completion.dkim !== null && completion.dkim.status !== target.dkim.status) {
+      const to = completion.dkim.status;
+      observer.statusChanged({ ...base, kind: 'dkim', from: target.dkim.status, to, reason: statusChangeReason(outcome, to) });
+    }
+    if (completion.verificationStatus !== target.verificationStatus) {
+      const to = completion.verificationStatus;
+      const txt = completion.records.find((r) => r.type === 'TXT');
+      const verdict: DetectionOutcome | null = txt
+        ? txt.verdict === 'found'
+          ? 'found'
+          : txt.verdict === 'resolver_error'
+            ? 'inconclusive'
+            : 'not_found'
+        : outcome;
+      observer.statusChanged({ ...base, kind: 'verification', from: target.verificationStatus, to, reason: statusChangeReason(verdict, to) });
+    }
+  }
+}
+
+async function observedCheck(deps: DetectionDeps, target: DetectionTarget): Promise<ObservedCheck> {
+  // Real time, not the service clock (which dev mode moves): this is how long the lookups took.
+  const started = performance.now();
+  const completion = await runDetectionCheck(deps, target);
+  const seconds = (performance.now() - started) / 1000;
+  const outcome = completion.records.some((r) => r.type === 'CNAME')
+    ? detectionOutcome(completion.records.filter((r) => r.type === 'CNAME').map((r) => r.verdict as never))
+    : null;
+  return { target, completion, outcome, seconds };
 }
 
 /** The MAIL FROM side of the detection deps; null when the composition checks no MAIL FROM domains. */
@@ -92,8 +141,9 @@ export async function runDetectionCheck(deps: DetectionDeps, target: DetectionTa
 export async function runDueDetectionChecks(deps: DetectionDeps, limit: number): Promise<number> {
   const targets = await deps.store.claimDueChecks(deps.clock.now(), limit, deps.leaseMs);
   if (targets.length > 0) {
-    const completions = await Promise.all(targets.map((t) => runDetectionCheck(deps, t)));
-    await deps.store.completeChecks(completions);
+    const checks = await Promise.all(targets.map((t) => observedCheck(deps, t)));
+    await deps.store.completeChecks(checks.map((c) => c.completion));
+    report(deps.observer, checks);
   }
   const mailFrom = mailFromDetectionDeps(deps);
   return targets.length + (mailFrom === null ? 0 : await runDueMailFromChecks(mailFrom, limit));
@@ -113,8 +163,10 @@ export async function checkDomainNow(deps: DetectionDeps, scope: Scope, domain: 
   const target = await deps.store.claimDomain(scope, domain, deps.clock.now(), deps.leaseMs);
   if (target === null) return { kind: 'not_found' };
   if (target === 'claimed') return { kind: 'busy' };
-  const completion = await runDetectionCheck(deps, target);
+  const check = await observedCheck(deps, target);
+  const completion = check.completion;
   await deps.store.completeChecks([completion]);
+  report(deps.observer, [check]);
   const mailFrom = mailFromDetectionDeps(deps);
   // A MAIL FROM domain a worker holds right now is left to it: its result is on the way.
   if (mailFrom !== null) await checkMailFromNow(mailFrom, scope, domain);

@@ -5,6 +5,7 @@ import { DKIM_OPTIONS, DKIM_USAGE, dkimFlagsFrom, dkimServiceConfig } from '../c
 import { SEND_OPTIONS, SEND_USAGE, sendConfig, sendValuesFrom } from '../config/send-config.ts';
 import { SMTP_OPTIONS, SMTP_USAGE, smtpConfig, smtpValuesFrom } from '../config/smtp-config.ts';
 import { HTTP_OPTIONS, HTTP_USAGE, httpConfig } from '../config/http-config.ts';
+import { tlsFilesConfig } from '../config/tls-config.ts';
 import { stringOption, type Command } from './command.ts';
 
 export const SERVE_USAGE = `usage: signet serve [--host 127.0.0.1] [--port 8580] [--data-dir DIR | --database postgres://...] [--key-bits 2048|1024]
@@ -22,7 +23,9 @@ ${SMTP_USAGE}
   the sandbox zone, so it is Success at the first check; none: SES's lifecycle); the dev account sends
   anywhere (--sandbox: SES's sandbox, only to verified identities and the mailbox simulator).
   Outside --dev, accounts made by signet admin create-account start in the sandbox
-  (signet admin grant-production-access --account-id ID takes one out).`;
+  (signet admin grant-production-access --account-id ID takes one out).
+  --tls-cert/--tls-key (PEM): the API is served over HTTPS and the SMTP interface presents the same
+  certificate; both are read again on SIGHUP (open connections are kept). Without them the API is plain HTTP.`;
 
 /** `signet serve`: parses its flags into settings once, then runs the server (src/main/server.ts) until stopped. */
 export const serveCommand: Command = {
@@ -85,8 +88,10 @@ export const serveCommand: Command = {
     };
     const smtp = smtpConfig(smtpValuesFrom(values), env);
     const http = httpConfig(values, env);
+    // --tls-cert/--tls-key: the API over HTTPS and SMTP's certificate, both from the same files.
+    const tls = tlsFilesConfig(smtpValuesFrom(values), env);
     const { runServer } = await import('../main/server.ts');
-    return { output: { kind: 'none' }, exitCode: await runServer({ config, dkim, sending, smtp, http }) };
+    return { output: { kind: 'none' }, exitCode: await runServer({ config, dkim, sending, smtp, http, tls }) };
   },
 };
 

@@ -51,6 +51,19 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     async () => (await import('./admin.ts')).deleteAccessKeyCommand,
   ),
   entry(
+    'admin backup',
+    'admin backup FILE',
+    'an online, consistent copy of the SQLite store (PostgreSQL: pg_dump)',
+    async () => (await import('./admin-store.ts')).backupCommand,
+  ),
+  entry('admin restore', 'admin restore FILE [--replace]', 'put a backup in place as the store', async () => (await import('./admin-store.ts')).restoreCommand),
+  entry(
+    'admin status',
+    'admin status [--endpoint-url URL] [--check]',
+    'listeners, store, key pool, identities by status, overdue checks',
+    async () => (await import('./admin-store.ts')).statusCommand,
+  ),
+  entry(
     'dkim doctor',
     'dkim doctor DOMAIN',
     "what DNS answers for each of a domain's DKIM records, and what is wrong",

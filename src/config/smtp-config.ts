@@ -1,5 +1,6 @@
 import { ConfigError, type Env } from './config.ts';
 import { parseDuration } from './dkim-config.ts';
+import { tlsFilesConfig, type TlsFiles } from './tls-config.ts';
 
 /** What `signet serve` decides about SMTP (read from flags in config/smtp-config.ts). */
 export interface SmtpServiceSettings {
@@ -8,7 +9,7 @@ export interface SmtpServiceSettings {
   /** Implicit TLS port; null: off. */
   readonly tlsPort: number | null;
   /** PEM files (reloaded on SIGHUP); null: a self-signed certificate kept in the data folder. */
-  readonly tlsFiles: { readonly certFile: string; readonly keyFile: string } | null;
+  readonly tlsFiles: TlsFiles | null;
   /** Greeting and certificate name. */
   readonly hostname: string;
   readonly idleTimeoutMs: number;
@@ -67,13 +68,10 @@ export function smtpConfig(values: SmtpValues, env: Env): SmtpConfig | null {
   const starttlsPort = port('--smtp-port', values['smtp-port'] ?? env['SIGNET_SMTP_PORT'], 2587);
   const tlsPort = port('--smtps-port', values['smtps-port'] ?? env['SIGNET_SMTPS_PORT'], 2465);
   if (starttlsPort === null && tlsPort === null) return null;
-  const certFile = values['tls-cert'] ?? env['SIGNET_TLS_CERT'];
-  const keyFile = values['tls-key'] ?? env['SIGNET_TLS_KEY'];
-  if ((certFile === undefined) !== (keyFile === undefined)) throw new ConfigError('--tls-cert and --tls-key go together');
   return {
     starttlsPort,
     tlsPort,
-    tlsFiles: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : null,
+    tlsFiles: tlsFilesConfig(values, env),
     hostname: values['smtp-hostname'] ?? env['SIGNET_SMTP_HOSTNAME'] ?? 'localhost',
     // SES: "The connection automatically closes after about 10 seconds of inactivity".
     idleTimeoutMs: parseDuration('--smtp-idle-timeout', values['smtp-idle-timeout'], 10_000),

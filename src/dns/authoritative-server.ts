@@ -25,6 +25,8 @@ export interface DnsServerOptions {
   readonly rrl?: RrlSettings;
   /** Unexpected socket errors (never per-packet problems, which are answered or dropped). */
   readonly onError?: (err: unknown) => void;
+  /** Every reply as it is made, before rate limiting (`/metrics`: queries by type and RCODE). */
+  readonly onAnswer?: (reply: Buffer) => void;
 }
 
 export interface RunningDnsServer {
@@ -74,7 +76,7 @@ function bindUdp(host: string, port: number, onError: (err: unknown) => void): P
   });
 }
 
-export type UdpAnswerOptions = Pick<DnsServerOptions, 'zone' | 'lookup' | 'fast' | 'onError' | 'rrl'>;
+export type UdpAnswerOptions = Pick<DnsServerOptions, 'zone' | 'lookup' | 'fast' | 'onError' | 'rrl' | 'onAnswer'>;
 
 /**
  * Answers every query that arrives on a bound UDP socket: the server's own, or the same socket handed
@@ -83,6 +85,7 @@ export type UdpAnswerOptions = Pick<DnsServerOptions, 'zone' | 'lookup' | 'fast'
  */
 export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions): void {
   const onError = options.onError ?? (() => {});
+  const onAnswer = options.onAnswer;
   const fast = options.fast;
   const rrl = options.rrl && options.rrl.ratePerSecond > 0 ? new ResponseRateLimiter(options.rrl) : null;
   // RRL's clock, read every few milliseconds rather than per answer (the read cost about 1% of the
@@ -119,6 +122,7 @@ export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions):
       onError(err); // a bug, not the packet's fault: answerQuery still answers it
     }
     if (quick) {
+      onAnswer?.(quick);
       if (rrl !== null) {
         const verdict = rrl.verdict(rinfo.address, quick, clock);
         if (verdict === 'drop') return;
@@ -130,6 +134,7 @@ export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions):
     }
     answerQuery(msg, 'udp', options.zone, options.lookup).then((reply) => {
       if (reply === null) return;
+      onAnswer?.(reply);
       const verdict = rrl === null ? 'send' : rrl.verdict(rinfo.address, reply, clock);
       if (verdict === 'drop') return;
       socket.send(verdict === 'slip' ? slipReply(reply) : reply, rinfo.port, rinfo.address, (err) => err && onError(err));
@@ -155,14 +160,23 @@ function listenTcp(server: Server, host: string, port: number): Promise<void> {
 export async function startDnsServer(options: DnsServerOptions): Promise<RunningDnsServer> {
   const onError = options.onError ?? (() => {});
   const tcpLimits: TcpLimits = { ...DEFAULT_TCP_LIMITS, ...options.tcpLimits };
+  const onAnswer = options.onAnswer;
   const answerTcp = (message: Buffer): Buffer | null | Promise<Buffer | null> => {
     try {
       const quick = options.fast ? options.fast(message, 'tcp') : null;
-      if (quick !== null) return quick;
+      if (quick !== null) {
+        onAnswer?.(quick);
+        return quick;
+      }
     } catch (err) {
       onError(err); // a bug, not the message's fault: answerQuery still answers it
     }
-    return answerQuery(message, 'tcp', options.zone, options.lookup);
+    const full = answerQuery(message, 'tcp', options.zone, options.lookup);
+    if (!onAnswer) return full;
+    return full.then((reply) => {
+      if (reply !== null) onAnswer(reply);
+      return reply;
+    });
   };
   for (let attempt = 1; ; attempt++) {
     const udp = await bindUdp(options.host, options.port, onError);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Resolver } from '../app/detection-ports.ts';
+import type { DetectionObserver, Resolver } from '../app/detection-ports.ts';
 import { dkimDoctor } from '../app/dkim-doctor.ts';
 import { publishSandboxDkimRecords, unpublishSandboxDkimRecords } from '../app/dev-sandbox-records.ts';
 import type { Clock } from '../app/ports.ts';
@@ -55,6 +55,10 @@ export interface StartDkimServicesInput {
   readonly devClock: OffsetClock | null;
   readonly app: FastifyInstance;
   readonly onError: (err: unknown, what: string) => void;
+  /** Detection's checks and status changes (logged and counted by server.ts). */
+  readonly detectionObserver?: DetectionObserver;
+  /** Every DNS reply of this process's server (`/metrics`). */
+  readonly onDnsAnswer?: (reply: Buffer) => void;
 }
 
 /**
@@ -79,6 +83,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
     leaseMs: DETECTION_LEASE_MS,
     // Custom MAIL FROM domains go through the same worker, resolver and lifecycle.
     mailFrom: { store: stores.mailFrom, expect: dkim.mailFrom },
+    ...(input.detectionObserver ? { observer: input.detectionObserver } : {}),
   };
   const defaultScope = { accountId: core.accountId, region: core.defaultRegion };
   const sandboxDeps = { store: store, sandbox: stores.sandbox, zone: dkim.zone, toAscii: toAscii };
@@ -123,6 +128,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
       ...answersFromCache(zone, cache),
       rrl: dkim.dnsRrl,
       onError: (err) => input.onError(err, 'dns server'),
+      ...(input.onDnsAnswer ? { onAnswer: input.onDnsAnswer } : {}),
     });
   } catch (err) {
     unsubscribe();

@@ -1,5 +1,7 @@
 import { bootstrapAccount, prepareDevAccount } from '../app/accounts.ts';
-import { createHttpServer } from '../api/http-server.ts';
+import { createHttpServer, setHttpsCertificate } from '../api/http-server.ts';
+import type { TlsFiles } from '../config/tls-config.ts';
+import { readTlsFiles, type TlsMaterial } from '../smtp/tls-material.ts';
 import { createApiMetrics } from '../api/metrics.ts';
 import { ConfigError } from '../config/config.ts';
 import { writeCredentialsFile } from './credentials-file.ts';
@@ -18,6 +20,10 @@ import { smtpRegions, startSmtpService, type SmtpService, type SmtpServiceSettin
 import { registerOutboxRoutes, registerVerifyEmailRoute } from '../api/outbox-routes.ts';
 import { confirmEmailVerification } from '../app/send-verification-email.ts';
 import { createSendMetrics } from '../delivery/send-metrics.ts';
+import { createOperationsMetrics } from '../api/operations-metrics.ts';
+import { DnsQueryCounter } from '../dns/query-counter.ts';
+import type { DetectionObserver } from '../app/detection-ports.ts';
+import { OVERDUE_AFTER_MS } from './store-maintenance.ts';
 
 /** What `signet serve` was told, each part normalized once (src/commands/serve.ts). */
 export interface ServerSettings {
@@ -28,6 +34,8 @@ export interface ServerSettings {
   readonly smtp: SmtpServiceSettings | null;
   /** The HTTP API's limits and timeouts, and where /metrics is served. */
   readonly http: HttpConfig;
+  /** `--tls-cert`/`--tls-key`: HTTPS for the API and SMTP's certificate; null: plain HTTP. */
+  readonly tls?: TlsFiles | null;
 }
 
 /**
@@ -47,8 +55,29 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     },
   });
   const sendMetrics = createSendMetrics(metrics.registry);
-  let listeningAt = `http://${config.host}:${config.port}`;
+  const dnsAnswers = new DnsQueryCounter();
+  const operations = createOperationsMetrics(metrics.registry, {
+    overview: () => signet.storage.detection.overview(Date.now(), OVERDUE_AFTER_MS),
+    dnsAnswers: () => dnsAnswers.entries(),
+  });
+  // /health's readiness: each part flips once it is up (the key pool once it holds a first
+  // VerifyDomainDkim's keys, or at once when it keeps none), and stays up.
+  const up = { store: false, dns: false, keyPool: false };
+  const listeners: Record<string, string> = {};
+  const readiness = () => {
+    if (!up.keyPool && up.store && signet.keyPool.size >= Math.min(3, config.keyPoolSize)) up.keyPool = true;
+    const waiting = Object.entries(up)
+      .filter(([, v]) => !v)
+      .map(([k]) => k);
+    return { ready: waiting.length === 0, waiting, listeners };
+  };
+  // Read once here and shared: the API and SMTP present one certificate, reloaded together on SIGHUP.
+  // A file that is missing or no certificate stops the start (exit 253), before anything listens.
+  const tls = settings.tls ? readTlsOrRefuse(settings.tls) : null;
+  let listeningAt = `${tls ? 'https' : 'http'}://${config.host}:${config.port}`;
   const app = createHttpServer({
+    tls,
+    readiness,
     handler: async (r) => signet.handler!(r),
     logger: { level: config.logLevel },
     metrics,
@@ -83,17 +112,40 @@ export async function runServer(settings: ServerSettings): Promise<number> {
         if (event.kind === 'unsignable') app.log.error(line, 'message not DKIM-signed');
         else app.log.info(line, 'message sent without a DKIM signature by its domain');
       },
+      // One line per relay attempt's outcome (delivered, retry, failed), with the message's id.
       onDelivered: (messageId) => {
         sendMetrics.delivery('delivered');
-        app.log.info({ messageId }, 'delivered to the relay');
+        app.log.info({ messageId, outcome: 'delivered' }, 'delivered to the relay');
       },
       onAttemptFailed: (messageId, err, willRetry) => {
         sendMetrics.delivery(willRetry ? 'retry' : 'failed');
-        app.log.warn({ messageId, error: (err as Error).message, willRetry }, 'relay delivery failed');
+        app.log.warn({ messageId, outcome: willRetry ? 'retry' : 'failed', error: (err as Error).message, willRetry }, 'relay delivery failed');
       },
       onDeliveryError: (err) => app.log.error({ err }, 'delivery worker failed'),
     },
   });
+  up.store = true;
+  // Every status change detection makes is one log line and a count (issue 19: an identity went
+  // Pending -> TemporaryFailure -> Success with no trace).
+  const detectionObserver: DetectionObserver = {
+    checked: (outcome, seconds) => operations.detection.checked(outcome, seconds),
+    statusChanged: (change) => {
+      operations.detection.statusChanged(change.kind, change.to);
+      app.log.info(
+        {
+          identity: change.domain,
+          accountId: change.scope.accountId,
+          region: change.scope.region,
+          status: change.kind,
+          from: change.from,
+          to: change.to,
+          reason: change.reason,
+          records: change.records,
+        },
+        'identity status changed',
+      );
+    },
+  };
   let dkim: DkimServices | null = null;
   let smtp: SmtpService | null = null;
   let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | null = null;
@@ -139,8 +191,12 @@ export async function runServer(settings: ServerSettings): Promise<number> {
         devClock,
         app,
         onError: (err, what) => app.log.error({ err }, `${what} failed`),
+        detectionObserver,
+        onDnsAnswer: (reply) => dnsAnswers.count(reply),
       }),
     );
+    up.dns = true;
+    listeners['dns'] = `${dkim.dns.host}:${dkim.dns.port} (udp, tcp)`;
     const udpProcesses = dkimConfig.dnsWorkers > 1 ? ` in ${dkimConfig.dnsWorkers} processes` : '';
     process.stdout.write(`signet dns listening on ${dkim.dns.host}:${dkim.dns.port} (udp${udpProcesses}, tcp) for ${dkimConfig.zone}\n`);
     // SES's SMTP endpoint: messages go through the same SendRawEmail use case as the API's.
@@ -157,17 +213,42 @@ export async function runServer(settings: ServerSettings): Promise<number> {
           host: config.host,
           dataDir: config.dataDir,
           log: { info: (o, m) => app.log.info(o, m), error: (o, m) => app.log.error(o, m) },
+          ...(tls ? { tls } : {}),
+          onMessage: (outcome) => operations.smtp.message(outcome),
         }),
       );
       smtp = service;
-      const { starttls, tls } = service.listener.addresses;
+      const { starttls, tls: implicitTls } = service.listener.addresses;
+      if (starttls) listeners['smtp'] = `smtp://${starttls}`;
+      if (implicitTls) listeners['smtps'] = `smtps://${implicitTls}`;
       if (starttls) process.stdout.write(`signet smtp listening on smtp://${starttls} (STARTTLS)\n`);
-      if (tls) process.stdout.write(`signet smtp listening on smtps://${tls} (implicit TLS)\n`);
+      if (implicitTls) process.stdout.write(`signet smtp listening on smtps://${implicitTls} (implicit TLS)\n`);
       process.stdout.write(`signet smtp certificate SHA-256 ${service.tls.fingerprint} (${service.tls.source}: ${service.tls.certPath})\n`);
+    }
+    const tlsFiles = settings.tls;
+    // SIGHUP always has a handler: without one Node's default ends the process (a `systemctl reload`
+    // or a closed terminal would stop the server).
+    if (!tlsFiles) process.on('SIGHUP', () => app.log.info('SIGHUP: no --tls-cert/--tls-key to reload'));
+    if (tlsFiles) {
+      // A renewed certificate (certbot's deploy hook, `systemctl reload`): read once, then given to the
+      // API and SMTP listeners; connections already open keep theirs, new handshakes get the new one.
       process.on('SIGHUP', () => {
-        const r = service.reloadTls();
-        if (r instanceof Error) app.log.error({ err: r }, 'TLS certificate reload failed; the previous one stays');
-        else if (r) app.log.info({ fingerprint: r.fingerprint }, 'TLS certificate reloaded');
+        let next: TlsMaterial;
+        try {
+          next = readTlsFiles(tlsFiles);
+        } catch (err) {
+          app.log.error({ err }, 'TLS certificate reload failed; the previous one stays');
+          return;
+        }
+        try {
+          setHttpsCertificate(app, next);
+          smtp?.setTls(next);
+        } catch (err) {
+          // A key that does not match its certificate is refused by createSecureContext: nothing changed.
+          app.log.error({ err }, 'TLS certificate reload failed; the previous one stays');
+          return;
+        }
+        app.log.info({ fingerprint: next.fingerprint }, 'TLS certificate reloaded');
       });
     }
     const metricsAt = http.metricsListener;
@@ -176,9 +257,11 @@ export async function runServer(settings: ServerSettings): Promise<number> {
         startMetricsListener(metrics, { token: http.metricsToken }, metricsAt),
       );
       process.stdout.write(`signet metrics on ${metricsListener.url}\n`);
+      listeners['metrics'] = metricsListener.url;
     }
     const address = await listening(`the SES API on ${config.host}:${config.port}`, () => app.listen({ host: config.host, port: config.port }));
     listeningAt = address;
+    listeners['api'] = address;
   } catch (err) {
     metricsListener?.close();
     await smtp?.close();
@@ -206,6 +289,14 @@ export async function runServer(settings: ServerSettings): Promise<number> {
   await dkim.close();
   await signet.close();
   return 0;
+}
+
+function readTlsOrRefuse(files: TlsFiles): TlsMaterial {
+  try {
+    return readTlsFiles(files);
+  } catch (err) {
+    throw new ConfigError(`cannot read --tls-cert/--tls-key: ${(err as Error).message}`);
+  }
 }
 
 /** Binds a listener; a failure to bind becomes one line naming the address (exit 253, nothing served). */

@@ -44,6 +44,8 @@ export interface SmtpListenerDeps {
   readonly config: SmtpListenerConfig;
   readonly tls: TlsMaterial;
   readonly log: SmtpLog;
+  /** Each message's outcome, for `/metrics` (accepted: stored for delivery; rejected: refused). */
+  readonly onMessage?: (outcome: 'accepted' | 'rejected') => void;
 }
 
 export interface SmtpListener {
@@ -243,8 +245,10 @@ export async function startSmtpListener(deps: SmtpListenerDeps): Promise<SmtpLis
         tags: [],
         maxBytes: config.maxMessageBytes,
       });
+      deps.onMessage?.('accepted');
       callback(null, acceptedText(messageId));
     } catch (err) {
+      deps.onMessage?.('rejected');
       const reply = replyForError(err);
       if (reply === null) log.error({ err, session: session.id }, 'SMTP message processing failed');
       callback(smtpError(reply ?? REPLIES.temporaryFailure));

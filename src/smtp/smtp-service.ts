@@ -15,6 +15,8 @@ export interface SmtpService {
    * Null without files: the self-signed certificate stays as it is.
    */
   reloadTls(): TlsMaterial | Error | null;
+  /** A certificate read elsewhere (SIGHUP in `signet serve`, which reloads the API's at the same time). */
+  setTls(material: TlsMaterial): void;
   close(): Promise<void>;
 }
 
@@ -31,14 +33,18 @@ export async function startSmtpService(deps: {
   readonly host: string;
   readonly dataDir: string;
   readonly log: SmtpLog;
+  /** The files' certificate already read for the HTTPS API: one read, one certificate for both. */
+  readonly tls?: TlsMaterial;
+  readonly onMessage?: (outcome: 'accepted' | 'rejected') => void;
 }): Promise<SmtpService> {
   const { settings } = deps;
-  let tls = settings.tlsFiles ? readTlsFiles(settings.tlsFiles) : await selfSignedTls(deps.dataDir, settings.hostname);
+  let tls = deps.tls ?? (settings.tlsFiles ? readTlsFiles(settings.tlsFiles) : await selfSignedTls(deps.dataDir, settings.hostname));
   const listener = await startSmtpListener({
     ctx: deps.ctx,
     authenticator: deps.authenticator,
     tls,
     log: deps.log,
+    ...(deps.onMessage ? { onMessage: deps.onMessage } : {}),
     config: {
       host: deps.host,
       starttlsPort: settings.starttlsPort,
@@ -55,6 +61,10 @@ export async function startSmtpService(deps: {
     listener,
     get tls() {
       return tls;
+    },
+    setTls(material) {
+      tls = material;
+      listener.setTls(material);
     },
     reloadTls() {
       if (!settings.tlsFiles) return null;

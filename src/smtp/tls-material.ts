@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
+import type { TlsFiles } from '../config/tls-config.ts';
 
-/** The certificate the SMTP listeners present, and where it came from. */
+/** The certificate the SMTP listeners (and, from files, the HTTPS API) present, and where it came from. */
 export interface TlsMaterial {
   readonly key: string;
   readonly cert: string;
@@ -15,10 +16,7 @@ export interface TlsMaterial {
   readonly certPath: string;
 }
 
-export interface TlsFiles {
-  readonly certFile: string;
-  readonly keyFile: string;
-}
+export type { TlsFiles } from '../config/tls-config.ts';
 
 function material(key: string, cert: string, source: TlsMaterial['source'], certPath: string): TlsMaterial {
   // Parsing here also refuses a file that is no certificate before any listener starts.

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Scope, VerificationStatus } from '../core/index.ts';
-import type { CheckCompletion, DetectionStore, DetectionTarget, RecordCheckResult, StoredRecordCheck } from '../app/detection-ports.ts';
+import type { CheckCompletion, DetectionOverview, DetectionStore, DetectionTarget, RecordCheckResult, StoredRecordCheck } from '../app/detection-ports.ts';
 import type { DetectionEngine } from './detection-engine.ts';
 import type { Database } from './schema.ts';
 
@@ -194,6 +194,35 @@ export class KyselyDetectionStore implements DetectionStore {
       }
     }
     return out;
+  }
+
+  async overview(now: number, overdueAfterMs: number): Promise<DetectionOverview> {
+    const [verification, dkim, overdue] = await Promise.all([
+      this.#db
+        .selectFrom('identities')
+        .select(['kind', 'verification_status', (eb) => eb.fn.countAll().as('n')])
+        .groupBy(['kind', 'verification_status'])
+        .execute(),
+      this.#db
+        .selectFrom('identities')
+        .where('kind', '=', 'Domain')
+        .select(['dkim_status', (eb) => eb.fn.countAll().as('n')])
+        .groupBy('dkim_status')
+        .execute(),
+      // Due long ago and held by nobody: the workers are behind, stopped, or cannot reach the store.
+      this.#db
+        .selectFrom('detection_checks')
+        .where('next_check_at', 'is not', null)
+        .where('next_check_at', '<', now - overdueAfterMs)
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow(),
+    ]);
+    return {
+      verification: verification.map((r) => ({ kind: r.kind, status: r.verification_status, count: Number(r.n) })),
+      dkim: dkim.map((r) => ({ status: r.dkim_status, count: Number(r.n) })),
+      overdue: Number(overdue.n),
+    };
   }
 
   async completeChecks(completions: readonly CheckCompletion[]): Promise<void> {

@@ -45,7 +45,30 @@ export interface Storage {
   readonly externalChangeCounter: (() => number) | null;
   /** Per account and region limits: in memory on SQLite (one node), in the database on PostgreSQL. */
   rateLimiter(options: { readonly ratePerSecond: number; readonly burst: number }): RateLimiter;
+  /**
+   * An online, consistent copy of the whole store into `file` (which must not exist), taken while
+   * the server runs; 'unsupported' where the engine has its own tools (PostgreSQL: pg_dump).
+   */
+  backup(file: string): Promise<'done' | 'unsupported'>;
+  /** The engine's integrity check, plus every DKIM identity has its three keys and no key is orphaned. */
+  checkConsistency(): Promise<ConsistencyReport>;
   close(): Promise<void>;
+}
+
+export interface ConsistencyReport {
+  /** The engine's own check: `['ok']` when sound (SQLite's PRAGMA integrity_check; PostgreSQL: none). */
+  readonly integrity: readonly string[];
+  /** Domain identities with some but not all of their three DKIM keys. */
+  readonly identitiesMissingKeys: readonly string[];
+  /** Keys whose identity is gone. */
+  readonly orphanKeys: number;
+  readonly ok: boolean;
+}
+
+/** What a backup and an integrity check are on each engine (a strategy, never an `if` on the dialect). */
+export interface EngineMaintenance {
+  backup(file: string): Promise<'done' | 'unsupported'>;
+  integrity(): Promise<string[]>;
 }
 
 export interface StorageParts {
@@ -53,6 +76,7 @@ export interface StorageParts {
   readonly store: KyselyStore;
   readonly detectionEngine: DetectionEngine;
   readonly rateLimiter: Storage['rateLimiter'];
+  readonly maintenance: EngineMaintenance;
 }
 
 /** Builds the stores over one database; each is made on first use (a command needs only a few). */
@@ -106,6 +130,38 @@ export function storageOver(parts: StorageParts): Storage {
     },
     externalChangeCounter: store.externalChangeCounter,
     rateLimiter: parts.rateLimiter,
+    backup: (file) => parts.maintenance.backup(file),
+    checkConsistency: async () => {
+      const [integrity, keys] = await Promise.all([parts.maintenance.integrity(), keyConsistency(db)]);
+      const ok = integrity.length === 1 && integrity[0] === 'ok' && keys.identitiesMissingKeys.length === 0 && keys.orphanKeys === 0;
+      return { integrity, ...keys, ok };
+    },
     close: () => store.close(),
+  };
+}
+
+/**
+ * An identity never exists without its three keys (they are taken from the pool in the transaction
+ * that creates it), and a deleted identity's keys go with it (ON DELETE CASCADE): a store where
+ * either fails was damaged or restored from a torn copy.
+ */
+async function keyConsistency(db: Kysely<Database>): Promise<Pick<ConsistencyReport, 'identitiesMissingKeys' | 'orphanKeys'>> {
+  const [partial, orphans] = await Promise.all([
+    db
+      .selectFrom('identities')
+      .innerJoin('dkim_keys', 'dkim_keys.identity_id', 'identities.id')
+      .select(['identities.account_id', 'identities.region', 'identities.name', (eb) => eb.fn.countAll().as('n')])
+      .groupBy(['identities.id', 'identities.account_id', 'identities.region', 'identities.name'])
+      .having((eb) => eb.fn.countAll(), '<>', 3)
+      .execute(),
+    db
+      .selectFrom('dkim_keys')
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('identities').select('identities.id').whereRef('identities.id', '=', 'dkim_keys.identity_id'))))
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return {
+    identitiesMissingKeys: partial.map((r) => `${r.account_id}/${r.region}/${r.name}`),
+    orphanKeys: Number(orphans.n),
   };
 }

@@ -58,7 +58,7 @@ export async function startSignet(args: readonly string[], env: Record<string, s
       reject(new Error(`signet serve did not start within 30 s:\n${output}`));
     }, 30000);
     const look = () => {
-      const match = /signet listening on (http:\/\/[^\s]+)/.exec(output);
+      const match = /signet listening on (https?:\/\/[^\s]+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);

@@ -18,6 +18,7 @@ export function routeSesRequest(v1: SesHandler, v2: SesV2Handler): SesHandler {
       query: mark === -1 ? '' : full.slice(mark + 1),
       headers: request.headers,
       body: request.body,
+      requestId: request.requestId,
     });
   };
 }

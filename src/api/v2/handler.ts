@@ -21,6 +21,8 @@ export interface SesV2Request {
   readonly query: string;
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: Buffer;
+  /** As v1's (SesHttpRequest.requestId): the transport's id for the request. */
+  readonly requestId?: string | undefined;
 }
 
 /** The same shape as the v1 handler's answer, so that one transport serves both. */
@@ -53,7 +55,7 @@ export const MAX_JSON_BODY_BYTES = 256 * 1024;
 export function createSesV2Handler(ctx: EmailIdentityContext, options: SesV2HandlerOptions): SesV2Handler {
   const newRequestId = options.requestId ?? randomUUID;
   return async (request) => {
-    const requestId = newRequestId();
+    const requestId = request.requestId ?? newRequestId();
     let action: SesV2OperationName | null = null;
     let scope: Scope | null = null;
     const answer = (status: number, body: object, errorCode: string | null): SesV2Response => ({

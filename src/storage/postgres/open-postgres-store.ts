@@ -42,6 +42,9 @@ export async function openPostgresStorage(options: PostgresStoreOptions): Promis
     detectionEngine: postgresDetectionEngine,
     // Several nodes: the limits live in the database, so that they hold across nodes.
     rateLimiter: (limits) => new PostgresRateLimiter(db, limits),
+    // PostgreSQL's own tools do both better: pg_dump (or base backups and WAL archiving) for copies,
+    // and the server checks its pages; amcheck is an extension an operator may not have.
+    maintenance: { backup: async () => 'unsupported', integrity: async () => ['ok'] },
   });
 }
 

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openBetterSqlite3, type BetterSqlite3 } from './better-sqlite3.ts';
 import { Kysely, type SqliteDatabase } from 'kysely';
@@ -7,7 +7,7 @@ import type { Database } from '../schema.ts';
 import { KyselyStore, type EngineStrategy } from '../kysely-store.ts';
 import { sqliteDetectionEngine } from '../detection-engine.ts';
 import { TokenBucketLimiter } from '../../app/rate-limiter.ts';
-import { storageOver, type Storage } from '../storage.ts';
+import { storageOver, type EngineMaintenance, type Storage } from '../storage.ts';
 
 /**
  * SQLite has a single writer: a transaction holds the database's write lock from its first write, and
@@ -145,8 +145,9 @@ const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** Opens (creating if needed) the embedded SQLite database at `file`, schema up to date, as the stores over it. */
 export async function openSqliteStorage(file: string): Promise<Storage> {
-  const { db, store } = await openSqliteDatabase(file);
+  const { db, store, sqlite } = await openSqliteDatabase(file);
   return storageOver({
+    maintenance: sqliteMaintenance(sqlite),
     db,
     store,
     detectionEngine: sqliteDetectionEngine,
@@ -160,7 +161,33 @@ export async function openSqliteStore(file: string): Promise<KyselyStore> {
   return (await openSqliteDatabase(file)).store;
 }
 
-async function openSqliteDatabase(file: string): Promise<{ db: Kysely<Database>; store: KyselyStore }> {
+/**
+ * `VACUUM INTO` writes a consistent copy from one read transaction: in WAL mode writers go on
+ * meanwhile (the copy is the store as of the moment it began), unlike the page-by-page backup API,
+ * which starts over whenever another process writes and may never finish under steady load. The copy
+ * is compact, already in rollback-journal mode, and made 0600 before SQLite writes it.
+ */
+function sqliteMaintenance(sqlite: BetterSqlite3.Database): EngineMaintenance {
+  return {
+    async backup(file) {
+      // An empty file made first, 0600 and never over an existing one ('wx'): SQLite fills an empty
+      // target of VACUUM INTO and refuses a non-empty one.
+      closeSync(openSync(file, 'wx', 0o600));
+      try {
+        sqlite.prepare('VACUUM INTO ?').run(file);
+      } catch (err) {
+        rmSync(file, { force: true });
+        throw err;
+      }
+      return 'done';
+    },
+    async integrity() {
+      return (sqlite.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
+    },
+  };
+}
+
+async function openSqliteDatabase(file: string): Promise<{ db: Kysely<Database>; store: KyselyStore; sqlite: BetterSqlite3.Database }> {
   if (file !== ':memory:') {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     privateDatabaseFile(file);
@@ -182,5 +209,5 @@ async function openSqliteDatabase(file: string): Promise<{ db: Kysely<Database>;
     await store.close();
     throw err;
   }
-  return { db, store };
+  return { db, store, sqlite };
 }

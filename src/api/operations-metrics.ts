@@ -1,0 +1,99 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { DetectionObserver, DetectionOverview } from '../app/detection-ports.ts';
+
+/**
+ * What an operator watches beside the API (issue 19, item 3): detection, the key zone's DNS answers,
+ * and SMTP. On the server's registry (`GET /metrics`); the gauges read their sources at scrape time.
+ */
+export interface OperationsMetrics {
+  readonly detection: Pick<DetectionObserver, 'checked'> & { statusChanged(kind: string, to: string): void };
+  readonly smtp: { message(outcome: 'accepted' | 'rejected'): void };
+}
+
+export interface OperationsSources {
+  /** The store's counts; read once per scrape (a few GROUP BYs). */
+  readonly overview: () => Promise<DetectionOverview>;
+  /** DNS answers by query type and RCODE so far, in this process. */
+  readonly dnsAnswers: () => Iterable<{ type: string; rcode: string; count: number }>;
+}
+
+export function createOperationsMetrics(registry: Registry, sources: OperationsSources): OperationsMetrics {
+  const checks = new Counter({
+    name: 'signet_detection_checks_total',
+    help: 'DKIM detection checks by outcome (found, not_found, inconclusive; none: no DKIM tokens).',
+    labelNames: ['verdict'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'signet_detection_check_duration_seconds',
+    help: 'Time taken by the DNS lookups of one detection check.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const changes = new Counter({
+    name: 'signet_detection_status_changes_total',
+    help: 'Identity status changes made by detection, by kind (dkim, verification) and new status.',
+    labelNames: ['kind', 'to'] as const,
+    registers: [registry],
+  });
+  // One read of the store per scrape serves the three gauges below.
+  let pending: Promise<DetectionOverview> | null = null;
+  const overview = () => {
+    pending ??= sources.overview().finally(() => setImmediate(() => (pending = null)));
+    return pending;
+  };
+  new Gauge({
+    name: 'signet_identities',
+    help: 'Identities of every account by kind and verification status.',
+    labelNames: ['kind', 'status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of (await overview()).verification) this.set({ kind: r.kind, status: r.status }, r.count);
+    },
+  });
+  new Gauge({
+    name: 'signet_identities_dkim',
+    help: 'Domain identities by DKIM status.',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of (await overview()).dkim) this.set({ status: r.status }, r.count);
+    },
+  });
+  new Gauge({
+    name: 'signet_detection_overdue_identities',
+    help: 'Identities whose detection check is overdue by more than 5 minutes and held by no worker.',
+    registers: [registry],
+    async collect() {
+      this.set((await overview()).overdue);
+    },
+  });
+  new Counter({
+    name: 'signet_dns_answers_total',
+    help: 'DNS answers of the key zone server (this process) by query type and RCODE.',
+    labelNames: ['type', 'rcode'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const e of sources.dnsAnswers()) this.inc({ type: e.type, rcode: e.rcode }, e.count);
+    },
+  });
+  const smtpMessages = new Counter({
+    name: 'signet_smtp_messages_total',
+    help: 'Messages offered over SMTP by outcome (accepted: stored for delivery; rejected: refused with a reply).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  return {
+    detection: {
+      checked: (outcome, seconds) => {
+        checks.inc({ verdict: outcome ?? 'none' });
+        latency.observe(seconds);
+      },
+      statusChanged: (kind, to) => changes.inc({ kind, to }),
+    },
+    smtp: { message: (outcome) => smtpMessages.inc({ outcome }) },
+  };
+}
