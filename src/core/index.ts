@@ -14,3 +14,4 @@ export * from './mailbox-simulator.ts';
 export * from './mail-from.ts';
 export * from './identity-policy.ts';
 export * from './notification-topic.ts';
+export * from './key-ring.ts';
