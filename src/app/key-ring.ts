@@ -78,14 +78,53 @@ export async function advanceDueKeyRings(deps: KeyRingDeps, limit: number): Prom
  * as soon as DNS has served it for a TTL, at once if it has; the old key stays published for the
  * retention period, as for a scheduled rotation, so mail in transit still verifies.
  */
-export async function rotateDomainKeys(deps: KeyRingDeps, scope: Scope, domainInput: string): Promise<StoredRing> {
+export async function rotateDomainKeys(deps: KeyRingDeps, scope: Scope, domainInput: string): Promise<KeyRingReport> {
   const domain = deps.toAscii ? normalizeDomain(domainInput, deps.toAscii) : domainInput;
   if (!(await deps.rings.requestRotation(scope, domain, deps.clock.now()))) {
     throw new DomainError('identity_not_found', `Domain ${domain} has no DKIM keys.`);
   }
   const ring = await deps.rings.ringOf(scope, domain);
   if (ring !== null) await advanceKeyRing(deps, ring.identityId);
-  return (await deps.rings.ringOf(scope, domain)) ?? ring!;
+  const after = (await deps.rings.ringOf(scope, domain)) ?? ring!;
+  return keyRingReport(after, deps.clock.now());
+}
+
+/** A ring as `signet dkim rotate` and the doctor show it: each token's key role, length and age (never a key). */
+export interface KeyRingReport {
+  readonly domain: string;
+  readonly nextKeyLength: number;
+  /** A rotation asked for and not yet done (the next key waits to have been served for a TTL). */
+  readonly rotationPending: boolean;
+  readonly lastKeyGeneration: string;
+  readonly keys: readonly {
+    readonly token: string;
+    readonly role: string;
+    readonly bits: number;
+    readonly publishedAt: string;
+    /** Seconds since the key was published. */
+    readonly ageSeconds: number;
+    readonly activatedAt: string | null;
+    readonly retiredAt: string | null;
+  }[];
+}
+
+export function keyRingReport(ring: StoredRing, now: number): KeyRingReport {
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  return {
+    domain: ring.domain,
+    nextKeyLength: ring.settings.nextBits,
+    rotationPending: ring.settings.rotateRequestedAt !== null,
+    lastKeyGeneration: new Date(ring.lastGeneratedAt).toISOString(),
+    keys: ring.keys.map((k) => ({
+      token: k.token,
+      role: k.state,
+      bits: k.bits,
+      publishedAt: new Date(k.publishedAt).toISOString(),
+      ageSeconds: Math.max(0, Math.floor((now - k.publishedAt) / 1000)),
+      activatedAt: iso(k.activatedAt),
+      retiredAt: iso(k.retiredAt),
+    })),
+  };
 }
 
 /**

@@ -139,6 +139,14 @@ export async function runServer(settings: ServerSettings): Promise<number> {
         devClock,
         app,
         onError: (err, what) => app.log.error({ err }, `${what} failed`),
+        // Issue 16: each key generation, activation and retirement, logged and counted (never the key).
+        onKeyEvent: (event) => {
+          metrics.countKeyEvent(event.kind);
+          app.log.info(
+            { domain: event.domain, token: event.token, bits: event.bits, account: event.scope.accountId, region: event.scope.region },
+            `DKIM key ${event.kind}`,
+          );
+        },
       }),
     );
     const udpProcesses = dkimConfig.dnsWorkers > 1 ? ` in ${dkimConfig.dnsWorkers} processes` : '';
