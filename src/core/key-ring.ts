@@ -48,6 +48,8 @@ export interface RingPolicy {
   readonly intervalMs: number | null;
 }
 
+/** TTL of the key zone's records unless configured (dns/key-zone.ts): what a next key waits before it signs. */
+export const DEFAULT_KEY_TTL_S = 3600;
 export const DEFAULT_KEY_RETENTION_MS = 4 * 24 * 3600_000;
 /** ARCHITECTURE.md "The key zone in DNS": changes from another process show within 1 s. */
 export const KEY_FEED_LAG_MS = 1000;
@@ -141,6 +143,9 @@ export function checkKeyLengthChange(history: KeyLengthHistory, bits: number, no
   if (!recentChange) return;
   const firstDowngrade = bits === 1024 && (history.downgradedAt === null || now - history.downgradedAt >= DAY_MS);
   if (!firstDowngrade) {
-    throw new DomainError('invalid_parameter', "You can't switch to a different key length more than once in a 24 hour period (unless it's the first downgrade to 1024 in that period).");
+    throw new DomainError(
+      'invalid_parameter',
+      "You can't switch to a different key length more than once in a 24 hour period (unless it's the first downgrade to 1024 in that period).",
+    );
   }
 }
