@@ -1,10 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { advanceDueKeyRings, type KeyRingDeps } from '../app/key-ring.ts';
+import { advanceKeyRing, type KeyRingDeps } from '../app/key-ring.ts';
 
 export interface KeyRingWorkerOptions {
   /** How long to rest when no ring is due (dev mode's clock moves are seen within it). */
   readonly pollMs: number;
   readonly batchSize: number;
+  /**
+   * The share of the process's time rotations may take (default 0.1). Each step is a transaction
+   * whose commit waits for the disk (SQLite's synchronous=FULL, on the event loop): 10,000 domains
+   * rotating at once would otherwise hold DNS answers and sends for minutes (bench/key-rotation.ts).
+   * After each ring the worker rests in proportion to the time it took; rotations are never urgent
+   * (a next key waits a TTL anyway).
+   */
+  readonly dutyCycle?: number;
   readonly onError?: (err: unknown) => void;
 }
 
@@ -40,7 +48,7 @@ export class KeyRingWorker {
     while (!this.#stopping) {
       let looked = 0;
       try {
-        looked = await advanceDueKeyRings(this.#deps, this.#options.batchSize);
+        looked = await this.#round();
       } catch (err) {
         this.#options.onError?.(err);
       }
@@ -48,5 +56,21 @@ export class KeyRingWorker {
         await sleep(this.#options.pollMs, undefined, { signal: this.#wake.signal }).catch(() => {});
       }
     }
+  }
+
+  /** Advances the due rings one at a time, resting after each (see dutyCycle). */
+  async #round(): Promise<number> {
+    const due = await this.#deps.rings.dueRings(this.#deps.clock.now(), this.#options.batchSize);
+    const duty = Math.min(1, Math.max(0.01, this.#options.dutyCycle ?? 0.1));
+    for (const id of due) {
+      if (this.#stopping) break;
+      const started = performance.now();
+      await advanceKeyRing(this.#deps, id);
+      // A timer, not a microtask: the store's promises resolve at once, so only a timer lets DNS
+      // queries and requests in between.
+      const rest = ((performance.now() - started) * (1 - duty)) / duty;
+      await sleep(Math.max(1, rest), undefined, { signal: this.#wake.signal }).catch(() => {});
+    }
+    return due.length;
   }
 }
