@@ -211,7 +211,26 @@ describe('key rotation behind stable tokens: every message verifies through the 
     assert.equal(after.DkimAttributes?.NextSigningKeyLength, 'RSA_1024_BIT');
     for (const m of sent) await verifyBoth(m.raw, `${m.label}, verified after the length change`);
     assert.deepEqual(await dkimTokens(server.url, DOMAIN), tokens, 'the tokens never change');
-    // Logged and counted (issue 16, item 5).
+    // Logged and counted, and the doctor shows each token's key role and age (issue 16, item 5).
     assert.match(server.output(), /DKIM key activated/);
+    const doctor = (await (
+      await fetch(`${server.url}/_signet/dkim-doctor`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ domain: DOMAIN }),
+      })
+    ).json()) as { keys: { keys: { token: string; role: string; bits: number; ageSeconds: number }[] } };
+    assert.deepEqual(
+      doctor.keys.keys.map((k) => [k.token, k.role, k.bits]),
+      [
+        [tokens[0], 'previous', 2048],
+        [tokens[1], 'previous', 2048],
+        [tokens[2], 'active', 1024],
+      ],
+    );
+    assert.ok(
+      doctor.keys.keys.every((k) => k.ageSeconds >= 3600),
+      'ages on the service clock',
+    );
   });
 });

@@ -115,7 +115,8 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
     // The SES API's authenticator: SigV4 for the identity's account, or in dev mode the dev one.
     authenticate: (request) => signet.authenticator!.authenticate(request),
     allowUnsigned: dkim.dev,
-    doctor: (scope, domain) => dkimDoctor({ store: store, resolver, zone: dkim.zone, toAscii: toAscii }, scope, domain),
+    doctor: (scope, domain) =>
+      dkimDoctor({ store: store, resolver, zone: dkim.zone, toAscii: toAscii, rings: { store: stores.keyRings, clock } }, scope, domain),
     check: (scope, domain) => checkDkimNow({ ...deps, toAscii }, scope, domain),
     rotate: (scope, domain) => rotateDomainKeys(ringDeps, scope, domain),
     onInternalError: (err, route) => input.onError(err, route),
