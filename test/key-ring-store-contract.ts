@@ -102,10 +102,7 @@ export function runKeyRingStoreContract(backend: string, open: () => Promise<Key
 
     it('reports pool_short and writes no key when the pool has none of that length', async () => {
       const ring = await create(0);
-      assert.equal(
-        await h.rings.setNextKeyLength(A, 'ring.example', 1024, H, () => {}),
-        true,
-      );
+      assert.equal(await h.rings.setNextKeyLength(A, 'ring.example', 1024, H, () => {}), true);
       const short = await advance(ring.identityId, H);
       assert.deepEqual(short, { kind: 'pool_short', bits: 1024 });
       assert.deepEqual(await h.rings.dueRings(H, 10), [ring.identityId], 'looked at again');

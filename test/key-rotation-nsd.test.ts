@@ -54,7 +54,7 @@ describe('key rotation behind stable tokens: every message verifies through the 
 
   const verifyBoth = (raw: Buffer, label: string) => verifyWithBoth({ resolver, dkimpy: dkimpy!, nsdPort, signetPort, zone: ZONE }, raw, DOMAIN, tokens, label);
   const selectorOf = (raw: Buffer) => {
-    const header = /^DKIM-Signature:([^]*?)\r\n(?![ \t])/m.exec(raw.toString('latin1'))?.[1] ?? assert.fail('no DKIM-Signature');
+    const header = /^DKIM-Signature:([\s\S]*?)\r\n(?![ \t])/m.exec(raw.toString('latin1'))?.[1] ?? assert.fail('no DKIM-Signature');
     return /\bs=([^;\s]+)/.exec(header)?.[1] ?? assert.fail(`no s= in ${header}`);
   };
   const send = async (label: string) => {

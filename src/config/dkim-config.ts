@@ -1,4 +1,11 @@
-import { canonicalDnsName, DEFAULT_KEY_RETENTION_MS, DEFAULT_DETECTION_POLICY, DEFAULT_MAIL_FROM_EXPECTATION, type DetectionPolicy, type MailFromExpectation } from '../core/index.ts';
+import {
+  canonicalDnsName,
+  DEFAULT_KEY_RETENTION_MS,
+  DEFAULT_DETECTION_POLICY,
+  DEFAULT_MAIL_FROM_EXPECTATION,
+  type DetectionPolicy,
+  type MailFromExpectation,
+} from '../core/index.ts';
 import { ConfigError, type Env } from './config.ts';
 
 /** DNS response-rate limiting (src/dns/response-rate-limiter.ts), outside dev mode. */

@@ -193,7 +193,9 @@ export class KeyPool implements KeySupply {
       for (let made = ready; made < owed && !this.#stopped; made++) {
         try {
           const pair = await this.#options.generate(bits);
-          await this.#store.addPoolKeys([{ bits, publicKey: pair.publicKey, sealedPrivateKey: this.#options.seal(pair), createdAt: this.#options.clock.now() }]);
+          await this.#store.addPoolKeys([
+            { bits, publicKey: pair.publicKey, sealedPrivateKey: this.#options.seal(pair), createdAt: this.#options.clock.now() },
+          ]);
           this.#generated += 1;
         } catch (err) {
           this.#options.onError?.(err);

@@ -24,13 +24,7 @@ export class KyselyKeyRingStore implements KeyRingStore {
   }
 
   async dueRings(now: number, limit: number): Promise<number[]> {
-    const rows = await this.#db
-      .selectFrom('dkim_key_rings')
-      .select('identity_id')
-      .where('due_at', '<=', now)
-      .orderBy('due_at')
-      .limit(limit)
-      .execute();
+    const rows = await this.#db.selectFrom('dkim_key_rings').select('identity_id').where('due_at', '<=', now).orderBy('due_at').limit(limit).execute();
     return rows.map((r) => Number(r.identity_id));
   }
 
@@ -85,7 +79,12 @@ export class KyselyKeyRingStore implements KeyRingStore {
         .where('identity_id', '=', identityId)
         .where('state', '=', 'active')
         .execute();
-      await trx.updateTable('dkim_keys').set({ state: 'active', activated_at: now }).where('identity_id', '=', identityId).where('token', '=', step.token).execute();
+      await trx
+        .updateTable('dkim_keys')
+        .set({ state: 'active', activated_at: now })
+        .where('identity_id', '=', identityId)
+        .where('token', '=', step.token)
+        .execute();
       await trx.updateTable('dkim_key_rings').set({ rotate_requested_at: null, due_at: now }).where('identity_id', '=', identityId).execute();
       return { kind: 'applied', step, ring };
     });
@@ -99,11 +98,7 @@ export class KyselyKeyRingStore implements KeyRingStore {
   async requestRotation(scope: Scope, domain: string, now: number): Promise<boolean> {
     const id = await this.#identityId(this.#db, scope, domain);
     if (id === null) return false;
-    const result = await this.#db
-      .updateTable('dkim_key_rings')
-      .set({ rotate_requested_at: now, due_at: now })
-      .where('identity_id', '=', id)
-      .executeTakeFirst();
+    const result = await this.#db.updateTable('dkim_key_rings').set({ rotate_requested_at: now, due_at: now }).where('identity_id', '=', id).executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
