@@ -27,15 +27,19 @@ export async function writeDkimFixture(dataDir: string, count: number, domainOf:
      VALUES ('000000000000', 'us-east-1', ?, 'Domain', 'Pending', ?, 1, 'Pending', ?) RETURNING id`,
   );
   const insertKey = db.prepare(
-    `INSERT INTO dkim_keys (identity_id, token, position, bits, public_key, sealed_private_key, state, created_at)
-     VALUES (?, ?, ?, 2048, ?, 'v1:not-a-real-sealed-key', ?, ?)`,
+    `INSERT INTO dkim_keys (identity_id, token, position, bits, public_key, sealed_private_key, state, created_at, published_at, activated_at)
+     VALUES (?, ?, ?, 2048, ?, 'v1:not-a-real-sealed-key', ?, ?, ?, ?)`,
   );
+  // The key ring's row (migration 0011), as createDomainDkim writes it.
+  const insertRing = db.prepare(`INSERT INTO dkim_key_rings (identity_id, next_bits, last_generated_at, due_at) VALUES (?, 2048, ?, NULL)`);
+  const roles = ['active', 'next', 'previous'] as const;
   db.transaction(() => {
     for (let i = 0; i < count; i++) {
       const domain = domainOf(i);
       const { id } = insertIdentity.get(domain, randomBytes(32).toString('base64'), now) as { id: number };
       const tokens = [0, 1, 2].map(() => dkimTokenFromBytes(randomBytes(20)));
-      tokens.forEach((token, position) => insertKey.run(id, token, position, publicKey, position === 0 ? 'active' : 'standby', now));
+      tokens.forEach((token, position) => insertKey.run(id, token, position, publicKey, roles[position]!, now, now, position === 0 ? now : null));
+      insertRing.run(id, now);
       out.push({ domain, tokens });
     }
   })();

@@ -76,7 +76,7 @@ export function runEmailIdentityStoreContract(backend: string, open: () => Promi
       });
       assert.equal(result.kind, 'created');
       const tokens = ['t'.repeat(32), 'u'.repeat(32), 'v'.repeat(32)];
-      assert.deepEqual(await h.identities.domainKeys(A, 'keys.example'), { tokens, currentBits: 2048, lastGeneratedAt: 1_700_000_000_123 });
+      assert.deepEqual(await h.identities.domainKeys(A, 'keys.example'), { tokens, currentBits: 2048, nextBits: 2048, lastGeneratedAt: 1_700_000_000_123 });
       assert.deepEqual(
         (await h.identities.domainKeys(A, 'keys.example'))!.tokens,
         (await h.store.getDkimTokens(A, ['keys.example'])).get('keys.example'),

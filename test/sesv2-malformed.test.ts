@@ -154,10 +154,11 @@ const CASES: Case[] = [
     BR,
   ],
   [
-    'a key length the server does not make',
-    'POST',
-    ID,
-    { EmailIdentity: 'k.example.com', DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' } },
+    // SES: "You can't switch to the same key length as is already configured" (the server makes 1024).
+    'the key length already configured',
+    'PUT',
+    `${ID}/${EXISTS}/dkim/signing`,
+    { SigningAttributesOrigin: 'AWS_SES', SigningAttributes: { NextSigningKeyLength: 'RSA_1024_BIT' } },
     400,
     BR,
   ],
@@ -184,7 +185,14 @@ const CASES: Case[] = [
   ['a MAIL FROM domain that is no domain', 'PUT', `${ID}/${EXISTS}/mail-from`, { MailFromDomain: 'a b.exists.example.com' }, 400, BR],
   // As floci found SES answering: 400, not the model's NotFound.
   ['MAIL FROM on an unknown identity', 'PUT', `${ID}/missing.example.com/mail-from`, { MailFromDomain: 'mail.missing.example.com' }, 400, BR],
-  ['DKIM signing attributes (not supported yet)', 'PUT', `/v1/email/identities/${EXISTS}/dkim/signing`, { SigningAttributesOrigin: 'AWS_SES' }, 400, BR],
+  [
+    'Bring Your Own DKIM (not supported yet)',
+    'PUT',
+    `/v1/email/identities/${EXISTS}/dkim/signing`,
+    { SigningAttributesOrigin: 'EXTERNAL', SigningAttributes: { DomainSigningSelector: 'sel1', DomainSigningPrivateKey: 'MIIEow==' } },
+    400,
+    BR,
+  ],
   // Wrong methods on known paths.
   ['PATCH on identities', 'PATCH', ID, {}, 405, 'MethodNotAllowedException'],
   ['DELETE on identities', 'DELETE', ID, undefined, 405, 'MethodNotAllowedException'],

@@ -155,7 +155,7 @@ describe('SES v2 on the wire: SigV4, error shape, throttling shared with v1, acc
     const signing = await call(a, 'PUT', '/v1/email/identities/wire.example.com/dkim/signing', JSON.stringify({ SigningAttributesOrigin: 'EXTERNAL' }));
     assert.equal(signing.status, 400);
     assert.equal(signing.headers['x-amzn-errortype'], 'BadRequestException');
-    assert.match(JSON.parse(signing.text).message, /PutEmailIdentityDkimSigningAttributes is not supported/);
+    assert.match(JSON.parse(signing.text).message, /Bring Your Own DKIM/);
   });
 
   it('throttles v1 and v2 identity operations from one bucket per account and region (429 in v2)', async () => {

@@ -62,7 +62,7 @@ export function runStoreContract(backend: string, openStore: () => Promise<Store
       assert.equal(stored.length, 3);
       assert.deepEqual(
         stored.map((k) => k.state),
-        ['active', 'standby', 'standby'],
+        ['active', 'next', 'previous'],
       );
       assert.equal(new Set(stored.map((k) => k.publicKey)).size, 3);
       assert.ok(stored.every((k) => k.sealedPrivateKey.startsWith('sealed-') && k.bits === 1024));

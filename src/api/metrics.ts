@@ -5,6 +5,8 @@ export interface ApiMetrics {
   readonly registry: Registry;
   observeRequest(action: string | null, code: string, seconds: number): void;
   countThrottled(action: string | null): void;
+  /** A DKIM key generated for a ring, activated, or retired (issue 16). */
+  countKeyEvent(event: 'generated' | 'activated' | 'retired'): void;
 }
 
 export function createApiMetrics(keyPool: { readonly size: number; readonly generated: number }): ApiMetrics {
@@ -29,6 +31,13 @@ export function createApiMetrics(keyPool: { readonly size: number; readonly gene
     labelNames: ['action'] as const,
     registers: [registry],
   });
+  const keyEvents = new Counter({
+    name: 'signet_dkim_key_events_total',
+    help: 'Key ring changes: keys generated behind a token, activated (began signing), retired (stopped signing, still published).',
+    labelNames: ['event'] as const,
+    registers: [registry],
+  });
+  for (const event of ['generated', 'activated', 'retired'] as const) keyEvents.inc({ event }, 0);
   new Gauge({
     name: 'signet_key_pool_ready_keys',
     help: 'DKIM key pairs ready in the pool.',
@@ -55,6 +64,9 @@ export function createApiMetrics(keyPool: { readonly size: number; readonly gene
     },
     countThrottled(action) {
       throttled.inc({ action: action ?? 'unknown' });
+    },
+    countKeyEvent(event) {
+      keyEvents.inc({ event });
     },
   };
 }

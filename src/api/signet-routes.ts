@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DkimCheckOutcome } from '../app/check-dkim-now.ts';
 import type { SandboxRecord } from '../app/detection-ports.ts';
 import type { DoctorReport } from '../app/dkim-doctor.ts';
+import type { KeyRingReport } from '../app/key-ring.ts';
 import type { Scope } from '../core/index.ts';
 import { sesRequestOf } from './fastify-request.ts';
 import type { SesHttpRequest } from './http-request.ts';
@@ -20,6 +21,8 @@ export interface SignetRouteHandlers {
   readonly allowUnsigned: boolean;
   readonly doctor: (scope: Scope, domain: string) => Promise<DoctorReport>;
   readonly check: (scope: Scope, domain: string) => Promise<DkimCheckOutcome>;
+  /** A key rotation on demand (issue 16): the ring as it stands after the steps that could be taken now. */
+  readonly rotate: (scope: Scope, domain: string) => Promise<KeyRingReport>;
   /** Present only in `--dev`: the sandbox zone and the service clock. */
   readonly dev?: {
     readonly publish: (scope: Scope, domain: string) => Promise<SandboxRecord[]>;
@@ -38,6 +41,7 @@ type RouteWork = (scope: Scope, params: Params) => Promise<{ status?: number; bo
 export const SIGNET_ROUTES = {
   'dkim-doctor': ['GET', 'POST'],
   check: ['POST'],
+  rotate: ['POST'],
   'publish-dkim-records': ['POST'],
   'unpublish-dkim-records': ['POST'],
   clock: ['GET', 'POST'],
@@ -105,6 +109,7 @@ export function registerSignetRoutes(app: FastifyInstance, handlers: SignetRoute
     if (outcome.kind === 'busy') throw new SignetRouteError('ConflictException', `A check of ${outcome.domain} is in progress; try again.`, 409);
     return { body: outcome.report };
   });
+  route('rotate', async (scope, params) => ({ body: await handlers.rotate(scope, requireDomain(params)) }));
 
   const dev = handlers.dev;
   const devOnly = (name: keyof typeof SIGNET_ROUTES, work: (d: NonNullable<typeof dev>, scope: Scope, params: Params) => ReturnType<RouteWork>) =>

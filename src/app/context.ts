@@ -3,6 +3,7 @@ import type { AutoVerifyPolicy } from './auto-verify.ts';
 import type { MailFromStore } from './mail-from-ports.ts';
 import type { IdentitySettingsStore } from './identity-settings-ports.ts';
 import type { Clock, KeySupply, Random, Store } from './ports.ts';
+import type { KeyRingDeps } from './key-ring.ts';
 import type { ZoneChangeListener } from './zone-change-listener.ts';
 import type { SendServices } from './send-ports.ts';
 
@@ -21,6 +22,8 @@ export interface AppContext {
   readonly zoneChanges?: ZoneChangeListener;
   /** Sending (SendEmail, SendRawEmail, address verification mail); absent where nothing is sent. */
   readonly send?: SendServices;
+  /** The signing-key rings (issue 16): key length changes and rotations; absent where keys never change. */
+  readonly keyRings?: KeyRingDeps;
   /** Dev mode's `--auto-verify`; absent: identities are verified as SES verifies them. */
   readonly autoVerify?: AutoVerifyPolicy;
 }

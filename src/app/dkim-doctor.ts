@@ -1,3 +1,6 @@
+import { keyRingReport, type KeyRingReport } from './key-ring.ts';
+import type { KeyRingStore } from './key-ring-ports.ts';
+import type { Clock } from './ports.ts';
 import { cnameZoneLine, normalizeDomain, type DkimRecordVerdict, type Scope, type ToAscii, type VerificationStatus } from '../core/index.ts';
 import { DomainError } from '../core/index.ts';
 import type { Resolver } from './detection-ports.ts';
@@ -23,6 +26,8 @@ export interface DoctorReport {
   readonly records: readonly DoctorRecord[];
   /** True when every record is right. */
   readonly healthy: boolean;
+  /** Each token's key role, length and age (issue 16); absent where the composition has no key rings. */
+  readonly keys?: KeyRingReport;
 }
 
 export interface DoctorDeps {
@@ -30,6 +35,8 @@ export interface DoctorDeps {
   readonly resolver: Resolver;
   readonly zone: string;
   readonly toAscii: ToAscii;
+  /** The key rings, to show each token's key role and age. */
+  readonly rings?: { readonly store: KeyRingStore; readonly clock: Clock };
 }
 
 /**
@@ -57,11 +64,13 @@ export async function dkimDoctor(deps: DoctorDeps, scope: Scope, domainInput: st
     observed: r.observed,
     zoneLine: cnameZoneLine(r.expected),
   }));
+  const ring = deps.rings ? await deps.rings.store.ringOf(scope, domain) : null;
   return {
     domain,
     dkimStatus: identity.dkimStatus,
     verificationStatus: identity.verificationStatus,
     records,
     healthy: records.every((r) => r.verdict === 'ok'),
+    ...(ring !== null && deps.rings ? { keys: keyRingReport(ring, deps.rings.clock.now()) } : {}),
   };
 }

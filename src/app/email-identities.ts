@@ -6,6 +6,7 @@ import { setIdentityDkimEnabled } from './set-identity-dkim-enabled.ts';
 import { setIdentityMailFromDomain } from './set-identity-mail-from-domain.ts';
 import { verifyDomainDkim } from './verify-domain-dkim.ts';
 import { verifyEmailIdentity } from './verify-email-identity.ts';
+import { setNextSigningKeyLength } from './key-ring.ts';
 
 export interface CreateEmailIdentityInput {
   readonly identity: string;
@@ -33,20 +34,15 @@ export async function createEmailIdentity(ctx: EmailIdentityContext, scope: Scop
   if (id.kind === 'EmailAddress' && input.dkimSigningAttributes) {
     throw new DomainError('invalid_parameter', 'DkimSigningAttributes can only be specified for a domain identity.');
   }
-  if (input.keyBits !== null && input.keyBits !== ctx.keys.bits) {
-    // Keys come ready-made from one pool of the server's size (--key-bits); another size per identity
-    // arrives with the signing-key lifecycle.
-    throw new DomainError(
-      'not_supported',
-      `NextSigningKeyLength RSA_${input.keyBits}_BIT is not supported by this server, which makes RSA_${ctx.keys.bits}_BIT keys.`,
-    );
-  }
   const existing = await ctx.store.getIdentities(scope, [id.name]);
   if (existing.has(id.name)) {
     throw new DomainError('identity_already_exists', `Email identity ${input.identity} already exist.`);
   }
   if (id.kind === 'Domain') {
     await verifyDomainDkim(ctx, scope, id.name);
+    // Another length than the pool's (--key-bits): the ring makes the next key at that length and
+    // switches to it once DNS has served it for a TTL (the first keys come ready-made from the pool).
+    if (input.keyBits !== null && input.keyBits !== ctx.keys.bits) await setNextKeyLength(ctx, scope, id.name, input.keyBits);
   } else {
     await verifyEmailIdentity(ctx, scope, id.name);
     if (ctx.send) await sendVerificationEmail(ctx, scope, id.name);
@@ -91,6 +87,45 @@ export async function putEmailIdentityDkimAttributes(ctx: EmailIdentityContext, 
     if (err instanceof DomainError && (err.code === 'dkim_not_set_up' || err.code === 'identity_not_found')) throw notSetUp();
     throw err;
   }
+}
+
+async function setNextKeyLength(ctx: EmailIdentityContext, scope: Scope, domain: string, bits: number): Promise<void> {
+  if (!ctx.keyRings) throw new DomainError('not_supported', 'Key length changes are not available in this composition.');
+  await setNextSigningKeyLength(ctx.keyRings, scope, domain, bits);
+}
+
+/** What PutEmailIdentityDkimSigningAttributes asks for. */
+export interface DkimSigningAttributesInput {
+  readonly origin: 'AWS_SES' | 'EXTERNAL';
+  /** NextSigningKeyLength in bits (AWS_SES); null to leave it. */
+  readonly nextKeyBits: number | null;
+}
+
+/**
+ * PutEmailIdentityDkimSigningAttributes (AWS_SES): none -> Easy DKIM sets the domain's tokens up (as
+ * VerifyDomainDkim), and NextSigningKeyLength changes the next key's length under SES's rules
+ * (core/key-ring.ts): the key ring generates it behind the same tokens and makes it sign once DNS has
+ * served it for a TTL. SES answers DkimStatus and DkimTokens. Bring Your Own DKIM (EXTERNAL) is not
+ * supported yet.
+ */
+export async function putEmailIdentityDkimSigningAttributes(
+  ctx: EmailIdentityContext,
+  scope: Scope,
+  input: string,
+  attributes: DkimSigningAttributesInput,
+): Promise<EmailIdentityView> {
+  const id = parseIdentityName(input, ctx.toAscii);
+  const known = await ctx.store.getIdentities(scope, [id.name]);
+  if (!known.has(id.name)) throw notFound(input);
+  if (id.kind !== 'Domain') throw new DomainError('invalid_parameter', 'DkimSigningAttributes can only be specified for a domain identity.');
+  if (attributes.origin === 'EXTERNAL') {
+    throw new DomainError('not_supported', 'Bring Your Own DKIM (SigningAttributesOrigin EXTERNAL) is not supported by this server yet; only Easy DKIM is.');
+  }
+  await verifyDomainDkim(ctx, scope, id.name);
+  if (attributes.nextKeyBits !== null) await setNextKeyLength(ctx, scope, id.name, attributes.nextKeyBits);
+  const view = await readEmailIdentity(ctx, scope, id.name);
+  if (view === null) throw notFound(input);
+  return view;
 }
 
 /**

@@ -18,6 +18,8 @@ export interface DomainKeys {
   readonly tokens: readonly string[];
   /** Bits of the key that signs now. */
   readonly currentBits: number;
+  /** Bits of the next key to be generated (SES's NextSigningKeyLength, the key ring's setting). */
+  readonly nextBits: number;
   /** When the newest of the domain's keys was made theirs (ms). */
   readonly lastGeneratedAt: number;
 }

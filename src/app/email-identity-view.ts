@@ -119,8 +119,8 @@ export async function readEmailIdentity(ctx: EmailIdentityContext, scope: Scope,
       status: dkim.status,
       tokens: dkim.tokens,
       currentKeyBits: shownKeys?.currentBits ?? null,
-      // No rotation yet: the next key is made at the size of the current one, or the server's size.
-      nextKeyBits: shownKeys?.currentBits ?? ctx.keys.bits,
+      // The ring's NextSigningKeyLength; without keys, the size the server makes.
+      nextKeyBits: shownKeys?.nextBits ?? ctx.keys.bits,
       lastKeyGenerationAt: shownKeys?.lastGeneratedAt ?? null,
     },
     verification:

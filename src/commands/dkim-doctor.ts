@@ -1,3 +1,4 @@
+import { keyRingLines } from './dkim-rotate.ts';
 import { dkimDoctor, type DoctorReport } from '../app/dkim-doctor.ts';
 import { dkimFlagsFrom, dkimServiceConfig } from '../config/dkim-config.ts';
 import { detectionResolver } from '../main/dkim-services.ts';
@@ -25,6 +26,7 @@ export function doctorLines(report: DoctorReport): string[] {
     lines.push(`    DNS answered   ${r.observed}`);
   }
   lines.push('', 'Records to publish (zone-file lines):', ...report.records.map((r) => r.zoneLine));
+  if (report.keys) lines.push('', 'Keys behind the tokens (role, length, age):', ...keyRingLines(report.keys).slice(1), keyRingLines(report.keys)[0]!);
   return lines;
 }
 
@@ -50,7 +52,13 @@ export const doctorCommand: Command = {
       const dkim = dkimServiceConfig(dkimFlagsFrom(args.values), env);
       report = await withSignet(config, {}, (signet) =>
         dkimDoctor(
-          { store: signet.storage.store, resolver: detectionResolver(dkim, signet.storage), zone: dkim.zone, toAscii: signet.ctx.toAscii },
+          {
+            store: signet.storage.store,
+            resolver: detectionResolver(dkim, signet.storage),
+            zone: dkim.zone,
+            toAscii: signet.ctx.toAscii,
+            rings: { store: signet.storage.keyRings, clock: signet.runtime.clock },
+          },
           scopeOf(args, config),
           domain,
         ),

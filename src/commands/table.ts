@@ -75,6 +75,12 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     "check a domain's DKIM records now and print the resulting status",
     async () => (await import('./dkim-check.ts')).checkCommand,
   ),
+  entry(
+    'dkim rotate',
+    'dkim rotate DOMAIN',
+    "rotate a domain's DKIM signing key now, behind the same tokens",
+    async () => (await import('./dkim-rotate.ts')).rotateCommand,
+  ),
   entry('dns export', 'dns export', 'the DKIM key zone as a BIND zone file', async () => (await import('./dns-export.ts')).dnsExportCommand),
   entry(
     'dev publish-dkim-records',

@@ -52,3 +52,14 @@ test("--mail-from-mx and --mail-from-spf: SES's feedback host per region and ama
   }
   assert.throws(() => dkimServiceConfig({ ...zone, mailFromSpf: '{region}.amazonses.com' }, {}), /--mail-from-spf must be a host name/);
 });
+
+test('--key-rotation-interval (off by default) and --key-retention (4 days by default), flags over environment', () => {
+  assert.deepEqual(dkimServiceConfig(zone, {}).keyRing, { retentionMs: 4 * 86_400_000, intervalMs: null });
+  assert.deepEqual(dkimServiceConfig({ ...zone, keyRotationInterval: '90d', keyRetention: '2d' }, {}).keyRing, {
+    retentionMs: 2 * 86_400_000,
+    intervalMs: 90 * 86_400_000,
+  });
+  assert.equal(dkimServiceConfig({ ...zone, keyRotationInterval: 'off' }, { SIGNET_KEY_ROTATION_INTERVAL: '30d' }).keyRing.intervalMs, null);
+  assert.equal(dkimServiceConfig(zone, { SIGNET_KEY_ROTATION_INTERVAL: '30d' }).keyRing.intervalMs, 30 * 86_400_000);
+  assert.throws(() => dkimServiceConfig({ ...zone, keyRotationInterval: 'soon' }, {}), ConfigError);
+});

@@ -1,4 +1,11 @@
-import { canonicalDnsName, DEFAULT_DETECTION_POLICY, DEFAULT_MAIL_FROM_EXPECTATION, type DetectionPolicy, type MailFromExpectation } from '../core/index.ts';
+import {
+  canonicalDnsName,
+  DEFAULT_KEY_RETENTION_MS,
+  DEFAULT_DETECTION_POLICY,
+  DEFAULT_MAIL_FROM_EXPECTATION,
+  type DetectionPolicy,
+  type MailFromExpectation,
+} from '../core/index.ts';
 import { ConfigError, type Env } from './config.ts';
 
 /** DNS response-rate limiting (src/dns/response-rate-limiter.ts), outside dev mode. */
@@ -43,6 +50,12 @@ export interface DkimServiceConfig {
   readonly batchSize: number;
   /** What a custom MAIL FROM domain must publish: MX to the feedback host, SPF including a domain. */
   readonly mailFrom: MailFromExpectation;
+  /**
+   * The signing-key ring (issue 16): how long a retired key stays published after its last signature
+   * (`--key-retention`, default 4 days), and the scheduled rotation (`--key-rotation-interval`, off
+   * unless given; SES offers none).
+   */
+  readonly keyRing: { readonly retentionMs: number; readonly intervalMs: number | null };
 }
 
 export interface DkimFlags {
@@ -65,6 +78,8 @@ export interface DkimFlags {
   readonly checkPoll?: string | undefined;
   readonly mailFromMx?: string | undefined;
   readonly mailFromSpf?: string | undefined;
+  readonly keyRotationInterval?: string | undefined;
+  readonly keyRetention?: string | undefined;
 }
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -174,7 +189,17 @@ export function dkimServiceConfig(flags: DkimFlags, env: Env, cpus = 1): DkimSer
       mxHost: mailFromHost('--mail-from-mx', flags.mailFromMx ?? env['SIGNET_MAIL_FROM_MX'], DEFAULT_MAIL_FROM_EXPECTATION.mxHost, true),
       spfInclude: mailFromHost('--mail-from-spf', flags.mailFromSpf ?? env['SIGNET_MAIL_FROM_SPF'], DEFAULT_MAIL_FROM_EXPECTATION.spfInclude, false),
     },
+    keyRing: {
+      retentionMs: parseDuration('--key-retention', flags.keyRetention ?? env['SIGNET_KEY_RETENTION'], DEFAULT_KEY_RETENTION_MS),
+      intervalMs: keyRotationInterval(flags.keyRotationInterval ?? env['SIGNET_KEY_ROTATION_INTERVAL']),
+    },
   };
+}
+
+/** `--key-rotation-interval`: off unless given (`off` and `0` say so explicitly). */
+function keyRotationInterval(text: string | undefined): number | null {
+  if (text === undefined || text === '' || text === 'off' || text === '0') return null;
+  return parseDuration('--key-rotation-interval', text, 0);
 }
 
 /** The options `signet serve` and the dkim/dns commands accept for all this, for node:util parseArgs. */
@@ -198,6 +223,8 @@ export const DKIM_OPTIONS = {
   'check-poll': { type: 'string' },
   'mail-from-mx': { type: 'string' },
   'mail-from-spf': { type: 'string' },
+  'key-rotation-interval': { type: 'string' },
+  'key-retention': { type: 'string' },
 } as const;
 
 type DkimOptionValues = {
@@ -230,6 +257,8 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
     checkPoll: values['check-poll'],
     mailFromMx: values['mail-from-mx'],
     mailFromSpf: values['mail-from-spf'],
+    keyRotationInterval: values['key-rotation-interval'],
+    keyRetention: values['key-retention'],
   };
 }
 
@@ -238,4 +267,5 @@ export const DKIM_USAGE = `                    [--dkim-zone ZONE] [--dev] [--dns
                     [--resolver IP[:PORT]]... [--resolver-timeout 2s] [--no-detection]
                     [--detection-window 72h] [--detection-grace 72h] [--check-interval 60s (dev: 1s)]
                     [--check-interval-max 15m (dev: 1s)] [--recheck-interval 1h] [--check-poll 1s (dev: 250ms)]
-                    [--mail-from-mx feedback-smtp.{region}.amazonses.com] [--mail-from-spf amazonses.com]`;
+                    [--mail-from-mx feedback-smtp.{region}.amazonses.com] [--mail-from-spf amazonses.com]
+                    [--key-rotation-interval off|90d] [--key-retention 4d]`;

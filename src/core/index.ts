@@ -15,3 +15,4 @@ export * from './mail-from.ts';
 export * from './identity-policy.ts';
 export * from './notification-topic.ts';
 export * from './detection-events.ts';
+export * from './key-ring.ts';

@@ -10,12 +10,16 @@ export function isVerificationStatus(value: string): value is VerificationStatus
 }
 
 /**
- * Where a DKIM key stands. One key per token: SES signs with one and keeps the others published, which
- * is what later lets keys rotate behind the same CNAMEs without the customer touching DNS.
+ * A key's role in its domain's ring (issue 16, core/key-ring.ts). One key per token: the active key
+ * signs, the next one is published and waits, the previous one stopped signing but stays published
+ * for mail in transit; keys rotate behind the same CNAMEs without the customer touching DNS.
  */
-export type KeyState = 'active' | 'standby';
+export type KeyState = 'active' | 'next' | 'previous';
 
-/** The first of a domain's three keys signs; the other two stand by, already published. */
+/**
+ * A new domain's ring: the first key signs, the second waits as next, the third is a previous key that
+ * never signed (so it may be regenerated at once, it has no mail in transit to cover).
+ */
 export function initialKeyState(position: number): KeyState {
-  return position === 0 ? 'active' : 'standby';
+  return position === 0 ? 'active' : position === 1 ? 'next' : 'previous';
 }

@@ -42,6 +42,9 @@ export class KeyPool implements KeySupply {
   #fresh: Array<{ remaining: number; resolve: () => void }> = [];
   /** Generations under way that were started for those callers. */
   #freshInFlight = 0;
+  /** Keys of other lengths asked for by supply(), and the loop making them. */
+  readonly #otherOwed = new Map<number, number>();
+  #otherRunning: Promise<void> | null = null;
 
   constructor(store: Store, options: KeyPoolOptions) {
     this.#store = store;
@@ -62,6 +65,7 @@ export class KeyPool implements KeySupply {
     // Nobody is left waiting on a generation that will not come; they find the pool as it is.
     for (const waiter of this.#fresh.splice(0)) waiter.resolve();
     await this.#idle;
+    await this.#otherRunning;
   }
 
   /**
@@ -161,6 +165,44 @@ export class KeyPool implements KeySupply {
     } catch (err) {
       this.#options.onError?.(err);
       return false;
+    }
+  }
+
+  /**
+   * Makes sure `count` ready keys of `bits` will be in the pool, of any length (issue 16: a key ring
+   * whose NextSigningKeyLength differs from the pool's standing length). Keys of the pool's own length
+   * go through the refill above; others are generated here, one at a time, without a standing target:
+   * a length change is rare, and each such key is taken by the ring that asked for it.
+   */
+  supply(bits: number, count: number): void {
+    if (this.#stopped) return;
+    if (bits === this.bits) {
+      void this.waitForKeys(count).catch(() => {});
+      return;
+    }
+    const owed = (this.#otherOwed.get(bits) ?? 0) + count;
+    this.#otherOwed.set(bits, owed);
+    if (this.#otherRunning) return;
+    this.#otherRunning = this.#generateOthers().finally(() => (this.#otherRunning = null));
+  }
+
+  async #generateOthers(): Promise<void> {
+    for (const [bits, owed] of this.#otherOwed) {
+      // What the pool already holds counts: another process may have made it, or a ring not yet taken it.
+      const ready = await this.#store.countPoolKeys(bits).catch(() => 0);
+      for (let made = ready; made < owed && !this.#stopped; made++) {
+        try {
+          const pair = await this.#options.generate(bits);
+          await this.#store.addPoolKeys([
+            { bits, publicKey: pair.publicKey, sealedPrivateKey: this.#options.seal(pair), createdAt: this.#options.clock.now() },
+          ]);
+          this.#generated += 1;
+        } catch (err) {
+          this.#options.onError?.(err);
+          break;
+        }
+      }
+      this.#otherOwed.delete(bits);
     }
   }
 

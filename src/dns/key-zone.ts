@@ -1,4 +1,4 @@
-import { canonicalDnsName } from '../core/index.ts';
+import { canonicalDnsName, DEFAULT_KEY_TTL_S } from '../core/index.ts';
 
 /** The served key zone: its name and what its apex says about itself (RFC 1035 §3.3.13 SOA, §3.3.11 NS). */
 export interface KeyZone {
@@ -33,7 +33,7 @@ export function keyZone(name: string, options: KeyZoneOptions = {}, nowMs = Date
     nameservers: (options.nameservers?.length ? options.nameservers : [`ns1.${zone}`]).map(canonicalDnsName),
     hostmaster: `hostmaster.${zone}`,
     serial: options.serial ?? Math.floor(nowMs / 1000) >>> 0,
-    ttl: options.ttl ?? 3600,
+    ttl: options.ttl ?? DEFAULT_KEY_TTL_S,
     negativeTtl: options.negativeTtl ?? 300,
   };
 }

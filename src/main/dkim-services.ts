@@ -16,6 +16,9 @@ import { createNodeResolver, parseResolverAddress } from '../dns/node-resolver.t
 import { createSandboxResolver } from '../dns/sandbox-resolver.ts';
 import type { Storage } from '../storage/open-storage.ts';
 import { DetectionWorker } from '../worker/detection-worker.ts';
+import { KeyRingWorker } from '../worker/key-ring-worker.ts';
+import { rotateDomainKeys, type KeyRingDeps, type KeyRingEvent } from '../app/key-ring.ts';
+import { KEY_FEED_LAG_MS } from '../core/index.ts';
 import type { OffsetClock } from '../worker/offset-clock.ts';
 import { startDnsWorkers, type DnsWorkerPool } from './dns-workers.ts';
 import type { Signet } from './signet.ts';
@@ -40,6 +43,28 @@ export function keyZoneOf(dkim: DkimServiceConfig): KeyZone {
   return keyZone(dkim.zone, { nameservers: dkim.nameservers });
 }
 
+/**
+ * The key ring's dependencies over one Signet (the server's worker and `/_signet/rotate`, and
+ * `signet dkim rotate` in-process alike): its store, the service clock (dev mode's moves it), the
+ * key zone's TTL, the retention and schedule from the flags, and the key pool for fresh keys.
+ */
+export function keyRingDeps(signet: Signet, dkim: DkimServiceConfig, onEvent?: (event: KeyRingEvent) => void): KeyRingDeps {
+  return {
+    rings: signet.storage.keyRings,
+    clock: signet.runtime.clock,
+    policy: {
+      ttlMs: keyZoneOf(dkim).ttl * 1000,
+      feedLagMs: KEY_FEED_LAG_MS,
+      retentionMs: dkim.keyRing.retentionMs,
+      intervalMs: dkim.keyRing.intervalMs,
+    },
+    wantKeys: (bits, count) => signet.keyPool.supply(bits, count),
+    zoneChanges: signet.zoneChanges,
+    toAscii: signet.ctx.toAscii,
+    ...(onEvent ? { onEvent } : {}),
+  };
+}
+
 export interface DkimServices {
   readonly dns: RunningDnsServer;
   /** Starts the detection worker (unless `--no-detection`): after every listener is up. */
@@ -59,6 +84,8 @@ export interface StartDkimServicesInput {
   readonly detectionObserver?: DetectionObserver;
   /** Every DNS reply of this process's server (`/metrics`). */
   readonly onDnsAnswer?: (reply: Buffer) => void;
+  /** Each key generation, activation and retirement (the server logs and counts them). */
+  readonly onKeyEvent?: (event: KeyRingEvent) => void;
 }
 
 /**
@@ -86,14 +113,17 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
     ...(input.detectionObserver ? { observer: input.detectionObserver } : {}),
   };
   const defaultScope = { accountId: core.accountId, region: core.defaultRegion };
+  const ringDeps = keyRingDeps(signet, dkim, input.onKeyEvent);
   const sandboxDeps = { store: store, sandbox: stores.sandbox, zone: dkim.zone, toAscii: toAscii };
   registerSignetRoutes(input.app, {
     defaultScope,
     // The SES API's authenticator: SigV4 for the identity's account, or in dev mode the dev one.
     authenticate: (request) => signet.authenticator!.authenticate(request),
     allowUnsigned: dkim.dev,
-    doctor: (scope, domain) => dkimDoctor({ store: store, resolver, zone: dkim.zone, toAscii: toAscii }, scope, domain),
+    doctor: (scope, domain) =>
+      dkimDoctor({ store: store, resolver, zone: dkim.zone, toAscii: toAscii, rings: { store: stores.keyRings, clock } }, scope, domain),
     check: (scope, domain) => checkDkimNow({ ...deps, toAscii }, scope, domain),
+    rotate: (scope, domain) => rotateDomainKeys(ringDeps, scope, domain),
     onInternalError: (err, route) => input.onError(err, route),
     ...(dkim.dev && input.devClock
       ? {
@@ -159,10 +189,17 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
   const worker = dkim.detection
     ? new DetectionWorker(deps, { pollMs: dkim.pollMs, batchSize: dkim.batchSize, onError: (err) => input.onError(err, 'detection') })
     : null;
+  // The key rings advance whether or not detection runs: activation and retirement are about what DNS
+  // serves, not about what customers published.
+  const rings = new KeyRingWorker(ringDeps, { pollMs: dkim.pollMs, batchSize: dkim.batchSize, onError: (err) => input.onError(err, 'key ring') });
   return {
     dns,
-    startDetection: () => worker?.start(),
+    startDetection: () => {
+      worker?.start();
+      rings.start();
+    },
     async close() {
+      await rings.stop();
       await worker?.stop();
       unsubscribeWorkers();
       await dnsWorkers?.close();

@@ -7,7 +7,8 @@ import { ConfigError } from '../config/config.ts';
 import { writeCredentialsFile } from './credentials-file.ts';
 import type { ServeConfig } from '../config/config.ts';
 import type { DkimServiceConfig } from '../config/dkim-config.ts';
-import { startDkimServices, type DkimServices } from './dkim-services.ts';
+import { keyZoneOf, startDkimServices, type DkimServices } from './dkim-services.ts';
+import type { KeyRingEvent } from '../app/key-ring.ts';
 import { createSignet, systemRandom, type Runtime } from './signet.ts';
 import { OffsetClock } from '../worker/offset-clock.ts';
 import type { SendConfig } from '../config/send-config.ts';
@@ -88,6 +89,14 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     limits: http.limits,
     metricsAccess: http.metricsListener === null ? { token: http.metricsToken } : null,
   });
+  // Issue 16: each key generation, activation and retirement, logged and counted (never the key).
+  const onKeyEvent = (event: KeyRingEvent): void => {
+    metrics.countKeyEvent(event.kind);
+    app.log.info(
+      { domain: event.domain, token: event.token, bits: event.bits, account: event.scope.accountId, region: event.scope.region },
+      `DKIM key ${event.kind}`,
+    );
+  };
   // One clock for the use cases, detection and the key pool; in dev mode `/_signet/clock` moves it.
   const devClock = dkimConfig.dev ? new OffsetClock() : null;
   const runtime: Runtime = { clock: devClock ?? { now: () => Date.now() }, random: systemRandom };
@@ -99,6 +108,8 @@ export async function runServer(settings: ServerSettings): Promise<number> {
       onInternalError: (err, requestId) => app.log.error({ err, requestId }, 'internal error'),
     },
     keyPool: { target: config.keyPoolSize, concurrency: config.keyPoolConcurrency, onError: (err) => app.log.error({ err }, 'key generation failed') },
+    // The same ring policy for the v2 API's key-length changes as for the key-ring worker's rotations.
+    keyRing: { ...dkimConfig.keyRing, ttlMs: keyZoneOf(dkimConfig).ttl * 1000, onEvent: (event) => onKeyEvent(event) },
     delivery: true,
     ...(dkimConfig.dev && config.autoVerify !== 'none' ? { autoVerify: { mode: config.autoVerify, zone: dkimConfig.zone } } : {}),
     sending: {
@@ -193,6 +204,7 @@ export async function runServer(settings: ServerSettings): Promise<number> {
         onError: (err, what) => app.log.error({ err }, `${what} failed`),
         detectionObserver,
         onDnsAnswer: (reply) => dnsAnswers.count(reply),
+        onKeyEvent,
       }),
     );
     up.dns = true;

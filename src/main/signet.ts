@@ -9,6 +9,8 @@ import { TokenBucketLimiter } from '../app/rate-limiter.ts';
 import type { MessageComposer, SendServices, UnsignedEvent } from '../app/send-ports.ts';
 import { VERIFICATION_TTL_MS } from '../app/send-verification-email.ts';
 import { ZoneChangeHub } from '../app/zone-change-listener.ts';
+import type { KeyRingDeps, KeyRingEvent } from '../app/key-ring.ts';
+import { DEFAULT_KEY_RETENTION_MS, DEFAULT_KEY_TTL_S, KEY_FEED_LAG_MS } from '../core/index.ts';
 import { devAuthenticator, localAuthenticator, sigV4Authenticator, type Authenticator } from '../api/auth/authenticator.ts';
 import { createSesHandler, type SesHandler } from '../api/handler.ts';
 import { routeSesRequest } from '../api/v2/dispatch.ts';
@@ -72,6 +74,16 @@ export interface SignetFeatures {
     readonly requestId?: () => string;
     /** SES v2: the key zone, reported as GetEmailIdentity's SigningHostedZone. */
     readonly keyZone?: string;
+  };
+  /**
+   * The key ring's policy (issue 16: `--key-retention`, `--key-rotation-interval`, the key records' TTL)
+   * and who hears of its changes; without it the defaults (4 days, no schedule, a TTL of one hour).
+   */
+  readonly keyRing?: {
+    readonly ttlMs: number;
+    readonly retentionMs: number;
+    readonly intervalMs: number | null;
+    readonly onEvent?: (event: KeyRingEvent) => void;
   };
   /** Ready keys kept in the pool by `keyPool.start()`; without it, keys are made when a domain needs them. */
   readonly keyPool?: { readonly target: number; readonly concurrency: number; readonly onError?: (err: unknown) => void };
@@ -156,8 +168,24 @@ export async function createSignet(config: CoreConfig, runtime: Runtime, feature
     const autoVerify = features.autoVerify
       ? { emails: true, domains: features.autoVerify.mode === 'all' ? { sandbox: storage.sandbox, zone: features.autoVerify.zone } : null }
       : undefined;
+    const pool0 = keyPool;
+    const keyRings: KeyRingDeps = {
+      rings: storage.keyRings,
+      clock,
+      policy: {
+        ttlMs: features.keyRing?.ttlMs ?? DEFAULT_KEY_TTL_S * 1000,
+        feedLagMs: KEY_FEED_LAG_MS,
+        retentionMs: features.keyRing?.retentionMs ?? DEFAULT_KEY_RETENTION_MS,
+        intervalMs: features.keyRing?.intervalMs ?? null,
+      },
+      wantKeys: (bits, count) => pool0.supply(bits, count),
+      zoneChanges,
+      toAscii: toAsciiDomain,
+      ...(features.keyRing?.onEvent ? { onEvent: features.keyRing.onEvent } : {}),
+    };
     const ctx: AppContext = {
       store: storage.store,
+      keyRings,
       clock,
       random,
       keys: keyPool,

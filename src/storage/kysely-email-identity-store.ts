@@ -34,7 +34,8 @@ const domainKeysQuery = preparedQuery((db: Kysely<Database>, accountId: string, 
   db
     .selectFrom('dkim_keys as k')
     .innerJoin('identities as i', 'i.id', 'k.identity_id')
-    .select(['k.token', 'k.bits', 'k.state', 'k.created_at'])
+    .leftJoin('dkim_key_rings as r', 'r.identity_id', 'i.id')
+    .select(['k.token', 'k.bits', 'k.state', 'k.created_at', 'r.next_bits', 'r.last_generated_at'])
     .where('i.account_id', '=', accountId)
     .where('i.region', '=', region)
     .where('i.name', '=', domain)
@@ -99,10 +100,13 @@ export class KyselyEmailIdentityStore implements EmailIdentityStore {
     const rows = await domainKeysQuery(this.#db, scope.accountId, scope.region, domain);
     if (rows.length === 0) return null;
     const active = rows.find((r) => r.state === 'active') ?? rows[0]!;
+    // The ring (migration 0011) keeps NextSigningKeyLength and LastKeyGenerationTimestamp.
+    const ring = rows[0]!;
     return {
       tokens: rows.map((r) => r.token),
       currentBits: active.bits,
-      lastGeneratedAt: Math.max(...rows.map((r) => Number(r.created_at))),
+      nextBits: ring.next_bits ?? active.bits,
+      lastGeneratedAt: ring.last_generated_at !== null ? Number(ring.last_generated_at) : Math.max(...rows.map((r) => Number(r.created_at))),
     };
   }
 }

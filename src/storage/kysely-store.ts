@@ -79,6 +79,11 @@ export class KyselyStore implements Store {
     return this.#engine.lockIdentity(trx, identityId);
   }
 
+  /** See EngineStrategy.lockTaken: for the other stores that take pool keys (the key rings). */
+  lockTaken<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+    return this.#engine.lockTaken(query);
+  }
+
   /** See EngineStrategy.externalChangeCounter. */
   get externalChangeCounter(): (() => number) | null {
     return this.#engine.externalChangeCounter;
@@ -211,8 +216,17 @@ export class KyselyStore implements Store {
               sealed_private_key: pooled[position]!.sealed_private_key,
               state: initialKeyState(position),
               created_at: input.now,
+              published_at: input.now,
+              activated_at: initialKeyState(position) === 'active' ? input.now : null,
+              retired_at: null,
             })),
           )
+          .execute();
+        // The ring's settings (issue 16): the next key's length is the one asked for now; nothing is due.
+        await trx
+          .insertInto('dkim_key_rings')
+          .values({ identity_id: identityId, next_bits: input.keyBits, last_generated_at: input.now, due_at: null })
+          .onConflict((oc) => oc.column('identity_id').doUpdateSet({ next_bits: input.keyBits, last_generated_at: input.now, due_at: null }))
           .execute();
         return { kind: 'created', tokens: [...input.tokens] } as const;
       });

@@ -4,6 +4,7 @@ import type { Generated } from 'kysely';
 export interface Database {
   identities: IdentitiesTable;
   dkim_keys: DkimKeysTable;
+  dkim_key_rings: DkimKeyRingsTable;
   key_pool: KeyPoolTable;
   accounts: AccountsTable;
   access_keys: AccessKeysTable;
@@ -90,6 +91,21 @@ export interface DkimKeysTable {
   sealed_private_key: string;
   state: string;
   created_at: number;
+  /** Migration 0011: when the key (its public half) was committed, when it last began and stopped signing. */
+  published_at: number | null;
+  activated_at: number | null;
+  retired_at: number | null;
+}
+
+/** The key ring's settings and schedule per domain with keys (migration 0011, core/key-ring.ts). */
+export interface DkimKeyRingsTable {
+  identity_id: number;
+  next_bits: number;
+  last_generated_at: number;
+  length_changed_at: number | null;
+  downgraded_at: number | null;
+  rotate_requested_at: number | null;
+  due_at: number | null;
 }
 
 export interface KeyPoolTable {

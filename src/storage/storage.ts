@@ -4,6 +4,7 @@ import type { DetectionStore, DnsKeyStore, SandboxStore } from '../app/detection
 import type { EmailIdentityStore } from '../app/email-identity-ports.ts';
 import type { MailFromStore } from '../app/mail-from-ports.ts';
 import type { IdentitySettingsStore } from '../app/identity-settings-ports.ts';
+import type { KeyRingStore } from '../app/key-ring-ports.ts';
 import type { SettingsStore, Store } from '../app/ports.ts';
 import type { RateLimiter } from '../app/rate-limiter.ts';
 import type { EmailVerificationStore, OutboxStore } from '../app/send-ports.ts';
@@ -12,6 +13,7 @@ import { KyselyAccountStore } from './kysely-account-store.ts';
 import { KyselyDetectionStore } from './kysely-detection-store.ts';
 import { KyselyDnsKeyStore } from './kysely-dns-key-store.ts';
 import { KyselyEmailIdentityStore } from './kysely-email-identity-store.ts';
+import { KyselyKeyRingStore } from './kysely-key-ring-store.ts';
 import { KyselyMailFromStore } from './kysely-mail-from-store.ts';
 import { KyselyIdentitySettingsStore } from './kysely-identity-settings-store.ts';
 import { KyselyEmailVerificationStore, KyselyOutboxStore } from './kysely-outbox-store.ts';
@@ -37,6 +39,8 @@ export interface Storage {
   /** Custom MAIL FROM domains: settings, detection state and claims. */
   readonly mailFrom: MailFromStore;
   readonly dnsKeys: DnsKeyStore;
+  /** The signing-key rings behind the tokens: rotation, key length (issue 16). */
+  readonly keyRings: KeyRingStore;
   readonly sandbox: SandboxStore;
   readonly outbox: OutboxStore;
   readonly verifications: EmailVerificationStore;
@@ -92,6 +96,7 @@ export function storageOver(parts: StorageParts): Storage {
   const detection = lazy(() => new KyselyDetectionStore(db, detectionEngine));
   const mailFrom = lazy(() => new KyselyMailFromStore(db, detectionEngine));
   const dnsKeys = lazy(() => new KyselyDnsKeyStore(db));
+  const keyRings = lazy(() => new KyselyKeyRingStore(db, (q) => store.lockTaken(q)));
   const sandbox = lazy(() => new KyselySandboxStore(db));
   const outbox = lazy(() => new KyselyOutboxStore(db));
   const verifications = lazy(() => new KyselyEmailVerificationStore(db));
@@ -115,6 +120,9 @@ export function storageOver(parts: StorageParts): Storage {
     },
     get dnsKeys() {
       return dnsKeys();
+    },
+    get keyRings() {
+      return keyRings();
     },
     get sandbox() {
       return sandbox();

@@ -13,6 +13,8 @@ import { ZoneChangeHub } from '../../src/app/zone-change-listener.ts';
 import { TokenBucketLimiter } from '../../src/app/rate-limiter.ts';
 import { DEFAULT_DETECTION_POLICY, DEFAULT_MAIL_FROM_EXPECTATION, LOCAL_ACCOUNT_ID, type DetectionPolicy, type Scope } from '../../src/core/index.ts';
 import { KeyPool } from '../../src/dkim/key-pool.ts';
+import type { KeyRingDeps, KeyRingEvent } from '../../src/app/key-ring.ts';
+import { DEFAULT_KEY_RETENTION_MS, KEY_FEED_LAG_MS } from '../../src/core/index.ts';
 import { createMessageSigner, SigningKeyCache } from '../../src/dkim/signing-key-cache.ts';
 import { dkimKeyContext, SecretBox } from '../../src/secrets/secret-box.ts';
 import { openSqliteStorage } from '../../src/storage/sqlite/open-sqlite-store.ts';
@@ -71,6 +73,9 @@ export interface TestApp {
   queued(): number;
   readonly accounts: AccountsContext;
   readonly dnsKeys: DnsKeyStore;
+  /** The key rings (issue 16) and what they reported (generated, activated, retired). */
+  readonly keyRings: KeyRingDeps;
+  readonly keyEvents: KeyRingEvent[];
   /** SES v2's identity details (createSesV2Handler's context adds it to ctx). */
   readonly emailIdentities: EmailIdentityStore;
   readonly sandbox: SandboxStore;
@@ -136,10 +141,22 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
           relay: sendOptions.relay ?? false,
         };
   const zoneChanges = new ZoneChangeHub();
+  const keyEvents: KeyRingEvent[] = [];
+  // The key ring with a TTL of one hour and a retention of four days, as the server's defaults.
+  const keyRings: KeyRingDeps = {
+    rings: storage.keyRings,
+    clock,
+    policy: { ttlMs: 3600_000, feedLagMs: KEY_FEED_LAG_MS, retentionMs: DEFAULT_KEY_RETENTION_MS, intervalMs: null },
+    wantKeys: (bits, count) => keyPool.supply(bits, count),
+    zoneChanges,
+    toAscii: toAsciiDomain,
+    onEvent: (event) => keyEvents.push(event),
+  };
   const ctx: AppContext = {
     store,
     clock,
     random,
+    keyRings,
     keys: keyPool,
     toAscii: toAsciiDomain,
     mailFrom: storage.mailFrom,
@@ -168,6 +185,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     queued: () => queued,
     accounts: { accounts: storage.accounts, sealer: secrets, clock, random },
     dnsKeys: storage.dnsKeys,
+    keyRings,
+    keyEvents,
     emailIdentities: storage.emailIdentities,
     sandbox: storage.sandbox,
     detectionStore,

@@ -1,10 +1,10 @@
 import type { BehaviorOnMxFailure, Scope, VerificationStatus, IdentityKind } from '../../core/index.ts';
-import { DomainError } from '../../core/index.ts';
 import {
   createEmailIdentity,
   deleteEmailIdentity,
   getEmailIdentity,
   putEmailIdentityDkimAttributes,
+  putEmailIdentityDkimSigningAttributes,
   putEmailIdentityMailFromAttributes,
 } from '../../app/email-identities.ts';
 import type { EmailIdentityContext, EmailIdentityView } from '../../app/email-identity-view.ts';
@@ -258,23 +258,28 @@ const putDkimAttributesOp: SesV2Operation = {
   },
 };
 
-/** Validates like SES, answers NotFound for an unknown identity, then says what this server does not do. */
-function unsupported(validate: (body: JsonInput) => void, what: string): SesV2Operation {
-  return {
-    throttled: true,
-    async run(ctx, scope, input) {
-      validate(input.body);
-      await getEmailIdentity(ctx, scope, identityPath(input));
-      throw new DomainError('not_supported', what);
-    },
-  };
-}
-
 // The service model has checked the members (required origin, enums, selector and key patterns).
-const putDkimSigningAttributesOp = unsupported(
-  () => {},
-  'PutEmailIdentityDkimSigningAttributes is not supported by this server yet: Bring Your Own DKIM and key-length changes arrive with the signing-key lifecycle. Easy DKIM is set up by CreateEmailIdentity.',
-);
+const putDkimSigningAttributesOp: SesV2Operation = {
+  throttled: true,
+  async run(ctx, scope, input, options) {
+    const origin = input.body.string('SigningAttributesOrigin', { required: true });
+    const attributes = input.body.object('SigningAttributes');
+    if (origin !== 'AWS_SES' && origin !== 'EXTERNAL') {
+      // SES: "For PutEmailIdentityDkimSigningAttributes: None of the values are allowed" (the DEED regions).
+      throw badRequest(`SigningAttributesOrigin ${origin} is not allowed here; use AWS_SES or EXTERNAL.`);
+    }
+    const length = attributes?.string('NextSigningKeyLength');
+    const view = await putEmailIdentityDkimSigningAttributes(ctx, scope, identityPath(input), {
+      origin,
+      nextKeyBits: length === undefined ? null : length === 'RSA_1024_BIT' ? 1024 : 2048,
+    });
+    return {
+      DkimStatus: V2_STATUS[view.dkim.status],
+      DkimTokens: view.dkim.tokens === null ? undefined : [...view.dkim.tokens],
+      SigningHostedZone: view.dkim.tokens === null ? undefined : options.signingHostedZone,
+    };
+  },
+};
 
 const putMailFromAttributesOp: SesV2Operation = {
   throttled: true,

@@ -1,0 +1,76 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { advanceKeyRing, type KeyRingDeps } from '../app/key-ring.ts';
+
+export interface KeyRingWorkerOptions {
+  /** How long to rest when no ring is due (dev mode's clock moves are seen within it). */
+  readonly pollMs: number;
+  readonly batchSize: number;
+  /**
+   * The share of the process's time rotations may take (default 0.1). Each step is a transaction
+   * whose commit waits for the disk (SQLite's synchronous=FULL, on the event loop): 10,000 domains
+   * rotating at once would otherwise hold DNS answers and sends for minutes (bench/key-rotation.ts).
+   * After each ring the worker rests in proportion to the time it took; rotations are never urgent
+   * (a next key waits a TTL anyway).
+   */
+  readonly dutyCycle?: number;
+  readonly onError?: (err: unknown) => void;
+}
+
+/**
+ * The key-ring loop (issue 16): advances every ring whose due time has come (a rotation asked for or
+ * scheduled, a key to activate once served for a TTL, a retired key whose retention is over). Several
+ * workers (processes, nodes) may run it on one store: each step locks its ring's row.
+ */
+export class KeyRingWorker {
+  readonly #deps: KeyRingDeps;
+  readonly #options: KeyRingWorkerOptions;
+  readonly #wake = new AbortController();
+  #running: Promise<void> | null = null;
+  #stopping = false;
+
+  constructor(deps: KeyRingDeps, options: KeyRingWorkerOptions) {
+    this.#deps = deps;
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#running ??= this.#loop();
+  }
+
+  /** Stops after the ring under way is written. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wake.abort();
+    await this.#running;
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#stopping) {
+      let looked = 0;
+      try {
+        looked = await this.#round();
+      } catch (err) {
+        this.#options.onError?.(err);
+      }
+      if (looked < this.#options.batchSize && !this.#stopping) {
+        await sleep(this.#options.pollMs, undefined, { signal: this.#wake.signal }).catch(() => {});
+      }
+    }
+  }
+
+  /** Advances the due rings one at a time, resting after each (see dutyCycle). */
+  async #round(): Promise<number> {
+    const due = await this.#deps.rings.dueRings(this.#deps.clock.now(), this.#options.batchSize);
+    const duty = Math.min(1, Math.max(0.01, this.#options.dutyCycle ?? 0.1));
+    for (const id of due) {
+      if (this.#stopping) break;
+      const started = performance.now();
+      await advanceKeyRing(this.#deps, id);
+      // A timer, not a microtask: the store's promises resolve at once, so only a timer lets DNS
+      // queries and requests in between.
+      const rest = ((performance.now() - started) * (1 - duty)) / duty;
+      await sleep(Math.max(1, rest), undefined, { signal: this.#wake.signal }).catch(() => {});
+    }
+    return due.length;
+  }
+}
