@@ -139,6 +139,7 @@ export async function runServer(settings: ServerSettings): Promise<number> {
         devClock,
         app,
         onError: (err, what) => app.log.error({ err }, `${what} failed`),
+        onDnsEvent: (fields, message) => app.log.info(fields, message),
       }),
     );
     const udpProcesses = dkimConfig.dnsWorkers > 1 ? ` in ${dkimConfig.dnsWorkers} processes` : '';
