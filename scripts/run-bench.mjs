@@ -29,6 +29,11 @@ const BENCHMARKS = [
   { name: 'embedded-startup', args: ['21'], about: "the README's first command on an existing data folder vs node -e 0" },
   { name: 'attack-latency', args: ['--seconds', '8'], about: "another account's API and DNS p50 while one client sends rejected 40 MB bodies" },
   { name: 'dns-rrl-cost', args: ['--rounds', '7'], about: 'nanoseconds response-rate limiting adds per UDP answer' },
+  {
+    name: 'zone-transfer',
+    args: ['--changes', '1000', '--seconds', '5', '--rounds', '3'],
+    about: 'change to NSD secondary p50/p99 (NOTIFY+IXFR); DNS q/s with transfers vs idle (needs nsd, dnsperf)',
+  },
   { name: 'dev-server-per-test', args: ['--tests', '10'], about: 'a test file starting one serve --dev per test vs moto_server (needs moto)' },
   // Two builds side by side: they need another checkout (`--other DIR`), so they run only when named
   // with their arguments: npm run bench -- api-ab --other /tmp/base

@@ -198,7 +198,10 @@ export function dkimServiceConfig(flags: DkimFlags, env: Env, cpus = 1): DkimSer
 
 /** Comma-separated lists, from repeated flags or else one environment variable. */
 function listOf(values: readonly string[] | undefined, fallback: string | undefined): string[] {
-  return (values && values.length > 0 ? values : fallback ? [fallback] : []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return (values && values.length > 0 ? values : fallback ? [fallback] : [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 function transferConfig(flags: DkimFlags, env: Env): TransferConfig {

@@ -143,7 +143,17 @@ function u16(n: number): Buffer {
 
 /** RFC 8945 §4.3.3: the TSIG variables that follow the message in the digest. */
 function variables(keyName: string, timeSigned: number, fudge: number, error: number, otherData: Buffer): Buffer {
-  return Buffer.concat([wireName(keyName), u16(CLASS_ANY), Buffer.alloc(4), ALGORITHM_WIRE, u48(timeSigned), u16(fudge), u16(error), u16(otherData.length), otherData]);
+  return Buffer.concat([
+    wireName(keyName),
+    u16(CLASS_ANY),
+    Buffer.alloc(4),
+    ALGORITHM_WIRE,
+    u48(timeSigned),
+    u16(fudge),
+    u16(error),
+    u16(otherData.length),
+    otherData,
+  ]);
 }
 
 /** The message as it was before its TSIG record was added: ARCOUNT one less, the original id. */
@@ -188,7 +198,17 @@ export function appendTsigError(message: Buffer, keyName: string, now: number, e
 }
 
 function appendTsig(message: Buffer, keyName: string, now: number, mac: Buffer, error: number, otherData: Buffer): Buffer {
-  const rdata = Buffer.concat([ALGORITHM_WIRE, u48(now), u16(TSIG_FUDGE), u16(mac.length), mac, u16(message.readUInt16BE(0)), u16(error), u16(otherData.length), otherData]);
+  const rdata = Buffer.concat([
+    ALGORITHM_WIRE,
+    u48(now),
+    u16(TSIG_FUDGE),
+    u16(mac.length),
+    mac,
+    u16(message.readUInt16BE(0)),
+    u16(error),
+    u16(otherData.length),
+    otherData,
+  ]);
   const record = Buffer.concat([wireName(keyName), u16(TYPE_TSIG), u16(CLASS_ANY), Buffer.alloc(4), u16(rdata.length), rdata]);
   const out = Buffer.concat([message, record]);
   out.writeUInt16BE(message.readUInt16BE(10) + 1, 10);

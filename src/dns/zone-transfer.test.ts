@@ -43,9 +43,7 @@ function request(type: 'AXFR' | 'IXFR', serial?: number): { message: Buffer; mac
     ...(serial === undefined
       ? {}
       : {
-          authorities: [
-            { type: 'SOA', name: zone.name, data: { mname: 'a', rname: 'b', serial, refresh: 1, retry: 1, expire: 1, minimum: 1 } },
-          ],
+          authorities: [{ type: 'SOA', name: zone.name, data: { mname: 'a', rname: 'b', serial, refresh: 1, retry: 1, expire: 1, minimum: 1 } }],
         }),
   } as dnsPacket.Packet);
   return signMessage(message, KEY, { now: NOW });
@@ -73,13 +71,14 @@ function records(messages: readonly Buffer[], requestMac: Buffer): dnsPacket.Ans
     prior = tsig.mac;
     const decoded = dnsPacket.decode(m);
     assert.equal(decoded.id, 4242);
-    assert.equal(decoded.rcode, 'NOERROR');
+    assert.equal((decoded as { rcode?: string }).rcode, 'NOERROR');
     out.push(...(decoded.answers ?? []));
   });
   return out;
 }
 
-const summary = (rs: readonly dnsPacket.Answer[]) => rs.map((r) => (r.type === 'SOA' ? `SOA ${(r.data as { serial: number }).serial}` : `${r.type} ${r.name.split('.')[0]}`));
+const summary = (rs: readonly dnsPacket.Answer[]) =>
+  rs.map((r) => (r.type === 'SOA' ? `SOA ${(r.data as { serial: number }).serial}` : `${r.type} ${r.name.split('.')[0]}`));
 
 describe('zone transfers (RFC 5936 AXFR, RFC 1995 IXFR)', () => {
   const history = [
@@ -110,7 +109,7 @@ describe('zone transfers (RFC 5936 AXFR, RFC 1995 IXFR)', () => {
     const rs = records(await transfers().answer(req.message, '127.0.0.1'), req.mac);
     // token 200 came and went within the range: not mentioned at all.
     assert.deepEqual(summary(rs), ['SOA 104', 'SOA 100', `TXT ${token(3)}`, 'SOA 104', `TXT ${token(201)}`, 'SOA 104']);
-    assert.deepEqual((rs[2]!.data as Buffer[]).map(String).join(''), (rs[4]!.data as Buffer[]).map(String).join(''));
+    assert.deepEqual((rs[2] as { data: Buffer[] }).data.map(String).join(''), (rs[4] as { data: Buffer[] }).data.map(String).join(''));
   });
 
   it('IXFR from the current serial: the SOA alone; from a pruned one: the whole zone', async () => {
@@ -124,12 +123,12 @@ describe('zone transfers (RFC 5936 AXFR, RFC 1995 IXFR)', () => {
 
   it('refuses unsigned requests, unknown keys and addresses not allowed', async () => {
     const unsigned = dnsPacket.encode({ type: 'query', id: 1, questions: [{ type: 'AXFR', name: zone.name } as dnsPacket.Question] });
-    assert.equal(dnsPacket.decode((await transfers().answer(unsigned, '127.0.0.1'))[0]!).rcode, 'REFUSED');
+    assert.equal((dnsPacket.decode((await transfers().answer(unsigned, '127.0.0.1'))[0]!) as { rcode?: string }).rcode, 'REFUSED');
     const other = signMessage(unsigned, { name: 'other', secret: KEY.secret }, { now: NOW });
-    assert.equal(((await transfers().answer(other.message, '127.0.0.1'))[0]![3]! & 0x0f), 9); // NOTAUTH
+    assert.equal((await transfers().answer(other.message, '127.0.0.1'))[0]![3]! & 0x0f, 9); // NOTAUTH
     const req = request('AXFR');
     const refused = await transfers().answer(req.message, '192.0.2.1');
-    assert.equal(dnsPacket.decode(refused[0]!).rcode, 'REFUSED');
+    assert.equal((dnsPacket.decode(refused[0]!) as { rcode?: string }).rcode, 'REFUSED');
     assert.ok(verifyResponse(refused[0]!, KEY, req.mac, NOW), 'a refusal of a signed request is signed');
     assert.equal(ZoneTransfers.isTransfer(unsigned), true);
     assert.equal(ZoneTransfers.isTransfer(dnsPacket.encode({ type: 'query', id: 1, questions: [{ type: 'TXT', name: zone.name }] })), false);

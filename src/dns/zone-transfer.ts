@@ -255,7 +255,12 @@ export class ZoneTransfers {
   }
 
   #message(header: Header, rcode: number, records: readonly Answer[], withQuestion: boolean): Buffer {
-    return this.#raw(header, rcode, records.map((r) => codecs.answer.encode(r)), withQuestion);
+    return this.#raw(
+      header,
+      rcode,
+      records.map((r) => codecs.answer.encode(r)),
+      withQuestion,
+    );
   }
 
   #raw(header: Header, rcode: number, records: readonly Buffer[], withQuestion: boolean): Buffer {

@@ -84,7 +84,13 @@ export function readTsigKeys(dkim: DkimServiceConfig): TsigKey[] {
       if (algorithm !== 'hmac-sha256' || !secret) throw new ConfigError(`--tsig-key-file ${file}: key ${name} must be hmac-sha256 with a secret`);
       specs.push(`${name}:${secret}`);
     }
-    if (clauses.length === 0) specs.push(...text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+    if (clauses.length === 0)
+      specs.push(
+        ...text
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l && !l.startsWith('#')),
+      );
   }
   try {
     return specs.map(parseTsigKey);

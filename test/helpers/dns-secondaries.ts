@@ -21,6 +21,8 @@ export interface SecondarySettings {
   readonly port: number;
   readonly primaryPort: number;
   readonly key: { readonly name: string; readonly secret: string };
+  /** More `server:` lines for NSD (e.g. `xfrd-reload-timeout: 0` in the benchmark). */
+  readonly nsdServerOptions?: readonly string[];
 }
 
 function run(name: string, bin: string, args: readonly string[], port: number): Secondary {
@@ -60,7 +62,7 @@ export function startNsdSecondary(bin: string, dir: string, s: SecondarySettings
   verbosity: 2
   hide-version: yes
   reuseport: no
-remote-control:
+${(s.nsdServerOptions ?? []).map((o) => `  ${o}\n`).join('')}remote-control:
   control-enable: no
 key:
   name: "${s.key.name}"
