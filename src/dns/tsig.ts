@@ -30,7 +30,8 @@ export interface TsigKey {
 export function parseTsigKey(spec: string): TsigKey {
   const parts = spec.trim().split(':');
   if (parts.length === 3 && parts[0]!.toLowerCase() === TSIG_ALGORITHM) parts.shift();
-  if (parts.length !== 2) throw new RangeError(`a TSIG key is NAME:BASE64SECRET, not ${JSON.stringify(spec)}`);
+  // The spec is never echoed: it holds the secret.
+  if (parts.length !== 2) throw new RangeError('a TSIG key is NAME:BASE64SECRET (HMAC-SHA256)');
   const name = parts[0]!.toLowerCase().replace(/\.$/, '');
   const secret = Buffer.from(parts[1]!, 'base64');
   if (!/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/.test(name) || name.length > 253) throw new RangeError(`invalid TSIG key name ${JSON.stringify(parts[0])}`);
