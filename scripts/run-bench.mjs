@@ -31,6 +31,11 @@ const BENCHMARKS = [
   { name: 'attack-latency', args: ['--seconds', '8'], about: "another account's API and DNS p50 while one client sends rejected 40 MB bodies" },
   { name: 'dns-rrl-cost', args: ['--rounds', '7'], about: 'nanoseconds response-rate limiting adds per UDP answer' },
   { name: 'key-rotation', args: ['--seconds', '5', '--rounds', '3'], about: 'DNS q/s and SendRawEmail/s while 10,000 domains rotate vs none (needs dnsperf)' },
+  {
+    name: 'zone-transfer',
+    args: ['--changes', '1000', '--seconds', '5', '--rounds', '3'],
+    about: 'change to NSD secondary p50/p99 (NOTIFY+IXFR); DNS q/s with transfers vs idle (needs nsd, dnsperf)',
+  },
   { name: 'dev-server-per-test', args: ['--tests', '10'], about: 'a test file starting one serve --dev per test vs moto_server (needs moto)' },
   // Two builds side by side: they need another checkout (`--other DIR`), so they run only when named
   // with their arguments: npm run bench -- api-ab --other /tmp/base

@@ -321,6 +321,39 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
       assert.equal(await h.dnsKeys.keyZoneSeq(), afterCreate + 3);
     });
 
+    it('journals each key change with its value, for IXFR, and gives consistent snapshots (migration 0012)', async () => {
+      const start = await h.dnsKeys.keyZoneSeq();
+      assert.deepEqual(await h.dnsKeys.keyZoneJournal(start, 100), []);
+      const tokens = await domainWithDkim(A, 'journal.example');
+      const keys = new Map((await h.dnsKeys.listKeys()).map((k) => [k.token, k.publicKey]));
+      const other = await openAnother();
+      await other.store.deleteIdentity(A, 'journal.example');
+      const journal = await h.dnsKeys.keyZoneJournal(start, 100);
+      assert.ok(journal !== null);
+      assert.deepEqual(
+        journal.map((c) => c.seq),
+        [1, 2, 3, 4, 5, 6].map((n) => start + n),
+      );
+      assert.deepEqual(
+        journal.slice(0, 3).map((c) => [c.op, c.token, c.publicKey]),
+        tokens.map((t) => ['add', t, keys.get(t)]),
+      );
+      // A deletion carries the key deleted: a secondary removes a record only given its exact RDATA.
+      assert.deepEqual(
+        journal
+          .slice(3)
+          .map((c) => [c.op, c.token, c.publicKey])
+          .sort(),
+        tokens.map((t) => ['delete', t, keys.get(t)]).sort(),
+      );
+      // More changes than asked for, or a history that does not reach back: null (serve AXFR).
+      assert.equal(await h.dnsKeys.keyZoneJournal(start, 5), null);
+      assert.equal(await h.dnsKeys.keyZoneJournal(-5, 100), null);
+      const snapshot = await h.dnsKeys.keyZoneSnapshot();
+      assert.equal(snapshot.seq, start + 6);
+      assert.deepEqual(snapshot.keys, await h.dnsKeys.listKeys());
+    });
+
     it('keeps the dev sandbox zone: published records, case-insensitive names, NODATA for other types', async () => {
       await h.sandbox.publish([
         { name: 'Sel._domainkey.Example.COM', type: 'CNAME', value: 'tok.dkim.test' },

@@ -147,6 +147,28 @@ export interface DnsKeyStore {
   keyZoneSeq(): Promise<number>;
   /** The changes after `seq`, at most `limit` of them (more follow when `seq` comes back lower than `keyZoneSeq`). */
   keyZoneChangesSince(seq: number, limit: number): Promise<KeyZoneChanges>;
+  /**
+   * Every change after `seq` with what it did, oldest first, up to the sequence now (at most `limit`
+   * of them: when more were made, null). Null too when the kept history no longer reaches back to
+   * `seq` (pruned, or written before the journal recorded values): the reader must start afresh.
+   */
+  keyZoneJournal(seq: number, limit: number): Promise<KeyZoneJournalEntry[] | null>;
+  /** The whole zone at one sequence number, consistent even while keys change (for AXFR). */
+  keyZoneSnapshot(): Promise<KeyZoneSnapshot>;
+}
+
+/** One change of the key zone: the record of `token` added with, or deleted with, `publicKey`. */
+export interface KeyZoneJournalEntry {
+  readonly seq: number;
+  readonly token: string;
+  readonly op: 'add' | 'delete';
+  readonly publicKey: string;
+}
+
+export interface KeyZoneSnapshot {
+  readonly seq: number;
+  /** In token order. */
+  readonly keys: readonly PublishedKey[];
 }
 
 /** One record of the dev-mode sandbox zone, which the detection resolver consults first in `--dev`. */

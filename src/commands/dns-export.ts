@@ -1,6 +1,7 @@
 import { dkimFlagsFrom, dkimServiceConfig } from '../config/dkim-config.ts';
 import { renderKeyZoneFile } from '../dns/zone-file.ts';
 import { keyZoneOf } from '../main/dkim-services.ts';
+import { serialOf } from '../dns/zone-transfer.ts';
 import type { Command } from './command.ts';
 import { KEY_ZONE_OPTIONS, KEY_ZONE_USAGE, storeConfigOf } from './dkim-options.ts';
 import { withSignet } from './with-signet.ts';
@@ -13,7 +14,11 @@ export const dnsExportCommand: Command = {
   options: KEY_ZONE_OPTIONS,
   async run(args, env) {
     const zone = keyZoneOf(dkimServiceConfig(dkimFlagsFrom(args.values), env));
-    const text = await withSignet(storeConfigOf(args, env), {}, async (signet) => renderKeyZoneFile(zone, await signet.storage.dnsKeys.listKeys()));
+    // One consistent read, and the serial the DNS server and zone transfers give the same zone.
+    const text = await withSignet(storeConfigOf(args, env), {}, async (signet) => {
+      const snapshot = await signet.storage.dnsKeys.keyZoneSnapshot();
+      return renderKeyZoneFile({ ...zone, serial: serialOf(snapshot.seq) }, snapshot.keys);
+    });
     return { output: { kind: 'bytes', bytes: Buffer.from(text, 'utf8') } };
   },
 };

@@ -56,6 +56,20 @@ export interface DkimServiceConfig {
    * unless given; SES offers none).
    */
   readonly keyRing: { readonly retentionMs: number; readonly intervalMs: number | null };
+  /** Signet as a hidden primary of the key zone (src/dns/zone-transfer.ts, zone-notifier.ts). */
+  readonly transfers: TransferConfig;
+}
+
+/** Zone transfers and NOTIFY, as given; the DNS layer reads the keys and checks the addresses. */
+export interface TransferConfig {
+  /** `NAME:BASE64SECRET` TSIG keys (HMAC-SHA256), from `--tsig-key`. */
+  readonly tsigKeys: readonly string[];
+  /** Files of TSIG keys (`NAME:SECRET` lines or BIND's `key` clauses), kept off the command line. */
+  readonly tsigKeyFiles: readonly string[];
+  /** Addresses and CIDR blocks allowed to transfer the zone (`--xfr-allow`). */
+  readonly allow: readonly string[];
+  /** `HOST:PORT` of the secondaries to NOTIFY on every change (`--notify`). */
+  readonly notify: readonly string[];
 }
 
 export interface DkimFlags {
@@ -67,6 +81,10 @@ export interface DkimFlags {
   readonly dnsRrlRate?: string | undefined;
   readonly dnsRrlSlip?: string | undefined;
   readonly dnsNs?: readonly string[] | undefined;
+  readonly tsigKey?: readonly string[] | undefined;
+  readonly tsigKeyFile?: readonly string[] | undefined;
+  readonly xfrAllow?: readonly string[] | undefined;
+  readonly notify?: readonly string[] | undefined;
   readonly resolver?: readonly string[] | undefined;
   readonly resolverTimeout?: string | undefined;
   readonly noDetection?: boolean | undefined;
@@ -193,6 +211,32 @@ export function dkimServiceConfig(flags: DkimFlags, env: Env, cpus = 1): DkimSer
       retentionMs: parseDuration('--key-retention', flags.keyRetention ?? env['SIGNET_KEY_RETENTION'], DEFAULT_KEY_RETENTION_MS),
       intervalMs: keyRotationInterval(flags.keyRotationInterval ?? env['SIGNET_KEY_ROTATION_INTERVAL']),
     },
+    transfers: transferConfig(flags, env),
+  };
+}
+
+/** Comma-separated lists, from repeated flags or else one environment variable. */
+function listOf(values: readonly string[] | undefined, fallback: string | undefined): string[] {
+  return (values && values.length > 0 ? values : fallback ? [fallback] : [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+function transferConfig(flags: DkimFlags, env: Env): TransferConfig {
+  const tsigKeys = listOf(flags.tsigKey, env['SIGNET_TSIG_KEY']);
+  for (const key of tsigKeys) {
+    if (!/^(hmac-sha256:)?[A-Za-z0-9._-]+:[A-Za-z0-9+/=]+$/.test(key)) throw new ConfigError('--tsig-key must be NAME:BASE64SECRET (HMAC-SHA256)');
+  }
+  const notify = listOf(flags.notify, env['SIGNET_NOTIFY']);
+  for (const target of notify) {
+    if (!/^(\[[0-9A-Fa-f:.]+\]|[^:\s]+)(:\d{1,5})?$/.test(target)) throw new ConfigError(`--notify takes HOST:PORT, not ${JSON.stringify(target)}`);
+  }
+  return {
+    tsigKeys,
+    tsigKeyFiles: listOf(flags.tsigKeyFile, env['SIGNET_TSIG_KEY_FILE']),
+    allow: listOf(flags.xfrAllow, env['SIGNET_XFR_ALLOW']),
+    notify,
   };
 }
 
@@ -212,6 +256,10 @@ export const DKIM_OPTIONS = {
   'dns-rrl-rate': { type: 'string' },
   'dns-rrl-slip': { type: 'string' },
   'dns-ns': { type: 'string', multiple: true },
+  'tsig-key': { type: 'string', multiple: true },
+  'tsig-key-file': { type: 'string', multiple: true },
+  'xfr-allow': { type: 'string', multiple: true },
+  notify: { type: 'string', multiple: true },
   resolver: { type: 'string', multiple: true },
   'resolver-timeout': { type: 'string' },
   'no-detection': { type: 'boolean' },
@@ -246,6 +294,10 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
     dnsRrlRate: values['dns-rrl-rate'],
     dnsRrlSlip: values['dns-rrl-slip'],
     dnsNs: values['dns-ns'],
+    tsigKey: values['tsig-key'],
+    tsigKeyFile: values['tsig-key-file'],
+    xfrAllow: values['xfr-allow'],
+    notify: values.notify,
     resolver: values.resolver,
     resolverTimeout: values['resolver-timeout'],
     noDetection: values['no-detection'],
@@ -264,6 +316,9 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
 
 export const DKIM_USAGE = `                    [--dkim-zone ZONE] [--dev] [--dns-host 127.0.0.1] [--dns-port 8553] [--dns-workers 1|N|auto] [--dns-ns NAME]...
                     [--dns-rrl-rate 200 (dev: 0 = off)] [--dns-rrl-slip 2]
+                    [--tsig-key NAME:BASE64SECRET]... [--tsig-key-file FILE]... [--xfr-allow CIDR,...]... [--notify HOST:PORT,...]...
+                      (hidden primary: AXFR/IXFR over TCP to --xfr-allow addresses signing with a --tsig-key
+                       (HMAC-SHA256); NOTIFY, signed, to every --notify secondary on each change; docs/secondaries.md)
                     [--resolver IP[:PORT]]... [--resolver-timeout 2s] [--no-detection]
                     [--detection-window 72h] [--detection-grace 72h] [--check-interval 60s (dev: 1s)]
                     [--check-interval-max 15m (dev: 1s)] [--recheck-interval 1h] [--check-poll 1s (dev: 250ms)]

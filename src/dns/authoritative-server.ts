@@ -7,6 +7,9 @@ import type { KeyZone } from './key-zone.ts';
 import { ResponseRateLimiter, slipReply, type RrlSettings } from './response-rate-limiter.ts';
 import { serveTcpConnection } from './tcp-connection.ts';
 import { DEFAULT_TCP_LIMITS, TcpAdmission, type TcpLimits } from './tcp-connection-limits.ts';
+import { ZoneTransfers } from './zone-transfer.ts';
+import { answerSignedQuery } from './signed-query.ts';
+import type { TsigKey } from './tsig.ts';
 
 export interface DnsServerOptions {
   readonly host: string;
@@ -23,6 +26,10 @@ export interface DnsServerOptions {
   readonly tcpLimits?: Partial<TcpLimits>;
   /** Response-rate limiting of UDP answers; absent or a rate of 0: none. */
   readonly rrl?: RrlSettings;
+  /** Keys whose TSIG-signed queries get signed answers (secondaries sign their SOA probes). */
+  readonly tsigKeys?: readonly TsigKey[];
+  /** Zone transfers (AXFR, IXFR) over TCP to allowed secondaries; absent: every transfer is refused. */
+  readonly transfers?: ZoneTransfers;
   /** Unexpected socket errors (never per-packet problems, which are answered or dropped). */
   readonly onError?: (err: unknown) => void;
   /** Every reply as it is made, before rate limiting (`/metrics`: queries by type and RCODE). */
@@ -76,7 +83,17 @@ function bindUdp(host: string, port: number, onError: (err: unknown) => void): P
   });
 }
 
-export type UdpAnswerOptions = Pick<DnsServerOptions, 'zone' | 'lookup' | 'fast' | 'onError' | 'rrl' | 'onAnswer'>;
+export type UdpAnswerOptions = Pick<DnsServerOptions, 'zone' | 'lookup' | 'fast' | 'onError' | 'rrl' | 'onAnswer' | 'tsigKeys'>;
+
+/** answerQuery, or for a TSIG-signed query its signed answer (answerSignedQuery). */
+async function answerMaybeSigned(message: Buffer, transport: Transport, options: UdpAnswerOptions): Promise<Buffer | null> {
+  const keys = options.tsigKeys;
+  if (keys && keys.length > 0) {
+    const signed = await answerSignedQuery(message, keys, (unsigned) => answerQuery(unsigned, transport, options.zone, options.lookup));
+    if (signed !== undefined) return signed;
+  }
+  return answerQuery(message, transport, options.zone, options.lookup);
+}
 
 /**
  * Answers every query that arrives on a bound UDP socket: the server's own, or the same socket handed
@@ -132,7 +149,7 @@ export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions):
       queued.push({ reply: quick, port: rinfo.port, address: rinfo.address });
       return;
     }
-    answerQuery(msg, 'udp', options.zone, options.lookup).then((reply) => {
+    answerMaybeSigned(msg, 'udp', options).then((reply) => {
       if (reply === null) return;
       onAnswer?.(reply);
       const verdict = rrl === null ? 'send' : rrl.verdict(rinfo.address, reply, clock);
@@ -161,7 +178,10 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
   const onError = options.onError ?? (() => {});
   const tcpLimits: TcpLimits = { ...DEFAULT_TCP_LIMITS, ...options.tcpLimits };
   const onAnswer = options.onAnswer;
-  const answerTcp = (message: Buffer): Buffer | null | Promise<Buffer | null> => {
+  const transfers = options.transfers;
+  const answerTcp = (message: Buffer, client: string): Buffer | readonly Buffer[] | null | Promise<Buffer | readonly Buffer[] | null> => {
+    // RFC 5936 §4.2: transfers only over TCP; over UDP answerQuery refuses them.
+    if (transfers && ZoneTransfers.isTransfer(message)) return transfers.answer(message, client);
     try {
       const quick = options.fast ? options.fast(message, 'tcp') : null;
       if (quick !== null) {
@@ -171,7 +191,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
     } catch (err) {
       onError(err); // a bug, not the message's fault: answerQuery still answers it
     }
-    const full = answerQuery(message, 'tcp', options.zone, options.lookup);
+    const full = answerMaybeSigned(message, 'tcp', options);
     if (!onAnswer) return full;
     return full.then((reply) => {
       if (reply !== null) onAnswer(reply);
@@ -194,7 +214,8 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
         connections.delete(socket);
         admission.release(client);
       });
-      serveTcpConnection(socket, answerTcp, tcpLimits, onError);
+      const address = socket.remoteAddress ?? '';
+      serveTcpConnection(socket, (message) => answerTcp(message, address), tcpLimits, onError);
     });
     // Over the total, Node closes a connection as it is accepted: its descriptor is freed at once.
     tcp.maxConnections = tcpLimits.maxConnections;

@@ -19,6 +19,8 @@ export interface KeyZoneCacheOptions {
   /** Changes read per round trip while catching up. */
   readonly batch?: number;
   readonly onError?: (err: unknown) => void;
+  /** Called with the new sequence whenever the zone changed (for NOTIFY to secondaries). */
+  readonly onChange?: (seq: number) => void;
 }
 
 export const DEFAULT_KEY_ZONE_POLL_MS = 100;
@@ -43,6 +45,7 @@ export class KeyZoneCache implements ZoneChangeListener {
   readonly #maxEntries: number;
   readonly #batch: number;
   readonly #onError: (err: unknown) => void;
+  readonly #onChange: (seq: number) => void;
   readonly #entries = new Map<string, CachedKey>();
   /** The change sequence the entries are true at. */
   #seq = 0;
@@ -58,6 +61,12 @@ export class KeyZoneCache implements ZoneChangeListener {
     this.#maxEntries = options.maxEntries ?? 50_000;
     this.#batch = options.batch ?? 1000;
     this.#onError = options.onError ?? (() => {});
+    this.#onChange = options.onChange ?? (() => {});
+  }
+
+  /** The change sequence the zone in memory is true at: the zone's SOA serial (see serialOf). */
+  get seq(): number {
+    return this.#seq;
   }
 
   /** Loads the zone (up to `maxEntries` keys) and starts following the change feed. */
@@ -135,6 +144,14 @@ export class KeyZoneCache implements ZoneChangeListener {
 
   async #poll(): Promise<void> {
     if ((await this.#store.keyZoneSeq()) === this.#seq) return;
+    try {
+      await this.#catchUp();
+    } finally {
+      this.#onChange(this.#seq);
+    }
+  }
+
+  async #catchUp(): Promise<void> {
     for (;;) {
       const changes = await this.#store.keyZoneChangesSince(this.#seq, this.#batch);
       if (changes.reset) {

@@ -23,8 +23,9 @@ export interface KeyZoneOptions {
 }
 
 /**
- * A key zone with the usual defaults. The serial is the time in seconds (fits the 32-bit field until
- * 2106, RFC 1982 arithmetic aside); keys change without transfers, so it only has to be plausible.
+ * A key zone with the usual defaults. The serial given here is the time in seconds; the server and
+ * `signet dns export` replace it with the change sequence (withLiveSerial, serialOf), which every node
+ * on one store agrees on and which grows with every change, as zone transfers need.
  */
 export function keyZone(name: string, options: KeyZoneOptions = {}, nowMs = Date.now()): KeyZone {
   const zone = canonicalDnsName(name);
@@ -35,5 +36,22 @@ export function keyZone(name: string, options: KeyZoneOptions = {}, nowMs = Date
     serial: options.serial ?? Math.floor(nowMs / 1000) >>> 0,
     ttl: options.ttl ?? DEFAULT_KEY_TTL_S,
     negativeTtl: options.negativeTtl ?? 300,
+  };
+}
+
+/**
+ * The zone with a serial read when asked: the SOA that queries get follows the change sequence of
+ * the zone in memory, so a secondary that asks after a NOTIFY sees the new serial.
+ */
+export function withLiveSerial(zone: KeyZone, serial: () => number): KeyZone {
+  return {
+    name: zone.name,
+    nameservers: zone.nameservers,
+    hostmaster: zone.hostmaster,
+    get serial() {
+      return serial();
+    },
+    ttl: zone.ttl,
+    negativeTtl: zone.negativeTtl,
   };
 }

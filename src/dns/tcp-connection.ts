@@ -1,8 +1,11 @@
 import type { Socket } from 'node:net';
 import type { TcpLimits } from './tcp-connection-limits.ts';
 
-/** Answers one message; null drops it. Must not throw (a rejection is reported and the message dropped). */
-export type TcpAnswer = (message: Buffer) => Buffer | null | Promise<Buffer | null>;
+/**
+ * Answers one message; null drops it; several messages answer a zone transfer (RFC 5936 §2.2).
+ * Must not throw (a rejection is reported and the message dropped).
+ */
+export type TcpAnswer = (message: Buffer) => Buffer | readonly Buffer[] | null | Promise<Buffer | readonly Buffer[] | null>;
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
@@ -34,7 +37,7 @@ export function serveTcpConnection(socket: Socket, answer: TcpAnswer, limits: Tc
 
   const respond = async (message: Buffer): Promise<void> => {
     if (closed) return;
-    let reply: Buffer | null = null;
+    let reply: Buffer | readonly Buffer[] | null = null;
     try {
       reply = await answer(message);
     } catch (err) {
@@ -42,10 +45,10 @@ export function serveTcpConnection(socket: Socket, answer: TcpAnswer, limits: Tc
     }
     inFlight--;
     if (closed) return;
-    if (reply !== null) {
-      const frame = Buffer.allocUnsafe(2 + reply.length);
-      frame.writeUInt16BE(reply.length, 0);
-      frame.set(reply, 2);
+    for (const one of reply === null ? [] : Buffer.isBuffer(reply) ? [reply] : reply) {
+      const frame = Buffer.allocUnsafe(2 + one.length);
+      frame.writeUInt16BE(one.length, 0);
+      frame.set(one, 2);
       socket.write(frame);
     }
     readMore();

@@ -11,7 +11,11 @@ import type { CoreConfig } from '../config/config.ts';
 import { parseDuration, type DkimServiceConfig } from '../config/dkim-config.ts';
 import { startDnsServer, type RunningDnsServer } from '../dns/authoritative-server.ts';
 import { answersFromCache, KeyZoneCache } from '../dns/key-zone-cache.ts';
-import { keyZone, type KeyZone } from '../dns/key-zone.ts';
+import { keyZone, withLiveSerial, type KeyZone } from '../dns/key-zone.ts';
+import { parseTsigKey, type TsigKey } from '../dns/tsig.ts';
+import { parseNotifyTarget, ZoneNotifier } from '../dns/zone-notifier.ts';
+import { serialOf, ZoneTransfers } from '../dns/zone-transfer.ts';
+import { readFileSync } from 'node:fs';
 import { createNodeResolver, parseResolverAddress } from '../dns/node-resolver.ts';
 import { createSandboxResolver } from '../dns/sandbox-resolver.ts';
 import type { Storage } from '../storage/open-storage.ts';
@@ -86,6 +90,44 @@ export interface StartDkimServicesInput {
   readonly onDnsAnswer?: (reply: Buffer) => void;
   /** Each key generation, activation and retirement (the server logs and counts them). */
   readonly onKeyEvent?: (event: KeyRingEvent) => void;
+  /** Zone transfers and NOTIFY as they happen, for the log. */
+  readonly onDnsEvent?: (fields: Record<string, unknown>, message: string) => void;
+}
+
+/**
+ * The TSIG keys of `--tsig-key` and `--tsig-key-file`. A file holds `NAME:BASE64SECRET` lines or
+ * BIND's `key "NAME" { algorithm hmac-sha256; secret "..."; };` clauses (what `tsig-keygen` prints),
+ * so one file can be shared with the secondaries' configuration.
+ */
+export function readTsigKeys(dkim: DkimServiceConfig): TsigKey[] {
+  const specs = [...dkim.transfers.tsigKeys];
+  for (const file of dkim.transfers.tsigKeyFiles) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`--tsig-key-file ${file}: ${(err as Error).message}`);
+    }
+    const clauses = [...text.matchAll(/key\s+"?([^"\s{]+)"?\s*\{([^}]*)\}/g)];
+    for (const [, name, body] of clauses) {
+      const algorithm = /algorithm\s+"?([\w-]+)"?\s*;/.exec(body!)?.[1]?.toLowerCase();
+      const secret = /secret\s+"([^"]+)"\s*;/.exec(body!)?.[1];
+      if (algorithm !== 'hmac-sha256' || !secret) throw new ConfigError(`--tsig-key-file ${file}: key ${name} must be hmac-sha256 with a secret`);
+      specs.push(`${name}:${secret}`);
+    }
+    if (clauses.length === 0)
+      specs.push(
+        ...text
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l && !l.startsWith('#')),
+      );
+  }
+  try {
+    return specs.map(parseTsigKey);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 /**
@@ -145,10 +187,37 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
   });
   // The key zone in memory, kept current by the store's change feed; the use cases of this process
   // wait for it to catch up after they create or delete keys (see KeyZoneCache).
-  const cache = new KeyZoneCache(stores.dnsKeys, { onError: (err) => input.onError(err, 'key zone cache') });
+  // As a hidden primary (issue 19): transfers to allowed secondaries holding a TSIG key, and NOTIFY
+  // to the listed ones whenever the cache sees the change sequence (the SOA serial) move.
+  const log = input.onDnsEvent ?? (() => {});
+  const tsigKeys = readTsigKeys(dkim);
+  let notifier: ZoneNotifier | null = null;
+  const cache = new KeyZoneCache(stores.dnsKeys, {
+    onError: (err) => input.onError(err, 'key zone cache'),
+    onChange: (seq) => notifier?.changed(serialOf(seq)),
+  });
   await cache.start();
   const unsubscribe = signet.zoneChanges.subscribe(cache);
-  const zone = keyZoneOf(dkim);
+  const zone = withLiveSerial(keyZoneOf(dkim), () => serialOf(cache.seq));
+  let transfers: ZoneTransfers | undefined;
+  let notifyTargets;
+  try {
+    const allow = dkim.transfers.allow;
+    if (allow.length > 0 && tsigKeys.length === 0) throw new ConfigError('--xfr-allow needs a --tsig-key (or --tsig-key-file): transfers are always signed');
+    if (allow.length > 0) {
+      transfers = new ZoneTransfers({
+        zone,
+        store: stores.dnsKeys,
+        settings: { keys: tsigKeys, allow },
+        onEvent: (event) => log({ transfer: event }, event.kind === 'refused' ? 'zone transfer refused' : 'zone transfer'),
+      });
+    }
+    notifyTargets = dkim.transfers.notify.map(parseNotifyTarget);
+  } catch (err) {
+    unsubscribe();
+    cache.stop();
+    throw err instanceof RangeError ? new ConfigError(err.message) : err;
+  }
   let dns: RunningDnsServer;
   try {
     dns = await startDnsServer({
@@ -157,10 +226,26 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
       zone,
       ...answersFromCache(zone, cache),
       rrl: dkim.dnsRrl,
+      tsigKeys,
+      ...(transfers ? { transfers } : {}),
       onError: (err) => input.onError(err, 'dns server'),
       ...(input.onDnsAnswer ? { onAnswer: input.onDnsAnswer } : {}),
     });
+    if (notifyTargets.length > 0) {
+      notifier = new ZoneNotifier({
+        zone,
+        targets: notifyTargets,
+        key: tsigKeys[0],
+        bindHost: dkim.dnsHost,
+        onEvent: (event) => log({ notify: event }, event.kind === 'gave-up' ? 'notify unanswered' : 'notify'),
+        onError: (err) => input.onError(err, 'notify'),
+      });
+      await notifier.start();
+      // RFC 1996 §3.1 allows NOTIFY at start, as BIND does: secondaries check the serial now.
+      notifier.changed(serialOf(cache.seq));
+    }
   } catch (err) {
+    notifier?.close();
     unsubscribe();
     cache.stop();
     throw err;
@@ -174,10 +259,17 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
       dnsWorkers = await startDnsWorkers({
         count: dkim.dnsWorkers - 1,
         udp: dns.udp,
-        config: { store: { databaseUrl: core.databaseUrl, dataDir: core.dataDir }, zone: dkim.zone, nameservers: dkim.nameservers, rrl: dkim.dnsRrl },
+        config: {
+          store: { databaseUrl: core.databaseUrl, dataDir: core.dataDir },
+          zone: dkim.zone,
+          nameservers: dkim.nameservers,
+          rrl: dkim.dnsRrl,
+          tsigKeys: tsigKeys.map((k) => `${k.name}:${k.secret.toString('base64')}`),
+        },
         onError: (err) => input.onError(err, 'dns workers'),
       });
     } catch (err) {
+      notifier?.close();
       await dns.close();
       unsubscribe();
       cache.stop();
@@ -203,6 +295,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
       await worker?.stop();
       unsubscribeWorkers();
       await dnsWorkers?.close();
+      notifier?.close();
       await dns.close();
       unsubscribe();
       cache.stop();

@@ -2,7 +2,9 @@ import type { Socket as UdpSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { answerOnUdpSocket } from '../dns/authoritative-server.ts';
 import { answersFromCache, KeyZoneCache } from '../dns/key-zone-cache.ts';
-import { keyZone } from '../dns/key-zone.ts';
+import { keyZone, withLiveSerial } from '../dns/key-zone.ts';
+import { serialOf } from '../dns/zone-transfer.ts';
+import { parseTsigKey } from '../dns/tsig.ts';
 import { openStorage } from '../storage/open-storage.ts';
 import { DNS_WORKER_COMMAND, DNS_WORKER_CONFIG_ENV, type DnsWorkerConfig, type FromWorker, type ToWorker } from './dns-workers.ts';
 
@@ -33,7 +35,8 @@ export async function runDnsWorker(env: NodeJS.ProcessEnv): Promise<number> {
   const storage = await openStorage(config.store);
   const cache = new KeyZoneCache(storage.dnsKeys, { onError: report('key zone cache') });
   await cache.start();
-  const zone = keyZone(config.zone, { nameservers: config.nameservers });
+  // The SOA serial is the change sequence of this process's copy, as in the server's (dkim-services.ts).
+  const zone = withLiveSerial(keyZone(config.zone, { nameservers: config.nameservers }), () => serialOf(cache.seq));
   const sockets: UdpSocket[] = [];
   process.on('message', (message: ToWorker, handle: unknown) => {
     if (message.type === 'socket' && handle) {
@@ -44,6 +47,7 @@ export async function runDnsWorker(env: NodeJS.ProcessEnv): Promise<number> {
         zone,
         ...answersFromCache(zone, cache),
         rrl: config.rrl,
+        tsigKeys: (config.tsigKeys ?? []).map(parseTsigKey),
         onError: report('dns'),
       });
     } else if (message.type === 'sync') {

@@ -13,6 +13,8 @@ export interface DnsWorkerConfig {
   readonly nameservers: readonly string[];
   /** The server's response-rate limiting; each process keeps its own buckets (see README). */
   readonly rrl: { readonly ratePerSecond: number; readonly slip: number };
+  /** TSIG keys (`NAME:BASE64SECRET`): signed SOA probes of secondaries get signed answers from workers too. */
+  readonly tsigKeys?: readonly string[];
 }
 
 /** The environment variable that carries a worker's DnsWorkerConfig (not argv: `ps` shows argv, and a database URL may hold a password). */

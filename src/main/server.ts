@@ -205,6 +205,7 @@ export async function runServer(settings: ServerSettings): Promise<number> {
         detectionObserver,
         onDnsAnswer: (reply) => dnsAnswers.count(reply),
         onKeyEvent,
+        onDnsEvent: (fields, message) => app.log.info(fields, message),
       }),
     );
     up.dns = true;

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { DnsKeyStore, KeyZoneChanges, PublishedKey } from '../app/detection-ports.ts';
+import type { DnsKeyStore, KeyZoneChanges, KeyZoneJournalEntry, KeyZoneSnapshot, PublishedKey } from '../app/detection-ports.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -43,4 +43,52 @@ export class KyselyDnsKeyStore implements DnsKeyStore {
       reset: first !== seq + 1,
     };
   }
+
+  async keyZoneJournal(seq: number, limit: number): Promise<KeyZoneJournalEntry[] | null> {
+    // One statement, so one committed state: the counter row's lock orders commits by sequence
+    // (migration 0002), so what it sees is a gap-free prefix of the history.
+    const rows = await this.#db
+      .selectFrom('key_zone_changes')
+      .select(['seq', 'token', 'op', 'public_key'])
+      .where('seq', '>', seq)
+      .orderBy('seq')
+      .limit(limit + 1)
+      .execute();
+    if (rows.length > limit) return null;
+    if (rows.length === 0) return (await this.keyZoneSeq()) === seq ? [] : null;
+    if (Number(rows[0]!.seq) !== seq + 1) return null;
+    const entries: KeyZoneJournalEntry[] = [];
+    for (const row of rows) {
+      if ((row.op !== 'add' && row.op !== 'delete') || row.public_key === null) return null;
+      entries.push({ seq: Number(row.seq), token: row.token, op: row.op, publicKey: row.public_key });
+    }
+    return entries;
+  }
+
+  async keyZoneSnapshot(): Promise<KeyZoneSnapshot> {
+    // Without a snapshot isolation level (engine-neutral): the keys are read after the sequence, and
+    // every change after that sequence is then replayed over them from the journal, which carries the
+    // values. A change the listing already shows is applied again to the same effect, so the result is
+    // the zone exactly at the journal's last sequence.
+    for (let attempt = 0; ; attempt++) {
+      const start = await this.keyZoneSeq();
+      const keys = new Map((await this.listKeys()).map((k) => [k.token, k.publicKey]));
+      const journal = await this.keyZoneJournal(start, KEY_ZONE_SNAPSHOT_REPLAY);
+      if (journal === null) {
+        // Pruned or too busy to replay in one read (thousands of changes during the listing): again.
+        if (attempt < 5) continue;
+        throw new Error('the key zone changed too fast for a consistent snapshot');
+      }
+      for (const change of journal) {
+        if (change.op === 'add') keys.set(change.token, change.publicKey);
+        else keys.delete(change.token);
+      }
+      const seqNow = journal.length > 0 ? journal[journal.length - 1]!.seq : start;
+      const sorted = [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return { seq: seqNow, keys: sorted.map(([token, publicKey]) => ({ token, publicKey })) };
+    }
+  }
 }
+
+/** Changes replayed over a listing at most; more made while it was read, and it is read again. */
+const KEY_ZONE_SNAPSHOT_REPLAY = 5000;

@@ -172,6 +172,10 @@ export interface KeyZoneVersionTable {
 export interface KeyZoneChangesTable {
   seq: number;
   token: string;
+  /** 'add' or 'delete' (migration 0012); null in rows written before it. */
+  op: string | null;
+  /** The key added, or the key deleted (migration 0012); null in rows written before it. */
+  public_key: string | null;
 }
 
 /** Every message sent (migration 0005); JSON text in recipients, simple_parts and tags. */
