@@ -260,15 +260,29 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
       assert.equal(found?.token, tokens[0]);
       assert.match(found?.publicKey ?? '', /^pub-/);
       assert.equal(await h.dnsKeys.findKey('z'.repeat(32)), null);
-      const listed = await h.dnsKeys.listKeys();
+      const listed = await h.dnsKeys.listKeys(null, 100);
+      const all = [...tokens, ...other].sort();
       assert.deepEqual(
         listed.map((k) => k.token),
-        [...tokens, ...other].sort(),
+        all,
+      );
+      // In pages: each starts after the last token of the one before, and none is repeated or skipped.
+      const paged: string[] = [];
+      for (let after: string | null = null; ; ) {
+        const page = await h.dnsKeys.listKeys(after, 4);
+        paged.push(...page.map((k) => k.token));
+        if (page.length < 4) break;
+        after = page[page.length - 1]!.token;
+      }
+      assert.deepEqual(paged, all);
+      assert.deepEqual(
+        (await h.dnsKeys.listKeys(all[1]!, 2)).map((k) => k.token),
+        all.slice(2, 4),
       );
       await h.store.deleteIdentity(A, 'keys.example');
       assert.equal(await h.dnsKeys.findKey(tokens[0]!), null);
       assert.deepEqual(
-        (await h.dnsKeys.listKeys()).map((k) => k.token),
+        (await h.dnsKeys.listKeys(null, 100)).map((k) => k.token),
         [...other].sort(),
       );
     });

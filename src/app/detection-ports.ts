@@ -104,8 +104,12 @@ export interface KeyZoneChanges {
  */
 export interface DnsKeyStore {
   findKey(token: string): Promise<PublishedKey | null>;
-  /** Every published key, in token order (for `signet dns export`). */
-  listKeys(): Promise<PublishedKey[]>;
+  /**
+   * One page of the published keys in token order: at most `limit`, the first ones after `after`
+   * (null: from the start). Paged, never whole: at platform scale the zone is millions of keys, more
+   * than a process should hold (issue 17; `signet dns export` walks it, the DNS cache takes a page).
+   */
+  listKeys(after: string | null, limit: number): Promise<PublishedKey[]>;
   /** The change sequence now (0 before the first change). */
   keyZoneSeq(): Promise<number>;
   /** The changes after `seq`, at most `limit` of them (more follow when `seq` comes back lower than `keyZoneSeq`). */

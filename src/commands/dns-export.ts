@@ -1,9 +1,9 @@
 import { dkimFlagsFrom, dkimServiceConfig } from '../config/dkim-config.ts';
-import { renderKeyZoneFile } from '../dns/zone-file.ts';
+import { streamKeyZoneFile } from '../dns/zone-file.ts';
 import { keyZoneOf } from '../main/dkim-services.ts';
 import type { Command } from './command.ts';
 import { KEY_ZONE_OPTIONS, KEY_ZONE_USAGE, storeConfigOf } from './dkim-options.ts';
-import { withSignet } from './with-signet.ts';
+import { streamWithSignet } from './with-signet.ts';
 
 /** `signet dns export`: the key zone as a BIND zone file on stdout. */
 export const dnsExportCommand: Command = {
@@ -13,7 +13,10 @@ export const dnsExportCommand: Command = {
   options: KEY_ZONE_OPTIONS,
   async run(args, env) {
     const zone = keyZoneOf(dkimServiceConfig(dkimFlagsFrom(args.values), env));
-    const text = await withSignet(storeConfigOf(args, env), {}, async (signet) => renderKeyZoneFile(zone, await signet.storage.dnsKeys.listKeys()));
-    return { output: { kind: 'bytes', bytes: Buffer.from(text, 'utf8') } };
+    // Streamed a page of keys at a time: peak memory stays flat in the number of keys (issue 17).
+    const chunks = streamWithSignet(storeConfigOf(args, env), {}, (signet) =>
+      streamKeyZoneFile(zone, (after, limit) => signet.storage.dnsKeys.listKeys(after, limit)),
+    );
+    return { output: { kind: 'stream', chunks } };
   },
 };
