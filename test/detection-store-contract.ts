@@ -206,6 +206,33 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
       assert.deepEqual(await h.detection.getRecordChecks(B, 'records.example'), [], 'scoped to the account');
     });
 
+    it('after its first claim, a store enrolls new domains and restarts changed ones from what its writers flagged', async () => {
+      // The first claim of a store reads every identity (migration 0013); the later ones only the
+      // flagged: domains created and DKIM restarted since must still be claimed, once each.
+      await domainWithDkim(A, 'early.example', 100);
+      const first = await h.detection.claimDueChecks(200, 10, LEASE);
+      assert.deepEqual(
+        first.map((t) => t.domain),
+        ['early.example'],
+      );
+      await h.detection.completeChecks([success(first[0]!, 300)]);
+      await h.store.ensureDomainIdentity(A, 'later.example', 'vt', 400);
+      await domainWithDkim(B, 'dkim-later.example', 400);
+      await h.store.ensureEmailIdentity(A, 'someone@later.example', 400);
+      const second = await h.detection.claimDueChecks(500, 10, LEASE);
+      assert.deepEqual(second.map((t) => t.domain).sort(), ['dkim-later.example', 'later.example']);
+      assert.deepEqual(await h.detection.claimDueChecks(500, 10, LEASE), [], 'claimed once');
+      for (const t of second) await h.detection.completeChecks([{ ...success(t, 600), nextCheckAt: 10_000_000 }]);
+      // VerifyDomainDkim on the domain that had none: its DKIM detection starts over at the next claim.
+      await h.store.addPoolKeys(keys(3));
+      await h.store.createDomainDkim(A, { domain: 'later.example', tokens: tokensOf('later.example'), verificationToken: 'vt', keyBits: 1024, now: 700 });
+      const third = await h.detection.claimDueChecks(800, 10, LEASE);
+      assert.deepEqual(
+        third.map((t) => [t.domain, t.dkim.status, t.dkim.startedAt, t.tokens.length]),
+        [['later.example', 'Pending', 800, 3]],
+      );
+    });
+
     it('does not overwrite a DKIM status changed under the check, and starts detection over', async () => {
       await h.store.ensureDomainIdentity(A, 'restart.example', 'vt', 100);
       const [t] = await h.detection.claimDueChecks(200, 10, LEASE);

@@ -19,6 +19,8 @@ const LIST_ALL = 'select "id", "name" from "identities" where "account_id" = $1 
 const LIST_KIND = 'select "id", "name" from "identities" where "account_id" = $1 and "region" = $2 and "id" > $3 and "kind" = $4 order by "id" limit $5';
 const KEYS_PAGE = 'select "token", "public_key" from "dkim_keys" where "token" > $1 order by "token" limit $2';
 const FIND_KEY = 'select "token", "public_key" from "dkim_keys" where "token" = $1';
+// kysely-detection-store.ts #handleFlagged (the FOR UPDATE SKIP LOCKED PostgreSQL adds changes no index choice).
+const FLAGGED = 'select "id" from "identities" where "detection_dirty" = 1 order by "id" limit $1';
 
 const sqliteText = (sql: string) => sql.replace(/\$\d+/g, '?');
 
@@ -55,6 +57,12 @@ describe('query plans on SQLite', () => {
     assert.match(page, /SEARCH dkim_keys USING INDEX \S+ \(token>\?\)/);
     assert.doesNotMatch(page, /TEMP B-TREE/);
     assert.match(await plan(FIND_KEY, ['a']), /SEARCH dkim_keys USING INDEX \S+ \(token=\?\)/);
+  });
+
+  it("detection's claims find the flagged identities through the partial index, not by reading every identity", async () => {
+    const text = await plan(FLAGGED, [5000]);
+    assert.match(text, /USING (COVERING )?INDEX identities_detection_dirty/);
+    assert.doesNotMatch(text, /SCAN identities(?! USING)/);
   });
 });
 
@@ -112,6 +120,14 @@ describe('query plans on PostgreSQL', { skip }, () => {
     assert.match(page, /Index Scan using dkim_keys_token_key/);
     assert.doesNotMatch(page, /Sort/);
     assert.match(await plan(FIND_KEY, ['8']), /Index Scan using dkim_keys_token_key/);
+  });
+
+  it("detection's claims find the flagged identities through the partial index, not by reading every identity", async () => {
+    await client.query(`update identities set detection_dirty = 1 where id % 1000 = 0`);
+    await client.query('analyze identities');
+    const text = await plan(FLAGGED, [5000]);
+    assert.match(text, /Index (Only )?Scan using identities_detection_dirty/);
+    assert.doesNotMatch(text, /Seq Scan/);
     await client.end();
   });
 });

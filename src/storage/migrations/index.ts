@@ -9,7 +9,7 @@ import * as m0007 from './0007-identity-details.ts';
 import * as m0008 from './0008-sandbox-and-simulator.ts';
 import * as m0009 from './0009-mail-from-domains.ts';
 import * as m0010 from './0010-identity-notifications-and-policies.ts';
-import * as m0013 from './0013-scale-indexes.ts';
+import * as m0013 from './0013-scale.ts';
 
 export type { DdlFlavor } from './ddl.ts';
 
@@ -29,7 +29,7 @@ const STEPS: Record<string, Step> = {
   '0008-sandbox-and-simulator': m0008,
   '0009-mail-from-domains': m0009,
   '0010-identity-notifications-and-policies': m0010,
-  '0013-scale-indexes': m0013,
+  '0013-scale': m0013,
 };
 
 export function migrationProvider(flavor: DdlFlavor): MigrationProvider {
