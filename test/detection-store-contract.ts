@@ -306,6 +306,11 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
         (await h.dnsKeys.listKeys(all[1]!, 2)).map((k) => k.token),
         all.slice(2, 4),
       );
+      // The newest first (the DNS cache's start): the other scope's domain was created last.
+      assert.deepEqual(
+        (await h.dnsKeys.recentKeys(2)).map((k) => k.token),
+        [other[2], other[1]],
+      );
       await h.store.deleteIdentity(A, 'keys.example');
       assert.equal(await h.dnsKeys.findKey(tokens[0]!), null);
       assert.deepEqual(

@@ -19,6 +19,7 @@ const LIST_ALL = 'select "id", "name" from "identities" where "account_id" = $1 
 const LIST_KIND = 'select "id", "name" from "identities" where "account_id" = $1 and "region" = $2 and "id" > $3 and "kind" = $4 order by "id" limit $5';
 const KEYS_PAGE = 'select "token", "public_key" from "dkim_keys" where "token" > $1 order by "token" limit $2';
 const FIND_KEY = 'select "token", "public_key" from "dkim_keys" where "token" = $1';
+const RECENT_KEYS = 'select "token", "public_key" from "dkim_keys" order by "id" desc limit $1';
 // kysely-detection-store.ts #handleFlagged (the FOR UPDATE SKIP LOCKED PostgreSQL adds changes no index choice).
 const FLAGGED = 'select "id" from "identities" where "detection_dirty" = 1 order by "id" limit $1';
 
@@ -57,6 +58,12 @@ describe('query plans on SQLite', () => {
     assert.match(page, /SEARCH dkim_keys USING INDEX \S+ \(token>\?\)/);
     assert.doesNotMatch(page, /TEMP B-TREE/);
     assert.match(await plan(FIND_KEY, ['a']), /SEARCH dkim_keys USING INDEX \S+ \(token=\?\)/);
+  });
+
+  it("the DNS cache's first keys are read in table order, newest first, with no sort", async () => {
+    const text = await plan(RECENT_KEYS, [50000]);
+    assert.match(text, /^SCAN dkim_keys$/m);
+    assert.doesNotMatch(text, /TEMP B-TREE/);
   });
 
   it("detection's claims find the flagged identities through the partial index, not by reading every identity", async () => {
@@ -120,6 +127,12 @@ describe('query plans on PostgreSQL', { skip }, () => {
     assert.match(page, /Index Scan using dkim_keys_token_key/);
     assert.doesNotMatch(page, /Sort/);
     assert.match(await plan(FIND_KEY, ['8']), /Index Scan using dkim_keys_token_key/);
+  });
+
+  it("the DNS cache's first keys are read in table order, newest first, with no sort", async () => {
+    const text = await plan(RECENT_KEYS, [5000]);
+    assert.match(text, /Index Scan Backward using dkim_keys_pkey/);
+    assert.doesNotMatch(text, /Sort/);
   });
 
   it("detection's claims find the flagged identities through the partial index, not by reading every identity", async () => {

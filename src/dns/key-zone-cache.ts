@@ -60,15 +60,15 @@ export class KeyZoneCache implements ZoneChangeListener {
     this.#onError = options.onError ?? (() => {});
   }
 
-  /** Loads the zone (up to `maxEntries` keys) and starts following the change feed. */
+  /** Loads the newest keys (up to `maxEntries`) and starts following the change feed. */
   async start(): Promise<void> {
     // The sequence first: a change that commits while the keys load is applied again by the next
     // poll, which only ever drops entries, so nothing stale survives it.
     this.#seq = await this.#store.keyZoneSeq();
     const epoch = this.#epoch;
-    // One page of at most maxEntries: the rest is read when first asked. Reading the whole zone here
-    // made start-up and memory grow with it (issue 17: 3M keys at 1M domains, over 1 GB, then cut).
-    const keys = await this.#store.listKeys(null, this.#maxEntries);
+    // The newest keys, at most maxEntries: the rest is read when first asked. Reading the whole zone
+    // here made start-up and memory grow with it (issue 17: 3M keys at 1M domains, over 1 GB).
+    const keys = await this.#store.recentKeys(this.#maxEntries);
     if (epoch === this.#epoch) {
       for (const key of keys) this.#put(key);
     }

@@ -1,6 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { DnsKeyStore, KeyZoneChanges, PublishedKey } from '../app/detection-ports.ts';
+import { preparedQuery } from './prepared-query.ts';
 import type { Database } from './schema.ts';
+
+const findKeyQuery = preparedQuery((db: Kysely<Database>, token: string) =>
+  db.selectFrom('dkim_keys').select(['token', 'public_key']).where('token', '=', token),
+);
 
 /**
  * The key zone as the DNS server and `signet dns export` read it, and its change feed (kept by the
@@ -14,8 +19,14 @@ export class KyselyDnsKeyStore implements DnsKeyStore {
   }
 
   async findKey(token: string): Promise<PublishedKey | null> {
-    const row = await this.#db.selectFrom('dkim_keys').select(['token', 'public_key']).where('token', '=', token).executeTakeFirst();
+    // Every DNS question for a key not in the cache comes here: compiled once (see preparedQuery).
+    const [row] = await findKeyQuery(this.#db, token);
     return row ? { token: row.token, publicKey: row.public_key } : null;
+  }
+
+  async recentKeys(limit: number): Promise<PublishedKey[]> {
+    const rows = await this.#db.selectFrom('dkim_keys').select(['token', 'public_key']).orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({ token: r.token, publicKey: r.public_key }));
   }
 
   async listKeys(after: string | null, limit: number): Promise<PublishedKey[]> {
