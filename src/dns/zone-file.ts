@@ -32,21 +32,22 @@ export function keyZoneFileRecord(key: PublishedKey): string {
 /**
  * The zone file in chunks, a page of keys at a time (`page(after, limit)` as DnsKeyStore.listKeys):
  * memory stays flat however many keys the zone holds (issue 17: at a million domains the whole
- * file is about 1.5 GB, more than a JavaScript string may hold).
+ * file is about 1.5 GB, more than a JavaScript string may hold). Records come in the store's order;
+ * a zone file's order means nothing to the servers that load it.
  */
 export async function* streamKeyZoneFile(
   zone: KeyZone,
-  page: (after: string | null, limit: number) => Promise<readonly PublishedKey[]>,
+  page: (after: number, limit: number) => Promise<{ keys: readonly PublishedKey[]; last: number }>,
   pageSize = 2000,
 ): AsyncGenerator<string> {
   yield keyZoneFileHead(zone);
-  for (let after: string | null = null; ; ) {
-    const keys = await page(after, pageSize);
+  for (let after = 0; ; ) {
+    const { keys, last } = await page(after, pageSize);
     if (keys.length === 0) return;
     let chunk = '';
     for (const key of keys) chunk += keyZoneFileRecord(key);
     yield chunk;
     if (keys.length < pageSize) return;
-    after = keys[keys.length - 1]!.token;
+    after = last;
   }
 }

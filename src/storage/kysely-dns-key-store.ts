@@ -29,17 +29,13 @@ export class KyselyDnsKeyStore implements DnsKeyStore {
     return rows.map((r) => ({ token: r.token, publicKey: r.public_key }));
   }
 
-  async listKeys(after: string | null, limit: number): Promise<PublishedKey[]> {
-    // A keyset walk of the unique index on token (migration 0001): each page is an index range scan,
-    // as cheap deep in the zone as at its start (test/store-query-plans.test.ts).
-    const rows = await this.#db
-      .selectFrom('dkim_keys')
-      .select(['token', 'public_key'])
-      .$if(after !== null, (q) => q.where('token', '>', after!))
-      .orderBy('token')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ token: r.token, publicKey: r.public_key }));
+  async listKeys(after: number, limit: number): Promise<{ keys: PublishedKey[]; last: number }> {
+    // A keyset walk of the primary key: each page is a range of the table itself, read in order.
+    const rows = await this.#db.selectFrom('dkim_keys').select(['id', 'token', 'public_key']).where('id', '>', after).orderBy('id').limit(limit).execute();
+    return {
+      keys: rows.map((r) => ({ token: r.token, publicKey: r.public_key })),
+      last: rows.length > 0 ? Number(rows[rows.length - 1]!.id) : after,
+    };
   }
 
   async keyZoneSeq(): Promise<number> {
