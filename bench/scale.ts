@@ -220,6 +220,7 @@ try {
   const key = seeded.key;
   if (values['seed-only']) {
     log(`seeded ${N} domains in ${data.path}`);
+    nsdDir.remove();
     process.exit(0);
   }
   {

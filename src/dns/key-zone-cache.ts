@@ -14,7 +14,7 @@ export interface CachedKey {
 export interface KeyZoneCacheOptions {
   /** How often the store's change feed is read for changes made by other processes and nodes. */
   readonly pollMs?: number;
-  /** Keys kept in memory at most (about 1 KB each); beyond it, the oldest leave and are read again when asked. */
+  /** Keys kept in memory at most (about 1 KB each); beyond it, the least recently asked leave and are read again when asked. */
   readonly maxEntries?: number;
   /** Changes read per round trip while catching up. */
   readonly batch?: number;
@@ -90,7 +90,16 @@ export class KeyZoneCache implements ZoneChangeListener {
 
   /** The key in memory, if it is there (the DNS server's synchronous fast path). */
   get(token: string): CachedKey | undefined {
-    return this.#entries.get(token);
+    const entry = this.#entries.get(token);
+    // Once full, a hit makes the key the youngest, so the least recently asked leave first (a Map
+    // keeps insertion order): under a skewed mix at a million domains the hot keys stay, where
+    // first-in-first-out dropped them for the tail's misses (issue 17). Not full, nothing leaves,
+    // so the hit costs nothing more.
+    if (entry !== undefined && this.#entries.size >= this.#maxEntries) {
+      this.#entries.delete(token);
+      this.#entries.set(token, entry);
+    }
+    return entry;
   }
 
   /** The key, from memory or else from the store. */
