@@ -41,10 +41,15 @@ const BENCHMARKS = [
   // with their arguments: npm run bench -- api-ab --other /tmp/base
   { name: 'api-ab', args: null, about: "this build's SigV4 API req/s vs another's (--other DIR; needs wrk)" },
   { name: 'dns-qps-ab', args: null, about: "this build's DNS q/s vs another's (--other DIR; needs dnsperf)" },
+  {
+    name: 'scale',
+    args: ['--domains', '10000'],
+    about: 'every cost at N domains (10,000: smoke run; --domains 100000 / 1000000, --engine postgres; needs dnsperf, nsd)',
+  },
 ];
 
 // Modules the benchmarks import, not benchmarks.
-const HELPERS = new Set(['dkim-fixture', 'stats', 'dnsperf', 'wrk']);
+const HELPERS = new Set(['dkim-fixture', 'stats', 'dnsperf', 'wrk', 'scale-seed']);
 const unlisted = readdirSync('bench')
   .map((f) => f.replace(/\.(ts|mjs)$/, ''))
   .filter((n) => !HELPERS.has(n) && !BENCHMARKS.some((b) => b.name === n));

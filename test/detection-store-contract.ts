@@ -206,6 +206,33 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
       assert.deepEqual(await h.detection.getRecordChecks(B, 'records.example'), [], 'scoped to the account');
     });
 
+    it('after its first claim, a store enrolls new domains and restarts changed ones from what its writers flagged', async () => {
+      // The first claim of a store reads every identity (migration 0013); the later ones only the
+      // flagged: domains created and DKIM restarted since must still be claimed, once each.
+      await domainWithDkim(A, 'early.example', 100);
+      const first = await h.detection.claimDueChecks(200, 10, LEASE);
+      assert.deepEqual(
+        first.map((t) => t.domain),
+        ['early.example'],
+      );
+      await h.detection.completeChecks([success(first[0]!, 300)]);
+      await h.store.ensureDomainIdentity(A, 'later.example', 'vt', 400);
+      await domainWithDkim(B, 'dkim-later.example', 400);
+      await h.store.ensureEmailIdentity(A, 'someone@later.example', 400);
+      const second = await h.detection.claimDueChecks(500, 10, LEASE);
+      assert.deepEqual(second.map((t) => t.domain).sort(), ['dkim-later.example', 'later.example']);
+      assert.deepEqual(await h.detection.claimDueChecks(500, 10, LEASE), [], 'claimed once');
+      for (const t of second) await h.detection.completeChecks([{ ...success(t, 600), nextCheckAt: 10_000_000 }]);
+      // VerifyDomainDkim on the domain that had none: its DKIM detection starts over at the next claim.
+      await h.store.addPoolKeys(keys(3));
+      await h.store.createDomainDkim(A, { domain: 'later.example', tokens: tokensOf('later.example'), verificationToken: 'vt', keyBits: 1024, now: 700 });
+      const third = await h.detection.claimDueChecks(800, 10, LEASE);
+      assert.deepEqual(
+        third.map((t) => [t.domain, t.dkim.status, t.dkim.startedAt, t.tokens.length]),
+        [['later.example', 'Pending', 800, 3]],
+      );
+    });
+
     it('does not overwrite a DKIM status changed under the check, and starts detection over', async () => {
       await h.store.ensureDomainIdentity(A, 'restart.example', 'vt', 100);
       const [t] = await h.detection.claimDueChecks(200, 10, LEASE);
@@ -286,16 +313,34 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
       assert.equal(found?.token, tokens[0]);
       assert.match(found?.publicKey ?? '', /^pub-/);
       assert.equal(await h.dnsKeys.findKey('z'.repeat(32)), null);
-      const listed = await h.dnsKeys.listKeys();
+      // In creation order, in pages: each starts after the position the one before ended at, and
+      // none is repeated or skipped.
+      const all = [...tokens, ...other];
       assert.deepEqual(
-        listed.map((k) => k.token),
-        [...tokens, ...other].sort(),
+        (await h.dnsKeys.listKeys(0, 100)).keys.map((k) => k.token),
+        all,
+      );
+      const paged: string[] = [];
+      for (let after = 0; ; ) {
+        const page = await h.dnsKeys.listKeys(after, 4);
+        paged.push(...page.keys.map((k) => k.token));
+        if (page.keys.length < 4) break;
+        assert.ok(page.last > after);
+        after = page.last;
+      }
+      assert.deepEqual(paged, all);
+      const end = await h.dnsKeys.listKeys(0, 100);
+      assert.deepEqual(await h.dnsKeys.listKeys(end.last, 100), { keys: [], last: end.last });
+      // The newest first (the DNS cache's start): the other scope's domain was created last.
+      assert.deepEqual(
+        (await h.dnsKeys.recentKeys(2)).map((k) => k.token),
+        [other[2], other[1]],
       );
       await h.store.deleteIdentity(A, 'keys.example');
       assert.equal(await h.dnsKeys.findKey(tokens[0]!), null);
       assert.deepEqual(
-        (await h.dnsKeys.listKeys()).map((k) => k.token),
-        [...other].sort(),
+        (await h.dnsKeys.listKeys(0, 100)).keys.map((k) => k.token),
+        [...other],
       );
     });
 
@@ -325,7 +370,7 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
       const start = await h.dnsKeys.keyZoneSeq();
       assert.deepEqual(await h.dnsKeys.keyZoneJournal(start, 100), []);
       const tokens = await domainWithDkim(A, 'journal.example');
-      const keys = new Map((await h.dnsKeys.listKeys()).map((k) => [k.token, k.publicKey]));
+      const keys = new Map((await h.dnsKeys.listKeys(0, 100_000)).keys.map((k) => [k.token, k.publicKey]));
       const other = await openAnother();
       await other.store.deleteIdentity(A, 'journal.example');
       const journal = await h.dnsKeys.keyZoneJournal(start, 100);
@@ -351,7 +396,11 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
       assert.equal(await h.dnsKeys.keyZoneJournal(-5, 100), null);
       const snapshot = await h.dnsKeys.keyZoneSnapshot();
       assert.equal(snapshot.seq, start + 6);
-      assert.deepEqual(snapshot.keys, await h.dnsKeys.listKeys());
+      const listed = (await h.dnsKeys.listKeys(0, 100_000)).keys;
+      assert.deepEqual(
+        snapshot.keys,
+        [...listed].sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : 0)),
+      );
     });
 
     it('keeps the dev sandbox zone: published records, case-insensitive names, NODATA for other types', async () => {

@@ -9,6 +9,11 @@ export type Output =
   | { readonly kind: 'lines'; readonly lines: readonly string[] }
   /** Bytes exactly as they are (a message's .eml). */
   | { readonly kind: 'bytes'; readonly bytes: Buffer }
+  /**
+   * Text produced while it is printed (`signet dns export`: a zone of millions of keys), written
+   * chunk by chunk at the pace standard output takes it.
+   */
+  | { readonly kind: 'stream'; readonly chunks: AsyncIterable<string> }
   | { readonly kind: 'none' };
 
 export interface CommandResult {

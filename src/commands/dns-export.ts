@@ -1,10 +1,10 @@
 import { dkimFlagsFrom, dkimServiceConfig } from '../config/dkim-config.ts';
-import { renderKeyZoneFile } from '../dns/zone-file.ts';
+import { streamKeyZoneFile } from '../dns/zone-file.ts';
 import { keyZoneOf } from '../main/dkim-services.ts';
 import { serialOf } from '../dns/zone-transfer.ts';
 import type { Command } from './command.ts';
 import { KEY_ZONE_OPTIONS, KEY_ZONE_USAGE, storeConfigOf } from './dkim-options.ts';
-import { withSignet } from './with-signet.ts';
+import { streamWithSignet } from './with-signet.ts';
 
 /** `signet dns export`: the key zone as a BIND zone file on stdout. */
 export const dnsExportCommand: Command = {
@@ -14,11 +14,14 @@ export const dnsExportCommand: Command = {
   options: KEY_ZONE_OPTIONS,
   async run(args, env) {
     const zone = keyZoneOf(dkimServiceConfig(dkimFlagsFrom(args.values), env));
-    // One consistent read, and the serial the DNS server and zone transfers give the same zone.
-    const text = await withSignet(storeConfigOf(args, env), {}, async (signet) => {
-      const snapshot = await signet.storage.dnsKeys.keyZoneSnapshot();
-      return renderKeyZoneFile({ ...zone, serial: serialOf(snapshot.seq) }, snapshot.keys);
+    // Streamed a page of keys at a time: peak memory stays flat in the number of keys (issue 17). The
+    // serial is read before the first page, so any change made during the export has a later serial:
+    // a secondary that loads this file and then asks IXFR from its serial replays those changes
+    // (adding a record already there or deleting one already gone changes nothing).
+    const chunks = streamWithSignet(storeConfigOf(args, env), {}, async function* (signet) {
+      const serial = serialOf(await signet.storage.dnsKeys.keyZoneSeq());
+      yield* streamKeyZoneFile({ ...zone, serial }, (after, limit) => signet.storage.dnsKeys.listKeys(after, limit));
     });
-    return { output: { kind: 'bytes', bytes: Buffer.from(text, 'utf8') } };
+    return { output: { kind: 'stream', chunks } };
   },
 };

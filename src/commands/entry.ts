@@ -6,7 +6,11 @@ import type { CommandIo } from './run-command.ts';
  * picks the command and loads only its code, so that start-up stays short.
  */
 async function main(argv: string[]): Promise<number> {
-  const io: CommandIo = { stdout: (chunk) => process.stdout.write(chunk), stderr: (chunk) => process.stderr.write(chunk) };
+  const io: CommandIo = {
+    // Back-pressure for streamed output: a pipe to a slow reader must not fill this process's memory.
+    stdout: (chunk) => (process.stdout.write(chunk) ? undefined : new Promise<void>((resolve) => process.stdout.once('drain', resolve))),
+    stderr: (chunk) => process.stderr.write(chunk),
+  };
   if (isSesCommandLine(argv)) {
     const { runSesCli } = await import('../main/ses-cli.ts');
     return runSesCli(argv, process.env);

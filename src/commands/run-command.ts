@@ -4,11 +4,12 @@ import type { Env } from '../config/config.ts';
 import { UsageError, type Command, type ParsedArgs } from './command.ts';
 import { reportError } from './errors.ts';
 import { EXIT_OK, EXIT_USAGE } from '../cli/exit-codes.ts';
-import { render } from './render.ts';
+import { renderChunks } from './render.ts';
 import { COMMAND_TABLE, globalUsage, groupUsage, type CommandEntry } from './table.ts';
 
 export interface CommandIo {
-  readonly stdout: (chunk: string | Buffer) => void;
+  /** Writes a chunk; a promise when the caller should wait before the next (standard output is full). */
+  readonly stdout: (chunk: string | Buffer) => void | Promise<void>;
   readonly stderr: (chunk: string) => void;
 }
 
@@ -61,7 +62,7 @@ export async function runCommand(argv: readonly string[], env: Env, io: CommandI
     }
     const result = await command.run(parse(command, rest), env);
     if (result.message !== undefined) io.stderr(result.message);
-    io.stdout(render(result.output));
+    for await (const chunk of renderChunks(result.output)) await io.stdout(chunk);
     return result.exitCode ?? EXIT_OK;
   } catch (err) {
     const { stderr, exitCode } = reportError(err, name);

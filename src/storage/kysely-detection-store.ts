@@ -13,6 +13,15 @@ function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   return out;
 }
 
+/**
+ * How often a store's claims read every identity anyway (migration 0013): for rows no writer of this
+ * build flagged, such as an older build's on a shared PostgreSQL. The first claim of each store does.
+ */
+const FULL_SWEEP_MS = 10 * 60_000;
+
+/** Flagged identities handled per claim; more wait for the next one (a burst of sign-ups). */
+const FLAGGED_PER_CLAIM = 5000;
+
 const nullableNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 /**
@@ -25,6 +34,8 @@ const nullableNumber = (value: unknown): number | null => (value === null || val
 export class KyselyDetectionStore implements DetectionStore {
   readonly #db: Kysely<Database>;
   readonly #engine: DetectionEngine;
+  /** When this store last enrolled and restarted by reading every row (performance.now()); null: never. */
+  #sweptAt: number | null = null;
 
   constructor(db: Kysely<Database>, engine: DetectionEngine) {
     this.#db = db;
@@ -33,8 +44,16 @@ export class KyselyDetectionStore implements DetectionStore {
 
   async claimDueChecks(now: number, limit: number, leaseMs: number): Promise<DetectionTarget[]> {
     return this.#engine.writeTransaction(this.#db, async (trx) => {
-      await this.#enroll(trx, now, null);
-      await this.#restartChanged(trx, now, null);
+      const sweep = performance.now();
+      if (this.#sweptAt === null || sweep - this.#sweptAt >= FULL_SWEEP_MS) {
+        // Everything: rows no writer of this build flagged (see migration 0013). Flags stay: the
+        // next claim handles them again, which changes nothing, rather than clear one set since.
+        await this.#enroll(trx, now, null);
+        await this.#restartChanged(trx, now, null);
+        this.#sweptAt = sweep;
+      } else {
+        await this.#handleFlagged(trx, now);
+      }
       const picked = this.#engine.lockPicked(
         trx
           .selectFrom('detection_checks')
@@ -74,6 +93,30 @@ export class KyselyDetectionStore implements DetectionStore {
     });
   }
 
+  /**
+   * Enrolls and restarts only the identities the store's writers flagged (detection_dirty, migration
+   * 0013; read through its partial index), then clears their flags: a claim's cost no longer grows
+   * with the number of identities. The flagged rows are picked and locked as claims lock theirs
+   * (PostgreSQL: FOR UPDATE SKIP LOCKED), so a writer flagging one again waits for this transaction
+   * and its flag is handled by the next claim, never cleared unseen.
+   */
+  async #handleFlagged(trx: Kysely<Database>, now: number): Promise<void> {
+    const flagged = await this.#engine
+      // A literal, not a parameter: only then may the planners use the partial index (its WHERE
+      // must be implied by the query's, which a parameter's unknown value does not do).
+      .lockPicked(trx.selectFrom('identities').select('id').where('detection_dirty', '=', sql.lit(1)).orderBy('id').limit(FLAGGED_PER_CLAIM))
+      .execute();
+    for (const part of chunks(flagged.map((r) => Number(r.id)))) {
+      await this.#enroll(trx, now, part);
+      await this.#restartChanged(trx, now, part);
+      await this.#clearFlags(trx, part);
+    }
+  }
+
+  async #clearFlags(trx: Kysely<Database>, ids: readonly number[]): Promise<void> {
+    await trx.updateTable('identities').set({ detection_dirty: 0 }).where('id', 'in', ids).execute();
+  }
+
   /** Writes the lease on the rows `picked` selects (locked as the engine locks them); their ids. */
   async #lease(trx: Kysely<Database>, picked: SelectQueryBuilder<Database, 'detection_checks', { identity_id: number }>, until: number): Promise<number[]> {
     const claimed = await trx
@@ -90,7 +133,7 @@ export class KyselyDetectionStore implements DetectionStore {
    * were created (the keys' creation time), or with the identity while it has no tokens. ON CONFLICT
    * DO NOTHING: another node may enroll the same identity at the same moment.
    */
-  async #enroll(trx: Kysely<Database>, now: number, id: number | null): Promise<void> {
+  async #enroll(trx: Kysely<Database>, now: number, id: number | readonly number[] | null): Promise<void> {
     await trx
       .insertInto('detection_checks')
       .columns(['identity_id', 'dkim_started_at', 'dkim_status_seen', 'next_check_at'])
@@ -114,14 +157,15 @@ export class KyselyDetectionStore implements DetectionStore {
           ])
           .where('i.kind', '=', 'Domain')
           .where((w) => w.not(w.exists(w.selectFrom('detection_checks as d').select('d.identity_id').whereRef('d.identity_id', '=', 'i.id'))))
-          .$if(id !== null, (q) => q.where('i.id', '=', id!)),
+          .$if(typeof id === 'number', (q) => q.where('i.id', '=', id as number))
+          .$if(Array.isArray(id), (q) => q.where('i.id', 'in', id as number[])),
       )
       .onConflict((oc) => oc.column('identity_id').doNothing())
       .execute();
   }
 
   /** Someone else changed the DKIM status since detection last wrote it (VerifyDomainDkim on a domain without DKIM): start over. */
-  async #restartChanged(trx: Kysely<Database>, now: number, id: number | null): Promise<void> {
+  async #restartChanged(trx: Kysely<Database>, now: number, id: number | readonly number[] | null): Promise<void> {
     await trx
       .updateTable('detection_checks as d')
       .from('identities as i')
@@ -134,7 +178,8 @@ export class KyselyDetectionStore implements DetectionStore {
       }))
       .whereRef('i.id', '=', 'd.identity_id')
       .whereRef('i.dkim_status', '<>', 'd.dkim_status_seen')
-      .$if(id !== null, (q) => q.where('i.id', '=', id!))
+      .$if(typeof id === 'number', (q) => q.where('i.id', '=', id as number))
+      .$if(Array.isArray(id), (q) => q.where('i.id', 'in', id as number[]))
       .execute();
   }
 

@@ -1,6 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { DnsKeyStore, KeyZoneChanges, KeyZoneJournalEntry, KeyZoneSnapshot, PublishedKey } from '../app/detection-ports.ts';
+import { preparedQuery } from './prepared-query.ts';
 import type { Database } from './schema.ts';
+
+const findKeyQuery = preparedQuery((db: Kysely<Database>, token: string) =>
+  db.selectFrom('dkim_keys').select(['token', 'public_key']).where('token', '=', token),
+);
 
 /**
  * The key zone as the DNS server and `signet dns export` read it, and its change feed (kept by the
@@ -14,13 +19,23 @@ export class KyselyDnsKeyStore implements DnsKeyStore {
   }
 
   async findKey(token: string): Promise<PublishedKey | null> {
-    const row = await this.#db.selectFrom('dkim_keys').select(['token', 'public_key']).where('token', '=', token).executeTakeFirst();
+    // Every DNS question for a key not in the cache comes here: compiled once (see preparedQuery).
+    const [row] = await findKeyQuery(this.#db, token);
     return row ? { token: row.token, publicKey: row.public_key } : null;
   }
 
-  async listKeys(): Promise<PublishedKey[]> {
-    const rows = await this.#db.selectFrom('dkim_keys').select(['token', 'public_key']).orderBy('token').execute();
+  async recentKeys(limit: number): Promise<PublishedKey[]> {
+    const rows = await this.#db.selectFrom('dkim_keys').select(['token', 'public_key']).orderBy('id', 'desc').limit(limit).execute();
     return rows.map((r) => ({ token: r.token, publicKey: r.public_key }));
+  }
+
+  async listKeys(after: number, limit: number): Promise<{ keys: PublishedKey[]; last: number }> {
+    // A keyset walk of the primary key: each page is a range of the table itself, read in order.
+    const rows = await this.#db.selectFrom('dkim_keys').select(['id', 'token', 'public_key']).where('id', '>', after).orderBy('id').limit(limit).execute();
+    return {
+      keys: rows.map((r) => ({ token: r.token, publicKey: r.public_key })),
+      last: rows.length > 0 ? Number(rows[rows.length - 1]!.id) : after,
+    };
   }
 
   async keyZoneSeq(): Promise<number> {
@@ -65,6 +80,17 @@ export class KyselyDnsKeyStore implements DnsKeyStore {
     return entries;
   }
 
+  /** Every published key, read a page at a time (a zone transfer is built whole, as its messages are). */
+  async #allKeys(): Promise<PublishedKey[]> {
+    const all: PublishedKey[] = [];
+    for (let after = 0; ; ) {
+      const { keys, last } = await this.listKeys(after, ALL_KEYS_PAGE);
+      all.push(...keys);
+      if (keys.length < ALL_KEYS_PAGE) return all;
+      after = last;
+    }
+  }
+
   async keyZoneSnapshot(): Promise<KeyZoneSnapshot> {
     // Without a snapshot isolation level (engine-neutral): the keys are read after the sequence, and
     // every change after that sequence is then replayed over them from the journal, which carries the
@@ -72,7 +98,7 @@ export class KyselyDnsKeyStore implements DnsKeyStore {
     // the zone exactly at the journal's last sequence.
     for (let attempt = 0; ; attempt++) {
       const start = await this.keyZoneSeq();
-      const keys = new Map((await this.listKeys()).map((k) => [k.token, k.publicKey]));
+      const keys = new Map((await this.#allKeys()).map((k) => [k.token, k.publicKey]));
       const journal = await this.keyZoneJournal(start, KEY_ZONE_SNAPSHOT_REPLAY);
       if (journal === null) {
         // Pruned or too busy to replay in one read (thousands of changes during the listing): again.
@@ -89,6 +115,8 @@ export class KyselyDnsKeyStore implements DnsKeyStore {
     }
   }
 }
+
+const ALL_KEYS_PAGE = 10_000;
 
 /** Changes replayed over a listing at most; more made while it was read, and it is read again. */
 const KEY_ZONE_SNAPSHOT_REPLAY = 5000;

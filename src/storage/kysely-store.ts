@@ -203,7 +203,8 @@ export class KyselyStore implements Store {
             ? []
             : await trx.deleteFrom('key_pool').where('id', 'in', poolIds).returning(['public_key', 'sealed_private_key', 'bits']).execute();
         if (pooled.length < input.tokens.length) throw new PoolShort(pooled.length);
-        await trx.updateTable('identities').set({ dkim_status: 'Pending', dkim_enabled: 1 }).where('id', '=', identityId).execute();
+        // detection_dirty: the next claim enrolls it or starts its DKIM detection over (migration 0013).
+        await trx.updateTable('identities').set({ dkim_status: 'Pending', dkim_enabled: 1, detection_dirty: 1 }).where('id', '=', identityId).execute();
         await trx
           .insertInto('dkim_keys')
           .values(
@@ -281,6 +282,8 @@ export class KyselyStore implements Store {
           dkim_enabled: fields.dkim_enabled,
           dkim_status: 'NotStarted',
           created_at: fields.now,
+          // A new domain: for the next detection claim to enroll (migration 0013).
+          detection_dirty: fields.kind === 'Domain' ? 1 : 0,
         })
         .onConflict((oc) => oc.columns(['account_id', 'region', 'name']).doNothing())
         .execute();

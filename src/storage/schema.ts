@@ -79,6 +79,11 @@ export interface IdentitiesTable {
   dkim_enabled: number;
   dkim_status: string;
   created_at: number;
+  /**
+   * 1: detection has yet to enroll this domain or to see its DKIM status change (migration 0013);
+   * set by the store's writers, cleared by the claim that handled it.
+   */
+  detection_dirty: Generated<number>;
 }
 
 export interface DkimKeysTable {

@@ -222,7 +222,7 @@ export function publishDkimCnames(dns: FakeDnsZone, domain: string, tokens: read
 
 /** Puts every key of the key zone into the fake DNS as TXT `TOKEN.TEST_ZONE`, as Signet's DNS server answers it. */
 export async function publishKeyZone(app: TestApp): Promise<void> {
-  for (const key of await app.dnsKeys.listKeys()) {
+  for (const key of (await app.dnsKeys.listKeys(0, 100_000)).keys) {
     app.dns.remove(`${key.token}.${TEST_ZONE}`).txt(`${key.token}.${TEST_ZONE}`, dkimTxtRecordStrings(key.publicKey));
   }
 }

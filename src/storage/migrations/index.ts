@@ -11,6 +11,7 @@ import * as m0009 from './0009-mail-from-domains.ts';
 import * as m0010 from './0010-identity-notifications-and-policies.ts';
 import * as m0011 from './0011-key-rings.ts';
 import * as m0012 from './0012-key-zone-journal.ts';
+import * as m0013 from './0013-scale.ts';
 
 export type { DdlFlavor } from './ddl.ts';
 
@@ -32,6 +33,7 @@ const STEPS: Record<string, Step> = {
   '0010-identity-notifications-and-policies': m0010,
   '0011-key-rings': m0011,
   '0012-key-zone-journal': m0012,
+  '0013-scale': m0013,
 };
 
 export function migrationProvider(flavor: DdlFlavor): MigrationProvider {

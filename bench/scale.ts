@@ -1,0 +1,438 @@
+/**
+ * A million domains (issue 17): how every cost grows with the number of domain identities.
+ *
+ *   npm run build && node --import tsx bench/scale.ts [--domains 10000] [--engine sqlite|postgres]
+ *     [--seconds 5] [--rounds 2] [--requests 400] [--detect-seconds 20]
+ *
+ * `--domains 10000` (the default) is the smoke run, a few minutes; `--domains 100000` and
+ * `--domains 1000000` are the platform-scale runs. Steps, all in one run:
+ * 1. `signet serve` once on an empty store (it makes the account and its key), then the seeder
+ *    (bench/scale-seed.ts, a benchmark fixture) fills the store with N domains, 3 sealed keys each.
+ * 2. `signet serve` again: start to ready (spawn to "signet listening on"), resident memory after
+ *    start; p50/p99 of SigV4-signed GetIdentityDkimAttributes, ListIdentities (first page, and a deep
+ *    page at 90% of the identities) and VerifyDomainDkim for new domains (sequential requests on a
+ *    keep-alive connection, signed before the clock starts).
+ * 3. `signet dns export` (time and peak RSS from /usr/bin/time), NSD serving its output, and dnsperf
+ *    against NSD and Signet alternately over two query mixes: uniform over all 3N tokens and skewed
+ *    (Zipf, s = 1, over a random permutation of the tokens); RSS after the DNS run.
+ * 4. Detection, in process, on the same store: the worker's own step (runDueDetectionChecks: claim a
+ *    batch, look records up, lifecycle, write back) with a resolver that answers from memory (the
+ *    records are what the seeder's names imply), on a clock an hour ahead so that every verified
+ *    domain is due: the claim's cost and checks per second. The claim+write path is what grows with
+ *    N; DNS resolution does not (bench/detection-checks.ts measures it against NSD). Needed rate:
+ *    every domain once an hour (DEFAULT_DETECTION_POLICY.recheckIntervalMs); goal 3x that.
+ * 5. Database size per identity.
+ *
+ * Figures on a shared two-core machine are noisy: compare runs made in the same conditions.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { DEFAULT_DETECTION_POLICY } from '../src/core/index.ts';
+import type { DnsLookup } from '../src/core/dns-lookup.ts';
+import type { DetectionStore, Resolver } from '../src/app/detection-ports.ts';
+import { runDueDetectionChecks } from '../src/app/run-detection-check.ts';
+import { loadMasterKey } from '../src/secrets/master-key.ts';
+import { SecretBox } from '../src/secrets/secret-box.ts';
+import { openStorage, SQLITE_FILE } from '../src/storage/open-storage.ts';
+import type { Database } from '../src/storage/schema.ts';
+import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
+import { findProgram, freeDnsPort, startNsd } from '../test/helpers/dns-peers.ts';
+import { POSTGRES_URL } from '../test/helpers/postgres.ts';
+import { postRaw, signForm, type AccessKey } from '../test/helpers/sign.ts';
+import { SIGNET_BIN } from '../test/helpers/signet-server.ts';
+import { tempDir } from '../test/helpers/temp-dir.ts';
+import { runDnsperf } from './dnsperf.ts';
+import { domainOf, makeKeyPairs, SCALE_ZONE, seedDomains, seedPool, tokenOf, verificationTokenOf } from './scale-seed.ts';
+import { fmt, median, percentile } from './stats.ts';
+
+const { values } = parseArgs({
+  options: {
+    domains: { type: 'string', default: '10000' },
+    engine: { type: 'string', default: 'sqlite' },
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '2' },
+    requests: { type: 'string', default: '400' },
+    'detect-seconds': { type: 'string', default: '20' },
+    clients: { type: 'string', default: '4' },
+    // Seeds into DIR and keeps it (or reuses what an earlier run seeded there): a 1M store takes
+    // long to seed, and later runs measure the same store. Without it, a temporary folder.
+    'data-dir': { type: 'string' },
+    // Only fills --data-dir (to seed a large store while other work goes on).
+    'seed-only': { type: 'boolean', default: false },
+  },
+});
+const N = Number(values.domains);
+const engine = values.engine === 'postgres' ? 'postgres' : 'sqlite';
+const REQUESTS = Number(values.requests);
+const dnsperf = findProgram('dnsperf');
+const nsdBin = findProgram('nsd');
+if (!dnsperf || !nsdBin) {
+  console.error('needs dnsperf and nsd (Debian packages dnsperf, nsd)');
+  process.exit(2);
+}
+const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+const data = values['data-dir'] !== undefined ? { path: values['data-dir'], remove() {} } : tempDir('bench-scale');
+mkdirSync(data.path, { recursive: true, mode: 0o700 });
+const SEEDED = join(data.path, 'scale-seeded.json');
+interface Seeded {
+  readonly domains: number;
+  readonly engine: string;
+  readonly accountId: string;
+  readonly key: AccessKey;
+  readonly databaseUrl: string | null;
+}
+const reused: Seeded | null = existsSync(SEEDED) ? (JSON.parse(readFileSync(SEEDED, 'utf8')) as Seeded) : null;
+if (reused !== null && (reused.domains !== N || reused.engine !== values.engine)) {
+  console.error(`${data.path} holds ${reused.domains} domains on ${reused.engine}, not ${N} on ${values.engine}`);
+  process.exit(2);
+}
+const nsdDir = tempDir('bench-scale-nsd');
+let databaseUrl: string | null = null;
+let pgDatabase: string | null = null;
+if (reused !== null) databaseUrl = reused.databaseUrl;
+else if (engine === 'postgres') {
+  // A database of its own (trust auth as the test server has it), dropped at the end.
+  pgDatabase = `signet_scale_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`create database ${pgDatabase}`);
+  await admin.end();
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${pgDatabase}`;
+  databaseUrl = url.toString();
+}
+const storeArgs = databaseUrl === null ? ['--data-dir', data.path] : ['--data-dir', data.path, '--database', databaseUrl];
+
+interface Server {
+  readonly url: string;
+  readonly dnsPort: number;
+  readonly proc: ChildProcess;
+  readonly readyMs: number;
+  readonly stderr: string;
+  stop(): Promise<void>;
+}
+
+/** `signet serve`, timed from spawn to "signet listening on" (printed once every listener is up). */
+async function serve(): Promise<Server> {
+  const args = [SIGNET_BIN, 'serve', '--port', '0', '--dns-port', '0', '--dkim-zone', SCALE_ZONE, ...storeArgs];
+  // Response-rate limiting off here and in NSD: the skewed mix asks the hottest names thousands of
+  // times a second, which both servers' RRL would (rightly) drop, and dnsperf would measure timeouts.
+  args.push('--key-pool-size', '0', '--no-detection', '--no-smtp', '--no-throttle', '--dns-rrl-rate', '0', '--log-level', 'warn');
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  for (;;) {
+    const url = /signet listening on (http:\/\/[^\s]+)/.exec(out)?.[1];
+    if (url) {
+      const readyMs = performance.now() - t0;
+      const dnsPort = Number(/signet dns listening on [^\s]+:(\d+)/.exec(out)![1]);
+      return {
+        url,
+        dnsPort,
+        proc,
+        readyMs,
+        stderr: err,
+        async stop() {
+          if (proc.exitCode !== null) return;
+          proc.kill('SIGTERM');
+          await once(proc, 'exit');
+        },
+      };
+    }
+    if (proc.exitCode !== null || performance.now() - t0 > 600_000) {
+      proc.kill('SIGKILL');
+      throw new Error(`signet serve did not start:\n${out}${err}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+function openBenchDb(): Kysely<Database> {
+  if (databaseUrl !== null) return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 2 }) }) });
+  const sqlite = new BetterSqlite3(join(data.path, SQLITE_FILE));
+  // The fixture's own connection only: a crash while seeding loses nothing worth keeping.
+  sqlite.pragma('synchronous = OFF');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+const rows: [string, string][] = [];
+const row = (name: string, value: string) => {
+  rows.push([name, value]);
+  log(`${name}: ${value}`);
+};
+
+try {
+  // 1. The account, then the seeded domains.
+  log(`${N} domains on ${engine}`);
+  let seeded = reused;
+  let t0 = performance.now();
+  const pairs = makeKeyPairs(8);
+  if (seeded === null) {
+    const first = await serve();
+    await first.stop();
+    const created = /signet created account (\d{12}) with access key (AKIA[A-Z2-7]{16})\n\s+secret access key: (\S{40})/.exec(first.stderr);
+    if (!created) throw new Error(`no bootstrap key:\n${first.stderr}`);
+    const accountId = created[1]!;
+    const key: AccessKey = { accessKeyId: created[2]!, secretAccessKey: created[3]! };
+    const db = openBenchDb();
+    t0 = performance.now();
+    await seedDomains(db, {
+      accountId,
+      region: 'us-east-1',
+      count: N,
+      box: new SecretBox(loadMasterKey(data.path, process.env['SIGNET_MASTER_KEY'])),
+      pairs,
+      // PostgreSQL: the key zone's trigger updates one counter row per key (migration 0002), and
+      // thousands of updates of one row in one transaction slow down as its versions pile up.
+      perTransaction: engine === 'postgres' ? 200 : 5000,
+      onProgress: (done) => {
+        if (done % 100_000 === 0) log(`  seeded ${done}`);
+      },
+    });
+    await db.destroy();
+    row('seed (fixture)', `${fmt((performance.now() - t0) / 1000, 1)} s`);
+    seeded = { domains: N, engine, accountId, key, databaseUrl };
+    if (values['data-dir'] !== undefined) writeFileSync(SEEDED, JSON.stringify(seeded));
+  } else {
+    // A store seeded by an earlier build: this build's migrations (new indexes) are applied here,
+    // so that start to ready below measures a start and not a migration.
+    t0 = performance.now();
+    const storage = await openStorage({ databaseUrl, dataDir: data.path });
+    await storage.close();
+    row('reused store; migrations', `${fmt((performance.now() - t0) / 1000, 1)} s`);
+  }
+  const key = seeded.key;
+  if (values['seed-only']) {
+    log(`seeded ${N} domains in ${data.path}`);
+    nsdDir.remove();
+    process.exit(0);
+  }
+  {
+    // Ready keys for VerifyDomainDkim below, whatever earlier runs took.
+    const db = openBenchDb();
+    await seedPool(db, new SecretBox(loadMasterKey(data.path, process.env['SIGNET_MASTER_KEY'])), pairs, 3 * REQUESTS + 30);
+    await db.destroy();
+  }
+
+  // 5 first (the store is as seeded): database size per identity.
+  let dbBytes: number;
+  if (databaseUrl === null) {
+    const sqlite = new BetterSqlite3(join(data.path, SQLITE_FILE));
+    sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    sqlite.close();
+    dbBytes = statSync(join(data.path, SQLITE_FILE)).size;
+  } else {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    await client.query('vacuum analyze');
+    dbBytes = Number((await client.query('select pg_database_size(current_database()) as n')).rows[0].n);
+    await client.end();
+  }
+  row('database size', `${fmt(dbBytes / 2 ** 20, 0)} MB, ${fmt(dbBytes / N, 0)} bytes per identity`);
+
+  // 2. Start, memory, API latencies.
+  const server = await serve();
+  try {
+    row('start to ready', `${fmt(server.readyMs, 0)} ms`);
+    row('RSS after start', `${fmt(rssMb(server.proc.pid!), 0)} MB`);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const latency = async (name: string, bodyOf: (k: number) => string, check: (body: string) => boolean) => {
+      const times: number[] = [];
+      for (let k = 0; k < REQUESTS; k++) {
+        const body = bodyOf(k);
+        const headers = await signForm(server.url, body, key);
+        const start = performance.now();
+        const r = await postRaw(server.url, headers, body, agent);
+        times.push(performance.now() - start);
+        if (r.status !== 200 || !check(r.body)) throw new Error(`${name}: ${r.status} ${r.body.slice(0, 500)}`);
+      }
+      // The first requests warm the connection and the statement caches.
+      const kept = times.slice(Math.min(20, Math.floor(times.length / 10)));
+      row(name, `p50 ${fmt(percentile(kept, 50))} ms, p99 ${fmt(percentile(kept, 99))} ms`);
+    };
+    const pick = () => Math.floor(Math.random() * N);
+    await latency(
+      'GetIdentityDkimAttributes',
+      () => `Action=GetIdentityDkimAttributes&Version=2010-12-01&Identities.member.1=${domainOf(pick())}`,
+      (b) => b.includes('<DkimTokens>'),
+    );
+    await latency(
+      'ListIdentities first page',
+      () => 'Action=ListIdentities&Version=2010-12-01&MaxItems=100',
+      (b) => b.includes('<NextToken>'),
+    );
+    // Identity ids are 1..N in seeding order (the store was empty): a deep page starts at 90%.
+    const deep = Buffer.from(`sig1:${Math.floor(N * 0.9)}:*`).toString('base64');
+    await latency(
+      'ListIdentities deep page',
+      () => `Action=ListIdentities&Version=2010-12-01&MaxItems=100&NextToken=${encodeURIComponent(deep)}`,
+      (b) => b.includes(`d${Math.floor(N * 0.9)}.scale.test`),
+    );
+    const run = randomBytes(3).toString('hex');
+    await latency(
+      'VerifyDomainDkim (new domain)',
+      (k) => `Action=VerifyDomainDkim&Version=2010-12-01&Domain=new-${run}-${k}.scale.test`,
+      (b) => b.includes('<DkimTokens>'),
+    );
+    agent.destroy();
+
+    // 3. DNS: export, NSD, dnsperf.
+    const zonePath = join(nsdDir.path, `${SCALE_ZONE}.zone`);
+    const fd = openSync(zonePath, 'w');
+    t0 = performance.now();
+    const exported = spawnSync('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, SIGNET_BIN, 'dns', 'export', '--dkim-zone', SCALE_ZONE, ...storeArgs], {
+      stdio: ['ignore', fd, 'pipe'],
+      encoding: 'utf8',
+    });
+    const exportMs = performance.now() - t0;
+    closeSync(fd);
+    if (exported.status !== 0) throw new Error(`signet dns export failed: ${exported.stderr}`);
+    const exportRss = Number(/maxrss=(\d+)/.exec(exported.stderr)![1]) / 1024;
+    row('dns export', `${fmt(exportMs / 1000, 2)} s, peak RSS ${fmt(exportRss, 0)} MB, ${fmt(statSync(zonePath).size / 2 ** 20, 0)} MB of zone file`);
+    t0 = performance.now();
+    const nsdPort = await freeDnsPort();
+    const nsd = await startNsd(nsdBin!, nsdDir.path, nsdPort, { [SCALE_ZONE]: { path: zonePath } }, { rateLimit: false, readyTimeoutMs: 900_000 });
+    row('NSD loads the export', `${fmt((performance.now() - t0) / 1000, 1)} s`);
+    try {
+      const tokens = 3 * N;
+      const queries = Math.min(tokens, 1_000_000);
+      const uniformFile = join(data.path, 'uniform.txt');
+      const skewedFile = join(data.path, 'skewed.txt');
+      await writeQueries(uniformFile, queries, () => Math.floor(Math.random() * tokens));
+      // Zipf, s = 1: rank r (1-based) with probability ~ 1/r, drawn by inverting the continuous
+      // approximation of its distribution; ranks land on tokens through a fixed permutation
+      // (multiplication by a prime coprime with the count), so the hot tokens are spread out.
+      const prime = 1_000_003;
+      await writeQueries(skewedFile, queries, () => {
+        const rank = Math.min(tokens, Math.floor(Math.exp(Math.random() * Math.log(tokens + 1))));
+        return ((rank - 1) * prime) % tokens;
+      });
+      const rates = { nsdU: [] as number[], signetU: [] as number[], nsdS: [] as number[], signetS: [] as number[] };
+      for (let round = 0; round < Number(values.rounds); round++) {
+        log(`dnsperf round ${round + 1}`);
+        rates.nsdU.push(await runDnsperf(dnsperf!, nsdPort, uniformFile, values.seconds!, values.clients!));
+        rates.signetU.push(await runDnsperf(dnsperf!, server.dnsPort, uniformFile, values.seconds!, values.clients!));
+        rates.nsdS.push(await runDnsperf(dnsperf!, nsdPort, skewedFile, values.seconds!, values.clients!));
+        rates.signetS.push(await runDnsperf(dnsperf!, server.dnsPort, skewedFile, values.seconds!, values.clients!));
+      }
+      const u = median(rates.signetU) / median(rates.nsdU);
+      const s = median(rates.signetS) / median(rates.nsdS);
+      row('DNS uniform', `Signet ${fmt(median(rates.signetU), 0)} q/s, NSD ${fmt(median(rates.nsdU), 0)} q/s: ${fmt(u)}x (goal >= 0.25)`);
+      row('DNS skewed', `Signet ${fmt(median(rates.signetS), 0)} q/s, NSD ${fmt(median(rates.nsdS), 0)} q/s: ${fmt(s)}x (goal >= 0.50)`);
+      row('RSS after DNS run', `${fmt(rssMb(server.proc.pid!), 0)} MB`);
+    } finally {
+      await nsd.stop();
+    }
+  } finally {
+    await server.stop();
+  }
+
+  // 4. Detection, in process.
+  const storage = await openStorage({ databaseUrl, dataDir: data.path });
+  try {
+    const claims: number[] = [];
+    const store: DetectionStore = {
+      claimDueChecks: async (now, limit, leaseMs) => {
+        const start = performance.now();
+        const out = await storage.detection.claimDueChecks(now, limit, leaseMs);
+        claims.push(performance.now() - start);
+        return out;
+      },
+      claimDomain: (...a) => storage.detection.claimDomain(...a),
+      completeChecks: (c) => storage.detection.completeChecks(c),
+      getRecordChecks: (...a) => storage.detection.getRecordChecks(...a),
+      overview: (...a) => storage.detection.overview(...a),
+    };
+    const ahead = 3_600_000;
+    const deps = {
+      store,
+      resolver: memoryResolver(),
+      clock: { now: () => Date.now() + ahead },
+      zone: SCALE_ZONE,
+      policy: DEFAULT_DETECTION_POLICY,
+      leaseMs: 60_000,
+    };
+    const batch = 500;
+    const until = performance.now() + Number(values['detect-seconds']) * 1000;
+    let checked = 0;
+    t0 = performance.now();
+    while (performance.now() < until) {
+      const n = await runDueDetectionChecks(deps, batch);
+      if (n === 0) break;
+      checked += n;
+    }
+    const rate = checked / ((performance.now() - t0) / 1000);
+    const needed = N / (DEFAULT_DETECTION_POLICY.recheckIntervalMs / 1000);
+    row('detection claim (batch 500)', `p50 ${fmt(median(claims), 1)} ms, max ${fmt(Math.max(...claims), 1)} ms over ${claims.length} claims`);
+    row('detection (claim+write, memory resolver)', `${fmt(rate, 0)} checks/s; needed ${fmt(needed, 0)}/s: headroom ${fmt(rate / needed, 1)}x (goal >= 3)`);
+  } finally {
+    await storage.close();
+  }
+} finally {
+  data.remove();
+  nsdDir.remove();
+  if (pgDatabase !== null && values['data-dir'] === undefined) {
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`drop database if exists ${pgDatabase} with (force)`);
+    await admin.end();
+  }
+}
+
+const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+console.log(`\n${N} domain identities (${3 * N} keys), ${engine}, commit ${commit}, ${new Date().toISOString().slice(0, 10)}`);
+const width = Math.max(...rows.map(([name]) => name.length));
+console.log(`| ${'measure'.padEnd(width)} | value |\n| ${'-'.repeat(width)} | ----- |`);
+for (const [name, value] of rows) console.log(`| ${name.padEnd(width)} | ${value} |`);
+
+async function writeQueries(path: string, count: number, next: () => number): Promise<void> {
+  const out = createWriteStream(path);
+  let chunk = '';
+  for (let q = 0; q < count; q++) {
+    chunk += `${tokenOf(next())}.${SCALE_ZONE} TXT\n`;
+    if (chunk.length > 1 << 16) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+}
+
+/** Every seeded domain's records as they should be: the CNAMEs to the key zone and the verification TXT. */
+function memoryResolver(): Resolver {
+  const absent: DnsLookup = { ok: false, error: 'NXDOMAIN' };
+  const indexOf = (name: string): number | null => {
+    const m = /(?:^|\.)d(\d+)\.scale\.test$/.exec(name);
+    return m ? Number(m[1]) : null;
+  };
+  return {
+    async cname(name) {
+      const token = name.split('.')[0]!;
+      return indexOf(name) === null ? absent : { ok: true, values: [`${token}.${SCALE_ZONE}`] };
+    },
+    async txt(name) {
+      const i = indexOf(name);
+      return i === null || !name.startsWith('_amazonses.') ? absent : { ok: true, values: [verificationTokenOf(i)] };
+    },
+    async mx() {
+      return absent;
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { DnsKeyStore, PublishedKey } from '../app/detection-ports.ts';
+import { KeyZoneCache } from './key-zone-cache.ts';
+
+/** The zone as a DnsKeyStore over an array (creation order), with a feed that never changes. */
+function zoneOf(tokens: readonly string[]): DnsKeyStore & { reads: string[] } {
+  const keys: PublishedKey[] = tokens.map((token) => ({ token, publicKey: `pub-${token}` }));
+  const reads: string[] = [];
+  return {
+    reads,
+    async findKey(token) {
+      reads.push(token);
+      return keys.find((k) => k.token === token) ?? null;
+    },
+    async listKeys(after, limit) {
+      const page = keys.slice(after, after + limit);
+      return { keys: page, last: after + page.length };
+    },
+    async recentKeys(limit) {
+      return keys.slice(-limit).reverse();
+    },
+    async keyZoneSeq() {
+      return 0;
+    },
+    async keyZoneChangesSince(seq) {
+      return { seq, tokens: [], reset: false };
+    },
+    // Zone transfers' reads: the cache never makes them.
+    async keyZoneJournal() {
+      throw new Error('not read by the cache');
+    },
+    async keyZoneSnapshot() {
+      throw new Error('not read by the cache');
+    },
+  };
+}
+
+test('starts from the newest keys, at most its bound, and reads the others when asked', async () => {
+  const store = zoneOf(['a', 'b', 'c', 'd', 'e']);
+  const cache = new KeyZoneCache(store, { maxEntries: 3 });
+  await cache.start();
+  cache.stop();
+  assert.equal(cache.size, 3);
+  assert.deepEqual(
+    ['a', 'b', 'c', 'd', 'e'].map((t) => cache.get(t) !== undefined),
+    [false, false, true, true, true],
+  );
+  assert.equal((await cache.lookup('a'))?.key.publicKey, 'pub-a');
+  assert.equal(cache.size, 3, 'still bounded');
+});
+
+test('once full, the least recently asked key leaves first: a key asked often stays', async () => {
+  const store = zoneOf(['a', 'b', 'c', 'd', 'e', 'f']);
+  const cache = new KeyZoneCache(store, { maxEntries: 3 });
+  for (const t of ['a', 'b', 'c']) await cache.lookup(t);
+  for (const t of ['d', 'e', 'f']) {
+    assert.ok(cache.get('a'), 'the hot key is answered from memory');
+    await cache.lookup(t);
+  }
+  assert.ok(cache.get('a'));
+  assert.equal(cache.get('b'), undefined);
+  assert.equal(cache.get('c'), undefined);
+  assert.deepEqual(store.reads, ['a', 'b', 'c', 'd', 'e', 'f'], 'the hot key was read from the store once');
+});
