@@ -25,7 +25,7 @@ describe('identity settings, policies and statistics on the wire', () => {
   before(async () => {
     app = await createTestApp({ poolKeys: 6, send: { maxSendRate: 100 } });
     const authenticator = localAuthenticator('us-east-1', new Set(['us-east-1']));
-    v1 = createSesHandler(app.ctx, { authenticator });
+    v1 = createSesHandler(app.ctx, { authenticator, encoding: { strict: true } });
     v2 = createSesV2Handler({ ...app.ctx, identities: app.emailIdentities }, { authenticator });
     await verifiedDomain(app, 'example.com');
     await verifyEmailIdentity(app.ctx, TEST_SCOPE, 'pending@unverified.example');

@@ -25,6 +25,8 @@ describe('the SES actions', () => {
       authenticator: localAuthenticator('us-east-1', new Set(['us-east-1'])),
       limiter: new TokenBucketLimiter({ ratePerSecond: 1, burst: 1, now: () => app.clock.now() }),
       onInternalError: (err) => internal.push(err),
+      // An output member the model lacks fails the request here (query/encoder.ts).
+      encoding: { strict: true },
     });
   });
   after(() => app.close());
@@ -32,7 +34,7 @@ describe('the SES actions', () => {
   const next = () => app.clock.advance(1000);
 
   it('serves the 25 actions of the SES v1 API that Signet implements', () => {
-    assert.deepEqual([...SES_ACTIONS.keys()].sort(), [
+    assert.deepEqual(SES_ACTIONS.map((a) => a.name).sort(), [
       'DeleteIdentity',
       'DeleteIdentityPolicy',
       'DeleteVerifiedEmailAddress',
