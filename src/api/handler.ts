@@ -5,7 +5,7 @@ import { SES_ACTIONS } from './actions/index.ts';
 import type { Authenticator } from './auth/authenticator.ts';
 import type { RateLimiter } from '../app/rate-limiter.ts';
 import { parseForm, printable } from './form.ts';
-import { SES_MODEL } from '../model/ses-model.generated.ts';
+import type { ServiceModelData } from '../model/service-types.ts';
 import { compileOperations } from './query/operations.ts';
 import type { EncodeOptions } from './query/encoder.ts';
 import { SesError, sesErrorFromDomain } from './ses-error.ts';
@@ -43,6 +43,11 @@ export interface SesHandlerOptions {
   readonly onInternalError?: (err: unknown, requestId: string) => void;
   /** Makes each response's RequestId; node:crypto's randomUUID unless given (see embedded-transport.ts). */
   readonly requestId?: (() => string) | undefined;
+  /**
+   * SES v1's model (src/model/ses-model.generated.ts), given by the composition root: the command
+   * line's in-process path hands over the one it has loaded, so that no process parses it twice.
+   */
+  readonly model: ServiceModelData;
   /** The tests' strict encoding: an output member the model lacks fails the request (query/encoder.ts). */
   readonly encoding?: EncodeOptions | undefined;
 }
@@ -56,7 +61,7 @@ export type SesHandler = (request: SesHttpRequest) => Promise<SesHttpResponse>;
 export function createSesHandler(ctx: AppContext, options: SesHandlerOptions): SesHandler {
   const newRequestId = options.requestId ?? randomUUID;
   // Each action's decoder and encoder, compiled from the model once per handler, never per request.
-  const operations = compileOperations(SES_MODEL, SES_ACTIONS, options.encoding);
+  const operations = compileOperations(options.model, SES_ACTIONS, options.encoding);
   return async (request) => {
     const requestId = newRequestId();
     let action: string | null = null;

@@ -5,6 +5,7 @@ import { localAuthenticator } from '../auth/authenticator.ts';
 import { createSesHandler, type SesHandler } from '../handler.ts';
 import { TokenBucketLimiter } from '../../app/rate-limiter.ts';
 import { SES_ACTIONS } from './index.ts';
+import { SES_MODEL } from '../../model/ses-model.generated.ts';
 
 /** Every SES action through the framework-free handler, over the test app: members in, XML out. */
 describe('the SES actions', () => {
@@ -26,6 +27,7 @@ describe('the SES actions', () => {
       limiter: new TokenBucketLimiter({ ratePerSecond: 1, burst: 1, now: () => app.clock.now() }),
       onInternalError: (err) => internal.push(err),
       // An output member the model lacks fails the request here (query/encoder.ts).
+      model: SES_MODEL,
       encoding: { strict: true },
     });
   });
