@@ -43,6 +43,14 @@ describe('Query input decoded from the model (api/query/decoder.ts)', () => {
   it('the first error SES reports: members in model order unless the rules say which come first', () => {
     assert.throws(() => decode('SendEmailRequest', ''), missing('source'));
     assert.throws(() => decode('SendEmailRequest', '', { first: ['Message'] }), missing('message.Subject.Data'));
+    // A check on a member runs as soon as it is read, before the members after it.
+    const refuse = () => {
+      throw new SesError('InvalidParameterValue', 'checked first');
+    };
+    assert.throws(
+      () => decode('SendRawEmailRequest', 'RawMessage.Data=eA==&Destinations.member.0=x', { first: ['RawMessage'], checks: { RawMessage: refuse } }),
+      sesError('InvalidParameterValue', /checked first/),
+    );
   });
 
   it("enums: AWS's validation message, values sorted, unless the use case checks them", () => {

@@ -23,6 +23,11 @@ export interface DecodeRules {
   readonly first?: readonly string[];
   /** Enum members whose use case checks the value with its own captured message (shared with v2 and SMTP). */
   readonly enumsCheckedByUseCase?: readonly string[];
+  /**
+   * Checks SES makes on a member as soon as it has read it, before the members after it (SendRawEmail
+   * refuses an oversized message before it looks at Destinations or Tags).
+   */
+  readonly checks?: Readonly<Record<string, (value: unknown) => void>>;
 }
 
 type Reader = (form: ReadonlyMap<string, string>) => unknown;
@@ -52,10 +57,23 @@ export function compileDecoder(model: ServiceModelData, inputShape: string | und
   const order = [...(rules.first ?? []), ...members.map((m) => m.name).filter((n) => !rules.first?.includes(n))];
   const noEnum = new Set(rules.enumsCheckedByUseCase ?? []);
   const required = new Set(shape.required ?? []);
+  for (const name of [...noEnum, ...Object.keys(rules.checks ?? {})]) {
+    if (!members.some((m) => m.name === name)) throw new Error(`${inputShape} has no member ${name}`);
+  }
   const readers: [string, Reader][] = order.map((name) => {
     const member = members.find((m) => m.name === name);
     if (member === undefined) throw new Error(`${inputShape} has no member ${name}`);
-    return [name, compileMember(model, member.shape, name, required.has(name), !noEnum.has(name))];
+    const read = compileMember(model, member.shape, name, required.has(name), !noEnum.has(name));
+    const check = rules.checks?.[name];
+    if (check === undefined) return [name, read];
+    return [
+      name,
+      (form) => {
+        const value = read(form);
+        if (value !== undefined) check(value);
+        return value;
+      },
+    ];
   });
   return (form) => {
     const input: QueryInput = {};
