@@ -2,238 +2,177 @@
 import type { ServiceDocsData } from './service-types.ts';
 
 export const SESV2_DOCS: ServiceDocsData = {
-  operations: {
-    CreateEmailIdentity: {
-      doc: "Starts the process of verifying an email identity. An identity is an email address or domain that you use when you send email. Before you can use an identity to send email, you first have to verify it. By verifying an identity, you demonstrate that you're the owner of the identity, and that you've given Amazon SES API v2 permission to send email from the identity.\n\nWhen you verify an email address, Amazon SES sends an email to the address. Your email address is verified as soon as you follow the link in the verification email.\n\nWhen you verify a domain without specifying the DkimSigningAttributes object, this operation provides a set of DKIM tokens. You can convert these tokens into CNAME records, which you then add to the DNS configuration for your domain. Your domain is verified when Amazon SES detects these records in the DNS configuration for your domain. This verification method is known as Easy DKIM.\n\nAlternatively, you can perform the verification process by providing your own public-private key pair. This verification method is known as Bring Your Own DKIM (BYODKIM). To use BYODKIM, your call to the CreateEmailIdentity operation has to include the DkimSigningAttributes object. When you specify this object, you provide a selector (a component of the DNS record name that identifies the public key to use for DKIM authentication) and a private key.\n\nWhen you verify a domain, this operation provides a set of DKIM tokens, which you can convert into CNAME tokens. You add these CNAME tokens to the DNS configuration for your domain. Your domain is verified when Amazon SES detects these records in the DNS configuration for your domain. For some DNS providers, it can take 72 hours or more to complete the domain verification process.\n\nAdditionally, you can associate an existing configuration set with the email identity that you're verifying.",
-      examples: null,
-    },
-    GetEmailIdentity: {
-      doc: "Provides information about a specific identity, including the identity's verification status, sending authorization policies, its DKIM authentication status, and its custom Mail-From settings.",
-      examples: null,
-    },
-    ListEmailIdentities: {
-      doc: "Returns a list of all of the email identities that are associated with your Amazon Web Services account. An identity can be either an email address or a domain. This operation returns identities that are verified as well as those that aren't. This operation returns identities that are associated with Amazon SES and Amazon Pinpoint.",
-      examples: null,
-    },
-    DeleteEmailIdentity: {
-      doc: 'Deletes an email identity. An identity can be either an email address or a domain name.',
-      examples: null,
-    },
-    PutEmailIdentityDkimAttributes: {
-      doc: 'Used to enable or disable DKIM authentication for an email identity.',
-      examples: null,
-    },
-    PutEmailIdentityDkimSigningAttributes: {
-      doc: 'Used to configure or change the DKIM authentication settings for an email domain identity. You can use this operation to do any of the following:\n\n* Update the signing attributes for an identity that uses Bring Your Own DKIM (BYODKIM).\n\n* Update the key length that should be used for Easy DKIM.\n\n* Change from using no DKIM authentication to using Easy DKIM.\n\n* Change from using no DKIM authentication to using BYODKIM.\n\n* Change from using Easy DKIM to using BYODKIM.\n\n* Change from using BYODKIM to using Easy DKIM.',
-      examples: null,
-    },
-    PutEmailIdentityMailFromAttributes: {
-      doc: 'Used to enable or disable the custom Mail-From domain configuration for an email identity.',
-      examples: null,
-    },
-    SendEmail: {
-      doc: 'Sends an email message. You can use the Amazon SES API v2 to send the following types of messages:\n\n* Simple – A standard email message. When you create this type of message, you specify the sender, the recipient, and the message body, and Amazon SES assembles the message for you.\n\n* Raw – A raw, MIME-formatted email message. When you send this type of email, you have to specify all of the message headers, as well as the message body. You can use this message type to send messages that contain attachments. The message that you specify has to be a valid MIME message.\n\n* Templated – A message that contains personalization tags. When you send this type of email, Amazon SES API v2 automatically replaces the tags with values that you specify.',
-      examples: null,
-    },
-    GetAccount: {
-      doc: 'Obtain information about the email-sending status and capabilities of your Amazon SES account in the current Amazon Web Services Region.',
-      examples: null,
-    },
-    CreateEmailIdentityPolicy: {
-      doc: 'Creates the specified sending authorization policy for the given identity (an email address or a domain).\n\nNote: This API is for the identity owner only. If you have not verified the identity, this API will return an error.\n\nSending authorization is a feature that enables an identity owner to authorize other senders to use its identities. For information about using sending authorization, see the Amazon SES Developer Guide.\n\nYou can execute this operation no more than once per second.',
-      examples: null,
-    },
-    GetEmailIdentityPolicies: {
-      doc: 'Returns the requested sending authorization policies for the given identity (an email address or a domain). The policies are returned as a map of policy names to policy contents. You can retrieve a maximum of 20 policies at a time.\n\nNote: This API is for the identity owner only. If you have not verified the identity, this API will return an error.\n\nSending authorization is a feature that enables an identity owner to authorize other senders to use its identities. For information about using sending authorization, see the Amazon SES Developer Guide.\n\nYou can execute this operation no more than once per second.',
-      examples: null,
-    },
-    UpdateEmailIdentityPolicy: {
-      doc: 'Updates the specified sending authorization policy for the given identity (an email address or a domain). This API returns successfully even if a policy with the specified name does not exist.\n\nNote: This API is for the identity owner only. If you have not verified the identity, this API will return an error.\n\nSending authorization is a feature that enables an identity owner to authorize other senders to use its identities. For information about using sending authorization, see the Amazon SES Developer Guide.\n\nYou can execute this operation no more than once per second.',
-      examples: null,
-    },
-    DeleteEmailIdentityPolicy: {
-      doc: 'Deletes the specified sending authorization policy for the given identity (an email address or a domain). This API returns successfully even if a policy with the specified name does not exist.\n\nNote: This API is for the identity owner only. If you have not verified the identity, this API will return an error.\n\nSending authorization is a feature that enables an identity owner to authorize other senders to use its identities. For information about using sending authorization, see the Amazon SES Developer Guide.\n\nYou can execute this operation no more than once per second.',
-      examples: null,
-    },
+ "operations": {
+  "CreateEmailIdentity": {
+   "doc": "Starts the process of verifying an email identity. An identity is an email address or domain that you use when you send email. Before you can use an identity to send email, you first have to verify it. By verifying an identity, you demonstrate that you're the owner of the identity, and that you've given Amazon SES API v2 permission to send email from the identity.\n\nWhen you verify an email address, Amazon SES sends an email to the address. Your email address is verified as soon as you follow the link in the verification email.\n\nWhen you verify a domain without specifying the DkimSigningAttributes object, this operation provides a set of DKIM tokens. You can convert these tokens into CNAME records, which you then add to the DNS configuration for your domain. Your domain is verified when Amazon SES detects these records in the DNS configuration for your domain. This verification method is known as Easy DKIM.\n\nAlternatively, you can perform the verification process by providing your own public-private key pair. This verification method is known as Bring Your Own DKIM (BYODKIM). To use BYODKIM, your call to the CreateEmailIdentity operation has to include the DkimSigningAttributes object. When you specify this object, you provide a selector (a component of the DNS record name that identifies the public key to use for DKIM authentication) and a private key.\n\nWhen you verify a domain, this operation provides a set of DKIM tokens, which you can convert into CNAME tokens. You add these CNAME tokens to the DNS configuration for your domain. Your domain is verified when Amazon SES detects these records in the DNS configuration for your domain. For some DNS providers, it can take 72 hours or more to complete the domain verification process.\n\nAdditionally, you can associate an existing configuration set with the email identity that you're verifying.",
+   "examples": null
   },
-  members: {
-    'Tag.Key': 'One part of a key-value pair that defines a tag. The maximum length of a tag key is 128 characters. The minimum length is 1 character.',
-    'Tag.Value':
-      "The optional part of a key-value pair that defines a tag. The maximum length of a tag value is 256 characters. The minimum length is 0 characters. If you don't want a resource to have a specific tag value, don't specify a value for this parameter. If you don't specify a value, Amazon SES sets the value to an empty string.",
-    'DkimSigningAttributes.DomainSigningSelector': "[Bring Your Own DKIM] A string that's used to identify a public key in the DNS configuration for a domain.",
-    'DkimSigningAttributes.DomainSigningPrivateKey':
-      "[Bring Your Own DKIM] A private key that's used to generate a DKIM signature.\n\nThe private key must use 1024 or 2048-bit RSA encryption, and must be encoded using base64 encoding.",
-    'DkimSigningAttributes.NextSigningKeyLength':
-      '[Easy DKIM] The key length of the future DKIM key pair to be generated. This can be changed at most once per day.',
-    'CreateEmailIdentityRequest.EmailIdentity': 'The email address or domain to verify.',
-    'CreateEmailIdentityRequest.Tags': 'An array of objects that define the tags (keys and values) to associate with the email identity.',
-    'CreateEmailIdentityRequest.DkimSigningAttributes':
-      'If your request includes this object, Amazon SES configures the identity to use Bring Your Own DKIM (BYODKIM) for DKIM authentication purposes, or, configures the key length to be used for Easy DKIM.\n\nYou can only specify this object if the email identity is a domain, as opposed to an address.',
-    'CreateEmailIdentityRequest.ConfigurationSetName':
-      'The configuration set to use by default when sending from this identity. Note that any configuration set defined in the email sending request takes precedence.',
-    'DkimAttributes.SigningEnabled':
-      "If the value is true, then the messages that you send from the identity are signed using DKIM. If the value is false, then the messages that you send from the identity aren't DKIM-signed.",
-    'DkimAttributes.Status':
-      "Describes whether or not Amazon SES has successfully located the DKIM records in the DNS records for the domain. The status can be one of the following:\n\n* PENDING – The verification process was initiated, but Amazon SES hasn't yet detected the DKIM records in the DNS configuration for the domain.\n\n* SUCCESS – The verification process completed successfully.\n\n* FAILED – The verification process failed. This typically occurs when Amazon SES fails to find the DKIM records in the DNS configuration of the domain.\n\n* TEMPORARY_FAILURE – A temporary issue is preventing Amazon SES from determining the DKIM authentication status of the domain.\n\n* NOT_STARTED – The DKIM verification process hasn't been initiated for the domain.",
-    'DkimAttributes.Tokens':
-      'If you used Easy DKIM to configure DKIM authentication for the domain, then this object contains a set of unique strings that you use to create a set of CNAME records that you add to the DNS configuration for your domain. When Amazon SES detects these records in the DNS configuration for your domain, the DKIM authentication process is complete.\n\nIf you configured DKIM authentication for the domain by providing your own public-private key pair, then this object contains the selector for the public key.\n\nRegardless of the DKIM authentication method you use, Amazon SES searches for the appropriate records in the DNS configuration of the domain for up to 72 hours.',
-    'DkimAttributes.SigningAttributesOrigin':
-      'A string that indicates how DKIM was configured for the identity. These are the possible values:\n\n* AWS_SES – Indicates that DKIM was configured for the identity by using Easy DKIM.\n\n* EXTERNAL – Indicates that DKIM was configured for the identity by using Bring Your Own DKIM (BYODKIM).',
-    'DkimAttributes.NextSigningKeyLength': '[Easy DKIM] The key length of the future DKIM key pair to be generated. This can be changed at most once per day.',
-    'DkimAttributes.CurrentSigningKeyLength': '[Easy DKIM] The key length of the DKIM key pair in use.',
-    'DkimAttributes.LastKeyGenerationTimestamp': '[Easy DKIM] The last time a key pair was generated for this identity.',
-    'CreateEmailIdentityResponse.IdentityType': 'The email identity type. Note: the MANAGED_DOMAIN identity type is not supported.',
-    'CreateEmailIdentityResponse.VerifiedForSendingStatus':
-      'Specifies whether or not the identity is verified. You can only send email from verified email addresses or domains. For more information about verifying identities, see the Amazon Pinpoint User Guide.',
-    'CreateEmailIdentityResponse.DkimAttributes': 'An object that contains information about the DKIM attributes for the identity.',
-    'GetEmailIdentityRequest.EmailIdentity': 'The email identity.',
-    'MailFromAttributes.MailFromDomain': 'The name of a domain that an email identity uses as a custom MAIL FROM domain.',
-    'MailFromAttributes.MailFromDomainStatus':
-      "The status of the MAIL FROM domain. This status can have the following values:\n\n* PENDING – Amazon SES hasn't started searching for the MX record yet.\n\n* SUCCESS – Amazon SES detected the required MX record for the MAIL FROM domain.\n\n* FAILED – Amazon SES can't find the required MX record, or the record no longer exists.\n\n* TEMPORARY_FAILURE – A temporary issue occurred, which prevented Amazon SES from determining the status of the MAIL FROM domain.",
-    'MailFromAttributes.BehaviorOnMxFailure':
-      "The action to take if the required MX record can't be found when you send an email. When you set this value to USE_DEFAULT_VALUE, the mail is sent using amazonses.com as the MAIL FROM domain. When you set this value to REJECT_MESSAGE, the Amazon SES API v2 returns a MailFromDomainNotVerified error, and doesn't attempt to deliver the email.\n\nThese behaviors are taken when the custom MAIL FROM domain configuration is in the Pending, Failed, and TemporaryFailure states.",
-    'GetEmailIdentityResponse.IdentityType': 'The email identity type. Note: the MANAGED_DOMAIN identity type is not supported.',
-    'GetEmailIdentityResponse.FeedbackForwardingStatus':
-      "The feedback forwarding configuration for the identity.\n\nIf the value is true, you receive email notifications when bounce or complaint events occur. These notifications are sent to the address that you specified in the Return-Path header of the original email.\n\nYou're required to have a method of tracking bounces and complaints. If you haven't set up another mechanism for receiving bounce or complaint notifications (for example, by setting up an event destination), you receive an email notification when these events occur (even if this setting is disabled).",
-    'GetEmailIdentityResponse.VerifiedForSendingStatus':
-      'Specifies whether or not the identity is verified. You can only send email from verified email addresses or domains. For more information about verifying identities, see the Amazon Pinpoint User Guide.',
-    'GetEmailIdentityResponse.DkimAttributes': 'An object that contains information about the DKIM attributes for the identity.',
-    'GetEmailIdentityResponse.MailFromAttributes': 'An object that contains information about the Mail-From attributes for the email identity.',
-    'GetEmailIdentityResponse.Policies': 'A map of policy names to policies.',
-    'GetEmailIdentityResponse.Tags': 'An array of objects that define the tags (keys and values) that are associated with the email identity.',
-    'GetEmailIdentityResponse.ConfigurationSetName': 'The configuration set used by default when sending from this identity.',
-    'GetEmailIdentityResponse.VerificationStatus':
-      "The verification status of the identity. The status can be one of the following:\n\n* PENDING – The verification process was initiated, but Amazon SES hasn't yet been able to verify the identity.\n\n* SUCCESS – The verification process completed successfully.\n\n* FAILED – The verification process failed.\n\n* TEMPORARY_FAILURE – A temporary issue is preventing Amazon SES from determining the verification status of the identity.\n\n* NOT_STARTED – The verification process hasn't been initiated for the identity.",
-    'ListEmailIdentitiesRequest.NextToken': 'A token returned from a previous call to ListEmailIdentities to indicate the position in the list of identities.',
-    'ListEmailIdentitiesRequest.PageSize':
-      'The number of results to show in a single call to ListEmailIdentities. If the number of results is larger than the number you specified in this parameter, then the response includes a NextToken element, which you can use to obtain additional results.\n\nThe value you specify has to be at least 0, and can be no more than 1000.',
-    'IdentityInfo.IdentityType': 'The email identity type. Note: the MANAGED_DOMAIN type is not supported for email identity types.',
-    'IdentityInfo.IdentityName': 'The address or domain of the identity.',
-    'IdentityInfo.SendingEnabled':
-      'Indicates whether or not you can send email from the identity.\n\nAn identity is an email address or domain that you send email from. Before you can send email from an identity, you have to demostrate that you own the identity, and that you authorize Amazon SES to send email from that identity.',
-    'IdentityInfo.VerificationStatus':
-      "The verification status of the identity. The status can be one of the following:\n\n* PENDING – The verification process was initiated, but Amazon SES hasn't yet been able to verify the identity.\n\n* SUCCESS – The verification process completed successfully.\n\n* FAILED – The verification process failed.\n\n* TEMPORARY_FAILURE – A temporary issue is preventing Amazon SES from determining the verification status of the identity.\n\n* NOT_STARTED – The verification process hasn't been initiated for the identity.",
-    'ListEmailIdentitiesResponse.EmailIdentities': 'An array that includes all of the email identities associated with your Amazon Web Services account.',
-    'ListEmailIdentitiesResponse.NextToken':
-      'A token that indicates that there are additional configuration sets to list. To view additional configuration sets, issue another request to ListEmailIdentities, and pass this token in the NextToken parameter.',
-    'DeleteEmailIdentityRequest.EmailIdentity': 'The identity (that is, the email address or domain) to delete.',
-    'PutEmailIdentityDkimAttributesRequest.EmailIdentity': 'The email identity.',
-    'PutEmailIdentityDkimAttributesRequest.SigningEnabled':
-      'Sets the DKIM signing configuration for the identity.\n\nWhen you set this value true, then the messages that are sent from the identity are signed using DKIM. If you set this value to false, your messages are sent without DKIM signing.',
-    'PutEmailIdentityDkimSigningAttributesRequest.EmailIdentity': 'The email identity.',
-    'PutEmailIdentityDkimSigningAttributesRequest.SigningAttributesOrigin':
-      'The method to use to configure DKIM for the identity. There are the following possible values:\n\n* AWS_SES – Configure DKIM for the identity by using Easy DKIM.\n\n* EXTERNAL – Configure DKIM for the identity by using Bring Your Own DKIM (BYODKIM).',
-    'PutEmailIdentityDkimSigningAttributesRequest.SigningAttributes':
-      'An object that contains information about the private key and selector that you want to use to configure DKIM for the identity for Bring Your Own DKIM (BYODKIM) for the identity, or, configures the key length to be used for Easy DKIM.',
-    'PutEmailIdentityDkimSigningAttributesResponse.DkimStatus':
-      "The DKIM authentication status of the identity. Amazon SES determines the authentication status by searching for specific records in the DNS configuration for your domain. If you used Easy DKIM to set up DKIM authentication, Amazon SES tries to find three unique CNAME records in the DNS configuration for your domain.\n\nIf you provided a public key to perform DKIM authentication, Amazon SES tries to find a TXT record that uses the selector that you specified. The value of the TXT record must be a public key that's paired with the private key that you specified in the process of creating the identity.\n\nThe status can be one of the following:\n\n* PENDING – The verification process was initiated, but Amazon SES hasn't yet detected the DKIM records in the DNS configuration for the domain.\n\n* SUCCESS – The verification process completed successfully.\n\n* FAILED – The verification process failed. This typically occurs when Amazon SES fails to find the DKIM records in the DNS configuration of the domain.\n\n* TEMPORARY_FAILURE – A temporary issue is preventing Amazon SES from determining the DKIM authentication status of the domain.\n\n* NOT_STARTED – The DKIM verification process hasn't been initiated for the domain.",
-    'PutEmailIdentityDkimSigningAttributesResponse.DkimTokens':
-      "If you used Easy DKIM to configure DKIM authentication for the domain, then this object contains a set of unique strings that you use to create a set of CNAME records that you add to the DNS configuration for your domain. When Amazon SES detects these records in the DNS configuration for your domain, the DKIM authentication process is complete.\n\nIf you configured DKIM authentication for the domain by providing your own public-private key pair, then this object contains the selector that's associated with your public key.\n\nRegardless of the DKIM authentication method you use, Amazon SES searches for the appropriate records in the DNS configuration of the domain for up to 72 hours.",
-    'PutEmailIdentityMailFromAttributesRequest.EmailIdentity': 'The verified email identity.',
-    'PutEmailIdentityMailFromAttributesRequest.MailFromDomain':
-      'The custom MAIL FROM domain that you want the verified identity to use. The MAIL FROM domain must meet the following criteria:\n\n* It has to be a subdomain of the verified identity.\n\n* It can\'t be used to receive email.\n\n* It can\'t be used in a "From" address if the MAIL FROM domain is a destination for feedback forwarding emails.',
-    'PutEmailIdentityMailFromAttributesRequest.BehaviorOnMxFailure':
-      "The action to take if the required MX record isn't found when you send an email. When you set this value to UseDefaultValue, the mail is sent using amazonses.com as the MAIL FROM domain. When you set this value to RejectMessage, the Amazon SES API v2 returns a MailFromDomainNotVerified error, and doesn't attempt to deliver the email.\n\nThese behaviors are taken when the custom MAIL FROM domain configuration is in the Pending, Failed, and TemporaryFailure states.",
-    'Destination.ToAddresses': 'An array that contains the email addresses of the "To" recipients for the email.',
-    'Destination.CcAddresses': 'An array that contains the email addresses of the "CC" (carbon copy) recipients for the email.',
-    'Destination.BccAddresses': 'An array that contains the email addresses of the "BCC" (blind carbon copy) recipients for the email.',
-    'Content.Data': 'The content of the message itself.',
-    'Content.Charset':
-      'The character set for the content. Because of the constraints of the SMTP protocol, Amazon SES uses 7-bit ASCII by default. If the text includes characters outside of the ASCII range, you have to specify a character set. For example, you could specify UTF-8, ISO-8859-1, or Shift_JIS.',
-    'Body.Text':
-      "An object that represents the version of the message that is displayed in email clients that don't support HTML, or clients where the recipient has disabled HTML rendering.",
-    'Body.Html':
-      'An object that represents the version of the message that is displayed in email clients that support HTML. HTML messages can include formatted text, hyperlinks, images, and more.',
-    'Message.Subject':
-      'The subject line of the email. The subject line can only contain 7-bit ASCII characters. However, you can specify non-ASCII characters in the subject line by using encoded-word syntax, as described in RFC 2047.',
-    'Message.Body': 'The body of the message. You can specify an HTML version of the message, a text-only version of the message, or both.',
-    'RawMessage.Data':
-      "The raw email message. The message has to meet the following criteria:\n\n* The message has to contain a header and a body, separated by one blank line.\n\n* All of the required header fields must be present in the message.\n\n* Each part of a multipart MIME message must be formatted properly.\n\n* Attachments must be in a file format that the Amazon SES supports.\n\n* The entire message must be Base64 encoded.\n\n* If any of the MIME parts in your message contain content that is outside of the 7-bit ASCII character range, you should encode that content to ensure that recipients' email clients render the message properly.\n\n* The length of any single line of text in the message can't exceed 1,000 characters. This restriction is defined in RFC 5321.",
-    'Template.TemplateName':
-      'The name of the template. You will refer to this name when you send email using the SendTemplatedEmail or SendBulkTemplatedEmail operations.',
-    'Template.TemplateArn': 'The Amazon Resource Name (ARN) of the template.',
-    'Template.TemplateData':
-      'An object that defines the values to use for message variables in the template. This object is a set of key-value pairs. Each key defines a message variable in the template. The corresponding value defines the value to use for that variable.',
-    'EmailContent.Simple': 'The simple email message. The message consists of a subject and a message body.',
-    'EmailContent.Raw':
-      "The raw email message. The message has to meet the following criteria:\n\n* The message has to contain a header and a body, separated by one blank line.\n\n* All of the required header fields must be present in the message.\n\n* Each part of a multipart MIME message must be formatted properly.\n\n* If you include attachments, they must be in a file format that the Amazon SES API v2 supports.\n\n* The entire message must be Base64 encoded.\n\n* If any of the MIME parts in your message contain content that is outside of the 7-bit ASCII character range, you should encode that content to ensure that recipients' email clients render the message properly.\n\n* The length of any single line of text in the message can't exceed 1,000 characters. This restriction is defined in RFC 5321.",
-    'EmailContent.Template': 'The template to use for the email message.',
-    'MessageTag.Name':
-      'The name of the message tag. The message tag name has to meet the following criteria:\n\n* It can only contain ASCII letters (a–z, A–Z), numbers (0–9), underscores (_), or dashes (-).\n\n* It can contain no more than 256 characters.',
-    'MessageTag.Value':
-      'The value of the message tag. The message tag value has to meet the following criteria:\n\n* It can only contain ASCII letters (a–z, A–Z), numbers (0–9), underscores (_), or dashes (-).\n\n* It can contain no more than 256 characters.',
-    'ListManagementOptions.ContactListName': 'The name of the contact list.',
-    'ListManagementOptions.TopicName': 'The name of the topic.',
-    'SendEmailRequest.FromEmailAddress': 'The email address to use as the "From" address for the email. The address that you specify has to be verified.',
-    'SendEmailRequest.FromEmailAddressIdentityArn':
-      'This parameter is used only for sending authorization. It is the ARN of the identity that is associated with the sending authorization policy that permits you to use the email address specified in the FromEmailAddress parameter.\n\nFor example, if the owner of example.com (which has ARN arn:aws:ses:us-east-1:123456789012:identity/example.com) attaches a policy to it that authorizes you to use sender@example.com, then you would specify the FromEmailAddressIdentityArn to be arn:aws:ses:us-east-1:123456789012:identity/example.com, and the FromEmailAddress to be sender@example.com.\n\nFor more information about sending authorization, see the Amazon SES Developer Guide.\n\nFor Raw emails, the FromEmailAddressIdentityArn value overrides the X-SES-SOURCE-ARN and X-SES-FROM-ARN headers specified in raw email message content.',
-    'SendEmailRequest.Destination': 'An object that contains the recipients of the email message.',
-    'SendEmailRequest.ReplyToAddresses':
-      'The "Reply-to" email addresses for the message. When the recipient replies to the message, each Reply-to address receives the reply.',
-    'SendEmailRequest.FeedbackForwardingEmailAddress': 'The address that you want bounce and complaint notifications to be sent to.',
-    'SendEmailRequest.FeedbackForwardingEmailAddressIdentityArn':
-      'This parameter is used only for sending authorization. It is the ARN of the identity that is associated with the sending authorization policy that permits you to use the email address specified in the FeedbackForwardingEmailAddress parameter.\n\nFor example, if the owner of example.com (which has ARN arn:aws:ses:us-east-1:123456789012:identity/example.com) attaches a policy to it that authorizes you to use feedback@example.com, then you would specify the FeedbackForwardingEmailAddressIdentityArn to be arn:aws:ses:us-east-1:123456789012:identity/example.com, and the FeedbackForwardingEmailAddress to be feedback@example.com.\n\nFor more information about sending authorization, see the Amazon SES Developer Guide.',
-    'SendEmailRequest.Content': 'An object that contains the body of the message. You can send either a Simple message Raw message or a template Message.',
-    'SendEmailRequest.EmailTags':
-      'A list of tags, in the form of name/value pairs, to apply to an email that you send using the SendEmail operation. Tags correspond to characteristics of the email that you define, so that you can publish email sending events.',
-    'SendEmailRequest.ConfigurationSetName': 'The name of the configuration set to use when sending the email.',
-    'SendEmailRequest.ListManagementOptions':
-      'An object used to specify a list or topic to which an email belongs, which will be used when a contact chooses to unsubscribe.',
-    'SendEmailResponse.MessageId':
-      "A unique identifier for the message that is generated when the message is accepted.\n\nNote: It's possible for Amazon SES to accept a message without sending it. This can happen when the message that you're trying to send has an attachment contains a virus, or when you send a templated email that contains invalid personalization content, for example.",
-    'SendQuota.Max24HourSend':
-      'The maximum number of emails that you can send in the current Amazon Web Services Region over a 24-hour period. A value of -1 signifies an unlimited quota. (This value is also referred to as your sending quota.)',
-    'SendQuota.MaxSendRate':
-      'The maximum number of emails that you can send per second in the current Amazon Web Services Region. This value is also called your maximum sending rate or your maximum TPS (transactions per second) rate.',
-    'SendQuota.SentLast24Hours': 'The number of emails sent from your Amazon SES account in the current Amazon Web Services Region over the past 24 hours.',
-    'SuppressionAttributes.SuppressedReasons':
-      'A list that contains the reasons that email addresses will be automatically added to the suppression list for your account. This list can contain any or all of the following:\n\n* COMPLAINT – Amazon SES adds an email address to the suppression list for your account when a message sent to that address results in a complaint.\n\n* BOUNCE – Amazon SES adds an email address to the suppression list for your account when a message sent to that address results in a hard bounce.',
-    'ReviewDetails.Status':
-      "The status of the latest review of your account. The status can be one of the following:\n\n* PENDING – We have received your appeal and are in the process of reviewing it.\n\n* GRANTED – Your appeal has been reviewed and your production access has been granted.\n\n* DENIED – Your appeal has been reviewed and your production access has been denied.\n\n* FAILED – An internal error occurred and we didn't receive your appeal. You can submit your appeal again.",
-    'ReviewDetails.CaseId': 'The associated support center case ID (if any).',
-    'AccountDetails.MailType':
-      'The type of email your account is sending. The mail type can be one of the following:\n\n* MARKETING – Most of your sending traffic is to keep your customers informed of your latest offering.\n\n* TRANSACTIONAL – Most of your sending traffic is to communicate during a transaction with a customer.',
-    'AccountDetails.WebsiteURL': 'The URL of your website. This information helps us better understand the type of content that you plan to send.',
-    'AccountDetails.ContactLanguage': 'The language you would prefer for the case. The contact language can be one of ENGLISH or JAPANESE.',
-    'AccountDetails.UseCaseDescription': 'A description of the types of email that you plan to send.',
-    'AccountDetails.AdditionalContactEmailAddresses': 'Additional email addresses where updates are sent about your account review process.',
-    'AccountDetails.ReviewDetails': 'Information about the review of the latest details you submitted.',
-    'DashboardAttributes.EngagementMetrics':
-      'Specifies the status of your VDM engagement metrics collection. Can be one of the following:\n\n* ENABLED – Amazon SES enables engagement metrics for your account.\n\n* DISABLED – Amazon SES disables engagement metrics for your account.',
-    'GuardianAttributes.OptimizedSharedDelivery':
-      'Specifies the status of your VDM optimized shared delivery. Can be one of the following:\n\n* ENABLED – Amazon SES enables optimized shared delivery for your account.\n\n* DISABLED – Amazon SES disables optimized shared delivery for your account.',
-    'VdmAttributes.VdmEnabled':
-      'Specifies the status of your VDM configuration. Can be one of the following:\n\n* ENABLED – Amazon SES enables VDM for your account.\n\n* DISABLED – Amazon SES disables VDM for your account.',
-    'VdmAttributes.DashboardAttributes': 'Specifies additional settings for your VDM configuration as applicable to the Dashboard.',
-    'VdmAttributes.GuardianAttributes': 'Specifies additional settings for your VDM configuration as applicable to the Guardian.',
-    'GetAccountResponse.DedicatedIpAutoWarmupEnabled':
-      'Indicates whether or not the automatic warm-up feature is enabled for dedicated IP addresses that are associated with your account.',
-    'GetAccountResponse.EnforcementStatus':
-      "The reputation status of your Amazon SES account. The status can be one of the following:\n\n* HEALTHY – There are no reputation-related issues that currently impact your account.\n\n* PROBATION – We've identified potential issues with your Amazon SES account. We're placing your account under review while you work on correcting these issues.\n\n* SHUTDOWN – Your account's ability to send email is currently paused because of an issue with the email sent from your account. When you correct the issue, you can contact us and request that your account's ability to send email is resumed.",
-    'GetAccountResponse.ProductionAccessEnabled':
-      'Indicates whether or not your account has production access in the current Amazon Web Services Region.\n\nIf the value is false, then your account is in the sandbox. When your account is in the sandbox, you can only send email to verified identities. Additionally, the maximum number of emails you can send in a 24-hour period (your sending quota) is 200, and the maximum number of emails you can send per second (your maximum sending rate) is 1.\n\nIf the value is true, then your account has production access. When your account has production access, you can send email to any address. The sending quota and maximum sending rate for your account vary based on your specific use case.',
-    'GetAccountResponse.SendQuota':
-      'An object that contains information about the per-day and per-second sending limits for your Amazon SES account in the current Amazon Web Services Region.',
-    'GetAccountResponse.SendingEnabled':
-      'Indicates whether or not email sending is enabled for your Amazon SES account in the current Amazon Web Services Region.',
-    'GetAccountResponse.SuppressionAttributes':
-      'An object that contains information about the email address suppression preferences for your account in the current Amazon Web Services Region.',
-    'GetAccountResponse.Details': 'An object that defines your account details.',
-    'GetAccountResponse.VdmAttributes': 'The VDM attributes that apply to your Amazon SES account.',
-    'CreateEmailIdentityPolicyRequest.EmailIdentity': 'The email identity.',
-    'CreateEmailIdentityPolicyRequest.PolicyName':
-      'The name of the policy.\n\nThe policy name cannot exceed 64 characters and can only include alphanumeric characters, dashes, and underscores.',
-    'CreateEmailIdentityPolicyRequest.Policy':
-      'The text of the policy in JSON format. The policy cannot exceed 4 KB.\n\nFor information about the syntax of sending authorization policies, see the Amazon SES Developer Guide.',
-    'GetEmailIdentityPoliciesRequest.EmailIdentity': 'The email identity.',
-    'GetEmailIdentityPoliciesResponse.Policies': 'A map of policy names to policies.',
-    'UpdateEmailIdentityPolicyRequest.EmailIdentity': 'The email identity.',
-    'UpdateEmailIdentityPolicyRequest.PolicyName':
-      'The name of the policy.\n\nThe policy name cannot exceed 64 characters and can only include alphanumeric characters, dashes, and underscores.',
-    'UpdateEmailIdentityPolicyRequest.Policy':
-      'The text of the policy in JSON format. The policy cannot exceed 4 KB.\n\nFor information about the syntax of sending authorization policies, see the Amazon SES Developer Guide.',
-    'DeleteEmailIdentityPolicyRequest.EmailIdentity': 'The email identity.',
-    'DeleteEmailIdentityPolicyRequest.PolicyName':
-      'The name of the policy.\n\nThe policy name cannot exceed 64 characters and can only include alphanumeric characters, dashes, and underscores.',
+  "GetEmailIdentity": {
+   "doc": "Provides information about a specific identity, including the identity's verification status, sending authorization policies, its DKIM authentication status, and its custom Mail-From settings.",
+   "examples": null
   },
+  "ListEmailIdentities": {
+   "doc": "Returns a list of all of the email identities that are associated with your Amazon Web Services account. An identity can be either an email address or a domain. This operation returns identities that are verified as well as those that aren't. This operation returns identities that are associated with Amazon SES and Amazon Pinpoint.",
+   "examples": null
+  },
+  "DeleteEmailIdentity": {
+   "doc": "Deletes an email identity. An identity can be either an email address or a domain name.",
+   "examples": null
+  },
+  "PutEmailIdentityDkimAttributes": {
+   "doc": "Used to enable or disable DKIM authentication for an email identity.",
+   "examples": null
+  },
+  "PutEmailIdentityDkimSigningAttributes": {
+   "doc": "Used to configure or change the DKIM authentication settings for an email domain identity. You can use this operation to do any of the following:\n\n* Update the signing attributes for an identity that uses Bring Your Own DKIM (BYODKIM).\n\n* Update the key length that should be used for Easy DKIM.\n\n* Change from using no DKIM authentication to using Easy DKIM.\n\n* Change from using no DKIM authentication to using BYODKIM.\n\n* Change from using Easy DKIM to using BYODKIM.\n\n* Change from using BYODKIM to using Easy DKIM.",
+   "examples": null
+  },
+  "PutEmailIdentityMailFromAttributes": {
+   "doc": "Used to enable or disable the custom Mail-From domain configuration for an email identity.",
+   "examples": null
+  },
+  "SendEmail": {
+   "doc": "Sends an email message. You can use the Amazon SES API v2 to send the following types of messages:\n\n* Simple – A standard email message. When you create this type of message, you specify the sender, the recipient, and the message body, and Amazon SES assembles the message for you.\n\n* Raw – A raw, MIME-formatted email message. When you send this type of email, you have to specify all of the message headers, as well as the message body. You can use this message type to send messages that contain attachments. The message that you specify has to be a valid MIME message.\n\n* Templated – A message that contains personalization tags. When you send this type of email, Amazon SES API v2 automatically replaces the tags with values that you specify.",
+   "examples": null
+  },
+  "GetAccount": {
+   "doc": "Obtain information about the email-sending status and capabilities of your Amazon SES account in the current Amazon Web Services Region.",
+   "examples": null
+  },
+  "CreateEmailIdentityPolicy": {
+   "doc": "Creates the specified sending authorization policy for the given identity (an email address or a domain).\n\nNote: This API is for the identity owner only. If you have not verified the identity, this API will return an error.\n\nSending authorization is a feature that enables an identity owner to authorize other senders to use its identities. For information about using sending authorization, see the Amazon SES Developer Guide.\n\nYou can execute this operation no more than once per second.",
+   "examples": null
+  },
+  "GetEmailIdentityPolicies": {
+   "doc": "Returns the requested sending authorization policies for the given identity (an email address or a domain). The policies are returned as a map of policy names to policy contents. You can retrieve a maximum of 20 policies at a time.\n\nNote: This API is for the identity owner only. If you have not verified the identity, this API will return an error.\n\nSending authorization is a feature that enables an identity owner to authorize other senders to use its identities. For information about using sending authorization, see the Amazon SES Developer Guide.\n\nYou can execute this operation no more than once per second.",
+   "examples": null
+  },
+  "UpdateEmailIdentityPolicy": {
+   "doc": "Updates the specified sending authorization policy for the given identity (an email address or a domain). This API returns successfully even if a policy with the specified name does not exist.\n\nNote: This API is for the identity owner only. If you have not verified the identity, this API will return an error.\n\nSending authorization is a feature that enables an identity owner to authorize other senders to use its identities. For information about using sending authorization, see the Amazon SES Developer Guide.\n\nYou can execute this operation no more than once per second.",
+   "examples": null
+  },
+  "DeleteEmailIdentityPolicy": {
+   "doc": "Deletes the specified sending authorization policy for the given identity (an email address or a domain). This API returns successfully even if a policy with the specified name does not exist.\n\nNote: This API is for the identity owner only. If you have not verified the identity, this API will return an error.\n\nSending authorization is a feature that enables an identity owner to authorize other senders to use its identities. For information about using sending authorization, see the Amazon SES Developer Guide.\n\nYou can execute this operation no more than once per second.",
+   "examples": null
+  }
+ },
+ "members": {
+  "Tag.Key": "One part of a key-value pair that defines a tag. The maximum length of a tag key is 128 characters. The minimum length is 1 character.",
+  "Tag.Value": "The optional part of a key-value pair that defines a tag. The maximum length of a tag value is 256 characters. The minimum length is 0 characters. If you don't want a resource to have a specific tag value, don't specify a value for this parameter. If you don't specify a value, Amazon SES sets the value to an empty string.",
+  "DkimSigningAttributes.DomainSigningSelector": "[Bring Your Own DKIM] A string that's used to identify a public key in the DNS configuration for a domain.",
+  "DkimSigningAttributes.DomainSigningPrivateKey": "[Bring Your Own DKIM] A private key that's used to generate a DKIM signature.\n\nThe private key must use 1024 or 2048-bit RSA encryption, and must be encoded using base64 encoding.",
+  "DkimSigningAttributes.NextSigningKeyLength": "[Easy DKIM] The key length of the future DKIM key pair to be generated. This can be changed at most once per day.",
+  "CreateEmailIdentityRequest.EmailIdentity": "The email address or domain to verify.",
+  "CreateEmailIdentityRequest.Tags": "An array of objects that define the tags (keys and values) to associate with the email identity.",
+  "CreateEmailIdentityRequest.DkimSigningAttributes": "If your request includes this object, Amazon SES configures the identity to use Bring Your Own DKIM (BYODKIM) for DKIM authentication purposes, or, configures the key length to be used for Easy DKIM.\n\nYou can only specify this object if the email identity is a domain, as opposed to an address.",
+  "CreateEmailIdentityRequest.ConfigurationSetName": "The configuration set to use by default when sending from this identity. Note that any configuration set defined in the email sending request takes precedence.",
+  "DkimAttributes.SigningEnabled": "If the value is true, then the messages that you send from the identity are signed using DKIM. If the value is false, then the messages that you send from the identity aren't DKIM-signed.",
+  "DkimAttributes.Status": "Describes whether or not Amazon SES has successfully located the DKIM records in the DNS records for the domain. The status can be one of the following:\n\n* PENDING – The verification process was initiated, but Amazon SES hasn't yet detected the DKIM records in the DNS configuration for the domain.\n\n* SUCCESS – The verification process completed successfully.\n\n* FAILED – The verification process failed. This typically occurs when Amazon SES fails to find the DKIM records in the DNS configuration of the domain.\n\n* TEMPORARY_FAILURE – A temporary issue is preventing Amazon SES from determining the DKIM authentication status of the domain.\n\n* NOT_STARTED – The DKIM verification process hasn't been initiated for the domain.",
+  "DkimAttributes.Tokens": "If you used Easy DKIM to configure DKIM authentication for the domain, then this object contains a set of unique strings that you use to create a set of CNAME records that you add to the DNS configuration for your domain. When Amazon SES detects these records in the DNS configuration for your domain, the DKIM authentication process is complete.\n\nIf you configured DKIM authentication for the domain by providing your own public-private key pair, then this object contains the selector for the public key.\n\nRegardless of the DKIM authentication method you use, Amazon SES searches for the appropriate records in the DNS configuration of the domain for up to 72 hours.",
+  "DkimAttributes.SigningAttributesOrigin": "A string that indicates how DKIM was configured for the identity. These are the possible values:\n\n* AWS_SES – Indicates that DKIM was configured for the identity by using Easy DKIM.\n\n* EXTERNAL – Indicates that DKIM was configured for the identity by using Bring Your Own DKIM (BYODKIM).",
+  "DkimAttributes.NextSigningKeyLength": "[Easy DKIM] The key length of the future DKIM key pair to be generated. This can be changed at most once per day.",
+  "DkimAttributes.CurrentSigningKeyLength": "[Easy DKIM] The key length of the DKIM key pair in use.",
+  "DkimAttributes.LastKeyGenerationTimestamp": "[Easy DKIM] The last time a key pair was generated for this identity.",
+  "CreateEmailIdentityResponse.IdentityType": "The email identity type. Note: the MANAGED_DOMAIN identity type is not supported.",
+  "CreateEmailIdentityResponse.VerifiedForSendingStatus": "Specifies whether or not the identity is verified. You can only send email from verified email addresses or domains. For more information about verifying identities, see the Amazon Pinpoint User Guide.",
+  "CreateEmailIdentityResponse.DkimAttributes": "An object that contains information about the DKIM attributes for the identity.",
+  "GetEmailIdentityRequest.EmailIdentity": "The email identity.",
+  "MailFromAttributes.MailFromDomain": "The name of a domain that an email identity uses as a custom MAIL FROM domain.",
+  "MailFromAttributes.MailFromDomainStatus": "The status of the MAIL FROM domain. This status can have the following values:\n\n* PENDING – Amazon SES hasn't started searching for the MX record yet.\n\n* SUCCESS – Amazon SES detected the required MX record for the MAIL FROM domain.\n\n* FAILED – Amazon SES can't find the required MX record, or the record no longer exists.\n\n* TEMPORARY_FAILURE – A temporary issue occurred, which prevented Amazon SES from determining the status of the MAIL FROM domain.",
+  "MailFromAttributes.BehaviorOnMxFailure": "The action to take if the required MX record can't be found when you send an email. When you set this value to USE_DEFAULT_VALUE, the mail is sent using amazonses.com as the MAIL FROM domain. When you set this value to REJECT_MESSAGE, the Amazon SES API v2 returns a MailFromDomainNotVerified error, and doesn't attempt to deliver the email.\n\nThese behaviors are taken when the custom MAIL FROM domain configuration is in the Pending, Failed, and TemporaryFailure states.",
+  "GetEmailIdentityResponse.IdentityType": "The email identity type. Note: the MANAGED_DOMAIN identity type is not supported.",
+  "GetEmailIdentityResponse.FeedbackForwardingStatus": "The feedback forwarding configuration for the identity.\n\nIf the value is true, you receive email notifications when bounce or complaint events occur. These notifications are sent to the address that you specified in the Return-Path header of the original email.\n\nYou're required to have a method of tracking bounces and complaints. If you haven't set up another mechanism for receiving bounce or complaint notifications (for example, by setting up an event destination), you receive an email notification when these events occur (even if this setting is disabled).",
+  "GetEmailIdentityResponse.VerifiedForSendingStatus": "Specifies whether or not the identity is verified. You can only send email from verified email addresses or domains. For more information about verifying identities, see the Amazon Pinpoint User Guide.",
+  "GetEmailIdentityResponse.DkimAttributes": "An object that contains information about the DKIM attributes for the identity.",
+  "GetEmailIdentityResponse.MailFromAttributes": "An object that contains information about the Mail-From attributes for the email identity.",
+  "GetEmailIdentityResponse.Policies": "A map of policy names to policies.",
+  "GetEmailIdentityResponse.Tags": "An array of objects that define the tags (keys and values) that are associated with the email identity.",
+  "GetEmailIdentityResponse.ConfigurationSetName": "The configuration set used by default when sending from this identity.",
+  "GetEmailIdentityResponse.VerificationStatus": "The verification status of the identity. The status can be one of the following:\n\n* PENDING – The verification process was initiated, but Amazon SES hasn't yet been able to verify the identity.\n\n* SUCCESS – The verification process completed successfully.\n\n* FAILED – The verification process failed.\n\n* TEMPORARY_FAILURE – A temporary issue is preventing Amazon SES from determining the verification status of the identity.\n\n* NOT_STARTED – The verification process hasn't been initiated for the identity.",
+  "ListEmailIdentitiesRequest.NextToken": "A token returned from a previous call to ListEmailIdentities to indicate the position in the list of identities.",
+  "ListEmailIdentitiesRequest.PageSize": "The number of results to show in a single call to ListEmailIdentities. If the number of results is larger than the number you specified in this parameter, then the response includes a NextToken element, which you can use to obtain additional results.\n\nThe value you specify has to be at least 0, and can be no more than 1000.",
+  "IdentityInfo.IdentityType": "The email identity type. Note: the MANAGED_DOMAIN type is not supported for email identity types.",
+  "IdentityInfo.IdentityName": "The address or domain of the identity.",
+  "IdentityInfo.SendingEnabled": "Indicates whether or not you can send email from the identity.\n\nAn identity is an email address or domain that you send email from. Before you can send email from an identity, you have to demostrate that you own the identity, and that you authorize Amazon SES to send email from that identity.",
+  "IdentityInfo.VerificationStatus": "The verification status of the identity. The status can be one of the following:\n\n* PENDING – The verification process was initiated, but Amazon SES hasn't yet been able to verify the identity.\n\n* SUCCESS – The verification process completed successfully.\n\n* FAILED – The verification process failed.\n\n* TEMPORARY_FAILURE – A temporary issue is preventing Amazon SES from determining the verification status of the identity.\n\n* NOT_STARTED – The verification process hasn't been initiated for the identity.",
+  "ListEmailIdentitiesResponse.EmailIdentities": "An array that includes all of the email identities associated with your Amazon Web Services account.",
+  "ListEmailIdentitiesResponse.NextToken": "A token that indicates that there are additional configuration sets to list. To view additional configuration sets, issue another request to ListEmailIdentities, and pass this token in the NextToken parameter.",
+  "DeleteEmailIdentityRequest.EmailIdentity": "The identity (that is, the email address or domain) to delete.",
+  "PutEmailIdentityDkimAttributesRequest.EmailIdentity": "The email identity.",
+  "PutEmailIdentityDkimAttributesRequest.SigningEnabled": "Sets the DKIM signing configuration for the identity.\n\nWhen you set this value true, then the messages that are sent from the identity are signed using DKIM. If you set this value to false, your messages are sent without DKIM signing.",
+  "PutEmailIdentityDkimSigningAttributesRequest.EmailIdentity": "The email identity.",
+  "PutEmailIdentityDkimSigningAttributesRequest.SigningAttributesOrigin": "The method to use to configure DKIM for the identity. There are the following possible values:\n\n* AWS_SES – Configure DKIM for the identity by using Easy DKIM.\n\n* EXTERNAL – Configure DKIM for the identity by using Bring Your Own DKIM (BYODKIM).",
+  "PutEmailIdentityDkimSigningAttributesRequest.SigningAttributes": "An object that contains information about the private key and selector that you want to use to configure DKIM for the identity for Bring Your Own DKIM (BYODKIM) for the identity, or, configures the key length to be used for Easy DKIM.",
+  "PutEmailIdentityDkimSigningAttributesResponse.DkimStatus": "The DKIM authentication status of the identity. Amazon SES determines the authentication status by searching for specific records in the DNS configuration for your domain. If you used Easy DKIM to set up DKIM authentication, Amazon SES tries to find three unique CNAME records in the DNS configuration for your domain.\n\nIf you provided a public key to perform DKIM authentication, Amazon SES tries to find a TXT record that uses the selector that you specified. The value of the TXT record must be a public key that's paired with the private key that you specified in the process of creating the identity.\n\nThe status can be one of the following:\n\n* PENDING – The verification process was initiated, but Amazon SES hasn't yet detected the DKIM records in the DNS configuration for the domain.\n\n* SUCCESS – The verification process completed successfully.\n\n* FAILED – The verification process failed. This typically occurs when Amazon SES fails to find the DKIM records in the DNS configuration of the domain.\n\n* TEMPORARY_FAILURE – A temporary issue is preventing Amazon SES from determining the DKIM authentication status of the domain.\n\n* NOT_STARTED – The DKIM verification process hasn't been initiated for the domain.",
+  "PutEmailIdentityDkimSigningAttributesResponse.DkimTokens": "If you used Easy DKIM to configure DKIM authentication for the domain, then this object contains a set of unique strings that you use to create a set of CNAME records that you add to the DNS configuration for your domain. When Amazon SES detects these records in the DNS configuration for your domain, the DKIM authentication process is complete.\n\nIf you configured DKIM authentication for the domain by providing your own public-private key pair, then this object contains the selector that's associated with your public key.\n\nRegardless of the DKIM authentication method you use, Amazon SES searches for the appropriate records in the DNS configuration of the domain for up to 72 hours.",
+  "PutEmailIdentityMailFromAttributesRequest.EmailIdentity": "The verified email identity.",
+  "PutEmailIdentityMailFromAttributesRequest.MailFromDomain": "The custom MAIL FROM domain that you want the verified identity to use. The MAIL FROM domain must meet the following criteria:\n\n* It has to be a subdomain of the verified identity.\n\n* It can't be used to receive email.\n\n* It can't be used in a \"From\" address if the MAIL FROM domain is a destination for feedback forwarding emails.",
+  "PutEmailIdentityMailFromAttributesRequest.BehaviorOnMxFailure": "The action to take if the required MX record isn't found when you send an email. When you set this value to UseDefaultValue, the mail is sent using amazonses.com as the MAIL FROM domain. When you set this value to RejectMessage, the Amazon SES API v2 returns a MailFromDomainNotVerified error, and doesn't attempt to deliver the email.\n\nThese behaviors are taken when the custom MAIL FROM domain configuration is in the Pending, Failed, and TemporaryFailure states.",
+  "Destination.ToAddresses": "An array that contains the email addresses of the \"To\" recipients for the email.",
+  "Destination.CcAddresses": "An array that contains the email addresses of the \"CC\" (carbon copy) recipients for the email.",
+  "Destination.BccAddresses": "An array that contains the email addresses of the \"BCC\" (blind carbon copy) recipients for the email.",
+  "Content.Data": "The content of the message itself.",
+  "Content.Charset": "The character set for the content. Because of the constraints of the SMTP protocol, Amazon SES uses 7-bit ASCII by default. If the text includes characters outside of the ASCII range, you have to specify a character set. For example, you could specify UTF-8, ISO-8859-1, or Shift_JIS.",
+  "Body.Text": "An object that represents the version of the message that is displayed in email clients that don't support HTML, or clients where the recipient has disabled HTML rendering.",
+  "Body.Html": "An object that represents the version of the message that is displayed in email clients that support HTML. HTML messages can include formatted text, hyperlinks, images, and more.",
+  "Message.Subject": "The subject line of the email. The subject line can only contain 7-bit ASCII characters. However, you can specify non-ASCII characters in the subject line by using encoded-word syntax, as described in RFC 2047.",
+  "Message.Body": "The body of the message. You can specify an HTML version of the message, a text-only version of the message, or both.",
+  "RawMessage.Data": "The raw email message. The message has to meet the following criteria:\n\n* The message has to contain a header and a body, separated by one blank line.\n\n* All of the required header fields must be present in the message.\n\n* Each part of a multipart MIME message must be formatted properly.\n\n* Attachments must be in a file format that the Amazon SES supports.\n\n* The entire message must be Base64 encoded.\n\n* If any of the MIME parts in your message contain content that is outside of the 7-bit ASCII character range, you should encode that content to ensure that recipients' email clients render the message properly.\n\n* The length of any single line of text in the message can't exceed 1,000 characters. This restriction is defined in RFC 5321.",
+  "Template.TemplateName": "The name of the template. You will refer to this name when you send email using the SendTemplatedEmail or SendBulkTemplatedEmail operations.",
+  "Template.TemplateArn": "The Amazon Resource Name (ARN) of the template.",
+  "Template.TemplateData": "An object that defines the values to use for message variables in the template. This object is a set of key-value pairs. Each key defines a message variable in the template. The corresponding value defines the value to use for that variable.",
+  "EmailContent.Simple": "The simple email message. The message consists of a subject and a message body.",
+  "EmailContent.Raw": "The raw email message. The message has to meet the following criteria:\n\n* The message has to contain a header and a body, separated by one blank line.\n\n* All of the required header fields must be present in the message.\n\n* Each part of a multipart MIME message must be formatted properly.\n\n* If you include attachments, they must be in a file format that the Amazon SES API v2 supports.\n\n* The entire message must be Base64 encoded.\n\n* If any of the MIME parts in your message contain content that is outside of the 7-bit ASCII character range, you should encode that content to ensure that recipients' email clients render the message properly.\n\n* The length of any single line of text in the message can't exceed 1,000 characters. This restriction is defined in RFC 5321.",
+  "EmailContent.Template": "The template to use for the email message.",
+  "MessageTag.Name": "The name of the message tag. The message tag name has to meet the following criteria:\n\n* It can only contain ASCII letters (a–z, A–Z), numbers (0–9), underscores (_), or dashes (-).\n\n* It can contain no more than 256 characters.",
+  "MessageTag.Value": "The value of the message tag. The message tag value has to meet the following criteria:\n\n* It can only contain ASCII letters (a–z, A–Z), numbers (0–9), underscores (_), or dashes (-).\n\n* It can contain no more than 256 characters.",
+  "ListManagementOptions.ContactListName": "The name of the contact list.",
+  "ListManagementOptions.TopicName": "The name of the topic.",
+  "SendEmailRequest.FromEmailAddress": "The email address to use as the \"From\" address for the email. The address that you specify has to be verified.",
+  "SendEmailRequest.FromEmailAddressIdentityArn": "This parameter is used only for sending authorization. It is the ARN of the identity that is associated with the sending authorization policy that permits you to use the email address specified in the FromEmailAddress parameter.\n\nFor example, if the owner of example.com (which has ARN arn:aws:ses:us-east-1:123456789012:identity/example.com) attaches a policy to it that authorizes you to use sender@example.com, then you would specify the FromEmailAddressIdentityArn to be arn:aws:ses:us-east-1:123456789012:identity/example.com, and the FromEmailAddress to be sender@example.com.\n\nFor more information about sending authorization, see the Amazon SES Developer Guide.\n\nFor Raw emails, the FromEmailAddressIdentityArn value overrides the X-SES-SOURCE-ARN and X-SES-FROM-ARN headers specified in raw email message content.",
+  "SendEmailRequest.Destination": "An object that contains the recipients of the email message.",
+  "SendEmailRequest.ReplyToAddresses": "The \"Reply-to\" email addresses for the message. When the recipient replies to the message, each Reply-to address receives the reply.",
+  "SendEmailRequest.FeedbackForwardingEmailAddress": "The address that you want bounce and complaint notifications to be sent to.",
+  "SendEmailRequest.FeedbackForwardingEmailAddressIdentityArn": "This parameter is used only for sending authorization. It is the ARN of the identity that is associated with the sending authorization policy that permits you to use the email address specified in the FeedbackForwardingEmailAddress parameter.\n\nFor example, if the owner of example.com (which has ARN arn:aws:ses:us-east-1:123456789012:identity/example.com) attaches a policy to it that authorizes you to use feedback@example.com, then you would specify the FeedbackForwardingEmailAddressIdentityArn to be arn:aws:ses:us-east-1:123456789012:identity/example.com, and the FeedbackForwardingEmailAddress to be feedback@example.com.\n\nFor more information about sending authorization, see the Amazon SES Developer Guide.",
+  "SendEmailRequest.Content": "An object that contains the body of the message. You can send either a Simple message Raw message or a template Message.",
+  "SendEmailRequest.EmailTags": "A list of tags, in the form of name/value pairs, to apply to an email that you send using the SendEmail operation. Tags correspond to characteristics of the email that you define, so that you can publish email sending events.",
+  "SendEmailRequest.ConfigurationSetName": "The name of the configuration set to use when sending the email.",
+  "SendEmailRequest.ListManagementOptions": "An object used to specify a list or topic to which an email belongs, which will be used when a contact chooses to unsubscribe.",
+  "SendEmailResponse.MessageId": "A unique identifier for the message that is generated when the message is accepted.\n\nNote: It's possible for Amazon SES to accept a message without sending it. This can happen when the message that you're trying to send has an attachment contains a virus, or when you send a templated email that contains invalid personalization content, for example.",
+  "SendQuota.Max24HourSend": "The maximum number of emails that you can send in the current Amazon Web Services Region over a 24-hour period. A value of -1 signifies an unlimited quota. (This value is also referred to as your sending quota.)",
+  "SendQuota.MaxSendRate": "The maximum number of emails that you can send per second in the current Amazon Web Services Region. This value is also called your maximum sending rate or your maximum TPS (transactions per second) rate.",
+  "SendQuota.SentLast24Hours": "The number of emails sent from your Amazon SES account in the current Amazon Web Services Region over the past 24 hours.",
+  "SuppressionAttributes.SuppressedReasons": "A list that contains the reasons that email addresses will be automatically added to the suppression list for your account. This list can contain any or all of the following:\n\n* COMPLAINT – Amazon SES adds an email address to the suppression list for your account when a message sent to that address results in a complaint.\n\n* BOUNCE – Amazon SES adds an email address to the suppression list for your account when a message sent to that address results in a hard bounce.",
+  "ReviewDetails.Status": "The status of the latest review of your account. The status can be one of the following:\n\n* PENDING – We have received your appeal and are in the process of reviewing it.\n\n* GRANTED – Your appeal has been reviewed and your production access has been granted.\n\n* DENIED – Your appeal has been reviewed and your production access has been denied.\n\n* FAILED – An internal error occurred and we didn't receive your appeal. You can submit your appeal again.",
+  "ReviewDetails.CaseId": "The associated support center case ID (if any).",
+  "AccountDetails.MailType": "The type of email your account is sending. The mail type can be one of the following:\n\n* MARKETING – Most of your sending traffic is to keep your customers informed of your latest offering.\n\n* TRANSACTIONAL – Most of your sending traffic is to communicate during a transaction with a customer.",
+  "AccountDetails.WebsiteURL": "The URL of your website. This information helps us better understand the type of content that you plan to send.",
+  "AccountDetails.ContactLanguage": "The language you would prefer for the case. The contact language can be one of ENGLISH or JAPANESE.",
+  "AccountDetails.UseCaseDescription": "A description of the types of email that you plan to send.",
+  "AccountDetails.AdditionalContactEmailAddresses": "Additional email addresses where updates are sent about your account review process.",
+  "AccountDetails.ReviewDetails": "Information about the review of the latest details you submitted.",
+  "DashboardAttributes.EngagementMetrics": "Specifies the status of your VDM engagement metrics collection. Can be one of the following:\n\n* ENABLED – Amazon SES enables engagement metrics for your account.\n\n* DISABLED – Amazon SES disables engagement metrics for your account.",
+  "GuardianAttributes.OptimizedSharedDelivery": "Specifies the status of your VDM optimized shared delivery. Can be one of the following:\n\n* ENABLED – Amazon SES enables optimized shared delivery for your account.\n\n* DISABLED – Amazon SES disables optimized shared delivery for your account.",
+  "VdmAttributes.VdmEnabled": "Specifies the status of your VDM configuration. Can be one of the following:\n\n* ENABLED – Amazon SES enables VDM for your account.\n\n* DISABLED – Amazon SES disables VDM for your account.",
+  "VdmAttributes.DashboardAttributes": "Specifies additional settings for your VDM configuration as applicable to the Dashboard.",
+  "VdmAttributes.GuardianAttributes": "Specifies additional settings for your VDM configuration as applicable to the Guardian.",
+  "GetAccountResponse.DedicatedIpAutoWarmupEnabled": "Indicates whether or not the automatic warm-up feature is enabled for dedicated IP addresses that are associated with your account.",
+  "GetAccountResponse.EnforcementStatus": "The reputation status of your Amazon SES account. The status can be one of the following:\n\n* HEALTHY – There are no reputation-related issues that currently impact your account.\n\n* PROBATION – We've identified potential issues with your Amazon SES account. We're placing your account under review while you work on correcting these issues.\n\n* SHUTDOWN – Your account's ability to send email is currently paused because of an issue with the email sent from your account. When you correct the issue, you can contact us and request that your account's ability to send email is resumed.",
+  "GetAccountResponse.ProductionAccessEnabled": "Indicates whether or not your account has production access in the current Amazon Web Services Region.\n\nIf the value is false, then your account is in the sandbox. When your account is in the sandbox, you can only send email to verified identities. Additionally, the maximum number of emails you can send in a 24-hour period (your sending quota) is 200, and the maximum number of emails you can send per second (your maximum sending rate) is 1.\n\nIf the value is true, then your account has production access. When your account has production access, you can send email to any address. The sending quota and maximum sending rate for your account vary based on your specific use case.",
+  "GetAccountResponse.SendQuota": "An object that contains information about the per-day and per-second sending limits for your Amazon SES account in the current Amazon Web Services Region.",
+  "GetAccountResponse.SendingEnabled": "Indicates whether or not email sending is enabled for your Amazon SES account in the current Amazon Web Services Region.",
+  "GetAccountResponse.SuppressionAttributes": "An object that contains information about the email address suppression preferences for your account in the current Amazon Web Services Region.",
+  "GetAccountResponse.Details": "An object that defines your account details.",
+  "GetAccountResponse.VdmAttributes": "The VDM attributes that apply to your Amazon SES account.",
+  "CreateEmailIdentityPolicyRequest.EmailIdentity": "The email identity.",
+  "CreateEmailIdentityPolicyRequest.PolicyName": "The name of the policy.\n\nThe policy name cannot exceed 64 characters and can only include alphanumeric characters, dashes, and underscores.",
+  "CreateEmailIdentityPolicyRequest.Policy": "The text of the policy in JSON format. The policy cannot exceed 4 KB.\n\nFor information about the syntax of sending authorization policies, see the Amazon SES Developer Guide.",
+  "GetEmailIdentityPoliciesRequest.EmailIdentity": "The email identity.",
+  "GetEmailIdentityPoliciesResponse.Policies": "A map of policy names to policies.",
+  "UpdateEmailIdentityPolicyRequest.EmailIdentity": "The email identity.",
+  "UpdateEmailIdentityPolicyRequest.PolicyName": "The name of the policy.\n\nThe policy name cannot exceed 64 characters and can only include alphanumeric characters, dashes, and underscores.",
+  "UpdateEmailIdentityPolicyRequest.Policy": "The text of the policy in JSON format. The policy cannot exceed 4 KB.\n\nFor information about the syntax of sending authorization policies, see the Amazon SES Developer Guide.",
+  "DeleteEmailIdentityPolicyRequest.EmailIdentity": "The email identity.",
+  "DeleteEmailIdentityPolicyRequest.PolicyName": "The name of the policy.\n\nThe policy name cannot exceed 64 characters and can only include alphanumeric characters, dashes, and underscores."
+ }
 };
