@@ -5,9 +5,11 @@ import { SES_ACTIONS } from './actions/index.ts';
 import type { Authenticator } from './auth/authenticator.ts';
 import type { RateLimiter } from '../app/rate-limiter.ts';
 import { parseForm, printable } from './form.ts';
-import { Params } from './params.ts';
+import type { ServiceModelData } from '../model/service-types.ts';
+import { compileOperations } from './query/operations.ts';
+import type { EncodeOptions } from './query/encoder.ts';
 import { SesError, sesErrorFromDomain } from './ses-error.ts';
-import { errorEnvelope, successEnvelope } from './xml.ts';
+import { errorEnvelope } from './xml.ts';
 import type { SesHttpRequest } from './http-request.ts';
 
 export type { SesHttpRequest } from './http-request.ts';
@@ -41,6 +43,13 @@ export interface SesHandlerOptions {
   readonly onInternalError?: (err: unknown, requestId: string) => void;
   /** Makes each response's RequestId; node:crypto's randomUUID unless given (see embedded-transport.ts). */
   readonly requestId?: (() => string) | undefined;
+  /**
+   * SES v1's model (src/model/ses-model.generated.ts), given by the composition root: the command
+   * line's in-process path hands over the one it has loaded, so that no process parses it twice.
+   */
+  readonly model: ServiceModelData;
+  /** The tests' strict encoding: an output member the model lacks fails the request (query/encoder.ts). */
+  readonly encoding?: EncodeOptions | undefined;
 }
 
 export type SesHandler = (request: SesHttpRequest) => Promise<SesHttpResponse>;
@@ -51,6 +60,8 @@ export type SesHandler = (request: SesHttpRequest) => Promise<SesHttpResponse>;
  */
 export function createSesHandler(ctx: AppContext, options: SesHandlerOptions): SesHandler {
   const newRequestId = options.requestId ?? randomUUID;
+  // Each action's decoder and encoder, compiled from the model once per handler, never per request.
+  const operations = compileOperations(options.model, SES_ACTIONS, options.encoding);
   return async (request) => {
     const requestId = request.requestId ?? newRequestId();
     let action: string | null = null;
@@ -82,7 +93,7 @@ export function createSesHandler(ctx: AppContext, options: SesHandlerOptions): S
       const name = form.get('Action');
       if (name === undefined || name === '') throw new SesError('MissingAction', 'The request must contain the parameter Action.');
       const version = form.get('Version');
-      const handler = SES_ACTIONS.get(name);
+      const handler = operations.get(name);
       if (handler === undefined || (version !== undefined && version !== SES_API_VERSION)) {
         throw new SesError('InvalidAction', `Could not find operation ${printable(name)} for version ${printable(version ?? SES_API_VERSION)}`);
       }
@@ -90,8 +101,8 @@ export function createSesHandler(ctx: AppContext, options: SesHandlerOptions): S
       if (handler.throttled && options.limiter && !(await options.limiter.tryTake(`${scope.accountId}/${scope.region}`))) {
         throw new SesError('Throttling', 'Rate exceeded');
       }
-      const result = await handler.run(ctx, scope, new Params(form));
-      return answer(200, successEnvelope(handler.name, result, requestId), null);
+      const output = await handler.run(ctx, scope, handler.decode(form));
+      return answer(200, handler.respond(output, requestId), null);
     } catch (err) {
       const sesError = toSesError(err);
       if (sesError === null) {

@@ -6,6 +6,7 @@ import { verifyEmailIdentity } from '../app/verify-email-identity.ts';
 import { localAuthenticator } from './auth/authenticator.ts';
 import { createSesHandler, type SesHandler } from './handler.ts';
 import { createSesV2Handler, type SesV2Handler } from './v2/handler.ts';
+import { SES_MODEL } from '../model/ses-model.generated.ts';
 
 const POLICY = JSON.stringify({
   Version: '2012-10-17',
@@ -25,7 +26,7 @@ describe('identity settings, policies and statistics on the wire', () => {
   before(async () => {
     app = await createTestApp({ poolKeys: 6, send: { maxSendRate: 100 } });
     const authenticator = localAuthenticator('us-east-1', new Set(['us-east-1']));
-    v1 = createSesHandler(app.ctx, { authenticator });
+    v1 = createSesHandler(app.ctx, { authenticator, model: SES_MODEL, encoding: { strict: true } });
     v2 = createSesV2Handler({ ...app.ctx, identities: app.emailIdentities }, { authenticator });
     await verifiedDomain(app, 'example.com');
     await verifyEmailIdentity(app.ctx, TEST_SCOPE, 'pending@unverified.example');

@@ -1,7 +1,7 @@
 import type { OptionSpec } from './argparse.ts';
-import type { ServiceModel } from './model/service.ts';
-import { xformName } from './model/service.ts';
-import type { OperationData } from './model/types.ts';
+import type { ServiceModel } from '../model/service.ts';
+import { xformName } from '../model/service.ts';
+import type { OperationData } from '../model/service-types.ts';
 
 /**
  * One entry of an operation's argument table, as awscli builds it: one per input member (in model

@@ -1,7 +1,7 @@
 import type { Credentials } from './config.ts';
 import { CliError, ConfigurationError, EXIT_OTHER, NO_REGION, OtherError, ServiceError } from './errors.ts';
-import type { ServiceModel } from './model/service.ts';
-import type { OperationData } from './model/types.ts';
+import type { ServiceModel } from '../model/service.ts';
+import type { OperationData } from '../model/service-types.ts';
 import type { Params } from './params.ts';
 import { serializeQuery } from './query-serializer.ts';
 import { parseRestJsonError, parseRestJsonValue, pyJsonLoads, serializeRestJson, type TimestampFormat } from './rest-json.ts';

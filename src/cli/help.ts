@@ -1,11 +1,11 @@
-import type { ServiceModel } from './model/service.ts';
-import { xformName } from './model/service.ts';
-import type { OperationData, ShapeData } from './model/types.ts';
+import type { ServiceModel } from '../model/service.ts';
+import { xformName } from '../model/service.ts';
+import type { OperationData, ShapeData } from '../model/service-types.ts';
 import { buildArgumentTable } from './arguments.ts';
 import { GLOBAL_HELP } from './global-help.ts';
-import { SES_DOCS } from './model/ses-docs.generated.ts';
-import { SESV2_DOCS } from './model/sesv2-docs.generated.ts';
-import type { ServiceDocsData } from './model/types.ts';
+import { SES_DOCS } from '../model/ses-docs.generated.ts';
+import { SESV2_DOCS } from '../model/sesv2-docs.generated.ts';
+import type { ServiceDocsData } from '../model/service-types.ts';
 
 /** The documentation of the model's service. */
 function docsOf(model: ServiceModel): ServiceDocsData {

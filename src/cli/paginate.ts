@@ -1,5 +1,5 @@
 import type { ResponseDict } from './client.ts';
-import type { PaginatorData } from './model/types.ts';
+import type { PaginatorData } from '../model/service-types.ts';
 import type { PaginationConfig, Params } from './params.ts';
 import { isPlainObject, pyJsonCompact, type PyValue } from './values.ts';
 

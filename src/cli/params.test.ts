@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ArgParser } from './argparse.ts';
 import { buildArgumentTable, optionSpecs } from './arguments.ts';
-import { SES_MODEL } from './model/ses-model.generated.ts';
-import { ServiceModel } from './model/service.ts';
+import { SES_MODEL } from '../model/ses-model.generated.ts';
+import { ServiceModel } from '../model/service.ts';
 import { buildParams, loadParamFile, mergeCliInput, ParamFileError, pyInt, type Params } from './params.ts';
 
 const model = new ServiceModel(SES_MODEL);

@@ -2,8 +2,8 @@ import { fs, os, path } from './builtins.ts';
 import type { ParsedValue } from './argparse.ts';
 import type { ArgumentTable, CliArgument } from './arguments.ts';
 import { CliError, EXIT_OTHER, ParamError } from './errors.ts';
-import type { ServiceModel } from './model/service.ts';
-import type { ShapeData } from './model/types.ts';
+import type { ServiceModel } from '../model/service.ts';
+import type { ShapeData } from '../model/service-types.ts';
 import { ShorthandParseError, ShorthandParser, type Shorthand } from './shorthand.ts';
 import { isPlainObject, pyReprValue, type PyValue } from './values.ts';
 

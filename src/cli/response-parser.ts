@@ -1,5 +1,5 @@
-import type { ServiceModel } from './model/service.ts';
-import type { ShapeData } from './model/types.ts';
+import type { ServiceModel } from '../model/service.ts';
+import type { ShapeData } from '../model/service-types.ts';
 import { PyFloat, type PyValue } from './values.ts';
 import type { XmlElement } from './xml.ts';
 

@@ -1,5 +1,5 @@
-import type { ServiceModel } from './model/service.ts';
-import type { OperationData, ShapeData } from './model/types.ts';
+import type { ServiceModel } from '../model/service.ts';
+import type { OperationData, ShapeData } from '../model/service-types.ts';
 import type { Params } from './params.ts';
 import { isPlainObject, jsonString, PyFloat, type PyValue } from './values.ts';
 

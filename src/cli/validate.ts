@@ -1,6 +1,6 @@
 import { ParamError } from './errors.ts';
-import type { ServiceModel } from './model/service.ts';
-import type { ShapeData } from './model/types.ts';
+import type { ServiceModel } from '../model/service.ts';
+import type { ShapeData } from '../model/service-types.ts';
 import { isPlainObject, PyFloat, pyReprValue } from './values.ts';
 import { pyTypeName } from './params.ts';
 

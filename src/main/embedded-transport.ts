@@ -1,5 +1,6 @@
 import type { Transport } from '../cli/transport.ts';
 import { coreConfig, type Env } from '../config/config.ts';
+import type { ServiceModelData } from '../model/service-types.ts';
 import { createSignet, systemRuntime } from './signet.ts';
 
 /**
@@ -8,8 +9,9 @@ import { createSignet, systemRuntime } from './signet.ts';
  * the data folder's store, with the local authenticator (the caller owns the data folder). Only the API
  * is built: no key pool refill, no relay worker (keys are made when a domain needs them).
  */
-export async function openEmbeddedTransport(env: Env): Promise<Transport> {
-  const signet = await createSignet(coreConfig({}, env), systemRuntime, { api: { auth: 'local', requestId: pseudoRandomUuid } });
+export async function openEmbeddedTransport(env: Env, sesModel: ServiceModelData): Promise<Transport> {
+  // The command line's SES v1 model, already parsed: the server decodes and encodes by the same one.
+  const signet = await createSignet(coreConfig({}, env), systemRuntime, { api: { auth: 'local', requestId: pseudoRandomUuid, sesModel } });
   const handler = signet.handler!;
   return {
     async send(request) {

@@ -2,6 +2,7 @@ import { fstatSync, writeSync } from 'node:fs';
 import type { Env } from '../config/config.ts';
 import { HttpTransport } from '../cli/http-transport.ts';
 import { runSes } from '../cli/run.ts';
+import { SES_MODEL } from '../model/ses-model.generated.ts';
 
 /**
  * Composition root of `signet ses ...`: the AWS-CLI-compatible command line (src/cli) wired to its
@@ -27,7 +28,7 @@ export async function runSesCli(argv: readonly string[], env: Env): Promise<numb
     get terminalColumns() {
       return (isTerminal(1) && process.stdout.columns) || 80;
     },
-    embeddedTransport: async () => (await import('./embedded-transport.ts')).openEmbeddedTransport(env),
+    embeddedTransport: async () => (await import('./embedded-transport.ts')).openEmbeddedTransport(env, SES_MODEL),
     httpTransport: async (options) => new HttpTransport(options),
     page: pipeToPager,
     prompt: askLine,

@@ -29,6 +29,7 @@ import { dkimKeyContext, SecretBox } from '../secrets/secret-box.ts';
 import { openStorage, type Storage } from '../storage/open-storage.ts';
 import { loadPlatformSigningKey } from './platform-key-file.ts';
 import { toAsciiDomain } from './to-ascii.ts';
+import type { ServiceModelData } from '../model/service-types.ts';
 
 export { SQLITE_FILE } from '../storage/open-storage.ts';
 
@@ -74,6 +75,11 @@ export interface SignetFeatures {
     readonly requestId?: () => string;
     /** SES v2: the key zone, reported as GetEmailIdentity's SigningHostedZone. */
     readonly keyZone?: string;
+    /**
+     * SES v1's model, when the caller has it loaded already (`signet ses` with no endpoint: the command
+     * line's own, so that the in-process call does not parse it a second time); else loaded here.
+     */
+    readonly sesModel?: ServiceModelData;
   };
   /**
    * The key ring's policy (issue 16: `--key-retention`, `--key-rotation-interval`, the key records' TTL)
@@ -211,8 +217,9 @@ export async function createSignet(config: CoreConfig, runtime: Runtime, feature
       // SES v1 (Query) and v2 (REST-JSON) on the same store, use cases and limiter.
       const limiter = api.throttle ? storage.rateLimiter(api.throttle) : undefined;
       const handlerOptions = { authenticator, limiter, requestId: api.requestId, ...(api.onInternalError ? { onInternalError: api.onInternalError } : {}) };
+      const model = api.sesModel ?? (await import('../model/ses-model.generated.ts')).SES_MODEL;
       const v2 = createSesV2Handler({ ...ctx, identities: storage.emailIdentities }, { ...handlerOptions, signingHostedZone: api.keyZone });
-      handler = routeSesRequest(createSesHandler(ctx, handlerOptions), v2);
+      handler = routeSesRequest(createSesHandler(ctx, { ...handlerOptions, model }), v2);
     }
     const pool = keyPool;
     return {

@@ -1,9 +1,9 @@
 /**
  * The schema of the service models generated from botocore's (src/model/generate-*.py for the
- * server, src/cli/model/generate-ses-model.py for the command line): one description of shapes and
+ * server's v2, generate-ses-model.py for SES v1 and the command line's v2): one description of shapes and
  * members for both. The server's REST-JSON model adds each operation's HTTP binding, modelled errors
  * and the constraints the service validates; the command line's adds, per service, what the AWS CLI
- * derives its arguments, skeletons and help from (src/cli/model/types.ts extends these types).
+ * derives its arguments, skeletons and help from (service-types.ts extends these types). SES v1's model is the server's as well (src/api/query/).
  */
 
 export interface MemberData {

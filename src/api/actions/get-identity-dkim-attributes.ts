@@ -1,18 +1,21 @@
 import { getIdentityDkimAttributes } from '../../app/get-identity-dkim-attributes.ts';
-import { el, entries, members, type XmlElement } from '../xml.ts';
 import type { SesAction } from './action.ts';
 
-export const getIdentityDkimAttributesAction: SesAction = {
+interface IdentityDkimAttributes {
+  readonly DkimEnabled: boolean;
+  readonly DkimVerificationStatus: string;
+  readonly DkimTokens?: readonly string[];
+}
+
+export const getIdentityDkimAttributesAction: SesAction<{ Identities: string[] }, { DkimAttributes: Map<string, IdentityDkimAttributes> }> = {
   name: 'GetIdentityDkimAttributes',
   throttled: true,
-  async run(ctx, scope, params) {
-    const attributes = await getIdentityDkimAttributes(ctx, scope, params.requiredStringList('Identities'));
-    const map = new Map<string, XmlElement[]>();
+  async run(ctx, scope, input) {
+    const attributes = await getIdentityDkimAttributes(ctx, scope, input.Identities);
+    const map = new Map<string, IdentityDkimAttributes>();
     for (const [identity, a] of attributes) {
-      const value: XmlElement[] = [el('DkimEnabled', a.dkimEnabled), el('DkimVerificationStatus', a.status)];
-      if (a.tokens !== null) value.push(el('DkimTokens', members(a.tokens)));
-      map.set(identity, value);
+      map.set(identity, { DkimEnabled: a.dkimEnabled, DkimVerificationStatus: a.status, ...(a.tokens !== null && { DkimTokens: a.tokens }) });
     }
-    return [el('DkimAttributes', entries(map))];
+    return { DkimAttributes: map };
   },
 };

@@ -1,20 +1,29 @@
 import { getIdentityMailFromDomainAttributes } from '../../app/get-identity-mail-from-domain-attributes.ts';
-import { el, entries, type XmlElement } from '../xml.ts';
 import type { SesAction } from './action.ts';
 
-export const getIdentityMailFromDomainAttributesAction: SesAction = {
+interface IdentityMailFromDomainAttributes {
+  readonly MailFromDomain?: string;
+  readonly MailFromDomainStatus?: string;
+  readonly BehaviorOnMXFailure: string;
+}
+
+export const getIdentityMailFromDomainAttributesAction: SesAction<
+  { Identities: string[] },
+  { MailFromDomainAttributes: Map<string, IdentityMailFromDomainAttributes> }
+> = {
   name: 'GetIdentityMailFromDomainAttributes',
   throttled: true,
-  async run(ctx, scope, params) {
-    const attributes = await getIdentityMailFromDomainAttributes(ctx, scope, params.requiredStringList('Identities'));
-    const map = new Map<string, XmlElement[]>();
+  async run(ctx, scope, input) {
+    const attributes = await getIdentityMailFromDomainAttributes(ctx, scope, input.Identities);
+    const map = new Map<string, IdentityMailFromDomainAttributes>();
     for (const [identity, a] of attributes) {
-      const value: XmlElement[] = [];
-      if (a.mailFromDomain !== null) value.push(el('MailFromDomain', a.mailFromDomain));
-      if (a.mailFromDomainStatus !== null) value.push(el('MailFromDomainStatus', a.mailFromDomainStatus));
-      value.push(el('BehaviorOnMXFailure', a.behaviorOnMxFailure));
-      map.set(identity, value);
+      // Not set: left out, though the model marks them required (SES does so; botocore does not enforce it).
+      map.set(identity, {
+        ...(a.mailFromDomain !== null && { MailFromDomain: a.mailFromDomain }),
+        ...(a.mailFromDomainStatus !== null && { MailFromDomainStatus: a.mailFromDomainStatus }),
+        BehaviorOnMXFailure: a.behaviorOnMxFailure,
+      });
     }
-    return [el('MailFromDomainAttributes', entries(map))];
+    return { MailFromDomainAttributes: map };
   },
 };

@@ -1,22 +1,11 @@
 import { getIdentityPolicies } from '../../app/identity-policies.ts';
-import { el } from '../xml.ts';
 import type { SesAction } from './action.ts';
 
-export const getIdentityPoliciesAction: SesAction = {
+/** Policies: a map of policy name to document. */
+export const getIdentityPoliciesAction: SesAction<{ Identity: string; PolicyNames: string[] }, { Policies: ReadonlyMap<string, string> }> = {
   name: 'GetIdentityPolicies',
   throttled: true,
-  async run(ctx, scope, params) {
-    const policies = await getIdentityPolicies(ctx, scope, {
-      identity: params.requiredString('Identity'),
-      policyNames: params.requiredStringList('PolicyNames'),
-      api: 'v1',
-    });
-    // A map of strings: `<entry><key>name</key><value>document</value></entry>`.
-    return [
-      el(
-        'Policies',
-        [...policies].map(([key, value]) => el('entry', [el('key', key), el('value', value)])),
-      ),
-    ];
+  async run(ctx, scope, input) {
+    return { Policies: await getIdentityPolicies(ctx, scope, { identity: input.Identity, policyNames: input.PolicyNames, api: 'v1' }) };
   },
 };

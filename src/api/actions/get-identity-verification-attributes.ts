@@ -1,18 +1,23 @@
 import { getIdentityVerificationAttributes } from '../../app/get-identity-verification-attributes.ts';
-import { el, entries, type XmlElement } from '../xml.ts';
 import type { SesAction } from './action.ts';
 
-export const getIdentityVerificationAttributesAction: SesAction = {
+interface IdentityVerificationAttributes {
+  readonly VerificationStatus: string;
+  readonly VerificationToken?: string;
+}
+
+export const getIdentityVerificationAttributesAction: SesAction<
+  { Identities: string[] },
+  { VerificationAttributes: Map<string, IdentityVerificationAttributes> }
+> = {
   name: 'GetIdentityVerificationAttributes',
   throttled: true,
-  async run(ctx, scope, params) {
-    const attributes = await getIdentityVerificationAttributes(ctx, scope, params.requiredStringList('Identities'));
-    const map = new Map<string, XmlElement[]>();
+  async run(ctx, scope, input) {
+    const attributes = await getIdentityVerificationAttributes(ctx, scope, input.Identities);
+    const map = new Map<string, IdentityVerificationAttributes>();
     for (const [identity, a] of attributes) {
-      const value: XmlElement[] = [el('VerificationStatus', a.status)];
-      if (a.token !== null) value.push(el('VerificationToken', a.token));
-      map.set(identity, value);
+      map.set(identity, { VerificationStatus: a.status, ...(a.token !== null && { VerificationToken: a.token }) });
     }
-    return [el('VerificationAttributes', entries(map))];
+    return { VerificationAttributes: map };
   },
 };

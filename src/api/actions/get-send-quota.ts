@@ -1,21 +1,12 @@
 import { getSendQuota } from '../../app/get-send-quota.ts';
-import { el } from '../xml.ts';
 import type { SesAction } from './action.ts';
 
-/** Doubles on the wire: botocore reads them with float(), and the CLI prints `200.0`. */
-function double(value: number): string {
-  return Number.isInteger(value) ? value.toFixed(1) : String(value);
-}
-
-export const getSendQuotaAction: SesAction = {
+/** Doubles in the model: written with a decimal point (`200.0`) by the encoder. */
+export const getSendQuotaAction: SesAction<object, { Max24HourSend: number; MaxSendRate: number; SentLast24Hours: number }> = {
   name: 'GetSendQuota',
   throttled: false,
   async run(ctx, scope) {
     const quota = await getSendQuota(ctx, scope);
-    return [
-      el('Max24HourSend', double(quota.max24HourSend)),
-      el('MaxSendRate', double(quota.maxSendRate)),
-      el('SentLast24Hours', double(quota.sentLast24Hours)),
-    ];
+    return { Max24HourSend: quota.max24HourSend, MaxSendRate: quota.maxSendRate, SentLast24Hours: quota.sentLast24Hours };
   },
 };

@@ -1,18 +1,13 @@
 import { listIdentities } from '../../app/list-identities.ts';
-import { el, members, type XmlElement } from '../xml.ts';
 import type { SesAction } from './action.ts';
 
-export const listIdentitiesAction: SesAction = {
+export const listIdentitiesAction: SesAction<{ IdentityType?: string; NextToken?: string; MaxItems?: number }, { Identities: string[]; NextToken?: string }> = {
   name: 'ListIdentities',
   throttled: true,
-  async run(ctx, scope, params) {
-    const page = await listIdentities(ctx, scope, {
-      identityType: params.optionalString('IdentityType'),
-      nextToken: params.optionalString('NextToken'),
-      maxItems: params.optionalInteger('MaxItems'),
-    });
-    const result: XmlElement[] = [el('Identities', members(page.identities))];
-    if (page.nextToken !== null) result.push(el('NextToken', page.nextToken));
-    return result;
+  // The use case checks IdentityType with the message SES answers (no "1 validation error" prefix).
+  decode: { enumsCheckedByUseCase: ['IdentityType'] },
+  async run(ctx, scope, input) {
+    const page = await listIdentities(ctx, scope, { identityType: input.IdentityType, nextToken: input.NextToken, maxItems: input.MaxItems });
+    return { Identities: page.identities, ...(page.nextToken !== null && { NextToken: page.nextToken }) };
   },
 };

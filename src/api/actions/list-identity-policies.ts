@@ -1,11 +1,10 @@
 import { listIdentityPolicies } from '../../app/identity-policies.ts';
-import { el, members } from '../xml.ts';
 import type { SesAction } from './action.ts';
 
-export const listIdentityPoliciesAction: SesAction = {
+export const listIdentityPoliciesAction: SesAction<{ Identity: string }, { PolicyNames: string[] }> = {
   name: 'ListIdentityPolicies',
   throttled: true,
-  async run(ctx, scope, params) {
-    return [el('PolicyNames', members(await listIdentityPolicies(ctx, scope, params.requiredString('Identity'))))];
+  async run(ctx, scope, input) {
+    return { PolicyNames: await listIdentityPolicies(ctx, scope, input.Identity) };
   },
 };

@@ -1,73 +1,93 @@
 import { DomainError } from '../../core/index.ts';
 import { checkMessageSize, sendEmail, sendRawEmail, type Tag } from '../../app/send-email.ts';
-import type { Content } from '../../core/index.ts';
-import type { Params } from '../params.ts';
-import { el } from '../xml.ts';
+import type { Content as MessageContent } from '../../core/index.ts';
 import type { SesAction } from './action.ts';
 
-function tagsOf(params: Params): Tag[] {
-  return params.structureList('Tags', ['Name', 'Value']).map((t, i) => {
-    if (t['Name'] === undefined || t['Value'] === undefined) {
-      throw new DomainError(
-        'missing_parameter',
-        `1 validation error detected: Value null at 'tags.${i + 1}.member.${t['Name'] === undefined ? 'name' : 'value'}' failed to satisfy constraint: Member must not be null`,
-      );
-    }
-    return { name: t['Name'], value: t['Value'] };
-  });
+interface MessageTag {
+  readonly Name: string;
+  readonly Value: string;
+}
+interface Content {
+  readonly Data: string;
+  readonly Charset?: string;
 }
 
-function content(params: Params, prefix: string, required: boolean): Content | null {
-  const data = required ? params.requiredString(`${prefix}.Data`) : params.optionalString(`${prefix}.Data`);
-  if (data === undefined) return null;
-  return { data, charset: params.optionalString(`${prefix}.Charset`) };
+function tagsOf(tags: readonly MessageTag[] | undefined): Tag[] {
+  return (tags ?? []).map((t) => ({ name: t.Name, value: t.Value }));
+}
+
+function contentOf(content: Content | undefined): MessageContent | null {
+  return content === undefined ? null : { data: content.Data, charset: content.Charset };
+}
+
+interface SendEmailInput {
+  readonly Source: string;
+  readonly Destination: { readonly ToAddresses?: string[]; readonly CcAddresses?: string[]; readonly BccAddresses?: string[] };
+  readonly Message: { readonly Subject: Content; readonly Body: { readonly Text?: Content; readonly Html?: Content } };
+  readonly ReplyToAddresses?: string[];
+  readonly ReturnPath?: string;
+  readonly Tags?: MessageTag[];
 }
 
 /** SendEmail: SES builds the MIME message from Source, Destination and Message (model 2010-12-01). */
-export const sendEmailAction: SesAction = {
+export const sendEmailAction: SesAction<SendEmailInput, { MessageId: string }> = {
   name: 'SendEmail',
   throttled: false,
-  async run(ctx, scope, params) {
-    const subject = content(params, 'Message.Subject', true)!;
-    const text = content(params, 'Message.Body.Text', false);
-    const html = content(params, 'Message.Body.Html', false);
+  // SES reports a missing Message.Subject.Data before a missing Source.
+  decode: { first: ['Message'] },
+  async run(ctx, scope, input) {
     const messageId = await sendEmail(ctx, scope, {
-      source: params.requiredString('Source'),
-      to: params.optionalStringList('Destination.ToAddresses') ?? [],
-      cc: params.optionalStringList('Destination.CcAddresses') ?? [],
-      bcc: params.optionalStringList('Destination.BccAddresses') ?? [],
-      replyTo: params.optionalStringList('ReplyToAddresses') ?? [],
-      returnPath: params.optionalString('ReturnPath'),
-      subject,
-      text,
-      html,
-      tags: tagsOf(params),
+      source: input.Source,
+      to: input.Destination.ToAddresses ?? [],
+      cc: input.Destination.CcAddresses ?? [],
+      bcc: input.Destination.BccAddresses ?? [],
+      replyTo: input.ReplyToAddresses ?? [],
+      returnPath: input.ReturnPath,
+      subject: contentOf(input.Message.Subject)!,
+      text: contentOf(input.Message.Body.Text),
+      html: contentOf(input.Message.Body.Html),
+      tags: tagsOf(input.Tags),
     });
-    return [el('MessageId', messageId)];
+    return { MessageId: messageId };
   },
 };
 
+interface SendRawEmailInput {
+  readonly Source?: string;
+  readonly Destinations?: string[];
+  /** The blob as it came: base64, as botocore encodes blobs (decoded here, after the size check). */
+  readonly RawMessage: { readonly Data: string };
+  readonly Tags?: MessageTag[];
+}
+
 /** SendRawEmail: the caller's message, base64 in `RawMessage.Data` as botocore encodes blobs. */
-export const sendRawEmailAction: SesAction = {
+export const sendRawEmailAction: SesAction<SendRawEmailInput, { MessageId: string }> = {
   name: 'SendRawEmail',
   throttled: false,
-  async run(ctx, scope, params) {
-    const data = params.requiredString('RawMessage.Data');
-    // A message over SES's size limit is refused from its encoded length, before the O(n) checks and
-    // the decode (issue 14, finding 3: a 39 MB body held the event loop for tens of ms to be refused).
-    checkMessageSize(decodedBase64Length(data));
-    if (!/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(data)) {
-      throw new DomainError('invalid_parameter', 'Invalid base64 in RawMessage.Data.');
-    }
+  // The message is checked as soon as it is read, before Source, Destinations and Tags, as SES does.
+  decode: { first: ['RawMessage'], checks: { RawMessage: (raw) => checkRawMessage((raw as SendRawEmailInput['RawMessage']).Data) } },
+  async run(ctx, scope, input) {
+    const data = input.RawMessage.Data;
     const messageId = await sendRawEmail(ctx, scope, {
-      source: params.optionalString('Source'),
-      destinations: params.optionalStringList('Destinations'),
+      source: input.Source,
+      destinations: input.Destinations,
       raw: Buffer.from(data, 'base64'),
-      tags: tagsOf(params),
+      tags: tagsOf(input.Tags),
     });
-    return [el('MessageId', messageId)];
+    return { MessageId: messageId };
   },
 };
+
+/**
+ * A message over SES's size limit is refused from its encoded length, before the O(n) checks and the
+ * decode (issue 14, finding 3: a 39 MB body held the event loop for tens of ms to be refused).
+ */
+function checkRawMessage(data: string): void {
+  checkMessageSize(decodedBase64Length(data));
+  if (!/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(data)) {
+    throw new DomainError('invalid_parameter', 'Invalid base64 in RawMessage.Data.');
+  }
+}
 
 /**
  * The exact number of bytes `Buffer.from(data, 'base64')` gives for well-formed base64 (line breaks

@@ -1,15 +1,13 @@
 import { setIdentityNotificationTopic } from '../../app/identity-notifications.ts';
 import type { SesAction } from './action.ts';
 
-export const setIdentityNotificationTopicAction: SesAction = {
+export const setIdentityNotificationTopicAction: SesAction<{ Identity: string; NotificationType: string; SnsTopic?: string }, object> = {
   name: 'SetIdentityNotificationTopic',
   throttled: true,
-  async run(ctx, scope, params) {
-    await setIdentityNotificationTopic(ctx, scope, {
-      identity: params.requiredString('Identity'),
-      notificationType: params.requiredString('NotificationType'),
-      snsTopic: params.optionalString('SnsTopic'),
-    });
-    return [];
+  // core/notification-topic.ts checks NotificationType with SES's captured message (values in SES's order).
+  decode: { enumsCheckedByUseCase: ['NotificationType'] },
+  async run(ctx, scope, input) {
+    await setIdentityNotificationTopic(ctx, scope, { identity: input.Identity, notificationType: input.NotificationType, snsTopic: input.SnsTopic });
+    return {};
   },
 };

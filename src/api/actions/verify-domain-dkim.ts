@@ -1,12 +1,10 @@
 import { verifyDomainDkim } from '../../app/verify-domain-dkim.ts';
-import { el, members } from '../xml.ts';
 import type { SesAction } from './action.ts';
 
-export const verifyDomainDkimAction: SesAction = {
+export const verifyDomainDkimAction: SesAction<{ Domain: string }, { DkimTokens: readonly string[] }> = {
   name: 'VerifyDomainDkim',
   throttled: true,
-  async run(ctx, scope, params) {
-    const tokens = await verifyDomainDkim(ctx, scope, params.requiredString('Domain'));
-    return [el('DkimTokens', members(tokens))];
+  async run(ctx, scope, input) {
+    return { DkimTokens: await verifyDomainDkim(ctx, scope, input.Domain) };
   },
 };

@@ -1,12 +1,10 @@
 import { verifyDomainIdentity } from '../../app/verify-domain-identity.ts';
-import { el } from '../xml.ts';
 import type { SesAction } from './action.ts';
 
-export const verifyDomainIdentityAction: SesAction = {
+export const verifyDomainIdentityAction: SesAction<{ Domain: string }, { VerificationToken: string }> = {
   name: 'VerifyDomainIdentity',
   throttled: true,
-  async run(ctx, scope, params) {
-    const token = await verifyDomainIdentity(ctx, scope, params.requiredString('Domain'));
-    return [el('VerificationToken', token)];
+  async run(ctx, scope, input) {
+    return { VerificationToken: await verifyDomainIdentity(ctx, scope, input.Domain) };
   },
 };

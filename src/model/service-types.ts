@@ -1,10 +1,11 @@
 /**
  * The declarative description of a service, as the generator extracts it from the botocore model:
  * everything the command line derives its arguments, skeletons, help, serializer and parser from.
- * Shapes and members are the schema the server's model uses too (src/model/types.ts).
+ * Shapes and members are the schema the server's models use too (types.ts); the v1 model
+ * (ses-model.generated.ts) is also the one the server's Query API decodes and encodes by (src/api/query/).
  */
 
-import type { HttpBinding, MemberData as ModelMember, ShapeData as ModelShape } from '../../model/types.ts';
+import type { HttpBinding, MemberData as ModelMember, ShapeData as ModelShape } from './types.ts';
 
 export type ShapeType = 'structure' | 'list' | 'map' | 'string' | 'integer' | 'long' | 'double' | 'float' | 'boolean' | 'blob' | 'timestamp';
 
@@ -64,6 +65,11 @@ export interface ServiceModelData {
   readonly operations: readonly OperationData[];
   readonly shapes: Readonly<Record<string, ShapeData>>;
   readonly waiters: Readonly<Record<string, WaiterData>>;
+  /**
+   * SES v1: the deprecated operations the server answers (for SDKs and boto3) but `aws ses` removes
+   * (awscli's customizations/removals.py), kept apart so that the command line never offers them.
+   */
+  readonly serverOnlyOperations?: readonly OperationData[];
   /** Every `aws ses` (or `aws sesv2`) command name, in model order (for the "Invalid choice" list). */
   readonly commandNames: readonly string[];
 }

@@ -1,4 +1,4 @@
-import type { MemberData, OperationData, ServiceModelData, ShapeData } from './types.ts';
+import type { MemberData, OperationData, ServiceModelData, ShapeData } from './service-types.ts';
 
 /** botocore's xform_name(name, '-'): `DkimEnabled` -> `dkim-enabled`. */
 export function xformName(name: string, sep = '-'): string {
