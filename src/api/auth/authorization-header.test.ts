@@ -18,6 +18,7 @@ test('a scope parsed once is reused with each request signature, and a bad one i
     region: 'us-east-1',
     service: 'ses',
     signedHeaders: ['host', 'x-amz-date'],
+    signedHeadersText: 'host;x-amz-date',
     signature: SIG_A,
   });
   assert.deepEqual(second, { ...first, signature: SIG_B });
@@ -33,4 +34,20 @@ test('a scope parsed once is reused with each request signature, and a bad one i
       (err) => err instanceof SesError && /SignedHeaders must be lowercase/.test(err.message),
     );
   }
+});
+
+test('a known prefix with a signature that is not 64 lower-case hex digits is parsed in full and refused', () => {
+  const credential = 'AKIDEXAMPLE/20261202/us-east-1/ses/aws4_request';
+  parseAuthorization(header(credential, 'host;x-amz-date', SIG_A));
+  for (const bad of ['A'.repeat(64), 'g'.repeat(64), `${'a'.repeat(63)} `]) {
+    assert.throws(
+      () => parseAuthorization(header(credential, 'host;x-amz-date', bad)),
+      (err) => err instanceof SesError && err.code === 'IncompleteSignature' && /64 lowercase hexadecimal/.test(err.message),
+      bad,
+    );
+  }
+  // A header that does not end with its signature (fields in another order) is parsed in full every time.
+  const reordered = `AWS4-HMAC-SHA256 Signature=${SIG_B}, Credential=${credential}, SignedHeaders=host;x-amz-date`;
+  assert.equal(parseAuthorization(reordered).signature, SIG_B);
+  assert.equal(parseAuthorization(reordered.replace(SIG_B, SIG_A)).signature, SIG_A);
 });

@@ -32,3 +32,11 @@ test('HmacSha256 agrees with createHmac for keys and messages of every size, use
     }
   }
 });
+
+test('hexOfAscii agrees with createHmac on ASCII messages of every size', () => {
+  const key = randomBytes(32);
+  const hmac = new HmacSha256(key);
+  for (const message of ['', 'AWS4-HMAC-SHA256\n20261127T170000Z\n20261127/us-east-1/ses/aws4_request\n' + 'f'.repeat(64), 'q'.repeat(300), 'r']) {
+    assert.equal(hmac.hexOfAscii(message), createHmac('sha256', key).update(message).digest('hex'));
+  }
+});

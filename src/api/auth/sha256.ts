@@ -53,13 +53,24 @@ export class HmacSha256 {
 
   /** HMAC-SHA256(key, message as UTF-8), in lower-case hex. */
   hex(message: string): string {
-    const length = Buffer.byteLength(message, 'utf8');
+    return this.#hex(message, Buffer.byteLength(message, 'utf8'), 'utf8');
+  }
+
+  /**
+   * hex() for a message the caller knows is ASCII (SigV4's string to sign): its length in bytes is
+   * its length, and latin1 writes it without UTF-8 encoding.
+   */
+  hexOfAscii(message: string): string {
+    return this.#hex(message, message.length, 'latin1');
+  }
+
+  #hex(message: string, length: number, encoding: 'utf8' | 'latin1'): string {
     if (BLOCK + length > this.#inner.length) {
       const bigger = Buffer.alloc(BLOCK + length);
       this.#inner.copy(bigger, 0, 0, BLOCK);
       this.#inner = bigger;
     }
-    this.#inner.write(message, BLOCK, 'utf8');
+    this.#inner.write(message, BLOCK, encoding);
     const innerDigest = oneShot('sha256', this.#inner.subarray(0, BLOCK + length), 'buffer') as Buffer;
     innerDigest.copy(this.#outer, BLOCK);
     return oneShot('sha256', this.#outer, 'hex') as string;

@@ -178,9 +178,11 @@ export function verifySigV4(
   const canonical = plainCanonicalRequest(request, auth, bodyHash) ?? aws4CanonicalRequest(request, auth, bodyHash, secretAccessKey, service);
   const scope = `${auth.scopeDate}/${auth.region}/${service}/aws4_request`;
   const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonical.text)}`;
-  const expected = signingKey(secretAccessKey, auth.scopeDate, auth.region, service).hex(stringToSign);
+  // ASCII only: the date and scope passed the checks above (digits, a region of [a-z0-9-], the
+  // service), and the rest is hex.
+  const expected = signingKey(secretAccessKey, auth.scopeDate, auth.region, service).hexOfAscii(stringToSign);
   const same = constantTimeEqual(expected, auth.signature);
-  if (!same || canonical.signedHeaders !== auth.signedHeaders.join(';')) throw denied(SIGNATURE_MISMATCH);
+  if (!same || canonical.signedHeaders !== auth.signedHeadersText) throw denied(SIGNATURE_MISMATCH);
 }
 
 interface CanonicalRequest {
