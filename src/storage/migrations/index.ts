@@ -10,6 +10,7 @@ import * as m0008 from './0008-sandbox-and-simulator.ts';
 import * as m0009 from './0009-mail-from-domains.ts';
 import * as m0010 from './0010-identity-notifications-and-policies.ts';
 import * as m0011 from './0011-key-rings.ts';
+import * as m0014 from './0014-external-dkim-keys.ts';
 
 export type { DdlFlavor } from './ddl.ts';
 
@@ -30,6 +31,7 @@ const STEPS: Record<string, Step> = {
   '0009-mail-from-domains': m0009,
   '0010-identity-notifications-and-policies': m0010,
   '0011-key-rings': m0011,
+  '0014-external-dkim-keys': m0014,
 };
 
 export function migrationProvider(flavor: DdlFlavor): MigrationProvider {
