@@ -1,4 +1,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import type { ExternalKeyImporter } from '../app/external-dkim.ts';
+import { dkimKeyContext, type SecretBox } from '../secrets/secret-box.ts';
 
 /** A customer's own DKIM private key (BYODKIM), checked and normalised. */
 export interface ExternalKey {
@@ -55,4 +57,16 @@ export function readExternalPrivateKey(base64: string): ExternalKeyResult {
   const publicKey = createPublicKey(key).export({ type: 'spki', format: 'der' }).toString('base64');
   const privateKeyPem = key.export({ type: 'pkcs8', format: 'pem' }).toString();
   return { ok: true, key: { publicKey, privateKeyPem, bits } };
+}
+
+/** The use cases' importer port: reads the key, then seals it under its public key, as Easy DKIM keys are sealed. */
+export function createExternalKeyImporter(secrets: SecretBox): ExternalKeyImporter {
+  return {
+    importKey(base64) {
+      const read = readExternalPrivateKey(base64);
+      if (!read.ok) return read;
+      const { publicKey, privateKeyPem, bits } = read.key;
+      return { ok: true, key: { publicKey, bits, sealedPrivateKey: secrets.seal(privateKeyPem, dkimKeyContext(publicKey)) } };
+    },
+  };
 }

@@ -139,14 +139,21 @@ export class KyselyExternalDkimStore implements ExternalDkimStore {
     check: { status: VerificationStatus; verdict: ExternalKeyVerdict; observed: string },
     now: number,
   ): Promise<boolean> {
-    // Bound to the key checked: a key replaced during the lookup keeps its own (Pending) state.
-    const result = await this.#db
-      .updateTable('external_dkim_keys')
-      .set({ status: check.status, verdict: check.verdict, observed: check.observed, checked_at: now })
-      .where('identity_id', '=', identityId)
-      .where('public_key', '=', publicKey)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    return this.#engine.writeTransaction(this.#db, async (trx) => {
+      // Bound to the key checked: a key replaced during the lookup keeps its own (Pending) state.
+      const result = await trx
+        .updateTable('external_dkim_keys')
+        .set({ status: check.status, verdict: check.verdict, observed: check.observed, checked_at: now })
+        .where('identity_id', '=', identityId)
+        .where('public_key', '=', publicKey)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return false;
+      // SES v2: a domain identity is verified once its DKIM is, whichever method (BYODKIM included).
+      if (check.status === 'Success') {
+        await trx.updateTable('identities').set({ verification_status: 'Success' }).where('id', '=', identityId).execute();
+      }
+      return true;
+    });
   }
 
   async pendingExternalKeys(checkedBefore: number, limit: number): Promise<StoredExternalKey[]> {
