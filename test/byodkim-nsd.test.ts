@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { GetEmailIdentityCommand, PutEmailIdentityDkimSigningAttributesCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { CreateEmailIdentityCommand, GetEmailIdentityCommand, PutEmailIdentityDkimSigningAttributesCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { dkimTxtRecordStrings, quoteCharacterStrings } from '../src/core/index.ts';
 import { outboxRawMessage, verifyWithBoth } from './helpers/dkim-verify-both.ts';
 import {
@@ -188,6 +188,29 @@ describe('BYODKIM: Pending -> Success through NSD, and no unsigned message while
     assert.deepEqual([verified.DkimAttributes?.Status, verified.DkimAttributes?.Tokens], ['SUCCESS', [SELECTOR]]);
     assert.equal((await send('BYODKIM verified')).selector, SELECTOR);
     assert.equal((await doctor()).healthy, true);
+  });
+
+  it('CreateEmailIdentity with a selector and a key starts BYODKIM; a refused key leaves no identity behind', async () => {
+    const created = await client.send(
+      new CreateEmailIdentityCommand({
+        EmailIdentity: 'created.example.test',
+        DkimSigningAttributes: { DomainSigningSelector: 'sel1', DomainSigningPrivateKey: other.privateBase64 },
+      }),
+    );
+    assert.deepEqual(
+      [created.DkimAttributes?.SigningAttributesOrigin, created.DkimAttributes?.Tokens, created.DkimAttributes?.Status],
+      ['EXTERNAL', ['sel1'], 'PENDING'],
+    );
+    await assert.rejects(
+      client.send(
+        new CreateEmailIdentityCommand({
+          EmailIdentity: 'refused.example.test',
+          DkimSigningAttributes: { DomainSigningSelector: 'sel1', DomainSigningPrivateKey: Buffer.from('not a key at all').toString('base64') },
+        }),
+      ),
+      (err: Error) => err.name === 'BadRequestException',
+    );
+    await assert.rejects(client.send(new GetEmailIdentityCommand({ EmailIdentity: 'refused.example.test' })), (err: Error) => err.name === 'NotFoundException');
   });
 
   it('BYODKIM -> Easy: the same tokens come back, and every message sent along the way still verifies', async () => {
