@@ -68,24 +68,25 @@ describe('BYODKIM: Pending -> Success through NSD, and no unsigned message while
     const header = /^DKIM-Signature:([\s\S]*?)\r\n(?![ \t])/m.exec(raw.toString('latin1'))?.[1] ?? assert.fail('no DKIM-Signature');
     return /\bs=([^;\s]+)/.exec(header)?.[1] ?? assert.fail(`no s= in ${header}`);
   };
-  const send = async (label: string) => {
+  const send = async (label: string, from = DOMAIN) => {
     const xml = await sesCall(
       server.url,
-      `Action=SendEmail&Source=${encodeURIComponent(`sender@${DOMAIN}`)}&Destination.ToAddresses.member.1=r%40example.net&Message.Subject.Data=${encodeURIComponent(label)}&Message.Body.Text.Data=${encodeURIComponent(`Hello (${label}).`)}`,
+      `Action=SendEmail&Source=${encodeURIComponent(`sender@${from}`)}&Destination.ToAddresses.member.1=r%40example.net&Message.Subject.Data=${encodeURIComponent(label)}&Message.Body.Text.Data=${encodeURIComponent(`Hello (${label}).`)}`,
     );
     const id = /<MessageId>([^<]+)<\/MessageId>/.exec(xml)?.[1] ?? assert.fail(xml);
     const raw = await outboxRawMessage(server.url, id);
     const entry = { label, raw, selector: selectorOf(raw) };
+    if (from !== DOMAIN) return entry;
     sent.push(entry);
     await verifyBoth(raw, label);
     return entry;
   };
   /** The customer's zone: the Easy DKIM CNAMEs always, and a TXT at the selector when given. */
-  const serveCustomerZone = async (selectorKey: string | null) => {
+  const serveCustomerZone = async (selectorKey: string | null, extra: Record<string, string> = {}) => {
     await nsd?.stop();
     const lines = tokens.map((t) => `${t}._domainkey IN CNAME ${t}.${ZONE}.`);
     if (selectorKey !== null) lines.push(`${SELECTOR}._domainkey IN TXT ${quoteCharacterStrings(dkimTxtRecordStrings(selectorKey))}`);
-    nsd = await startNsd(nsdBin!, nsdDir.path, nsdPort, { [DOMAIN]: zoneFile(DOMAIN, lines) });
+    nsd = await startNsd(nsdBin!, nsdDir.path, nsdPort, { [DOMAIN]: zoneFile(DOMAIN, lines), ...extra });
   };
   const doctor = async () =>
     (await (
@@ -95,7 +96,7 @@ describe('BYODKIM: Pending -> Success through NSD, and no unsigned message while
         body: JSON.stringify({ domain: DOMAIN }),
       })
     ).json()) as { healthy: boolean; external?: { verdict: string; status: string; chosen: string; signing: string | null; advice: string } };
-  const check = async () => (await checkNow(server.url, DOMAIN)) as { dkimStatus?: string; external?: { status: string; verdict: string } };
+  const check = async (domain = DOMAIN) => (await checkNow(server.url, domain)) as { dkimStatus?: string; external?: { status: string; verdict: string } };
 
   before(async () => {
     nsdPort = await freeDnsPort();
@@ -222,5 +223,39 @@ describe('BYODKIM: Pending -> Success through NSD, and no unsigned message while
     assert.equal((await send('back to Easy DKIM')).selector, tokens[0]);
     for (const m of sent) await verifyBoth(m.raw, `${m.label}, verified at the end`);
     assert.equal(sent.length, 5);
+  });
+
+  it('BYODKIM -> Easy while the tokens are not verified yet: the external key keeps signing until they are', async () => {
+    const CREATED = 'created.example.test';
+    const createdZone = (extra: string[]) =>
+      zoneFile(CREATED, [`sel1._domainkey IN TXT ${quoteCharacterStrings(dkimTxtRecordStrings(other.publicBase64))}`, ...extra]);
+    const verifyCreated = (raw: Buffer, selectors: readonly string[], label: string) =>
+      verifyWithBoth({ resolver, dkimpy: dkimpy!, nsdPort, signetPort, zone: ZONE }, raw, CREATED, selectors, label);
+    // Created with BYODKIM (the previous test); the customer publishes only the selector's TXT.
+    await serveCustomerZone(own.publicBase64, { [CREATED]: createdZone([]) });
+    const verified = await check(CREATED);
+    assert.deepEqual([verified.external?.status, verified.external?.verdict], ['Success', 'ok']);
+    const byod = await send('BYODKIM only', CREATED);
+    assert.equal(byod.selector, 'sel1');
+    await verifyCreated(byod.raw, ['sel1'], 'BYODKIM only');
+    // Switch to Easy DKIM: its tokens have never been published, so the external key keeps signing.
+    const put = await client.send(new PutEmailIdentityDkimSigningAttributesCommand({ EmailIdentity: CREATED, SigningAttributesOrigin: 'AWS_SES' }));
+    const createdTokens = put.DkimTokens ?? assert.fail('Easy DKIM tokens');
+    assert.equal(createdTokens.length, 3);
+    assert.notEqual(put.DkimStatus, 'SUCCESS');
+    const meanwhile = await send('Easy DKIM pending', CREATED);
+    assert.equal(meanwhile.selector, 'sel1', 'the verified external key signs while Easy DKIM is pending');
+    await verifyCreated(meanwhile.raw, ['sel1'], 'Easy DKIM pending');
+    // The customer publishes the CNAMEs: Easy DKIM reaches Success and signs from then on.
+    await serveCustomerZone(own.publicBase64, { [CREATED]: createdZone(createdTokens.map((t) => `${t}._domainkey IN CNAME ${t}.${ZONE}.`)) });
+    assert.equal((await check(CREATED)).dkimStatus, 'Success');
+    const easy = await send('Easy DKIM verified', CREATED);
+    assert.equal(easy.selector, createdTokens[0]);
+    await verifyCreated(easy.raw, createdTokens, 'Easy DKIM verified');
+    for (const [m, selectors] of [
+      [byod, ['sel1']],
+      [meanwhile, ['sel1']],
+    ] as const)
+      await verifyCreated(m.raw, selectors, `${m.label}, verified at the end`);
   });
 });
