@@ -151,7 +151,7 @@ describe('SES v2 on the wire: SigV4, error shape, throttling shared with v1, acc
     assert.deepEqual(body.Tags, [{ Key: 'k', Value: '' }]);
     assert.ok(!('ConfigurationSetName' in body), 'absent members are omitted');
     await sleep(1100);
-    // The legacy path of AWS CLI 2.9.19 reaches the same operation; it answers what is not supported.
+    // The legacy path of AWS CLI 2.9.19 reaches the same operation; EXTERNAL without a selector and key is refused.
     const signing = await call(a, 'PUT', '/v1/email/identities/wire.example.com/dkim/signing', JSON.stringify({ SigningAttributesOrigin: 'EXTERNAL' }));
     assert.equal(signing.status, 400);
     assert.equal(signing.headers['x-amzn-errortype'], 'BadRequestException');

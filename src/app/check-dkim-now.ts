@@ -1,5 +1,6 @@
 import { DomainError, normalizeDomain, type Scope, type ToAscii, type VerificationStatus } from '../core/index.ts';
 import type { RecordCheckResult } from './detection-ports.ts';
+import type { ExternalKeyCheck } from './external-dkim.ts';
 import { checkDomainNow, type DetectionDeps } from './run-detection-check.ts';
 
 /** What `signet dkim check` prints and `POST /_signet/check` answers: the statuses right after the check. */
@@ -13,6 +14,8 @@ export interface DkimCheckReport {
   /** When the worker looks next; null when there is nothing left to look for. */
   readonly nextCheckAt: string | null;
   readonly records: readonly RecordCheckResult[];
+  /** BYODKIM: the check of the customer's own key at its selector; absent when the domain has none. */
+  readonly external?: ExternalKeyCheck;
 }
 
 /** A check ran; or the detection worker holds the domain right now (its own check is under way). */
@@ -38,6 +41,7 @@ export async function checkDkimNow(deps: DetectionDeps & { readonly toAscii: ToA
       checkedAt: new Date(c.checkedAt).toISOString(),
       nextCheckAt: c.nextCheckAt === null ? null : new Date(c.nextCheckAt).toISOString(),
       records: c.records,
+      ...(result.external ? { external: result.external } : {}),
     },
   };
 }

@@ -6,6 +6,7 @@ import type { Clock, KeySupply, Random, Store } from './ports.ts';
 import type { KeyRingDeps } from './key-ring.ts';
 import type { ZoneChangeListener } from './zone-change-listener.ts';
 import type { SendServices } from './send-ports.ts';
+import type { ExternalDkimDeps } from './external-dkim.ts';
 
 /** What every use case is given by the composition root. */
 export interface AppContext {
@@ -26,4 +27,6 @@ export interface AppContext {
   readonly keyRings?: KeyRingDeps;
   /** Dev mode's `--auto-verify`; absent: identities are verified as SES verifies them. */
   readonly autoVerify?: AutoVerifyPolicy;
+  /** Bring Your Own DKIM (issue 16 item 4); absent where it is not offered. */
+  readonly externalDkim?: ExternalDkimDeps;
 }

@@ -7,6 +7,7 @@ import { setIdentityMailFromDomain } from './set-identity-mail-from-domain.ts';
 import { verifyDomainDkim } from './verify-domain-dkim.ts';
 import { verifyEmailIdentity } from './verify-email-identity.ts';
 import { setNextSigningKeyLength } from './key-ring.ts';
+import { prepareExternalKey, setExternalSigningKey } from './external-dkim.ts';
 
 export interface CreateEmailIdentityInput {
   readonly identity: string;
@@ -16,6 +17,8 @@ export interface CreateEmailIdentityInput {
   readonly keyBits: number | null;
   /** Whether DkimSigningAttributes was given at all (only domains may carry it). */
   readonly dkimSigningAttributes: boolean;
+  /** DkimSigningAttributes' DomainSigningSelector and DomainSigningPrivateKey (BYODKIM), if given. */
+  readonly external?: { readonly selector: string | undefined; readonly privateKey: string | undefined };
 }
 
 function notFound(input: string): DomainError {
@@ -38,11 +41,16 @@ export async function createEmailIdentity(ctx: EmailIdentityContext, scope: Scop
   if (existing.has(id.name)) {
     throw new DomainError('identity_already_exists', `Email identity ${input.identity} already exist.`);
   }
+  // The key is checked before anything is written: a refused key leaves no identity behind.
+  const external = id.kind === 'Domain' && input.external ? prepareExternalKey(ctx.externalDkim, input.external.selector, input.external.privateKey) : null;
   if (id.kind === 'Domain') {
     await verifyDomainDkim(ctx, scope, id.name);
     // Another length than the pool's (--key-bits): the ring makes the next key at that length and
     // switches to it once DNS has served it for a TTL (the first keys come ready-made from the pool).
     if (input.keyBits !== null && input.keyBits !== ctx.keys.bits) await setNextKeyLength(ctx, scope, id.name, input.keyBits);
+    // SES: with a selector and a private key the domain uses BYODKIM. Signet still makes the Easy DKIM
+    // tokens (not shown while EXTERNAL is chosen), so that switching to Easy DKIM later needs no new keys.
+    if (external !== null) await ctx.externalDkim?.store.putExternalKey(scope, id.name, external, ctx.clock.now());
   } else {
     await verifyEmailIdentity(ctx, scope, id.name);
     if (ctx.send) await sendVerificationEmail(ctx, scope, id.name);
@@ -99,6 +107,9 @@ export interface DkimSigningAttributesInput {
   readonly origin: 'AWS_SES' | 'EXTERNAL';
   /** NextSigningKeyLength in bits (AWS_SES); null to leave it. */
   readonly nextKeyBits: number | null;
+  /** EXTERNAL: DomainSigningSelector and DomainSigningPrivateKey (base64 DER). */
+  readonly selector?: string;
+  readonly privateKey?: string;
 }
 
 /**
@@ -119,10 +130,15 @@ export async function putEmailIdentityDkimSigningAttributes(
   if (!known.has(id.name)) throw notFound(input);
   if (id.kind !== 'Domain') throw new DomainError('invalid_parameter', 'DkimSigningAttributes can only be specified for a domain identity.');
   if (attributes.origin === 'EXTERNAL') {
-    throw new DomainError('not_supported', 'Bring Your Own DKIM (SigningAttributesOrigin EXTERNAL) is not supported by this server yet; only Easy DKIM is.');
+    // Easy DKIM's tokens and keys stay as they are: they sign until the external key reaches Success.
+    await setExternalSigningKey(ctx.externalDkim, ctx.clock, scope, id.name, attributes.selector, attributes.privateKey);
+  } else {
+    // Back to (or first) Easy DKIM: the same tokens if the domain has them. The external key, if
+    // verified, keeps signing until they are verified again (core signingMethod).
+    await verifyDomainDkim(ctx, scope, id.name);
+    await ctx.externalDkim?.store.chooseMethod(scope, id.name, 'AWS_SES');
+    if (attributes.nextKeyBits !== null) await setNextKeyLength(ctx, scope, id.name, attributes.nextKeyBits);
   }
-  await verifyDomainDkim(ctx, scope, id.name);
-  if (attributes.nextKeyBits !== null) await setNextKeyLength(ctx, scope, id.name, attributes.nextKeyBits);
   const view = await readEmailIdentity(ctx, scope, id.name);
   if (view === null) throw notFound(input);
   return view;

@@ -11,6 +11,7 @@ import {
 } from '../core/index.ts';
 import type { AppContext } from './context.ts';
 import type { EmailIdentityStore, IdentityDetails, RecordVerdict } from './email-identity-ports.ts';
+import { chosenExternalKey, withExternalKey } from './external-dkim.ts';
 
 /** The use cases of SES v2's identity operations need the v2 details beside the main store. */
 export interface EmailIdentityContext extends AppContext {
@@ -30,6 +31,8 @@ export interface EmailIdentityView {
     readonly signingEnabled: boolean;
     readonly status: VerificationStatus;
     readonly tokens: readonly string[] | null;
+    /** SigningAttributesOrigin: EXTERNAL while the customer's own key is the chosen method (Tokens = [selector]). */
+    readonly origin: 'AWS_SES' | 'EXTERNAL';
     /** Bits of the key that signs, and of the next one; null without keys (addresses, no DKIM). */
     readonly currentKeyBits: number | null;
     readonly nextKeyBits: number;
@@ -95,20 +98,25 @@ export async function readEmailIdentity(ctx: EmailIdentityContext, scope: Scope,
   const id = parseIdentityName(input, ctx.toAscii);
   const domainName = domainOf(id);
   // Three reads, as many as v1 GetIdentityDkimAttributes makes; the domain's keys carry its tokens.
-  const [identities, keys, description] = await Promise.all([
+  const [identities, keys, description, external] = await Promise.all([
     ctx.store.getIdentities(scope, id.name === domainName ? [id.name] : [id.name, domainName]),
     ctx.identities.domainKeys(scope, domainName),
     ctx.identities.describe(scope, id.name),
+    chosenExternalKey(ctx.externalDkim, scope, domainName),
   ]);
   const identity = identities.get(id.name);
   if (identity === undefined) return null;
   const domain = identities.get(domainName);
   const domainTokens = keys?.tokens ?? [];
-  const dkim = dkimAttributesOf(identity, identity.kind === 'Domain' ? domainTokens : [], domain ? { identity: domain, tokens: domainTokens } : null);
+  const dkim = withExternalKey(
+    dkimAttributesOf(identity, identity.kind === 'Domain' ? domainTokens : [], domain ? { identity: domain, tokens: domainTokens } : null),
+    external,
+  );
+  const byod = external !== null && dkim.tokens !== null;
   const verified = identity.verificationStatus === 'Success';
   // Why a domain is not verified yet, from the per-record verdicts of the last check.
   const problem = identity.kind === 'Domain' && !verified ? verificationProblemOf(description.records) : null;
-  const shownKeys = dkim.tokens === null ? null : keys;
+  const shownKeys = dkim.tokens === null || byod ? null : keys;
   return {
     name: identity.name,
     kind: identity.kind,
@@ -118,7 +126,8 @@ export async function readEmailIdentity(ctx: EmailIdentityContext, scope: Scope,
       signingEnabled: dkim.dkimEnabled,
       status: dkim.status,
       tokens: dkim.tokens,
-      currentKeyBits: shownKeys?.currentBits ?? null,
+      origin: byod ? 'EXTERNAL' : 'AWS_SES',
+      currentKeyBits: byod ? external.bits : (shownKeys?.currentBits ?? null),
       // The ring's NextSigningKeyLength; without keys, the size the server makes.
       nextKeyBits: shownKeys?.nextBits ?? ctx.keys.bits,
       lastKeyGenerationAt: shownKeys?.lastGeneratedAt ?? null,

@@ -1,6 +1,7 @@
 import { dkimAttributesOf, domainOf, type DkimAttributes, type Scope } from '../core/index.ts';
 import type { AppContext } from './context.ts';
 import { parseIdentityList } from './identity-list-input.ts';
+import { chosenExternalKey, withExternalKey } from './external-dkim.ts';
 
 /**
  * GetIdentityDkimAttributes: per known identity, whether DKIM signing is on, its tokens and the DKIM
@@ -10,10 +11,12 @@ export async function getIdentityDkimAttributes(ctx: AppContext, scope: Scope, i
   const requested = parseIdentityList(inputs, ctx.toAscii);
   const names = requested.map(([, id]) => id.name);
   const domains = [...new Set(requested.map(([, id]) => domainOf(id)))];
-  const [identities, domainIdentities, tokens] = await Promise.all([
+  const [identities, domainIdentities, tokens, externals] = await Promise.all([
     ctx.store.getIdentities(scope, names),
     ctx.store.getIdentities(scope, domains),
     ctx.store.getDkimTokens(scope, domains),
+    // v1 and v2 tell one story: under BYODKIM, DkimTokens is the selector (as GetEmailIdentity's Tokens).
+    Promise.all(domains.map(async (d) => [d, await chosenExternalKey(ctx.externalDkim, scope, d)] as const)).then((e) => new Map(e)),
   ]);
   const out = new Map<string, DkimAttributes>();
   for (const [input, id] of requested) {
@@ -24,7 +27,10 @@ export async function getIdentityDkimAttributes(ctx: AppContext, scope: Scope, i
     const domainTokens = tokens.get(domainName) ?? [];
     out.set(
       input,
-      dkimAttributesOf(identity, identity.kind === 'Domain' ? domainTokens : [], domainIdentity ? { identity: domainIdentity, tokens: domainTokens } : null),
+      withExternalKey(
+        dkimAttributesOf(identity, identity.kind === 'Domain' ? domainTokens : [], domainIdentity ? { identity: domainIdentity, tokens: domainTokens } : null),
+        externals.get(domainName) ?? null,
+      ),
     );
   }
   return out;

@@ -11,6 +11,8 @@ import {
 } from '../core/index.ts';
 import type { CheckCompletion, DetectionObserver, DetectionStore, DetectionTarget, RecordCheckResult, Resolver } from './detection-ports.ts';
 import type { MailFromStore } from './mail-from-ports.ts';
+import type { ExternalDkimStore } from './external-dkim-ports.ts';
+import { checkExternalKey, runDueExternalChecks, type ExternalKeyCheck } from './external-dkim.ts';
 import { checkMailFromNow, runDueMailFromChecks, type MailFromDetectionDeps } from './run-mail-from-check.ts';
 import { observeDomainRecords } from './observe-domain-records.ts';
 import type { Clock } from './ports.ts';
@@ -32,6 +34,8 @@ export interface DetectionDeps {
   readonly mailFrom?: { readonly store: MailFromStore; readonly expect: MailFromExpectation };
   /** Told of every check written and every status change (logs and metrics, at the edge). */
   readonly observer?: DetectionObserver;
+  /** BYODKIM keys: their selector's TXT is checked by the same worker and resolver (issue 16 item 4). */
+  readonly externalDkim?: ExternalDkimStore;
 }
 
 /** A check's result with what the observer needs beside it. */
@@ -146,11 +150,12 @@ export async function runDueDetectionChecks(deps: DetectionDeps, limit: number):
     report(deps.observer, checks);
   }
   const mailFrom = mailFromDetectionDeps(deps);
-  return targets.length + (mailFrom === null ? 0 : await runDueMailFromChecks(mailFrom, limit));
+  const external = deps.externalDkim ? (await runDueExternalChecks(deps.resolver, deps.externalDkim, deps.clock, limit)).length : 0;
+  return targets.length + external + (mailFrom === null ? 0 : await runDueMailFromChecks(mailFrom, limit));
 }
 
 export type CheckNowResult =
-  | { readonly kind: 'checked'; readonly completion: CheckCompletion }
+  | { readonly kind: 'checked'; readonly completion: CheckCompletion; readonly external: ExternalKeyCheck | null }
   | { readonly kind: 'not_found' }
   /** Another worker holds the domain right now; its result is on the way. */
   | { readonly kind: 'busy' };
@@ -170,5 +175,8 @@ export async function checkDomainNow(deps: DetectionDeps, scope: Scope, domain: 
   const mailFrom = mailFromDetectionDeps(deps);
   // A MAIL FROM domain a worker holds right now is left to it: its result is on the way.
   if (mailFrom !== null) await checkMailFromNow(mailFrom, scope, domain);
-  return { kind: 'checked', completion };
+  // The domain's own key, if it brought one: checked now whatever its status (a record removed since shows).
+  const key = deps.externalDkim ? await deps.externalDkim.externalKeyOf(scope, domain) : null;
+  const external = key === null ? null : await checkExternalKey(deps.resolver, deps.externalDkim!, key, deps.clock.now());
+  return { kind: 'checked', completion, external };
 }

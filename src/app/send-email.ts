@@ -4,6 +4,7 @@ import {
   mailFromEnvelopeSender,
   normalizeEmail,
   signingDecision,
+  type SigningDecision,
   simulatedOutcomes,
   simulatorScenario,
   type Content,
@@ -23,7 +24,8 @@ import {
   type ParsedMessage,
 } from '../mail/raw-message.ts';
 import type { AppContext } from './context.ts';
-import type { Random } from './ports.ts';
+import type { Random, StoredDkimKey } from './ports.ts';
+import { externalSigningKey } from './external-dkim.ts';
 import { accountLimits, checkDailyQuota, type AccountLimits } from './sending-quota.ts';
 import type { OutboxKind, SendServices, SimpleParts } from './send-ports.ts';
 
@@ -222,8 +224,13 @@ async function signAndKeep(ctx: AppContext, send: SendServices, scope: Scope, p:
   let unsignedReason: string | null = null;
   const identity = (await ctx.store.getIdentities(scope, [p.fromDomain])).get(p.fromDomain);
   // Only this domain's keys are ever fetched, and only when it may sign; the signer checks the key's domain once more.
-  const keys = identity?.kind === 'Domain' && identity.dkimStatus === 'Success' && identity.dkimEnabled ? await ctx.store.getDkimKeys(scope, p.fromDomain) : [];
-  const decision = signingDecision(p.fromDomain, identity, keys);
+  // BYODKIM first: the external key signs when it is the verified method (core signingMethod); else Easy DKIM's rules.
+  const external = await externalSigningKey(ctx.externalDkim, scope, p.fromDomain, identity);
+  const keys =
+    external === null && identity?.kind === 'Domain' && identity.dkimStatus === 'Success' && identity.dkimEnabled
+      ? await ctx.store.getDkimKeys(scope, p.fromDomain)
+      : [];
+  const decision: SigningDecision<StoredDkimKey> = external !== null ? { sign: true, key: external } : signingDecision(p.fromDomain, identity, keys);
   if (decision.sign) {
     try {
       raw = send.signer.sign(p.message, p.fromDomain, decision.key, Math.floor(p.now / 1000));

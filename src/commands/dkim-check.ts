@@ -20,6 +20,11 @@ export function checkLines(report: DkimCheckReport): string[] {
     lines.push(`${VERDICT_TEXT[r.verdict] ?? r.verdict.replace(/_/g, ' ')}: ${r.name} ${r.type}`);
     lines.push(`    DNS answered   ${r.observed}`);
   }
+  if (report.external) {
+    const e = report.external;
+    lines.push(`${e.verdict.replace(/_/g, ' ')}: ${e.name} TXT (Bring Your Own DKIM, selector ${e.selector}: ${e.status})`);
+    lines.push(`    DNS answered   ${e.observed}`);
+  }
   return lines;
 }
 

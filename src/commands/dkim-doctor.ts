@@ -26,6 +26,17 @@ export function doctorLines(report: DoctorReport): string[] {
     lines.push(`    DNS answered   ${r.observed}`);
   }
   lines.push('', 'Records to publish (zone-file lines):', ...report.records.map((r) => r.zoneLine));
+  if (report.external) {
+    const e = report.external;
+    lines.push(
+      '',
+      `Bring Your Own DKIM: selector ${e.selector}, ${e.status}; chosen ${e.chosen}, signing now with ${e.signing ?? 'nothing (no method verified)'}`,
+      `${e.verdict}: ${e.name}`,
+      `    ${e.advice}`,
+      `    DNS answered   ${e.observed}`,
+      `    to publish     ${e.zoneLine}`,
+    );
+  }
   if (report.keys) lines.push('', 'Keys behind the tokens (role, length, age):', ...keyRingLines(report.keys).slice(1), keyRingLines(report.keys)[0]!);
   return lines;
 }
@@ -58,6 +69,7 @@ export const doctorCommand: Command = {
             zone: dkim.zone,
             toAscii: signet.ctx.toAscii,
             rings: { store: signet.storage.keyRings, clock: signet.runtime.clock },
+            external: signet.storage.externalDkim,
           },
           scopeOf(args, config),
           domain,

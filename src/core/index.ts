@@ -16,3 +16,4 @@ export * from './identity-policy.ts';
 export * from './notification-topic.ts';
 export * from './detection-events.ts';
 export * from './key-ring.ts';
+export * from './external-dkim.ts';

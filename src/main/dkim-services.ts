@@ -152,6 +152,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
     leaseMs: DETECTION_LEASE_MS,
     // Custom MAIL FROM domains go through the same worker, resolver and lifecycle.
     mailFrom: { store: stores.mailFrom, expect: dkim.mailFrom },
+    externalDkim: stores.externalDkim,
     ...(input.detectionObserver ? { observer: input.detectionObserver } : {}),
   };
   const defaultScope = { accountId: core.accountId, region: core.defaultRegion };
@@ -163,7 +164,11 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
     authenticate: (request) => signet.authenticator!.authenticate(request),
     allowUnsigned: dkim.dev,
     doctor: (scope, domain) =>
-      dkimDoctor({ store: store, resolver, zone: dkim.zone, toAscii: toAscii, rings: { store: stores.keyRings, clock } }, scope, domain),
+      dkimDoctor(
+        { store: store, resolver, zone: dkim.zone, toAscii: toAscii, rings: { store: stores.keyRings, clock }, external: stores.externalDkim },
+        scope,
+        domain,
+      ),
     check: (scope, domain) => checkDkimNow({ ...deps, toAscii }, scope, domain),
     rotate: (scope, domain) => rotateDomainKeys(ringDeps, scope, domain),
     onInternalError: (err, route) => input.onError(err, route),

@@ -26,6 +26,7 @@ import { loadMasterKey } from '../secrets/master-key.ts';
 import { masterKeyFingerprint } from '../secrets/master-key-fingerprint.ts';
 import { checkPrivateFolder } from '../secrets/file-permissions.ts';
 import { dkimKeyContext, SecretBox } from '../secrets/secret-box.ts';
+import { createExternalKeyImporter } from '../dkim/external-key.ts';
 import { openStorage, type Storage } from '../storage/open-storage.ts';
 import { loadPlatformSigningKey } from './platform-key-file.ts';
 import { toAsciiDomain } from './to-ascii.ts';
@@ -200,6 +201,7 @@ export async function createSignet(config: CoreConfig, runtime: Runtime, feature
       identitySettings: storage.identitySettings,
       send,
       zoneChanges,
+      externalDkim: { store: storage.externalDkim, importer: createExternalKeyImporter(secrets) },
       ...(autoVerify ? { autoVerify } : {}),
     };
     let handler: SesHandler | null = null;

@@ -344,11 +344,14 @@ export class KyselyDetectionStore implements DetectionStore {
       .where('identity_id', '=', id)
       .executeTakeFirst();
     if (Number(finished.numUpdatedRows) === 0) return false; // the identity was deleted during the check
+    // Success is final (core nextVerificationStatus never leaves it); it may have been written since
+    // this check read the identity, e.g. by a BYODKIM key reaching Success, so never undo it here.
     await trx
       .updateTable('identities')
       .set({ verification_status: c.verificationStatus })
       .where('id', '=', id)
       .where('verification_status', '<>', c.verificationStatus)
+      .where('verification_status', '<>', 'Success')
       .execute();
     return true;
   }

@@ -5,6 +5,7 @@ export interface Database {
   identities: IdentitiesTable;
   dkim_keys: DkimKeysTable;
   dkim_key_rings: DkimKeyRingsTable;
+  external_dkim_keys: ExternalDkimKeysTable;
   key_pool: KeyPoolTable;
   accounts: AccountsTable;
   access_keys: AccessKeysTable;
@@ -111,6 +112,21 @@ export interface DkimKeyRingsTable {
   downgraded_at: number | null;
   rotate_requested_at: number | null;
   due_at: number | null;
+}
+
+export interface ExternalDkimKeysTable {
+  identity_id: number;
+  selector: string;
+  public_key: string;
+  sealed_private_key: string;
+  bits: number;
+  status: string;
+  verdict: string | null;
+  observed: string | null;
+  /** 1 when the customer chose EXTERNAL last; 0 after switching back to AWS_SES. */
+  chosen_external: number;
+  created_at: number;
+  checked_at: number | null;
 }
 
 export interface KeyPoolTable {

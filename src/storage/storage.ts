@@ -5,6 +5,7 @@ import type { EmailIdentityStore } from '../app/email-identity-ports.ts';
 import type { MailFromStore } from '../app/mail-from-ports.ts';
 import type { IdentitySettingsStore } from '../app/identity-settings-ports.ts';
 import type { KeyRingStore } from '../app/key-ring-ports.ts';
+import type { ExternalDkimStore } from '../app/external-dkim-ports.ts';
 import type { SettingsStore, Store } from '../app/ports.ts';
 import type { RateLimiter } from '../app/rate-limiter.ts';
 import type { EmailVerificationStore, OutboxStore } from '../app/send-ports.ts';
@@ -14,6 +15,7 @@ import { KyselyDetectionStore } from './kysely-detection-store.ts';
 import { KyselyDnsKeyStore } from './kysely-dns-key-store.ts';
 import { KyselyEmailIdentityStore } from './kysely-email-identity-store.ts';
 import { KyselyKeyRingStore } from './kysely-key-ring-store.ts';
+import { KyselyExternalDkimStore } from './kysely-external-dkim-store.ts';
 import { KyselyMailFromStore } from './kysely-mail-from-store.ts';
 import { KyselyIdentitySettingsStore } from './kysely-identity-settings-store.ts';
 import { KyselyEmailVerificationStore, KyselyOutboxStore } from './kysely-outbox-store.ts';
@@ -41,6 +43,8 @@ export interface Storage {
   readonly dnsKeys: DnsKeyStore;
   /** The signing-key rings behind the tokens: rotation, key length (issue 16). */
   readonly keyRings: KeyRingStore;
+  /** Bring-Your-Own-DKIM keys and the chosen signing method (issue 16 item 4). */
+  readonly externalDkim: ExternalDkimStore;
   readonly sandbox: SandboxStore;
   readonly outbox: OutboxStore;
   readonly verifications: EmailVerificationStore;
@@ -97,6 +101,7 @@ export function storageOver(parts: StorageParts): Storage {
   const mailFrom = lazy(() => new KyselyMailFromStore(db, detectionEngine));
   const dnsKeys = lazy(() => new KyselyDnsKeyStore(db));
   const keyRings = lazy(() => new KyselyKeyRingStore(db, (q) => store.lockTaken(q)));
+  const externalDkim = lazy(() => new KyselyExternalDkimStore(db, detectionEngine));
   const sandbox = lazy(() => new KyselySandboxStore(db));
   const outbox = lazy(() => new KyselyOutboxStore(db));
   const verifications = lazy(() => new KyselyEmailVerificationStore(db));
@@ -123,6 +128,9 @@ export function storageOver(parts: StorageParts): Storage {
     },
     get keyRings() {
       return keyRings();
+    },
+    get externalDkim() {
+      return externalDkim();
     },
     get sandbox() {
       return sandbox();

@@ -64,8 +64,9 @@ function dkimAttributes(view: EmailIdentityView, options: SesV2Options): JsonObj
     SigningEnabled: d.signingEnabled,
     Status: V2_STATUS[d.status],
     Tokens: d.tokens === null ? undefined : [...d.tokens],
-    SigningHostedZone: d.tokens === null ? undefined : options.signingHostedZone,
-    SigningAttributesOrigin: 'AWS_SES',
+    // BYODKIM's record is in the customer's zone, not ours.
+    SigningHostedZone: d.tokens === null || d.origin === 'EXTERNAL' ? undefined : options.signingHostedZone,
+    SigningAttributesOrigin: d.origin,
     NextSigningKeyLength: keyLength(d.nextKeyBits),
     CurrentSigningKeyLength: d.currentKeyBits === null ? undefined : keyLength(d.currentKeyBits),
     LastKeyGenerationTimestamp: d.lastKeyGenerationAt === null ? undefined : seconds(d.lastKeyGenerationAt),
@@ -112,14 +113,14 @@ const createEmailIdentityOp: SesV2Operation = {
     const configurationSetName = body.string('ConfigurationSetName', { min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ }) ?? null;
     const dkim = body.object('DkimSigningAttributes');
     let keyBits: number | null = null;
+    let external: { selector: string | undefined; privateKey: string | undefined } | undefined;
     if (dkim !== undefined) {
       const selector = dkim.string('DomainSigningSelector');
       const privateKey = dkim.string('DomainSigningPrivateKey');
       const length = dkim.string('NextSigningKeyLength');
       const origin = dkim.string('DomainSigningAttributesOrigin');
-      if (selector !== undefined || privateKey !== undefined || origin === 'EXTERNAL') {
-        throw badRequest('Bring Your Own DKIM (DomainSigningSelector, DomainSigningPrivateKey) is not supported by this server yet; only Easy DKIM is.');
-      }
+      // SES: with a selector and a private key the identity uses BYODKIM (checked in the use case).
+      if (selector !== undefined || privateKey !== undefined) external = { selector, privateKey };
       if (origin !== undefined && origin !== 'AWS_SES') {
         throw badRequest(`DomainSigningAttributesOrigin ${origin} (Deterministic Easy DKIM replicas) is not supported by this server.`);
       }
@@ -131,6 +132,7 @@ const createEmailIdentityOp: SesV2Operation = {
       configurationSetName,
       keyBits,
       dkimSigningAttributes: dkim !== undefined,
+      ...(external ? { external } : {}),
     });
     return {
       IdentityType: V2_KIND[view.kind],
@@ -272,11 +274,13 @@ const putDkimSigningAttributesOp: SesV2Operation = {
     const view = await putEmailIdentityDkimSigningAttributes(ctx, scope, identityPath(input), {
       origin,
       nextKeyBits: length === undefined ? null : length === 'RSA_1024_BIT' ? 1024 : 2048,
+      selector: attributes?.string('DomainSigningSelector'),
+      privateKey: attributes?.string('DomainSigningPrivateKey'),
     });
     return {
       DkimStatus: V2_STATUS[view.dkim.status],
       DkimTokens: view.dkim.tokens === null ? undefined : [...view.dkim.tokens],
-      SigningHostedZone: view.dkim.tokens === null ? undefined : options.signingHostedZone,
+      SigningHostedZone: view.dkim.tokens === null || view.dkim.origin === 'EXTERNAL' ? undefined : options.signingHostedZone,
     };
   },
 };

@@ -12,6 +12,7 @@ import * as m0010 from './0010-identity-notifications-and-policies.ts';
 import * as m0011 from './0011-key-rings.ts';
 import * as m0012 from './0012-key-zone-journal.ts';
 import * as m0013 from './0013-scale.ts';
+import * as m0014 from './0014-external-dkim-keys.ts';
 
 export type { DdlFlavor } from './ddl.ts';
 
@@ -34,6 +35,7 @@ const STEPS: Record<string, Step> = {
   '0011-key-rings': m0011,
   '0012-key-zone-journal': m0012,
   '0013-scale': m0013,
+  '0014-external-dkim-keys': m0014,
 };
 
 export function migrationProvider(flavor: DdlFlavor): MigrationProvider {
