@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ExternalDkimStore, NewExternalKey, StoredExternalKey } from '../app/external-dkim-ports.ts';
 import { isVerificationStatus, type DkimSigningMethod, type ExternalKeyVerdict, type Scope, type VerificationStatus } from '../core/index.ts';
 import type { DetectionEngine } from './detection-engine.ts';
+import { preparedQuery } from './prepared-query.ts';
 import type { Database } from './schema.ts';
 
 const COLUMNS = [
@@ -19,6 +20,26 @@ const COLUMNS = [
   'e.created_at',
   'e.checked_at',
 ] as const;
+
+const chosenMethodQuery = preparedQuery((db: Kysely<Database>, accountId: string, region: string, domain: string) =>
+  db
+    .selectFrom('external_dkim_keys as e')
+    .innerJoin('identities as i', 'i.id', 'e.identity_id')
+    .select('e.chosen_external')
+    .where('i.account_id', '=', accountId)
+    .where('i.region', '=', region)
+    .where('i.name', '=', domain),
+);
+
+const externalKeyQuery = preparedQuery((db: Kysely<Database>, accountId: string, region: string, domain: string) =>
+  db
+    .selectFrom('external_dkim_keys as e')
+    .innerJoin('identities as i', 'i.id', 'e.identity_id')
+    .select(COLUMNS)
+    .where('i.account_id', '=', accountId)
+    .where('i.region', '=', region)
+    .where('i.name', '=', domain),
+);
 
 type Row = {
   identity_id: number;
@@ -110,26 +131,14 @@ export class KyselyExternalDkimStore implements ExternalDkimStore {
   }
 
   async chosenMethod(scope: Scope, domain: string): Promise<DkimSigningMethod> {
-    const row = await this.#db
-      .selectFrom('external_dkim_keys as e')
-      .innerJoin('identities as i', 'i.id', 'e.identity_id')
-      .select('e.chosen_external')
-      .where('i.account_id', '=', scope.accountId)
-      .where('i.region', '=', scope.region)
-      .where('i.name', '=', domain)
-      .executeTakeFirst();
+    // Read for every domain of every GetIdentityDkimAttributes, GetEmailIdentity and send: compiled
+    // once (preparedQuery), as the other identity reads are.
+    const [row] = await chosenMethodQuery(this.#db, scope.accountId, scope.region, domain);
     return row !== undefined && Number(row.chosen_external) === 1 ? 'EXTERNAL' : 'AWS_SES';
   }
 
   async externalKeyOf(scope: Scope, domain: string): Promise<StoredExternalKey | null> {
-    const row = await this.#db
-      .selectFrom('external_dkim_keys as e')
-      .innerJoin('identities as i', 'i.id', 'e.identity_id')
-      .select(COLUMNS)
-      .where('i.account_id', '=', scope.accountId)
-      .where('i.region', '=', scope.region)
-      .where('i.name', '=', domain)
-      .executeTakeFirst();
+    const [row] = await externalKeyQuery(this.#db, scope.accountId, scope.region, domain);
     return row === undefined ? null : toStored(row as Row);
   }
 
