@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openBetterSqlite3, type BetterSqlite3 } from './better-sqlite3.ts';
 import { Kysely, type SqliteDatabase } from 'kysely';
@@ -88,7 +88,13 @@ function privateDatabaseFile(file: string): void {
   closeSync(openSync(file, 'a', 0o600));
   for (const suffix of COMPANIONS) {
     const path = file + suffix;
-    if (existsSync(path) && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+    try {
+      if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+    } catch (err) {
+      // Absent, or gone since: another process opening the same folder may be between creating and
+      // deleting its rollback journal (seen when eight `signet ses` start at once on a new folder).
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
 }
 
