@@ -1,33 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { GetEmailIdentityCommand, PutEmailIdentityDkimSigningAttributesCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { outboxRawMessage, verifyWithBoth } from './helpers/dkim-verify-both.ts';
-import {
-  chasingResolver,
-  checkNow,
-  dkimTokens,
-  findProgram,
-  freeDnsPort,
-  sesCall,
-  signetDnsPort,
-  startNsd,
-  zoneFile,
-  type RunningDnsPeer,
-} from './helpers/dns-peers.ts';
+import { chasingResolver, checkNow, dkimTokens, freeDnsPort, sesCall, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
 import { queryTxt } from './helpers/dns-query.ts';
-import { findPython, peerOrSkip } from './helpers/peers.ts';
+import { customerDnsPeers, customerDnsSignetArgs, selectorOf } from './helpers/customer-dns-e2e.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
-const nsdBin = findProgram('nsd');
-const dkimpy =
-  findPython(['dkim', 'dns.resolver']) ?? (spawnSync('/usr/bin/python3', ['-c', 'import dkim, dns.resolver']).status === 0 ? '/usr/bin/python3' : null);
-const skip =
-  peerOrSkip('nsd', nsdBin && findProgram('dig'), 'Debian packages nsd and dnsutils: NSD serves the customer zone').skip ||
-  peerOrSkip('dkimpy', dkimpy, 'Debian package python3-dkim (with python3-dnspython): the second independent verifier').skip;
+const { nsdBin, dkimpy, skip } = customerDnsPeers();
 
 const ZONE = 'dkim.signet.test';
 const DOMAIN = 'rotate.example.test';
@@ -53,10 +36,6 @@ describe('key rotation behind stable tokens: every message verifies through the 
   const sent: { label: string; raw: Buffer; selector: string }[] = [];
 
   const verifyBoth = (raw: Buffer, label: string) => verifyWithBoth({ resolver, dkimpy: dkimpy!, nsdPort, signetPort, zone: ZONE }, raw, DOMAIN, tokens, label);
-  const selectorOf = (raw: Buffer) => {
-    const header = /^DKIM-Signature:([\s\S]*?)\r\n(?![ \t])/m.exec(raw.toString('latin1'))?.[1] ?? assert.fail('no DKIM-Signature');
-    return /\bs=([^;\s]+)/.exec(header)?.[1] ?? assert.fail(`no s= in ${header}`);
-  };
   const send = async (label: string) => {
     const xml = await sesCall(
       server.url,
@@ -104,29 +83,7 @@ describe('key rotation behind stable tokens: every message verifies through the 
 
   before(async () => {
     nsdPort = await freeDnsPort();
-    server = await startSignet([
-      '--data-dir',
-      data.path,
-      '--no-throttle',
-      '--dev',
-      '--auto-verify',
-      'none',
-      '--dkim-zone',
-      ZONE,
-      '--key-bits',
-      '2048',
-      '--key-pool-size',
-      '4',
-      '--resolver',
-      `127.0.0.1:${nsdPort}`,
-      '--check-interval',
-      '1h',
-      '--log-level',
-      'info',
-      '--max-send-rate',
-      '1000',
-      '--max-24-hour-send=-1',
-    ]);
+    server = await startSignet(customerDnsSignetArgs({ dataDir: data.path, zone: ZONE, nsdPort, keyPoolSize: 4 }));
     signetPort = signetDnsPort(server.output());
     tokens = await dkimTokens(server.url, DOMAIN);
     nsd = await startNsd(nsdBin!, nsdDir.path, nsdPort, {

@@ -1,35 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import {
-  chasingResolver,
-  checkNow,
-  dkimTokens,
-  findProgram,
-  freeDnsPort,
-  signetDnsPort,
-  startNsd,
-  zoneFile,
-  type RunningDnsPeer,
-} from './helpers/dns-peers.ts';
+import { chasingResolver, checkNow, dkimTokens, freeDnsPort, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
 import { findAwsCliV2, findPython, peerOrSkip, runAsync } from './helpers/peers.ts';
 import { callSigned } from './helpers/sign.ts';
 import { outboxRawMessage, verifyWithBoth } from './helpers/dkim-verify-both.ts';
+import { customerDnsPeers, customerDnsSignetArgs } from './helpers/customer-dns-e2e.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
-const nsdBin = findProgram('nsd');
-const dkimpy =
-  findPython(['dkim', 'dns.resolver']) === null
-    ? spawnSync('/usr/bin/python3', ['-c', 'import dkim, dns.resolver']).status === 0
-      ? '/usr/bin/python3'
-      : null
-    : findPython(['dkim', 'dns.resolver']);
+const { nsdBin, dkimpy, skip: dnsSkip } = customerDnsPeers();
 const aws = findAwsCliV2();
 const boto3Python = findPython(['boto3']);
 const skip =
-  peerOrSkip('nsd', nsdBin && findProgram('dig'), 'Debian packages nsd and dnsutils: NSD serves the customer zone').skip ||
-  peerOrSkip('dkimpy', dkimpy, 'Debian package python3-dkim (with python3-dnspython): the second independent verifier').skip ||
+  dnsSkip ||
   peerOrSkip('aws', aws, 'AWS CLI v2 (/usr/bin/aws) sends the messages').skip ||
   peerOrSkip('boto3', boto3Python, 'python3 with boto3 sends the messages').skip;
 
@@ -143,30 +127,7 @@ describe('sent mail verifies with mailauth and dkimpy through the customer CNAME
 
   before(async () => {
     nsdPort = await freeDnsPort();
-    server = await startSignet([
-      '--data-dir',
-      data.path,
-      '--no-throttle',
-      '--dev',
-      // Addresses go through SES's verification link here (dev's default verifies them at once).
-      '--auto-verify',
-      'none',
-      '--dkim-zone',
-      ZONE,
-      '--key-bits',
-      '2048',
-      '--key-pool-size',
-      '6',
-      '--resolver',
-      `127.0.0.1:${nsdPort}`,
-      '--check-interval',
-      '1h',
-      '--log-level',
-      'info',
-      '--max-send-rate',
-      '1000',
-      '--max-24-hour-send=-1',
-    ]);
+    server = await startSignet(customerDnsSignetArgs({ dataDir: data.path, zone: ZONE, nsdPort, keyPoolSize: 6 }));
     signetPort = signetDnsPort(server.output());
     for (const d of [DOMAIN, OTHER]) tokens[d] = await dkimTokens(server.url, d);
     nsd = await startNsd(

@@ -6,8 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
-import { checkNow, dkimTokens, findProgram, freeDnsPort, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
-import { findPython, peerOrSkip } from './helpers/peers.ts';
+import { checkNow, dkimTokens, freeDnsPort, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
+import { customerDnsPeers, customerDnsSignetArgs } from './helpers/customer-dns-e2e.ts';
 import { callSigned } from './helpers/sign.ts';
 import { REPO_ROOT, SIGNET_BIN, startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
@@ -20,11 +20,7 @@ import { tempDir } from './helpers/temp-dir.ts';
  * in the platform's own zone, served by the same NSD.
  */
 
-const nsdBin = findProgram('nsd');
-const dkimpy = spawnSync('/usr/bin/python3', ['-c', 'import dkim, dns.resolver']).status === 0 ? '/usr/bin/python3' : findPython(['dkim', 'dns.resolver']);
-const skip =
-  peerOrSkip('nsd', nsdBin && findProgram('dig'), 'Debian packages nsd and dnsutils: NSD serves the customer and platform zones').skip ||
-  peerOrSkip('dkimpy', dkimpy, 'Debian package python3-dkim (with python3-dnspython): the second independent verifier').skip;
+const { nsdBin, dkimpy, skip } = customerDnsPeers('the customer and platform zones');
 
 const ZONE = 'dkim.signet.test';
 const DOMAIN = 'customer.example.test';
@@ -94,30 +90,8 @@ describe('the platform signature: both signatures verify with mailauth and dkimp
   let signetPort: number;
   const tokens: Record<string, string[]> = {};
 
-  const baseArgs = () => [
-    '--data-dir',
-    data.path,
-    '--no-throttle',
-    '--dev',
-    // The verification mail is part of what is signed here: addresses are not verified at once.
-    '--auto-verify',
-    'none',
-    '--dkim-zone',
-    ZONE,
-    '--key-bits',
-    '1024',
-    '--key-pool-size',
-    '6',
-    '--resolver',
-    `127.0.0.1:${nsdPort}`,
-    '--check-interval',
-    '1h',
-    '--log-level',
-    'info',
-    '--max-send-rate',
-    '1000',
-    '--max-24-hour-send=-1',
-  ];
+  // The verification mail is part of what is signed here: addresses are not verified at once.
+  const baseArgs = () => [...customerDnsSignetArgs({ dataDir: data.path, zone: ZONE, nsdPort, keyBits: 1024, keyPoolSize: 6 })];
   const platformArgs = () => ['--platform-domain', PLATFORM, '--platform-selector', SELECTOR, '--platform-key-file', keyFile];
   const call = async (body: string) => callSigned(server.url, `${body}&Version=2010-12-01`, KEY);
   const sendRaw = async (from: string, subject: string): Promise<Buffer> => {

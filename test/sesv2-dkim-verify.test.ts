@@ -1,31 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { CreateEmailIdentityCommand, GetEmailIdentityCommand, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { outboxRawMessage, verifyWithBoth } from './helpers/dkim-verify-both.ts';
 import nodemailer from 'nodemailer';
-import {
-  chasingResolver,
-  checkNow,
-  dkimTokens,
-  findProgram,
-  freeDnsPort,
-  sesCall,
-  signetDnsPort,
-  startNsd,
-  zoneFile,
-  type RunningDnsPeer,
-} from './helpers/dns-peers.ts';
-import { findPython, peerOrSkip } from './helpers/peers.ts';
+import { chasingResolver, checkNow, dkimTokens, freeDnsPort, sesCall, signetDnsPort, startNsd, zoneFile, type RunningDnsPeer } from './helpers/dns-peers.ts';
+import { customerDnsPeers, customerDnsSignetArgs } from './helpers/customer-dns-e2e.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
-const nsdBin = findProgram('nsd');
-const dkimpy =
-  findPython(['dkim', 'dns.resolver']) ?? (spawnSync('/usr/bin/python3', ['-c', 'import dkim, dns.resolver']).status === 0 ? '/usr/bin/python3' : null);
-const skip =
-  peerOrSkip('nsd', nsdBin && findProgram('dig'), 'Debian packages nsd and dnsutils: NSD serves the customer zone').skip ||
-  peerOrSkip('dkimpy', dkimpy, 'Debian package python3-dkim (with python3-dnspython): the second independent verifier').skip;
+const { nsdBin, dkimpy, skip } = customerDnsPeers();
 
 const ZONE = 'dkim.signet.test';
 /** Made through v2 CreateEmailIdentity; its CNAMEs are published. */
@@ -71,29 +54,7 @@ describe('SES v2: one identity in two views, and v2-sent mail verifies through t
 
   before(async () => {
     nsdPort = await freeDnsPort();
-    server = await startSignet([
-      '--data-dir',
-      data.path,
-      '--no-throttle',
-      '--dev',
-      // SES's lifecycle: an address stays Pending (dev's default verifies it at once).
-      '--auto-verify',
-      'none',
-      '--dkim-zone',
-      ZONE,
-      '--key-bits',
-      '2048',
-      '--key-pool-size',
-      '12',
-      '--resolver',
-      `127.0.0.1:${nsdPort}`,
-      '--no-detection',
-      '--log-level',
-      'warn',
-      '--max-send-rate',
-      '1000',
-      '--max-24-hour-send=-1',
-    ]);
+    server = await startSignet(customerDnsSignetArgs({ dataDir: data.path, zone: ZONE, nsdPort, keyPoolSize: 12, checkInterval: false, logLevel: 'warn' }));
     // No background detection: checks run when the test asks (/_signet/check), so Pending is stable.
     signetPort = signetDnsPort(server.output());
     client = new SESv2Client({ endpoint: server.url, region: 'us-east-1', credentials: KEY });
