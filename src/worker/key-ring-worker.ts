@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { advanceKeyRing, type KeyRingDeps } from '../app/key-ring.ts';
+import { PollingLoop, type PollingLoopOptions } from './polling-loop.ts';
 
-export interface KeyRingWorkerOptions {
+export interface KeyRingWorkerOptions extends PollingLoopOptions {
   /** How long to rest when no ring is due (dev mode's clock moves are seen within it). */
   readonly pollMs: number;
-  readonly batchSize: number;
   /**
    * The share of the process's time rotations may take (default 0.1). Each step is a transaction
    * whose commit waits for the disk (SQLite's synchronous=FULL, on the event loop): 10,000 domains
@@ -13,7 +12,6 @@ export interface KeyRingWorkerOptions {
    * (a next key waits a TTL anyway).
    */
   readonly dutyCycle?: number;
-  readonly onError?: (err: unknown) => void;
 }
 
 /**
@@ -24,38 +22,21 @@ export interface KeyRingWorkerOptions {
 export class KeyRingWorker {
   readonly #deps: KeyRingDeps;
   readonly #options: KeyRingWorkerOptions;
-  readonly #wake = new AbortController();
-  #running: Promise<void> | null = null;
-  #stopping = false;
+  readonly #loop: PollingLoop;
 
   constructor(deps: KeyRingDeps, options: KeyRingWorkerOptions) {
     this.#deps = deps;
     this.#options = options;
+    this.#loop = new PollingLoop(() => this.#round(), options);
   }
 
   start(): void {
-    this.#running ??= this.#loop();
+    this.#loop.start();
   }
 
   /** Stops after the ring under way is written. */
   async stop(): Promise<void> {
-    this.#stopping = true;
-    this.#wake.abort();
-    await this.#running;
-  }
-
-  async #loop(): Promise<void> {
-    while (!this.#stopping) {
-      let looked = 0;
-      try {
-        looked = await this.#round();
-      } catch (err) {
-        this.#options.onError?.(err);
-      }
-      if (looked < this.#options.batchSize && !this.#stopping) {
-        await sleep(this.#options.pollMs, undefined, { signal: this.#wake.signal }).catch(() => {});
-      }
-    }
+    await this.#loop.stop();
   }
 
   /** Advances the due rings one at a time, resting after each (see dutyCycle). */
@@ -63,13 +44,13 @@ export class KeyRingWorker {
     const due = await this.#deps.rings.dueRings(this.#deps.clock.now(), this.#options.batchSize);
     const duty = Math.min(1, Math.max(0.01, this.#options.dutyCycle ?? 0.1));
     for (const id of due) {
-      if (this.#stopping) break;
+      if (this.#loop.stopping) break;
       const started = performance.now();
       await advanceKeyRing(this.#deps, id);
       // A timer, not a microtask: the store's promises resolve at once, so only a timer lets DNS
       // queries and requests in between.
       const rest = ((performance.now() - started) * (1 - duty)) / duty;
-      await sleep(Math.max(1, rest), undefined, { signal: this.#wake.signal }).catch(() => {});
+      await this.#loop.rest(Math.max(1, rest));
     }
     return due.length;
   }
