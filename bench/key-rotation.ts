@@ -21,10 +21,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
 import { SQLITE_FILE } from '../src/storage/open-storage.ts';
+import { startSendingServer } from './sending-server.ts';
 import { verifyDevDomain } from '../test/helpers/dev-domain.ts';
 import { findProgram } from '../test/helpers/dns-peers.ts';
 import { callSigned } from '../test/helpers/sign.ts';
-import { startSignet } from '../test/helpers/signet-server.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
 import { writeDkimFixture } from './dkim-fixture.ts';
 import { fmt, median } from './stats.ts';
@@ -59,21 +59,7 @@ for (let i = tokens.length - 1; i > 0; i--) {
 const queryFile = join(data.path, 'queries.txt');
 writeFileSync(queryFile, `${tokens.map((t) => `${t}.${ZONE} TXT`).join('\n')}\n`);
 
-const server = await startSignet([
-  '--data-dir',
-  data.path,
-  '--no-throttle',
-  '--dev',
-  '--key-bits',
-  '2048',
-  '--key-pool-size',
-  '3',
-  '--log-level',
-  'warn',
-  '--max-send-rate',
-  '1000000',
-  '--max-24-hour-send=-1',
-]);
+const server = await startSendingServer(data.path);
 const dnsPort = Number(/signet dns listening on [^\s]+:(\d+)/.exec(server.output())![1]);
 const db = new BetterSqlite3(join(data.path, SQLITE_FILE));
 try {

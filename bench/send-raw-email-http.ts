@@ -11,8 +11,8 @@
 import { Agent } from 'node:http';
 import { parseArgs } from 'node:util';
 import { callSigned } from '../test/helpers/sign.ts';
+import { startSendingServer } from './sending-server.ts';
 import { verifyDevDomain } from '../test/helpers/dev-domain.ts';
-import { startSignet } from '../test/helpers/signet-server.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
 import { fmt, median } from './stats.ts';
 
@@ -24,21 +24,7 @@ const KEY = { accessKeyId: 'AKIDSIGNETTEST', secretAccessKey: 'signet-test-secre
 const DOMAIN = 'bench.example.test';
 
 const data = tempDir('bench-send');
-const server = await startSignet([
-  '--data-dir',
-  data.path,
-  '--no-throttle',
-  '--dev',
-  '--key-bits',
-  '2048',
-  '--key-pool-size',
-  '3',
-  '--log-level',
-  'warn',
-  '--max-send-rate',
-  '1000000',
-  '--max-24-hour-send=-1',
-]);
+const server = await startSendingServer(data.path);
 try {
   await verifyDevDomain(server.url, DOMAIN);
 

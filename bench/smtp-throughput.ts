@@ -13,9 +13,9 @@
  */
 import { Agent } from 'node:http';
 import { parseArgs } from 'node:util';
+import { startSendingServer } from './sending-server.ts';
 import { DEV_KEY, verifyDevDomain } from '../test/helpers/dev-domain.ts';
 import { callSigned } from '../test/helpers/sign.ts';
-import { startSignet } from '../test/helpers/signet-server.ts';
 import { authPlain, SmtpSession } from '../test/helpers/smtp-session.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
 import { fmt, median, percentile } from './stats.ts';
@@ -28,20 +28,7 @@ const DOMAIN = 'bench.example.test';
 const FROM = `sender@${DOMAIN}`;
 
 const data = tempDir('bench-smtp');
-const server = await startSignet([
-  '--data-dir',
-  data.path,
-  '--no-throttle',
-  '--dev',
-  '--key-bits',
-  '2048',
-  '--key-pool-size',
-  '3',
-  '--log-level',
-  'warn',
-  '--max-send-rate',
-  '1000000',
-  '--max-24-hour-send=-1',
+const server = await startSendingServer(data.path, [
   // The sessions wait through the HTTP rounds; SES's 10 s idle timeout would close them.
   '--smtp-idle-timeout',
   '10m',
