@@ -47,6 +47,7 @@ export function runExternalDkimStoreContract(backend: string, open: () => Promis
           observed: null,
           createdAt: 10,
           checkedAt: null,
+          unverifiedSince: 10,
         },
       );
       assert.equal(await h.external.chosenMethod(A, 'byod.example'), 'EXTERNAL');
@@ -58,17 +59,31 @@ export function runExternalDkimStoreContract(backend: string, open: () => Promis
       await h.external.putExternalKey(A, 'byod.example', key(1), 10);
       const first = await h.external.externalKeyOf(A, 'byod.example');
       assert.ok(first);
-      assert.equal(await h.external.recordExternalCheck(first.identityId, 'pub-1', { status: 'Pending', verdict: 'missing', observed: 'NXDOMAIN' }, 20), true);
+      assert.equal(
+        await h.external.recordExternalCheck(
+          first.identityId,
+          'pub-1',
+          { status: 'Pending', verdict: 'missing', observed: 'NXDOMAIN', unverifiedSince: 10 },
+          20,
+        ),
+        true,
+      );
       let now = await h.external.externalKeyOf(A, 'byod.example');
-      assert.deepEqual([now?.status, now?.verdict, now?.observed, now?.checkedAt], ['Pending', 'missing', 'NXDOMAIN', 20]);
-      assert.equal(await h.external.recordExternalCheck(first.identityId, 'pub-1', { status: 'Success', verdict: 'ok', observed: 'p=pub-1' }, 30), true);
+      assert.deepEqual([now?.status, now?.verdict, now?.observed, now?.checkedAt, now?.unverifiedSince], ['Pending', 'missing', 'NXDOMAIN', 20, 10]);
+      assert.equal(
+        await h.external.recordExternalCheck(first.identityId, 'pub-1', { status: 'Success', verdict: 'ok', observed: 'p=pub-1', unverifiedSince: null }, 30),
+        true,
+      );
       now = await h.external.externalKeyOf(A, 'byod.example');
-      assert.equal(now?.status, 'Success');
+      assert.deepEqual([now?.status, now?.unverifiedSince], ['Success', null]);
       // A new key (rotation by the customer) replaces the row; a late check of the old key is dropped.
       await h.external.putExternalKey(A, 'byod.example', key(2), 40);
-      assert.equal(await h.external.recordExternalCheck(first.identityId, 'pub-1', { status: 'Success', verdict: 'ok', observed: 'p=pub-1' }, 50), false);
+      assert.equal(
+        await h.external.recordExternalCheck(first.identityId, 'pub-1', { status: 'Success', verdict: 'ok', observed: 'p=pub-1', unverifiedSince: null }, 50),
+        false,
+      );
       now = await h.external.externalKeyOf(A, 'byod.example');
-      assert.deepEqual([now?.selector, now?.status, now?.verdict, now?.checkedAt], ['sel2', 'Pending', null, null]);
+      assert.deepEqual([now?.selector, now?.status, now?.verdict, now?.checkedAt, now?.unverifiedSince], ['sel2', 'Pending', null, null, 40]);
     });
 
     it('switching back to AWS_SES keeps the key; choosing EXTERNAL again needs no new key', async () => {
@@ -80,21 +95,27 @@ export function runExternalDkimStoreContract(backend: string, open: () => Promis
       assert.equal(await h.external.chosenMethod(A, 'byod.example'), 'EXTERNAL');
     });
 
-    it('lists keys not yet Success and not checked since a time, oldest check first', async () => {
+    it('lists keys neither Success nor Failed and not checked since a time, oldest check first', async () => {
       await h.store.ensureDomainIdentity(A, 'two.example', 'vt', 0);
       await h.store.ensureDomainIdentity(A, 'three.example', 'vt', 0);
       await h.external.putExternalKey(A, 'byod.example', key(1), 10);
       await h.external.putExternalKey(A, 'two.example', key(2), 10);
       await h.external.putExternalKey(A, 'three.example', key(3), 10);
       const [one, two] = await Promise.all([h.external.externalKeyOf(A, 'byod.example'), h.external.externalKeyOf(A, 'two.example')]);
-      await h.external.recordExternalCheck(one!.identityId, 'pub-1', { status: 'Success', verdict: 'ok', observed: '' }, 20);
-      await h.external.recordExternalCheck(two!.identityId, 'pub-2', { status: 'Pending', verdict: 'another_key', observed: '' }, 25);
+      await h.external.recordExternalCheck(one!.identityId, 'pub-1', { status: 'Success', verdict: 'ok', observed: '', unverifiedSince: null }, 20);
+      await h.external.recordExternalCheck(two!.identityId, 'pub-2', { status: 'Pending', verdict: 'another_key', observed: '', unverifiedSince: 10 }, 25);
       assert.deepEqual((await h.external.pendingExternalKeys(30, 10)).map((k) => k.domain).sort(), ['three.example', 'two.example']);
       assert.deepEqual(
         (await h.external.pendingExternalKeys(25, 10)).map((k) => k.domain),
         ['three.example'],
       );
       assert.equal((await h.external.pendingExternalKeys(30, 1)).length, 1);
+      // Failed (72 hours without the key served right) is final for the schedule.
+      await h.external.recordExternalCheck(two!.identityId, 'pub-2', { status: 'Failed', verdict: 'missing', observed: '', unverifiedSince: 10 }, 26);
+      assert.deepEqual(
+        (await h.external.pendingExternalKeys(30, 10)).map((k) => k.domain),
+        ['three.example'],
+      );
     });
 
     it('deleting the identity deletes its external key', async () => {

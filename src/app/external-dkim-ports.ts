@@ -17,6 +17,8 @@ export interface StoredExternalKey {
   readonly observed: string | null;
   readonly createdAt: number;
   readonly checkedAt: number | null;
+  /** Since when DNS has not served the key right (its creation, or the first miss after a Success); null while Success. */
+  readonly unverifiedSince: number | null;
 }
 
 /** A key the customer gave, already validated and sealed. */
@@ -44,9 +46,9 @@ export interface ExternalDkimStore {
   recordExternalCheck(
     identityId: number,
     publicKey: string,
-    check: { status: VerificationStatus; verdict: ExternalKeyVerdict; observed: string },
+    check: { status: VerificationStatus; verdict: ExternalKeyVerdict; observed: string; unverifiedSince: number | null },
     now: number,
   ): Promise<boolean>;
-  /** External keys not yet Success whose last check is older than `checkedBefore`, oldest first. */
+  /** External keys neither Success nor Failed whose last check is older than `checkedBefore`, oldest first. */
   pendingExternalKeys(checkedBefore: number, limit: number): Promise<StoredExternalKey[]>;
 }

@@ -3,6 +3,7 @@ import {
   externalSelectorName,
   isValidSelector,
   judgeExternalKeyRecord,
+  nextExternalKeyState,
   signingMethod,
   type ExternalKeyVerdict,
   type Identity,
@@ -111,24 +112,37 @@ export interface ExternalKeyCheck {
 /**
  * Looks up `SELECTOR._domainkey.DOMAIN TXT` and compares its p= with the key's public half. A match
  * is Success; a definite mismatch (missing, another key, malformed) is Pending, so that a key DNS no
- * longer serves stops signing; a resolver error leaves the status as it was (no verdict).
+ * longer serves stops signing, and Failed once that has lasted `windowMs` (SES: 72 hours); a resolver
+ * error leaves the status as it was (no verdict). The step is core's nextExternalKeyState.
  */
-export async function checkExternalKey(resolver: Resolver, store: ExternalDkimStore, key: StoredExternalKey, now: number): Promise<ExternalKeyCheck> {
+export async function checkExternalKey(
+  resolver: Resolver,
+  store: ExternalDkimStore,
+  key: StoredExternalKey,
+  now: number,
+  windowMs: number,
+): Promise<ExternalKeyCheck> {
   const name = externalSelectorName(key.selector, key.domain);
   const judgement = judgeExternalKeyRecord(await resolver.txt(name), key.publicKey);
-  const status: VerificationStatus = judgement.verdict === 'ok' ? 'Success' : judgement.verdict === 'resolver_error' ? key.status : 'Pending';
-  await store.recordExternalCheck(key.identityId, key.publicKey, { status, verdict: judgement.verdict, observed: judgement.observed }, now);
+  const { status, unverifiedSince } = nextExternalKeyState(key, judgement.verdict, now, windowMs);
+  await store.recordExternalCheck(key.identityId, key.publicKey, { status, verdict: judgement.verdict, observed: judgement.observed, unverifiedSince }, now);
   return { domain: key.domain, selector: key.selector, name, status, verdict: judgement.verdict, observed: judgement.observed };
 }
 
 /** How often a Pending external key is looked at again (SES searches for up to 72 hours). */
 export const EXTERNAL_RECHECK_MS = 60_000;
 
-/** The worker's pass: external keys not yet Success and not checked for a while. */
-export async function runDueExternalChecks(resolver: Resolver, store: ExternalDkimStore, clock: Clock, limit: number): Promise<ExternalKeyCheck[]> {
+/** The worker's pass: external keys neither Success nor Failed, not checked for a while. */
+export async function runDueExternalChecks(
+  resolver: Resolver,
+  store: ExternalDkimStore,
+  clock: Clock,
+  limit: number,
+  windowMs: number,
+): Promise<ExternalKeyCheck[]> {
   const now = clock.now();
   const due = await store.pendingExternalKeys(now - EXTERNAL_RECHECK_MS, limit);
-  return Promise.all(due.map((key) => checkExternalKey(resolver, store, key, now)));
+  return Promise.all(due.map((key) => checkExternalKey(resolver, store, key, now, windowMs)));
 }
 
 /**

@@ -150,7 +150,7 @@ export async function runDueDetectionChecks(deps: DetectionDeps, limit: number):
     report(deps.observer, checks);
   }
   const mailFrom = mailFromDetectionDeps(deps);
-  const external = deps.externalDkim ? (await runDueExternalChecks(deps.resolver, deps.externalDkim, deps.clock, limit)).length : 0;
+  const external = deps.externalDkim ? (await runDueExternalChecks(deps.resolver, deps.externalDkim, deps.clock, limit, deps.policy.windowMs)).length : 0;
   return targets.length + external + (mailFrom === null ? 0 : await runDueMailFromChecks(mailFrom, limit));
 }
 
@@ -177,6 +177,6 @@ export async function checkDomainNow(deps: DetectionDeps, scope: Scope, domain: 
   if (mailFrom !== null) await checkMailFromNow(mailFrom, scope, domain);
   // The domain's own key, if it brought one: checked now whatever its status (a record removed since shows).
   const key = deps.externalDkim ? await deps.externalDkim.externalKeyOf(scope, domain) : null;
-  const external = key === null ? null : await checkExternalKey(deps.resolver, deps.externalDkim!, key, deps.clock.now());
+  const external = key === null ? null : await checkExternalKey(deps.resolver, deps.externalDkim!, key, deps.clock.now(), deps.policy.windowMs);
   return { kind: 'checked', completion, external };
 }

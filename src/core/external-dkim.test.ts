@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { externalSelectorName, isValidSelector, judgeExternalKeyRecord, parseTagList } from './external-dkim.ts';
+import { describe, it, test } from 'node:test';
+import { externalSelectorName, isValidSelector, judgeExternalKeyRecord, nextExternalKeyState, parseTagList } from './external-dkim.ts';
 
 const KEY = 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtest+key/AB==';
 const OTHER = 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAother+key/C==';
@@ -54,5 +54,39 @@ describe('BYODKIM: the TXT at SELECTOR._domainkey.DOMAIN against the key given',
       ],
     );
     assert.equal(parseTagList('novalue'), null);
+  });
+});
+
+describe('an external key status after a check (SES: FAILED when the key is not found within 72 hours)', () => {
+  const H = 3_600_000;
+  const W = 72 * H;
+  const given = { status: 'Pending', unverifiedSince: 0 } as const;
+
+  it('Success when DNS serves the key, from any status', () => {
+    assert.deepEqual(nextExternalKeyState(given, 'ok', H, W), { status: 'Success', unverifiedSince: null });
+    assert.deepEqual(nextExternalKeyState({ status: 'Failed', unverifiedSince: 0 }, 'ok', 100 * H, W), { status: 'Success', unverifiedSince: null });
+  });
+
+  it('Pending within 72 hours of the key given, Failed from then on, and Failed stays', () => {
+    assert.deepEqual(nextExternalKeyState(given, 'missing', W - 1, W), { status: 'Pending', unverifiedSince: 0 });
+    assert.deepEqual(nextExternalKeyState(given, 'another_key', W, W), { status: 'Failed', unverifiedSince: 0 });
+    assert.deepEqual(nextExternalKeyState({ status: 'Failed', unverifiedSince: 0 }, 'malformed_record', W + 1, W), { status: 'Failed', unverifiedSince: 0 });
+  });
+
+  it('a key served right, then not, gets its own 72 hours from the first miss', () => {
+    const served = { status: 'Success', unverifiedSince: null } as const;
+    const missed = nextExternalKeyState(served, 'missing', 500 * H, W);
+    assert.deepEqual(missed, { status: 'Pending', unverifiedSince: 500 * H }, 'stops signing at once, not Failed although given long ago');
+    assert.equal(nextExternalKeyState(missed, 'missing', 500 * H + W - 1, W).status, 'Pending');
+    assert.equal(nextExternalKeyState(missed, 'missing', 500 * H + W, W).status, 'Failed');
+  });
+
+  it('a resolver error says nothing about the key, but the window still runs out', () => {
+    assert.deepEqual(nextExternalKeyState({ status: 'Success', unverifiedSince: null }, 'resolver_error', 10 * H, W), {
+      status: 'Success',
+      unverifiedSince: null,
+    });
+    assert.deepEqual(nextExternalKeyState(given, 'resolver_error', H, W), { status: 'Pending', unverifiedSince: 0 });
+    assert.equal(nextExternalKeyState(given, 'resolver_error', W, W).status, 'Failed');
   });
 });

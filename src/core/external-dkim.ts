@@ -1,4 +1,5 @@
 import { isDefiniteAbsence, type DnsLookup } from './dns-lookup.ts';
+import type { VerificationStatus } from './status.ts';
 
 /**
  * Bring Your Own DKIM (issue 16 item 4; SES "Provide your own authentication token"): the customer
@@ -96,4 +97,30 @@ export function externalVerdictAdvice(verdict: ExternalKeyVerdict, name: string)
     case 'resolver_error':
       return `the resolver could not answer for ${name}; detection tries again`;
   }
+}
+
+/** An external key's detection state, as the next check's step needs it. */
+export interface ExternalKeyState {
+  readonly status: VerificationStatus;
+  /** Since when the key has not been served right: its creation, or the check that first missed it after a Success. Null while Success. */
+  readonly unverifiedSince: number | null;
+}
+
+/**
+ * The external key's status after a check. SES: "If Amazon SES isn't able to detect the public key in
+ * DNS within 72 hours, the status changes to FAILED" (Provide your own DKIM authentication token);
+ * the window is Easy DKIM's (DETECTION_POLICY.windowMs) and starts when the key is given, or when a
+ * key that was served right stops being so (the grace Easy DKIM gives vanished records).
+ * - `ok` is Success from any status, Failed included: a key found later signs again.
+ * - A definite miss is Pending (the key stops signing at once: DNS no longer serves it) until the
+ *   window is over, then Failed. Failed is final for the schedule; the customer gives the key again
+ *   (PutEmailIdentityDkimSigningAttributes) to start a new window.
+ * - A resolver error says nothing: the status stays, but the window still runs out.
+ */
+export function nextExternalKeyState(state: ExternalKeyState, verdict: ExternalKeyVerdict, now: number, windowMs: number): ExternalKeyState {
+  if (verdict === 'ok') return { status: 'Success', unverifiedSince: null };
+  const since = state.unverifiedSince ?? now;
+  if (state.status === 'Failed' || now - since >= windowMs) return { status: 'Failed', unverifiedSince: since };
+  if (verdict === 'resolver_error') return { status: state.status, unverifiedSince: state.status === 'Success' ? null : since };
+  return { status: 'Pending', unverifiedSince: since };
 }

@@ -19,6 +19,7 @@ const COLUMNS = [
   'e.observed',
   'e.created_at',
   'e.checked_at',
+  'e.unverified_since',
 ] as const;
 
 const chosenMethodQuery = preparedQuery((db: Kysely<Database>, accountId: string, region: string, domain: string) =>
@@ -55,6 +56,7 @@ type Row = {
   observed: string | null;
   created_at: number;
   checked_at: number | null;
+  unverified_since: number | null;
 };
 
 function toStored(r: Row): StoredExternalKey {
@@ -71,6 +73,7 @@ function toStored(r: Row): StoredExternalKey {
     observed: r.observed,
     createdAt: Number(r.created_at),
     checkedAt: r.checked_at === null ? null : Number(r.checked_at),
+    unverifiedSince: r.unverified_since === null ? null : Number(r.unverified_since),
   };
 }
 
@@ -114,6 +117,8 @@ export class KyselyExternalDkimStore implements ExternalDkimStore {
           chosen_external: 1,
           created_at: now,
           checked_at: null,
+          // The 72-hour window starts when the key is given (core nextExternalKeyState).
+          unverified_since: now,
         })
         .execute();
       return true;
@@ -145,14 +150,14 @@ export class KyselyExternalDkimStore implements ExternalDkimStore {
   async recordExternalCheck(
     identityId: number,
     publicKey: string,
-    check: { status: VerificationStatus; verdict: ExternalKeyVerdict; observed: string },
+    check: { status: VerificationStatus; verdict: ExternalKeyVerdict; observed: string; unverifiedSince: number | null },
     now: number,
   ): Promise<boolean> {
     return this.#engine.writeTransaction(this.#db, async (trx) => {
       // Bound to the key checked: a key replaced during the lookup keeps its own (Pending) state.
       const result = await trx
         .updateTable('external_dkim_keys')
-        .set({ status: check.status, verdict: check.verdict, observed: check.observed, checked_at: now })
+        .set({ status: check.status, verdict: check.verdict, observed: check.observed, checked_at: now, unverified_since: check.unverifiedSince })
         .where('identity_id', '=', identityId)
         .where('public_key', '=', publicKey)
         .executeTakeFirst();
@@ -170,7 +175,7 @@ export class KyselyExternalDkimStore implements ExternalDkimStore {
       .selectFrom('external_dkim_keys as e')
       .innerJoin('identities as i', 'i.id', 'e.identity_id')
       .select(COLUMNS)
-      .where('e.status', '!=', 'Success')
+      .where('e.status', 'not in', ['Success', 'Failed'])
       .where((eb) => eb.or([eb('e.checked_at', 'is', null), eb('e.checked_at', '<', checkedBefore)]))
       .orderBy('e.checked_at')
       .orderBy('e.identity_id')

@@ -127,6 +127,8 @@ export interface ExternalDkimKeysTable {
   chosen_external: number;
   created_at: number;
   checked_at: number | null;
+  /** Since when the key has not been served right (migration 0015); null while Success. */
+  unverified_since: number | null;
 }
 
 export interface KeyPoolTable {

@@ -13,6 +13,7 @@ import * as m0011 from './0011-key-rings.ts';
 import * as m0012 from './0012-key-zone-journal.ts';
 import * as m0013 from './0013-scale.ts';
 import * as m0014 from './0014-external-dkim-keys.ts';
+import * as m0015 from './0015-external-dkim-window.ts';
 
 export type { DdlFlavor } from './ddl.ts';
 
@@ -36,6 +37,7 @@ const STEPS: Record<string, Step> = {
   '0012-key-zone-journal': m0012,
   '0013-scale': m0013,
   '0014-external-dkim-keys': m0014,
+  '0015-external-dkim-window': m0015,
 };
 
 export function migrationProvider(flavor: DdlFlavor): MigrationProvider {
