@@ -148,6 +148,23 @@ describe('BYODKIM: Pending -> Success through NSD, and no unsigned message while
     assert.deepEqual([verified.DkimAttributes?.Status, verified.DkimAttributes?.Tokens], ['SUCCESS', [SELECTOR]]);
     assert.equal((await send('BYODKIM verified')).selector, SELECTOR);
     assert.equal((await doctor()).healthy, true);
+
+    // The operator sees it: one log line for the key's change (Pending -> Success), and /metrics.
+    const changes = server
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l['msg'] === 'identity status changed' && l['status'] === 'external' && l['identity'] === DOMAIN);
+    assert.deepEqual(
+      changes.map((l) => [l['from'], l['to']]),
+      [['Pending', 'Success']],
+      'Pending -> Pending (another key) logs nothing',
+    );
+    assert.match(String(changes[0]!['reason']), /holds this key's public half/);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /^signet_identities_external_dkim\{status="Success"\} 1$/m);
+    assert.match(metrics, /^signet_detection_status_changes_total\{kind="external",to="Success"\} 1$/m);
   });
 
   it('CreateEmailIdentity with a selector and a key starts BYODKIM; a refused key leaves no identity behind', async () => {

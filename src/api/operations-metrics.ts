@@ -36,7 +36,7 @@ export function createOperationsMetrics(registry: Registry, sources: OperationsS
     labelNames: ['kind', 'to'] as const,
     registers: [registry],
   });
-  // One read of the store per scrape serves the three gauges below.
+  // One read of the store per scrape serves the four gauges below.
   let pending: Promise<DetectionOverview> | null = null;
   const overview = () => {
     pending ??= sources.overview().finally(() => setImmediate(() => (pending = null)));
@@ -60,6 +60,16 @@ export function createOperationsMetrics(registry: Registry, sources: OperationsS
     async collect() {
       this.reset();
       for (const r of (await overview()).dkim) this.set({ status: r.status }, r.count);
+    },
+  });
+  new Gauge({
+    name: 'signet_identities_external_dkim',
+    help: 'Bring-your-own-DKIM keys by their detection status (Pending, Success, Failed...).',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of (await overview()).external) this.set({ status: r.status }, r.count);
     },
   });
   new Gauge({

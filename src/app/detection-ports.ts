@@ -87,6 +87,8 @@ export interface DetectionOverview {
   readonly verification: ReadonlyArray<{ readonly kind: string; readonly status: string; readonly count: number }>;
   /** Domain identities by DKIM status. */
   readonly dkim: ReadonlyArray<{ readonly status: string; readonly count: number }>;
+  /** BYODKIM keys by their own detection status (issue 16 item 4). */
+  readonly external: ReadonlyArray<{ readonly status: string; readonly count: number }>;
   readonly overdue: number;
 }
 
@@ -94,8 +96,8 @@ export interface DetectionOverview {
 export interface DetectionStatusChange {
   readonly scope: Scope;
   readonly domain: string;
-  /** Which status changed: DKIM detection, or the domain's verification. */
-  readonly kind: 'dkim' | 'verification';
+  /** Which status changed: DKIM detection, the domain's verification, or its BYODKIM key's. */
+  readonly kind: 'dkim' | 'verification' | 'external';
   readonly from: string;
   readonly to: string;
   /** Why, in words (core/detection-events.ts). */

@@ -101,9 +101,14 @@ export async function externalSigningKey(
 
 /** One check of an external key's TXT, as written and as the doctor shows it. */
 export interface ExternalKeyCheck {
+  readonly scope: Scope;
   readonly domain: string;
   readonly selector: string;
   readonly name: string;
+  /** False when the key was replaced during the lookup: nothing was written. */
+  readonly recorded: boolean;
+  /** The status before the check, and after it. */
+  readonly from: VerificationStatus;
   readonly status: VerificationStatus;
   readonly verdict: ExternalKeyVerdict;
   readonly observed: string;
@@ -125,8 +130,23 @@ export async function checkExternalKey(
   const name = externalSelectorName(key.selector, key.domain);
   const judgement = judgeExternalKeyRecord(await resolver.txt(name), key.publicKey);
   const { status, unverifiedSince } = nextExternalKeyState(key, judgement.verdict, now, windowMs);
-  await store.recordExternalCheck(key.identityId, key.publicKey, { status, verdict: judgement.verdict, observed: judgement.observed, unverifiedSince }, now);
-  return { domain: key.domain, selector: key.selector, name, status, verdict: judgement.verdict, observed: judgement.observed };
+  const recorded = await store.recordExternalCheck(
+    key.identityId,
+    key.publicKey,
+    { status, verdict: judgement.verdict, observed: judgement.observed, unverifiedSince },
+    now,
+  );
+  return {
+    recorded,
+    scope: key.scope,
+    domain: key.domain,
+    selector: key.selector,
+    name,
+    from: key.status,
+    status,
+    verdict: judgement.verdict,
+    observed: judgement.observed,
+  };
 }
 
 /** How often a Pending external key is looked at again (SES searches for up to 72 hours). */

@@ -1,6 +1,7 @@
 import {
   detectionOutcome,
   domainVerificationName,
+  externalVerdictAdvice,
   nextDkimDetection,
   nextVerificationStatus,
   statusChangeReason,
@@ -69,6 +70,23 @@ function report(observer: DetectionObserver | undefined, checks: readonly Observ
         : outcome;
       observer.statusChanged({ ...base, kind: 'verification', from: target.verificationStatus, to, reason: statusChangeReason(verdict, to) });
     }
+  }
+}
+
+/** A BYODKIM key's status change, once written, as a detection status change (log line, metric). */
+function reportExternal(observer: DetectionObserver | undefined, checks: readonly ExternalKeyCheck[]): void {
+  if (!observer) return;
+  for (const c of checks) {
+    if (!c.recorded || c.from === c.status) continue;
+    observer.statusChanged({
+      scope: c.scope,
+      domain: c.domain,
+      kind: 'external',
+      from: c.from,
+      to: c.status,
+      reason: externalVerdictAdvice(c.verdict, c.name),
+      records: [{ name: c.name, type: 'TXT', verdict: c.verdict }],
+    });
   }
 }
 
@@ -150,8 +168,9 @@ export async function runDueDetectionChecks(deps: DetectionDeps, limit: number):
     report(deps.observer, checks);
   }
   const mailFrom = mailFromDetectionDeps(deps);
-  const external = deps.externalDkim ? (await runDueExternalChecks(deps.resolver, deps.externalDkim, deps.clock, limit, deps.policy.windowMs)).length : 0;
-  return targets.length + external + (mailFrom === null ? 0 : await runDueMailFromChecks(mailFrom, limit));
+  const external = deps.externalDkim ? await runDueExternalChecks(deps.resolver, deps.externalDkim, deps.clock, limit, deps.policy.windowMs) : [];
+  reportExternal(deps.observer, external);
+  return targets.length + external.length + (mailFrom === null ? 0 : await runDueMailFromChecks(mailFrom, limit));
 }
 
 export type CheckNowResult =
@@ -178,5 +197,6 @@ export async function checkDomainNow(deps: DetectionDeps, scope: Scope, domain: 
   // The domain's own key, if it brought one: checked now whatever its status (a record removed since shows).
   const key = deps.externalDkim ? await deps.externalDkim.externalKeyOf(scope, domain) : null;
   const external = key === null ? null : await checkExternalKey(deps.resolver, deps.externalDkim!, key, deps.clock.now(), deps.policy.windowMs);
+  if (external !== null) reportExternal(deps.observer, [external]);
   return { kind: 'checked', completion, external };
 }

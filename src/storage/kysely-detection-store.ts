@@ -242,7 +242,7 @@ export class KyselyDetectionStore implements DetectionStore {
   }
 
   async overview(now: number, overdueAfterMs: number): Promise<DetectionOverview> {
-    const [verification, dkim, overdue] = await Promise.all([
+    const [verification, dkim, external, overdue] = await Promise.all([
       this.#db
         .selectFrom('identities')
         .select(['kind', 'verification_status', (eb) => eb.fn.countAll().as('n')])
@@ -253,6 +253,11 @@ export class KyselyDetectionStore implements DetectionStore {
         .where('kind', '=', 'Domain')
         .select(['dkim_status', (eb) => eb.fn.countAll().as('n')])
         .groupBy('dkim_status')
+        .execute(),
+      this.#db
+        .selectFrom('external_dkim_keys')
+        .select(['status', (eb) => eb.fn.countAll().as('n')])
+        .groupBy('status')
         .execute(),
       // Due long ago and held by nobody: the workers are behind, stopped, or cannot reach the store.
       this.#db
@@ -266,6 +271,7 @@ export class KyselyDetectionStore implements DetectionStore {
     return {
       verification: verification.map((r) => ({ kind: r.kind, status: r.verification_status, count: Number(r.n) })),
       dkim: dkim.map((r) => ({ status: r.dkim_status, count: Number(r.n) })),
+      external: external.map((r) => ({ status: r.status, count: Number(r.n) })),
       overdue: Number(overdue.n),
     };
   }
