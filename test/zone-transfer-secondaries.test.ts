@@ -118,6 +118,27 @@ describe('Signet as a hidden primary: NSD and BIND secondaries by AXFR, IXFR and
     for (const s of secondaries) assert.equal(soaSerial(s.port), serial, `${s.name} is at Signet's serial`);
   });
 
+  it('a burst of changes makes fewer NOTIFYs than serials, and both secondaries converge on the last', async () => {
+    // NOTIFYs are coalesced per zone (ZoneNotifier: at least NOTIFY_MIN_INTERVAL_MS between rounds).
+    const firstSends = () => (signet.stdout().match(/"kind":"sent"[^\n]*"attempt":0/g) ?? []).length;
+    const sendsBefore = firstSends();
+    const serialBefore = soaSerial(signetPort)!;
+    const domains = [1, 2, 3, 4, 5].map((i) => `burst${i}.example.test`);
+    const created = await Promise.all(domains.map((d) => dkimTokens(signet.url, d)));
+    await Promise.all(domains.slice(0, 2).map((d) => sesCall(signet.url, `Action=DeleteIdentity&Identity=${d}`)));
+    const serial = soaSerial(signetPort)!;
+    // Every key added or removed moves the serial: 15 added, 6 removed.
+    assert.equal(serial - serialBefore, 21, 'the serial counts the changes');
+    for (const s of secondaries) {
+      await eventually(`${s.name} to reach serial ${serial}`, () => soaSerial(s.port) === serial, 10000, logs);
+      for (const t of created.slice(2).flat()) assert.match(txt(s.port, t), /v=DKIM1/, `${s.name} serves ${t}`);
+      for (const t of created.slice(0, 2).flat()) assert.equal(txt(s.port, t), '', `${s.name} dropped ${t}`);
+    }
+    // The NOTIFY rounds' log lines (one per secondary) may come a moment after the secondaries moved.
+    const rounds = (firstSends() - sendsBefore) / secondaries.length;
+    assert.ok(rounds >= 1 && rounds < serial - serialBefore, `${rounds} NOTIFY rounds for ${serial - serialBefore} changes of the serial`);
+  });
+
   it('a transfer without the TSIG key, with another key, or from an address not allowed is refused', () => {
     const signed = ['-y', `hmac-sha256:${KEY.name}:${KEY.secret}`, 'AXFR', ZONE];
     const ok = dig(signetPort, signed);
