@@ -69,10 +69,14 @@ const { values } = parseArgs({
     // Which steps to measure (comma-separated: api, dns, detection), so that a run on a seeded
     // store holds the shared machine's benchmark lock no longer than the figure it is after.
     steps: { type: 'string', default: 'api,dns,detection' },
+    // Another build's bin/signet (a checkout of an earlier commit, built), to measure a change
+    // before and after on the same seeded store.
+    'signet-bin': { type: 'string', default: SIGNET_BIN },
   },
 });
 const N = Number(values.domains);
 const steps = new Set(values.steps!.split(','));
+const signetBin = values['signet-bin']!;
 const engine = values.engine === 'postgres' ? 'postgres' : 'sqlite';
 const REQUESTS = Number(values.requests);
 const dnsperf = findProgram('dnsperf');
@@ -126,7 +130,7 @@ interface Server {
 
 /** `signet serve`, timed from spawn to "signet listening on" (printed once every listener is up). */
 async function serve(): Promise<Server> {
-  const args = [SIGNET_BIN, 'serve', '--port', '0', '--dns-port', '0', '--dkim-zone', SCALE_ZONE, ...storeArgs];
+  const args = [signetBin, 'serve', '--port', '0', '--dns-port', '0', '--dkim-zone', SCALE_ZONE, ...storeArgs];
   // Response-rate limiting off here and in NSD: the skewed mix asks the hottest names thousands of
   // times a second, which both servers' RRL would (rightly) drop, and dnsperf would measure timeouts.
   args.push('--key-pool-size', '0', '--no-detection', '--no-smtp', '--no-throttle', '--dns-rrl-rate', '0', '--log-level', 'warn');
@@ -317,7 +321,7 @@ try {
       const zonePath = join(nsdDir.path, `${SCALE_ZONE}.zone`);
       const fd = openSync(zonePath, 'w');
       t0 = performance.now();
-      const exported = spawnSync('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, SIGNET_BIN, 'dns', 'export', '--dkim-zone', SCALE_ZONE, ...storeArgs], {
+      const exported = spawnSync('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, signetBin, 'dns', 'export', '--dkim-zone', SCALE_ZONE, ...storeArgs], {
         stdio: ['ignore', fd, 'pipe'],
         encoding: 'utf8',
       });
