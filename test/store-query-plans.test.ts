@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { openPostgresStore } from '../src/storage/postgres/open-postgres-store.ts';
 import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
-import { openSqliteStore } from '../src/storage/sqlite/open-sqlite-store.ts';
+import { KEY_LOOKUP_SQL, openSqliteStore } from '../src/storage/sqlite/open-sqlite-store.ts';
 import { peerOrSkip } from './helpers/peers.ts';
 import { dropSchemas, freshSchema, postgresReachable } from './helpers/postgres.ts';
 import { tempDir } from './helpers/temp-dir.ts';
@@ -58,6 +58,8 @@ describe('query plans on SQLite', () => {
     assert.match(page, /SEARCH dkim_keys USING INTEGER PRIMARY KEY \(rowid>\?\)/);
     assert.doesNotMatch(page, /TEMP B-TREE/);
     assert.match(await plan(FIND_KEY, ['a']), /SEARCH dkim_keys USING INDEX \S+ \(token=\?\)/);
+    // The DNS server's synchronous read of the same key (SQLite only) is the same statement.
+    assert.equal(KEY_LOOKUP_SQL, sqliteText(FIND_KEY));
   });
 
   it("the DNS cache's first keys are read in table order, newest first, with no sort", async () => {

@@ -63,3 +63,46 @@ test('once full, the least recently asked key leaves first: a key asked often st
   assert.equal(cache.get('c'), undefined);
   assert.deepEqual(store.reads, ['a', 'b', 'c', 'd', 'e', 'f'], 'the hot key was read from the store once');
 });
+
+test('a store that reads synchronously answers a miss at once, and says when a key does not exist', async () => {
+  const store = zoneOf(['a', 'b', 'c', 'd']);
+  const readsNow: string[] = [];
+  const cache = new KeyZoneCache(
+    {
+      ...store,
+      findKeyNow: (token) => {
+        readsNow.push(token);
+        return token === 'a' || token === 'b' || token === 'c' || token === 'd' ? { token, publicKey: `pub-${token}` } : null;
+      },
+    },
+    { maxEntries: 2 },
+  );
+  await cache.start();
+  cache.stop();
+  assert.equal(cache.get('a')?.key.publicKey, 'pub-a', 'a miss answered synchronously (the fast path)');
+  assert.equal(cache.size, 2, 'kept, and still bounded');
+  assert.equal(cache.lookupNow('zz'), null, 'absent: known at once, no asynchronous read to wait for');
+  assert.equal((await cache.lookup('zz')) ?? null, null);
+  assert.deepEqual(store.reads, [], 'the asynchronous read was never needed');
+  assert.deepEqual(readsNow, ['a', 'zz', 'zz']);
+  assert.equal(cache.get('a')?.key.publicKey, 'pub-a');
+  assert.deepEqual(readsNow, ['a', 'zz', 'zz'], 'a key read once is then answered from memory');
+});
+
+test('a synchronous read that fails falls back to the asynchronous one, and the failure is reported', async () => {
+  const store = zoneOf(['a']);
+  const errors: unknown[] = [];
+  const cache = new KeyZoneCache(
+    {
+      ...store,
+      findKeyNow: () => {
+        throw new Error('SQLITE_BUSY');
+      },
+    },
+    { maxEntries: 2, onError: (err) => errors.push(err) },
+  );
+  assert.equal(cache.get('a'), undefined, 'not known at once');
+  assert.equal((await cache.lookup('a'))?.key.publicKey, 'pub-a', 'read asynchronously instead');
+  assert.deepEqual(store.reads, ['a']);
+  assert.equal(errors.length, 2);
+});

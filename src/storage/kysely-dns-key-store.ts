@@ -13,9 +13,12 @@ const findKeyQuery = preparedQuery((db: Kysely<Database>, token: string) =>
  */
 export class KyselyDnsKeyStore implements DnsKeyStore {
   readonly #db: Kysely<Database>;
+  readonly findKeyNow?: (token: string) => PublishedKey | null;
 
-  constructor(db: Kysely<Database>) {
+  /** `findKeyNow`: the engine's synchronous point lookup, where it has one (see DnsKeyStore). */
+  constructor(db: Kysely<Database>, findKeyNow?: ((token: string) => PublishedKey | null) | null) {
     this.#db = db;
+    if (findKeyNow) this.findKeyNow = findKeyNow;
   }
 
   async findKey(token: string): Promise<PublishedKey | null> {

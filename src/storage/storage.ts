@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AccountStore } from '../app/account-ports.ts';
-import type { DetectionStore, DnsKeyStore, SandboxStore } from '../app/detection-ports.ts';
+import type { DetectionStore, DnsKeyStore, PublishedKey, SandboxStore } from '../app/detection-ports.ts';
 import type { EmailIdentityStore } from '../app/email-identity-ports.ts';
 import type { MailFromStore } from '../app/mail-from-ports.ts';
 import type { IdentitySettingsStore } from '../app/identity-settings-ports.ts';
@@ -85,6 +85,14 @@ export interface StorageParts {
   readonly detectionEngine: DetectionEngine;
   readonly rateLimiter: Storage['rateLimiter'];
   readonly maintenance: EngineMaintenance;
+  /**
+   * Makes the engine's synchronous key lookup (DnsKeyStore.findKeyNow), where it has one: called when
+   * the DNS key store is first used, so that only a process that serves DNS pays for it (SQLite: a
+   * second, read-only connection).
+   */
+  readonly keyLookupNow?: () => (token: string) => PublishedKey | null;
+  /** Closes what the engine opened beside the store (keyLookupNow's connection), before the store. */
+  readonly closeExtra?: () => void;
 }
 
 /** Builds the stores over one database; each is made on first use (a command needs only a few). */
@@ -99,7 +107,7 @@ export function storageOver(parts: StorageParts): Storage {
   const identitySettings = lazy(() => new KyselyIdentitySettingsStore(db, (trx, id) => store.lockIdentity(trx, id)));
   const detection = lazy(() => new KyselyDetectionStore(db, detectionEngine));
   const mailFrom = lazy(() => new KyselyMailFromStore(db, detectionEngine));
-  const dnsKeys = lazy(() => new KyselyDnsKeyStore(db));
+  const dnsKeys = lazy(() => new KyselyDnsKeyStore(db, parts.keyLookupNow?.()));
   const keyRings = lazy(() => new KyselyKeyRingStore(db, (q) => store.lockTaken(q)));
   const externalDkim = lazy(() => new KyselyExternalDkimStore(db, detectionEngine));
   const sandbox = lazy(() => new KyselySandboxStore(db));
@@ -152,7 +160,10 @@ export function storageOver(parts: StorageParts): Storage {
       const ok = integrity.length === 1 && integrity[0] === 'ok' && keys.identitiesMissingKeys.length === 0 && keys.orphanKeys === 0;
       return { integrity, ...keys, ok };
     },
-    close: () => store.close(),
+    close: async () => {
+      parts.closeExtra?.();
+      await store.close();
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import { KyselyStore, type EngineStrategy } from '../kysely-store.ts';
 import { sqliteDetectionEngine } from '../detection-engine.ts';
 import { TokenBucketLimiter } from '../../app/rate-limiter.ts';
 import { storageOver, type EngineMaintenance, type Storage } from '../storage.ts';
+import type { PublishedKey } from '../../app/detection-ports.ts';
 
 /**
  * SQLite has a single writer: a transaction holds the database's write lock from its first write, and
@@ -152,6 +153,7 @@ const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 /** Opens (creating if needed) the embedded SQLite database at `file`, schema up to date, as the stores over it. */
 export async function openSqliteStorage(file: string): Promise<Storage> {
   const { db, store, sqlite } = await openSqliteDatabase(file);
+  const keys = file === ':memory:' ? null : readOnlyKeyLookup(file);
   return storageOver({
     maintenance: sqliteMaintenance(sqlite),
     db,
@@ -159,7 +161,46 @@ export async function openSqliteStorage(file: string): Promise<Storage> {
     detectionEngine: sqliteDetectionEngine,
     // One node: the limits live in this process's memory.
     rateLimiter: (options) => new TokenBucketLimiter({ ...options, now: () => performance.now() }),
+    ...(keys ? { keyLookupNow: keys.open, closeExtra: keys.close } : {}),
   });
+}
+
+/**
+ * How long the DNS server's synchronous key read may wait for a lock: it runs on the DNS event loop,
+ * so never long. A WAL reader waits only in rare moments (another connection recovering the WAL
+ * index); past this the read fails and the cache falls back to the asynchronous one.
+ */
+const KEY_LOOKUP_BUSY_MS = 20;
+
+/** The lookup's SQL, as KyselyDnsKeyStore.findKey's compiles (its plan is checked in test/store-query-plans.test.ts). */
+export const KEY_LOOKUP_SQL = 'select "token", "public_key" from "dkim_keys" where "token" = ?';
+
+/**
+ * The DNS server's synchronous point lookup of a key (DnsKeyStore.findKeyNow), on a read-only
+ * connection of its own. Not on the store's connection: Kysely runs transactions on that one, and a
+ * read there between two statements of an open transaction would see its uncommitted keys (a
+ * VerifyDomainDkim that then rolls back would leave a key in the DNS cache that the change feed never
+ * mentions). A connection of its own sees only committed transactions, the newest at each statement
+ * (WAL: every statement outside a transaction is a read transaction of its own, so it never holds
+ * back a checkpoint), which is all the DNS cache asks of a store read. A point lookup on the token
+ * index takes microseconds, against about 0.2 ms for the same read through Kysely's queue (issue 17).
+ */
+function readOnlyKeyLookup(file: string): { open: () => (token: string) => PublishedKey | null; close: () => void } {
+  let reader: BetterSqlite3.Database | null = null;
+  return {
+    open() {
+      reader ??= openBetterSqlite3(file, { readonly: true, timeout: KEY_LOOKUP_BUSY_MS });
+      const find = reader.prepare<[string], { token: string; public_key: string }>(KEY_LOOKUP_SQL);
+      return (token) => {
+        const row = find.get(token);
+        return row ? { token: row.token, publicKey: row.public_key } : null;
+      };
+    },
+    close() {
+      reader?.close();
+      reader = null;
+    },
+  };
 }
 
 /** The identity store alone over a new SQLite database (the store contract suite). */

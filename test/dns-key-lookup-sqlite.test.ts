@@ -1,0 +1,74 @@
+/**
+ * The DNS server's synchronous key read on SQLite (DnsKeyStore.findKeyNow, issue 17): a key not in
+ * the cache is read from the store at once, on a connection of its own that sees committed
+ * transactions only, and a change another process commits is still seen (through the change feed).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { Scope } from '../src/core/index.ts';
+import { KeyZoneCache } from '../src/dns/key-zone-cache.ts';
+import { openStorage, SQLITE_FILE } from '../src/storage/open-storage.ts';
+import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
+import { tempDir } from './helpers/temp-dir.ts';
+
+const SCOPE: Scope = { accountId: '111111111111', region: 'us-east-1' };
+const tokens = (prefix: string) => [0, 1, 2].map((i) => `${prefix}${i}`.padEnd(32, 'a'));
+
+describe('the DNS cache over a SQLite file', () => {
+  const dir = tempDir('dns-key-lookup');
+  after(() => dir.remove());
+
+  it('reads a key it does not hold synchronously, committed keys only, and drops what another process changes', async () => {
+    const dns = await openStorage({ databaseUrl: null, dataDir: dir.path });
+    // Another process on the same data folder (the command line's in-process path): its own connection.
+    const other = await openStorage({ databaseUrl: null, dataDir: dir.path });
+    try {
+      assert.equal(typeof dns.dnsKeys.findKeyNow, 'function', 'SQLite in a file reads synchronously');
+      const cache = new KeyZoneCache(dns.dnsKeys, { maxEntries: 10 });
+      await cache.start();
+      cache.stop(); // synced by hand below, so that what is asserted does not hang on a timer
+
+      await other.store.addPoolKeys([1, 2, 3].map((n) => ({ bits: 1024, publicKey: `pub-${n}`, sealedPrivateKey: `sealed-${n}`, createdAt: n })));
+      const created = await other.store.createDomainDkim(SCOPE, { domain: 'a.example', tokens: tokens('ta'), verificationToken: 'vt', keyBits: 1024, now: 1 });
+      assert.equal(created.kind, 'created');
+      const [t0, t1, t2] = tokens('ta') as [string, string, string];
+      // Not in memory (created after start, the feed not read yet): answered from the store, at once.
+      assert.match(cache.get(t0)?.key.publicKey ?? '', /^pub-\d$/);
+      assert.equal(cache.size, 1);
+
+      // A transaction another connection has not committed is not seen.
+      const raw = new BetterSqlite3(join(dir.path, SQLITE_FILE));
+      try {
+        raw.exec('BEGIN IMMEDIATE');
+        raw.prepare('DELETE FROM dkim_keys WHERE token = ?').run(t1);
+        assert.ok(cache.get(t1), 'an uncommitted delete does not hide the key');
+        raw.prepare('UPDATE dkim_keys SET public_key = ? WHERE token = ?').run('uncommitted', t2);
+        assert.match(cache.lookupNow(t2)?.key.publicKey ?? '', /^pub-\d$/, 'nor does an uncommitted change show');
+        raw.exec('ROLLBACK');
+      } finally {
+        raw.close();
+      }
+
+      // Deleted by the other process: held in memory until the feed is read, then gone (null: known absent).
+      assert.equal(await other.store.deleteIdentity(SCOPE, 'a.example'), true);
+      assert.ok(cache.get(t0), 'still in memory before the change feed is read');
+      await cache.sync();
+      for (const token of [t0, t1, t2]) assert.equal(cache.lookupNow(token), null, `${token} gone`);
+      assert.equal(cache.size, 0);
+    } finally {
+      await other.close();
+      await dns.close();
+    }
+  });
+
+  it('in memory (tests), there is no second connection to read from: the asynchronous path stays', async () => {
+    const { openSqliteStorage } = await import('../src/storage/sqlite/open-sqlite-store.ts');
+    const storage = await openSqliteStorage(':memory:');
+    try {
+      assert.equal(storage.dnsKeys.findKeyNow, undefined);
+    } finally {
+      await storage.close();
+    }
+  });
+});
