@@ -21,8 +21,8 @@ Each model is the ONE model of its service: the command line (src/cli) and the s
   where they differ (null: 2.9.19 has none), and `cliHttp` where 2.9.19 sends an operation elsewhere
   (PutEmailIdentityDkimSigningAttributes under /v1/). Paginators, waiters, the command list, member
   overviews and the help texts are 2.9.19's (the newer model's members get their own overview).
-  src/model/cli-view.ts turns the union into the command line's view; src/model/cli-view.test.ts
-  checks that view against what this script extracts from 2.9.19 (`sesv2 --cli-json`).
+  src/model/cli-view.ts turns the union into the command line's view; test/sesv2-cli-model.test.ts
+  checks that view against what this script extracts from 2.9.19 alone (`sesv2 --cli-json`).
 The generator stops with an error on any difference it cannot mark (a changed type, shape or
 location, members in another order, an input or output shape renamed): such a model needs a look first.
 
