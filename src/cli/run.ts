@@ -9,7 +9,8 @@ import { formatTable } from './format/table.ts';
 import { formatText } from './format/text.ts';
 import { formatYaml } from './format/yaml.ts';
 import { SES_MODEL } from '../model/ses-model.generated.ts';
-import { SESV2_MODEL } from '../model/sesv2-cli-model.generated.ts';
+import { SESV2_MODEL } from '../model/sesv2-model.generated.ts';
+import { cliView } from '../model/cli-view.ts';
 import { ServiceModel } from '../model/service.ts';
 import type { OperationData } from '../model/service-types.ts';
 import { PageIterator } from './paginate.ts';
@@ -60,8 +61,14 @@ interface Globals {
   noCliPager: boolean;
 }
 
-/** The services this command line speaks, by the AWS CLI's command name. */
-const SERVICES = { ses: SES_MODEL, sesv2: SESV2_MODEL } as const;
+/**
+ * The services this command line speaks, by the AWS CLI's command name: the one model of each that
+ * the server reads too. SES v2's is the newer botocore's with AWS CLI 2.9.19's differences marked, so
+ * the command line reads it through cliView (2.9.19's members, enum values and bindings only). SES
+ * v1's is 2.9.19's own and has no marks (cliView would give it back as it is): it is read directly,
+ * so that `signet ses` does not pay for the walk at start-up.
+ */
+const SERVICES = { ses: () => SES_MODEL, sesv2: () => cliView(SESV2_MODEL) } as const;
 type ServiceName = keyof typeof SERVICES;
 
 // The service of the command being run (one per process; set before anything reads it).
@@ -71,7 +78,7 @@ let model = new ServiceModel(SES_MODEL);
 function useService(name: ServiceName): void {
   if (activeService === name) return;
   activeService = name;
-  model = new ServiceModel(SERVICES[name]);
+  model = new ServiceModel(SERVICES[name]());
 }
 
 /** `signet ses ...` and `signet sesv2 ...` with the AWS CLI v2's behaviour. Returns the exit code. */

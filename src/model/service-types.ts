@@ -1,21 +1,23 @@
 /**
- * The declarative description of a service, as the generator extracts it from the botocore model:
- * everything the command line derives its arguments, skeletons, help, serializer and parser from.
- * Shapes and members are the schema the server's models use too (types.ts); the v1 model
- * (ses-model.generated.ts) is also the one the server's Query API decodes and encodes by (src/api/query/).
+ * The declarative description of a service, as the generator extracts it from botocore's models: the
+ * ONE model of each service, read by the command line (its arguments, skeletons, help, serializer and
+ * parser) and by the server (SES v1's Query API decodes and encodes by it, src/api/query/; SES v2's
+ * REST-JSON API routes and validates by it, src/api/v2/). For SES v2 it is the newer botocore's model
+ * with AWS CLI 2.9.19's differences marked (`cli`, `cliHttp`, types.ts); the command line reads it
+ * through cliView (cli-view.ts), the server as it is.
  */
 
 import type { HttpBinding, MemberData as ModelMember, ShapeData as ModelShape } from './types.ts';
 
 export type ShapeType = 'structure' | 'list' | 'map' | 'string' | 'integer' | 'long' | 'double' | 'float' | 'boolean' | 'blob' | 'timestamp';
 
-/** A member as the command line's models always carry it: with its documentation's first sentence. */
+/** A member as the models always carry it: with its documentation's first sentence. */
 export interface MemberData extends ModelMember {
-  /** First sentence of the member's documentation (awscli's get_shape_doc_overview). */
+  /** First sentence of the member's documentation (awscli's get_shape_doc_overview; 2.9.19's where it has the member). */
   readonly overview: string;
 }
 
-/** The shared shape schema (src/model/types.ts), with the command line's members. */
+/** The shared shape schema (src/model/types.ts), with members that carry their overview. */
 export interface ShapeData extends ModelShape {
   readonly type: ShapeType | string;
   readonly members?: readonly MemberData[];
@@ -35,8 +37,14 @@ export interface OperationData {
   readonly output?: string;
   readonly resultWrapper?: string | null;
   readonly paginator?: PaginatorData;
-  /** REST-JSON: the HTTP binding, as the server's model has it (`{Label}`s name input members bound to the path). */
+  /** REST-JSON: the HTTP binding, the newer model's (`{Label}`s name input members bound to the path). */
   readonly http?: HttpBinding;
+  /** REST-JSON: where AWS CLI 2.9.19 sends the operation when that differs from `http` (the server routes both). */
+  readonly cliHttp?: HttpBinding;
+  /** REST-JSON: the modelled errors (the server's). */
+  readonly errors?: readonly string[];
+  /** `false`: AWS CLI 2.9.19's model has no such operation. */
+  readonly cli?: false;
 }
 
 export interface WaiterAcceptorData {
@@ -72,6 +80,8 @@ export interface ServiceModelData {
   readonly serverOnlyOperations?: readonly OperationData[];
   /** Every `aws ses` (or `aws sesv2`) command name, in model order (for the "Invalid choice" list). */
   readonly commandNames: readonly string[];
+  /** REST-JSON: the HTTP status of each modelled error (the server's). */
+  readonly errorStatus?: Readonly<Record<string, number>>;
 }
 
 /** Documentation for help pages, kept apart from the model so that only help loads it. */

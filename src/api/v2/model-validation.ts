@@ -1,4 +1,4 @@
-import type { RestJsonModelData, RestJsonShapeData } from '../../model/types.ts';
+import type { ServiceModelData, ShapeData } from '../../model/service-types.ts';
 import { badRequest } from './errors.ts';
 
 /** AWS names members in validation messages in lower camel case, list entries as `.N.member`. */
@@ -30,9 +30,9 @@ function preview(value: unknown): string {
  * members the model does not know are ignored, as AWS ignores them.
  */
 export class ModelValidator {
-  readonly #model: RestJsonModelData;
+  readonly #model: ServiceModelData;
 
-  constructor(model: RestJsonModelData) {
+  constructor(model: ServiceModelData) {
     this.#model = model;
   }
 
@@ -60,7 +60,7 @@ export class ModelValidator {
     }
   }
 
-  #shape(name: string): RestJsonShapeData {
+  #shape(name: string): ShapeData {
     const shape = this.#model.shapes[name];
     if (shape === undefined) throw new Error(`the model has no shape ${name}`);
     return shape;
@@ -158,7 +158,7 @@ export class ModelValidator {
     }
   }
 
-  #length(length: number, shape: RestJsonShapeData, fail: (constraint: string, shown?: boolean) => void, shown = true): void {
+  #length(length: number, shape: ShapeData, fail: (constraint: string, shown?: boolean) => void, shown = true): void {
     if (shape.min !== undefined && length < shape.min) fail(`Member must have length greater than or equal to ${shape.min}`, shown);
     if (shape.max !== undefined && length > shape.max) fail(`Member must have length less than or equal to ${shape.max}`, shown);
   }

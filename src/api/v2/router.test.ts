@@ -82,8 +82,21 @@ test('every operation of the generated model has a route and a handler', async (
   const { SESV2_MODEL } = await import('../../model/sesv2-model.generated.ts');
   const { SES_V2_OPERATIONS } = await import('./operations.ts');
   for (const op of SESV2_MODEL.operations) {
-    const path = op.requestUri.replace('{EmailIdentity}', 'x.example').replace('{PolicyName}', 'p-1');
-    assert.equal(matchRoute(op.method, path).operation, op.name);
+    const path = op.http!.requestUri.replace('{EmailIdentity}', 'x.example').replace('{PolicyName}', 'p-1');
+    assert.equal(matchRoute(op.http!.method, path).operation, op.name);
     assert.ok(op.name in SES_V2_OPERATIONS, op.name);
+  }
+});
+
+test("the command line's bindings (AWS CLI 2.9.19's, where they differ) reach the same operation", async () => {
+  const { SESV2_MODEL } = await import('../../model/sesv2-model.generated.ts');
+  const legacy = SESV2_MODEL.operations.filter((op) => op.cliHttp !== undefined);
+  assert.deepEqual(
+    legacy.map((op) => op.cliHttp!.requestUri),
+    ['/v1/email/identities/{EmailIdentity}/dkim/signing'],
+  );
+  for (const op of legacy) {
+    const path = op.cliHttp!.requestUri.replace('{EmailIdentity}', 'x.example');
+    assert.equal(matchRoute(op.cliHttp!.method, path).operation, op.name);
   }
 });

@@ -31,13 +31,13 @@ function route(method: string, uri: string, operation: string): Route {
 }
 
 /**
- * The SES v2 routes: the service model's HTTP bindings (src/model, generated from botocore), plus the
+ * The SES v2 routes: the service model's HTTP bindings (src/model, the newer botocore's), plus the
  * two forms other clients use: PutEmailIdentityDkimSigningAttributes under `/v1/` (AWS CLI 2.9.19 and
  * older aws-sdk-js-v3, from the Pinpoint Email API), and ListEmailIdentities as `POST
  * /v2/email/list-identities` with a JSON body (aws-sdk-js-v3 from 3.1144, a newer model than botocore's).
  */
 const ROUTES: readonly Route[] = [
-  ...SESV2_MODEL.operations.map((op) => route(op.method, op.requestUri, op.name)),
+  ...SESV2_MODEL.operations.map((op) => route(op.http!.method, op.http!.requestUri, op.name)),
   route('PUT', `/v1/email/identities/${LABEL}/dkim/signing`, 'PutEmailIdentityDkimSigningAttributes'),
   route('POST', '/v2/email/list-identities', 'ListEmailIdentities'),
 ];
