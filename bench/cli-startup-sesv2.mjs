@@ -49,7 +49,9 @@ const server = spawn(
     '--no-smtp',
   ],
   {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // Not inherited: a server that checks signatures prints the new account's secret access key and
+    // SMTP password there once; kept, and shown only if the server fails to start.
+    stdio: ['ignore', 'pipe', 'pipe'],
     // The key zone is required by newer `signet serve`; any zone will do for the benchmark.
     env: { ...process.env, SIGNET_DKIM_ZONE: process.env.SIGNET_DKIM_ZONE ?? 'dkim.signet.test' },
   },
@@ -61,7 +63,11 @@ await new Promise((res, rej) => {
     out += c;
     if (out.includes('signet listening on http')) res();
   });
-  server.once('exit', (code) => rej(new Error(`signet serve exited ${code}`)));
+  let err = '';
+  server.stderr.on('data', (c) => {
+    err += c;
+  });
+  server.once('exit', (code) => rej(new Error(`signet serve exited ${code}: ${err.replace(/secret access key: \S+|SMTP password[^:]*: \S+/g, '[redacted]')}`)));
 });
 
 const endpoint = `http://127.0.0.1:${port}`;
