@@ -63,3 +63,20 @@ test('--key-rotation-interval (off by default) and --key-retention (4 days by de
   assert.equal(dkimServiceConfig(zone, { SIGNET_KEY_ROTATION_INTERVAL: '30d' }).keyRing.intervalMs, 30 * 86_400_000);
   assert.throws(() => dkimServiceConfig({ ...zone, keyRotationInterval: 'soon' }, {}), ConfigError);
 });
+
+test('--notify-delay: the DNS layer default unless given (null), a duration up to an hour, flag over environment', () => {
+  assert.equal(dkimServiceConfig(zone, {}).transfers.notifyDelayMs, null);
+  assert.equal(dkimServiceConfig({ ...zone, notifyDelay: '2s' }, {}).transfers.notifyDelayMs, 2000);
+  assert.equal(dkimServiceConfig({ ...zone, notifyDelay: '50ms' }, { SIGNET_NOTIFY_DELAY: '5s' }).transfers.notifyDelayMs, 50, 'the flag wins');
+  assert.equal(dkimServiceConfig(zone, { SIGNET_NOTIFY_DELAY: '5s' }).transfers.notifyDelayMs, 5000);
+  for (const [bad, message] of [
+    ['soon', /--notify-delay must be a duration/],
+    ['0', /--notify-delay is out of range/],
+    ['2h', /--notify-delay is at most 1h/],
+  ] as const) {
+    assert.throws(
+      () => dkimServiceConfig({ ...zone, notifyDelay: bad }, {}),
+      (err: unknown) => err instanceof ConfigError && message.test((err as Error).message),
+    );
+  }
+});

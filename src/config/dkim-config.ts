@@ -70,6 +70,11 @@ export interface TransferConfig {
   readonly allow: readonly string[];
   /** `HOST:PORT` of the secondaries to NOTIFY on every change (`--notify`). */
   readonly notify: readonly string[];
+  /**
+   * The least time between two NOTIFY rounds (`--notify-delay`, BIND's notify-delay); null: the DNS
+   * layer's default (dns/zone-notifier.ts NOTIFY_MIN_INTERVAL_MS, 500 ms, says why).
+   */
+  readonly notifyDelayMs: number | null;
 }
 
 export interface DkimFlags {
@@ -85,6 +90,7 @@ export interface DkimFlags {
   readonly tsigKeyFile?: readonly string[] | undefined;
   readonly xfrAllow?: readonly string[] | undefined;
   readonly notify?: readonly string[] | undefined;
+  readonly notifyDelay?: string | undefined;
   readonly resolver?: readonly string[] | undefined;
   readonly resolverTimeout?: string | undefined;
   readonly noDetection?: boolean | undefined;
@@ -237,7 +243,19 @@ function transferConfig(flags: DkimFlags, env: Env): TransferConfig {
     tsigKeyFiles: listOf(flags.tsigKeyFile, env['SIGNET_TSIG_KEY_FILE']),
     allow: listOf(flags.xfrAllow, env['SIGNET_XFR_ALLOW']),
     notify,
+    notifyDelayMs: notifyDelay(flags.notifyDelay ?? env['SIGNET_NOTIFY_DELAY']),
   };
+}
+
+/**
+ * `--notify-delay`: a duration up to an hour, or null for the default. Longer would leave secondaries
+ * to their SOA refresh timer (RFC 1996 is there so that they need not wait for it).
+ */
+function notifyDelay(text: string | undefined): number | null {
+  if (text === undefined || text === '') return null;
+  const ms = parseDuration('--notify-delay', text, 0);
+  if (ms > 3_600_000) throw new ConfigError(`--notify-delay is at most 1h, not ${JSON.stringify(text)}`);
+  return ms;
 }
 
 /** `--key-rotation-interval`: off unless given (`off` and `0` say so explicitly). */
@@ -260,6 +278,7 @@ export const DKIM_OPTIONS = {
   'tsig-key-file': { type: 'string', multiple: true },
   'xfr-allow': { type: 'string', multiple: true },
   notify: { type: 'string', multiple: true },
+  'notify-delay': { type: 'string' },
   resolver: { type: 'string', multiple: true },
   'resolver-timeout': { type: 'string' },
   'no-detection': { type: 'boolean' },
@@ -298,6 +317,7 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
     tsigKeyFile: values['tsig-key-file'],
     xfrAllow: values['xfr-allow'],
     notify: values.notify,
+    notifyDelay: values['notify-delay'],
     resolver: values.resolver,
     resolverTimeout: values['resolver-timeout'],
     noDetection: values['no-detection'],
@@ -316,9 +336,10 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
 
 export const DKIM_USAGE = `                    [--dkim-zone ZONE] [--dev] [--dns-host 127.0.0.1] [--dns-port 8553] [--dns-workers 1|N|auto] [--dns-ns NAME]...
                     [--dns-rrl-rate 200 (dev: 0 = off)] [--dns-rrl-slip 2]
-                    [--tsig-key NAME:BASE64SECRET]... [--tsig-key-file FILE]... [--xfr-allow CIDR,...]... [--notify HOST:PORT,...]...
+                    [--tsig-key NAME:BASE64SECRET]... [--tsig-key-file FILE]... [--xfr-allow CIDR,...]... [--notify HOST:PORT,...]... [--notify-delay 500ms]
                       (hidden primary: AXFR/IXFR over TCP to --xfr-allow addresses signing with a --tsig-key
-                       (HMAC-SHA256); NOTIFY, signed, to every --notify secondary on each change; docs/secondaries.md)
+                       (HMAC-SHA256); NOTIFY, signed, to every --notify secondary on each change, rounds at
+                       least --notify-delay apart; docs/secondaries.md)
                     [--resolver IP[:PORT]]... [--resolver-timeout 2s] [--no-detection]
                     [--detection-window 72h] [--detection-grace 72h] [--check-interval 60s (dev: 1s)]
                     [--check-interval-max 15m (dev: 1s)] [--recheck-interval 1h] [--check-poll 1s (dev: 250ms)]

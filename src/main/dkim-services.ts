@@ -242,6 +242,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
         targets: notifyTargets,
         key: tsigKeys[0],
         bindHost: dkim.dnsHost,
+        ...(dkim.transfers.notifyDelayMs !== null ? { minIntervalMs: dkim.transfers.notifyDelayMs } : {}),
         onEvent: (event) => log({ notify: event }, event.kind === 'gave-up' ? 'notify unanswered' : 'notify'),
         onError: (err) => input.onError(err, 'notify'),
       });
