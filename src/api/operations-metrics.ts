@@ -52,26 +52,20 @@ export function createOperationsMetrics(registry: Registry, sources: OperationsS
       for (const r of (await overview()).verification) this.set({ kind: r.kind, status: r.status }, r.count);
     },
   });
-  new Gauge({
-    name: 'signet_identities_dkim',
-    help: 'Domain identities by DKIM status.',
-    labelNames: ['status'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const r of (await overview()).dkim) this.set({ status: r.status }, r.count);
-    },
-  });
-  new Gauge({
-    name: 'signet_identities_external_dkim',
-    help: 'Bring-your-own-DKIM keys by their detection status (Pending, Success, Failed...).',
-    labelNames: ['status'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const r of (await overview()).external) this.set({ status: r.status }, r.count);
-    },
-  });
+  /** A gauge of counts by status, read from the scrape's one overview. */
+  const byStatus = (name: string, help: string, rows: (o: DetectionOverview) => DetectionOverview['dkim']) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['status'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const r of rows(await overview())) this.set({ status: r.status }, r.count);
+      },
+    });
+  byStatus('signet_identities_dkim', 'Domain identities by DKIM status.', (o) => o.dkim);
+  byStatus('signet_identities_external_dkim', 'Bring-your-own-DKIM keys by their detection status (Pending, Success, Failed...).', (o) => o.external);
   new Gauge({
     name: 'signet_detection_overdue_identities',
     help: 'Identities whose detection check is overdue by more than 5 minutes and held by no worker.',
