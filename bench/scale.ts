@@ -72,6 +72,10 @@ const { values } = parseArgs({
     // Another build's bin/signet (a checkout of an earlier commit, built), to measure a change
     // before and after on the same seeded store.
     'signet-bin': { type: 'string', default: SIGNET_BIN },
+    // DNS processes on each side: Signet's --dns-workers and NSD's server-count (1 and 1 unless
+    // given). On two cores a second process takes what the first leaves of the core dnsperf shares.
+    'dns-workers': { type: 'string', default: '1' },
+    'nsd-servers': { type: 'string', default: '1' },
   },
 });
 const N = Number(values.domains);
@@ -134,6 +138,7 @@ async function serve(): Promise<Server> {
   // Response-rate limiting off here and in NSD: the skewed mix asks the hottest names thousands of
   // times a second, which both servers' RRL would (rightly) drop, and dnsperf would measure timeouts.
   args.push('--key-pool-size', '0', '--no-detection', '--no-smtp', '--no-throttle', '--dns-rrl-rate', '0', '--log-level', 'warn');
+  args.push('--dns-workers', values['dns-workers']!);
   const t0 = performance.now();
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -166,9 +171,13 @@ async function serve(): Promise<Server> {
   }
 }
 
+/** Resident memory of a process and its children (the server and its DNS workers), in MB. */
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+  let kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  for (const child of children === '' ? [] : children.split(/\s+/)) kb += rssMb(Number(child)) * 1024;
+  return kb / 1024;
 }
 
 function openBenchDb(): Kysely<Database> {
@@ -332,7 +341,13 @@ try {
       row('dns export', `${fmt(exportMs / 1000, 2)} s, peak RSS ${fmt(exportRss, 0)} MB, ${fmt(statSync(zonePath).size / 2 ** 20, 0)} MB of zone file`);
       t0 = performance.now();
       const nsdPort = await freeDnsPort();
-      const nsd = await startNsd(nsdBin!, nsdDir.path, nsdPort, { [SCALE_ZONE]: { path: zonePath } }, { rateLimit: false, readyTimeoutMs: 900_000 });
+      const nsd = await startNsd(
+        nsdBin!,
+        nsdDir.path,
+        nsdPort,
+        { [SCALE_ZONE]: { path: zonePath } },
+        { rateLimit: false, readyTimeoutMs: 900_000, serverCount: Number(values['nsd-servers']) },
+      );
       row('NSD loads the export', `${fmt((performance.now() - t0) / 1000, 1)} s`);
       try {
         const tokens = 3 * N;
@@ -358,6 +373,7 @@ try {
         }
         const u = median(rates.signetU) / median(rates.nsdU);
         const s = median(rates.signetS) / median(rates.nsdS);
+        row('DNS processes', `Signet --dns-workers ${values['dns-workers']}, NSD server-count ${values['nsd-servers']}`);
         row('DNS uniform', `Signet ${fmt(median(rates.signetU), 0)} q/s, NSD ${fmt(median(rates.nsdU), 0)} q/s: ${fmt(u)}x (goal >= 0.25)`);
         row('DNS skewed', `Signet ${fmt(median(rates.signetS), 0)} q/s, NSD ${fmt(median(rates.nsdS), 0)} q/s: ${fmt(s)}x (goal >= 0.50)`);
         row('RSS after DNS run', `${fmt(rssMb(server.proc.pid!), 0)} MB`);
