@@ -62,6 +62,67 @@ describe('the DNS cache over a SQLite file', () => {
     }
   });
 
+  it('shares one read snapshot among the lookups of a turn: refreshKeyReads or the next turn sees newer commits', async () => {
+    const dns = await openStorage({ databaseUrl: null, dataDir: dir.path });
+    const other = await openStorage({ databaseUrl: null, dataDir: dir.path });
+    try {
+      const findNow = dns.dnsKeys.findKeyNow!;
+      const refresh = dns.dnsKeys.refreshKeyReads!;
+      assert.equal(typeof refresh, 'function');
+      await other.store.addPoolKeys([4, 5, 6].map((n) => ({ bits: 1024, publicKey: `pub-${n}`, sealedPrivateKey: `sealed-${n}`, createdAt: n })));
+      const [b0] = tokens('tb') as [string];
+      // Nothing between the lookups and the commit below yields to the event loop: one turn.
+      assert.equal(findNow(b0), null);
+      const raw = new BetterSqlite3(join(dir.path, SQLITE_FILE));
+      try {
+        raw
+          .prepare(
+            "INSERT INTO identities (account_id, region, name, kind, verification_status, verification_token, dkim_enabled, dkim_status, created_at) VALUES ('111111111111', 'us-east-1', 'b.example', 'domain', 'Pending', 'vt', 1, 'Pending', 1)",
+          )
+          .run();
+        const id = raw.prepare("SELECT id FROM identities WHERE name = 'b.example'").pluck().get();
+        raw
+          .prepare(
+            "INSERT INTO dkim_keys (identity_id, token, position, bits, public_key, sealed_private_key, state, created_at) VALUES (?, ?, 0, 1024, 'pub-b', 'sealed-b', 'active', 1)",
+          )
+          .run(id, b0);
+      } finally {
+        raw.close();
+      }
+      assert.equal(findNow(b0), null, 'the turn still reads the snapshot its first lookup began');
+      refresh();
+      assert.equal(findNow(b0)?.publicKey, 'pub-b', 'after refreshKeyReads, the commit is seen');
+      // The snapshot ends with the turn on its own: a read transaction is not held past it.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      const writer = new BetterSqlite3(join(dir.path, SQLITE_FILE));
+      try {
+        writer.prepare('UPDATE dkim_keys SET public_key = ? WHERE token = ?').run('pub-b2', b0);
+        assert.equal(writer.pragma('wal_checkpoint(TRUNCATE)', { simple: true }), 0, 'no reader holds the WAL back');
+      } finally {
+        writer.close();
+      }
+      assert.equal(findNow(b0)?.publicKey, 'pub-b2', 'a lookup in a later turn sees the newest commit');
+    } finally {
+      await other.close();
+      await dns.close();
+    }
+  });
+
+  it("keeps each key's TXT RDATA in memory of its own, not in a shared 8 KB Buffer pool", async () => {
+    const { KeyZoneCache: Cache } = await import('../src/dns/key-zone-cache.ts');
+    const store = {
+      findKeyNow: (token: string) => ({ token, publicKey: 'MIIB'.padEnd(392, 'A') }),
+      keyZoneSeq: async () => 0,
+      recentKeys: async () => [],
+    } as unknown as ConstructorParameters<typeof Cache>[0];
+    const cache = new Cache(store, { maxEntries: 4 });
+    const rdata = cache.get('t1'.padEnd(32, 'a'))!.txtRdata;
+    // A pooled Buffer is a view into a larger ArrayBuffer that other allocations share (and keep alive).
+    assert.equal(rdata.byteOffset, 0);
+    assert.equal(rdata.buffer.byteLength, rdata.length);
+  });
+
   it('in memory (tests), there is no second connection to read from: the asynchronous path stays', async () => {
     const { openSqliteStorage } = await import('../src/storage/sqlite/open-sqlite-store.ts');
     const storage = await openSqliteStorage(':memory:');

@@ -153,6 +153,14 @@ export interface DnsKeyStore {
    */
   readonly findKeyNow?: (token: string) => PublishedKey | null;
   /**
+   * With `findKeyNow`: lookups made after this call see every transaction committed before it. The
+   * synchronous lookups of one turn of the event loop share one read snapshot (begun at the first,
+   * ended when the turn ends), because beginning and ending a read transaction costs SQLite more than
+   * the lookup itself. The DNS cache calls this when it applies the change feed, so that no lookup
+   * from a snapshot older than the feed's position puts back a key the feed has just dropped.
+   */
+  readonly refreshKeyReads?: () => void;
+  /**
    * One page of the published keys, in the order the store keeps them (creation order): at most
    * `limit`, the first ones after the position `after` (0: from the start), and the position of the
    * page's last key to ask for the next. Paged, never whole: at platform scale the zone is millions

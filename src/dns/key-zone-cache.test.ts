@@ -56,12 +56,33 @@ test('once full, the least recently asked key leaves first: a key asked often st
   for (const t of ['a', 'b', 'c']) await cache.lookup(t);
   for (const t of ['d', 'e', 'f']) {
     assert.ok(cache.get('a'), 'the hot key is answered from memory');
+    // Asked twice: kept (see the next test for a key asked once).
+    await cache.lookup(t);
     await cache.lookup(t);
   }
   assert.ok(cache.get('a'));
   assert.equal(cache.get('b'), undefined);
   assert.equal(cache.get('c'), undefined);
-  assert.deepEqual(store.reads, ['a', 'b', 'c', 'd', 'e', 'f'], 'the hot key was read from the store once');
+  assert.deepEqual(store.reads, ['a', 'b', 'c', 'd', 'd', 'e', 'e', 'f', 'f'], 'the hot key was read from the store once');
+});
+
+test('once full, a key asked once is answered but not kept: it enters on its second ask', async () => {
+  const store = zoneOf(['a', 'b', 'c', 'd', 'e']);
+  const cache = new KeyZoneCache(store, { maxEntries: 3 });
+  for (const t of ['a', 'b', 'c']) await cache.lookup(t);
+  assert.equal((await cache.lookup('d'))?.key.publicKey, 'pub-d', 'answered');
+  assert.equal(cache.size, 3);
+  assert.equal(cache.get('d'), undefined, 'not kept: the three keys asked before stay');
+  assert.ok(cache.get('a') && cache.get('b') && cache.get('c'));
+  // A run of keys asked once each (a uniform mix) leaves the cache as it was.
+  assert.equal((await cache.lookup('e'))?.key.publicKey, 'pub-e');
+  assert.ok(cache.get('a') && cache.get('b') && cache.get('c'));
+  // Asked again while remembered: kept, and the least recently asked key leaves.
+  await cache.lookup('d');
+  assert.ok(cache.get('d'));
+  assert.equal(cache.get('a'), undefined);
+  assert.equal(cache.size, 3);
+  assert.deepEqual(store.reads, ['a', 'b', 'c', 'd', 'e', 'd']);
 });
 
 test('a store that reads synchronously answers a miss at once, and says when a key does not exist', async () => {
@@ -80,13 +101,14 @@ test('a store that reads synchronously answers a miss at once, and says when a k
   await cache.start();
   cache.stop();
   assert.equal(cache.get('a')?.key.publicKey, 'pub-a', 'a miss answered synchronously (the fast path)');
-  assert.equal(cache.size, 2, 'kept, and still bounded');
+  assert.equal(cache.size, 2, 'still bounded');
   assert.equal(cache.lookupNow('zz'), null, 'absent: known at once, no asynchronous read to wait for');
   assert.equal((await cache.lookup('zz')) ?? null, null);
   assert.deepEqual(store.reads, [], 'the asynchronous read was never needed');
   assert.deepEqual(readsNow, ['a', 'zz', 'zz']);
+  assert.equal(cache.get('a')?.key.publicKey, 'pub-a', 'asked again: read, and now kept');
   assert.equal(cache.get('a')?.key.publicKey, 'pub-a');
-  assert.deepEqual(readsNow, ['a', 'zz', 'zz'], 'a key read once is then answered from memory');
+  assert.deepEqual(readsNow, ['a', 'zz', 'zz', 'a'], 'a key kept is then answered from memory');
 });
 
 test('a synchronous read that fails falls back to the asynchronous one, and the failure is reported', async () => {

@@ -1,5 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { DnsKeyStore, KeyZoneChanges, KeyZoneJournalEntry, KeyZoneSnapshot, PublishedKey } from '../app/detection-ports.ts';
+
+/** An engine's synchronous key lookup (DnsKeyStore.findKeyNow) and its snapshot refresh (refreshKeyReads). */
+export interface SyncKeyLookup {
+  readonly find: (token: string) => PublishedKey | null;
+  readonly refresh: () => void;
+}
 import { preparedQuery } from './prepared-query.ts';
 import type { Database } from './schema.ts';
 
@@ -14,11 +20,15 @@ const findKeyQuery = preparedQuery((db: Kysely<Database>, token: string) =>
 export class KyselyDnsKeyStore implements DnsKeyStore {
   readonly #db: Kysely<Database>;
   readonly findKeyNow?: (token: string) => PublishedKey | null;
+  readonly refreshKeyReads?: () => void;
 
-  /** `findKeyNow`: the engine's synchronous point lookup, where it has one (see DnsKeyStore). */
-  constructor(db: Kysely<Database>, findKeyNow?: ((token: string) => PublishedKey | null) | null) {
+  /** `keysNow`: the engine's synchronous point lookup, where it has one (see DnsKeyStore.findKeyNow). */
+  constructor(db: Kysely<Database>, keysNow?: SyncKeyLookup | null) {
     this.#db = db;
-    if (findKeyNow) this.findKeyNow = findKeyNow;
+    if (keysNow) {
+      this.findKeyNow = keysNow.find;
+      this.refreshKeyReads = keysNow.refresh;
+    }
   }
 
   async findKey(token: string): Promise<PublishedKey | null> {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AccountStore } from '../app/account-ports.ts';
-import type { DetectionStore, DnsKeyStore, PublishedKey, SandboxStore } from '../app/detection-ports.ts';
+import type { DetectionStore, DnsKeyStore, SandboxStore } from '../app/detection-ports.ts';
 import type { EmailIdentityStore } from '../app/email-identity-ports.ts';
 import type { MailFromStore } from '../app/mail-from-ports.ts';
 import type { IdentitySettingsStore } from '../app/identity-settings-ports.ts';
@@ -12,7 +12,7 @@ import type { EmailVerificationStore, OutboxStore } from '../app/send-ports.ts';
 import type { DetectionEngine } from './detection-engine.ts';
 import { KyselyAccountStore } from './kysely-account-store.ts';
 import { KyselyDetectionStore } from './kysely-detection-store.ts';
-import { KyselyDnsKeyStore } from './kysely-dns-key-store.ts';
+import { KyselyDnsKeyStore, type SyncKeyLookup } from './kysely-dns-key-store.ts';
 import { KyselyEmailIdentityStore } from './kysely-email-identity-store.ts';
 import { KyselyKeyRingStore } from './kysely-key-ring-store.ts';
 import { KyselyExternalDkimStore } from './kysely-external-dkim-store.ts';
@@ -90,7 +90,7 @@ export interface StorageParts {
    * the DNS key store is first used, so that only a process that serves DNS pays for it (SQLite: a
    * second, read-only connection).
    */
-  readonly keyLookupNow?: () => (token: string) => PublishedKey | null;
+  readonly keyLookupNow?: () => SyncKeyLookup;
   /** Closes what the engine opened beside the store (keyLookupNow's connection), before the store. */
   readonly closeExtra?: () => void;
 }

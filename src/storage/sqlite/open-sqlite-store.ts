@@ -8,7 +8,7 @@ import { KyselyStore, type EngineStrategy } from '../kysely-store.ts';
 import { sqliteDetectionEngine } from '../detection-engine.ts';
 import { TokenBucketLimiter } from '../../app/rate-limiter.ts';
 import { storageOver, type EngineMaintenance, type Storage } from '../storage.ts';
-import type { PublishedKey } from '../../app/detection-ports.ts';
+import type { SyncKeyLookup } from '../kysely-dns-key-store.ts';
 
 /**
  * SQLite has a single writer: a transaction holds the database's write lock from its first write, and
@@ -172,28 +172,72 @@ export async function openSqliteStorage(file: string): Promise<Storage> {
  */
 const KEY_LOOKUP_BUSY_MS = 20;
 
-/** The lookup's SQL, as KyselyDnsKeyStore.findKey's compiles (its plan is checked in test/store-query-plans.test.ts). */
-export const KEY_LOOKUP_SQL = 'select "token", "public_key" from "dkim_keys" where "token" = ?';
+/**
+ * The lookup's SQL: KyselyDnsKeyStore.findKey's, on the index that holds the token and the public key
+ * (migration 0016), so that it reads the index alone. INDEXED BY because SQLite's planner prefers the
+ * token's unique index, then reads the table row. Its plan is checked in test/store-query-plans.test.ts.
+ */
+export const KEY_LOOKUP_SQL = 'select "token", "public_key" from "dkim_keys" indexed by "dkim_keys_token_public_key" where "token" = ?';
+
+/**
+ * Pages the synchronous key read's connection keeps in memory, in KiB (SQLite's `cache_size`, negative
+ * for KiB): room for the upper levels of the token index and of the table, which every lookup walks,
+ * rather than SQLite's default 2 MB, which they outgrow at scale. Not more: the leaves a lookup lands
+ * on are random at a million domains and would only take memory (each DNS process has this cache).
+ */
+const KEY_LOOKUP_CACHE_KIB = 16 * 1024;
 
 /**
  * The DNS server's synchronous point lookup of a key (DnsKeyStore.findKeyNow), on a read-only
  * connection of its own. Not on the store's connection: Kysely runs transactions on that one, and a
  * read there between two statements of an open transaction would see its uncommitted keys (a
  * VerifyDomainDkim that then rolls back would leave a key in the DNS cache that the change feed never
- * mentions). A connection of its own sees only committed transactions, the newest at each statement
- * (WAL: every statement outside a transaction is a read transaction of its own, so it never holds
- * back a checkpoint), which is all the DNS cache asks of a store read. A point lookup on the token
- * index takes microseconds, against about 0.2 ms for the same read through Kysely's queue (issue 17).
+ * mentions). A connection of its own sees only committed transactions, which is all the DNS cache asks
+ * of a store read. A point lookup on the token index takes microseconds, against about 0.2 ms for the
+ * same read through Kysely's queue (issue 17).
+ *
+ * The lookups of one turn of the event loop share one read transaction (a snapshot, in WAL mode),
+ * begun at the first and committed when the turn ends (setImmediate) or when the DNS cache applies
+ * the change feed (`refresh`, DnsKeyStore.refreshKeyReads). On its own, each statement is a read
+ * transaction of its own, and beginning and ending one (locks on the database and its WAL index) cost
+ * about 7 µs, more than the lookup: at a million domains, where most uniform questions miss the
+ * cache, that was a third of the DNS process's time. A snapshot held for one turn holds back a WAL
+ * checkpoint for that long at most, and never blocks a writer.
  */
-function readOnlyKeyLookup(file: string): { open: () => (token: string) => PublishedKey | null; close: () => void } {
+function readOnlyKeyLookup(file: string): { open: () => SyncKeyLookup; close: () => void } {
   let reader: BetterSqlite3.Database | null = null;
   return {
     open() {
       reader ??= openBetterSqlite3(file, { readonly: true, timeout: KEY_LOOKUP_BUSY_MS });
-      const find = reader.prepare<[string], { token: string; public_key: string }>(KEY_LOOKUP_SQL);
-      return (token) => {
-        const row = find.get(token);
-        return row ? { token: row.token, publicKey: row.public_key } : null;
+      const db = reader;
+      db.pragma(`cache_size = -${KEY_LOOKUP_CACHE_KIB}`);
+      const find = db.prepare<[string], { token: string; public_key: string }>(KEY_LOOKUP_SQL);
+      const begin = db.prepare('BEGIN');
+      const commit = db.prepare('COMMIT');
+      let held = false;
+      const refresh = () => {
+        if (!held) return;
+        held = false;
+        if (db.open && db.inTransaction) commit.run();
+      };
+      return {
+        find(token) {
+          if (!held) {
+            begin.run();
+            held = true;
+            setImmediate(refresh);
+          }
+          let row: { token: string; public_key: string } | undefined;
+          try {
+            row = find.get(token);
+          } catch (err) {
+            // A busy or failing read: the next one begins afresh (the caller falls back to the asynchronous read).
+            refresh();
+            throw err;
+          }
+          return row ? { token: row.token, publicKey: row.public_key } : null;
+        },
+        refresh,
       };
     },
     close() {
