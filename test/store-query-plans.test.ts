@@ -20,6 +20,9 @@ const LIST_KIND = 'select "id", "name" from "identities" where "account_id" = $1
 const KEYS_PAGE = 'select "id", "token", "public_key" from "dkim_keys" where "id" > $1 order by "id" limit $2';
 const FIND_KEY = 'select "token", "public_key" from "dkim_keys" where "token" = $1';
 const RECENT_KEYS = 'select "token", "public_key" from "dkim_keys" order by "id" desc limit $1';
+// kysely-store.ts getDkimTokens (GetIdentityDkimAttributes and the other DKIM views), for one domain.
+const DKIM_TOKENS =
+  'select "i"."name", "k"."token" from "dkim_keys" as "k" inner join "identities" as "i" on "i"."id" = "k"."identity_id" where "i"."account_id" = $1 and "i"."region" = $2 and "i"."kind" = $3 and "i"."name" in ($4) order by "i"."name", "k"."position"';
 // kysely-detection-store.ts #handleFlagged (the FOR UPDATE SKIP LOCKED PostgreSQL adds changes no index choice).
 const FLAGGED = 'select "id" from "identities" where "detection_dirty" = 1 order by "id" limit $1';
 
@@ -62,6 +65,13 @@ describe('query plans on SQLite', () => {
     // that holds the public key too, so that the table's rows (3 KB each, with the sealed key) are not read.
     assert.equal(KEY_LOOKUP_SQL.replace(' indexed by "dkim_keys_token_public_key"', ''), sqliteText(FIND_KEY));
     assert.match(await plan(KEY_LOOKUP_SQL, ['a']), /^SEARCH dkim_keys USING COVERING INDEX dkim_keys_token_public_key \(token=\?\)$/);
+  });
+
+  it("a domain's tokens are read from an index alone (no 3 KB key rows), in position order", async () => {
+    const text = await plan(DKIM_TOKENS, ['000000000000', 'us-east-1', 'Domain', 'd1.example']);
+    assert.match(text, /SEARCH i USING (COVERING )?INDEX \S+ \(account_id=\? AND region=\? AND name=\?\)/);
+    assert.match(text, /SEARCH k USING COVERING INDEX dkim_keys_identity_position_token \(identity_id=\?\)/);
+    assert.doesNotMatch(text, /TEMP B-TREE/);
   });
 
   it("the DNS cache's first keys are read in table order, newest first, with no sort", async () => {
@@ -131,6 +141,12 @@ describe('query plans on PostgreSQL', { skip }, () => {
     assert.match(page, /Index Scan using dkim_keys_pkey/);
     assert.doesNotMatch(page, /Sort/);
     assert.match(await plan(FIND_KEY, ['8']), /Index Scan using dkim_keys_token_key/);
+  });
+
+  it("a domain's tokens are read through the index that holds them, in position order", async () => {
+    const text = await plan(DKIM_TOKENS, ['111111111111', 'us-east-1', 'Domain', 'd1.example']);
+    assert.match(text, /Index (Only )?Scan using dkim_keys_identity_position_token/);
+    assert.doesNotMatch(text, /Seq Scan/);
   });
 
   it("the DNS cache's first keys are read in table order, newest first, with no sort", async () => {

@@ -15,6 +15,7 @@ import * as m0013 from './0013-scale.ts';
 import * as m0014 from './0014-external-dkim-keys.ts';
 import * as m0015 from './0015-external-dkim-window.ts';
 import * as m0016 from './0016-dns-key-lookup-index.ts';
+import * as m0017 from './0017-dkim-tokens-index.ts';
 
 export type { DdlFlavor } from './ddl.ts';
 
@@ -40,6 +41,7 @@ const STEPS: Record<string, Step> = {
   '0014-external-dkim-keys': m0014,
   '0015-external-dkim-window': m0015,
   '0016-dns-key-lookup-index': m0016,
+  '0017-dkim-tokens-index': m0017,
 };
 
 export function migrationProvider(flavor: DdlFlavor): MigrationProvider {
