@@ -29,7 +29,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { Agent } from 'node:http';
+import { Agent, get } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -49,6 +49,7 @@ import { postRaw, signForm, type AccessKey } from '../test/helpers/sign.ts';
 import { SIGNET_BIN } from '../test/helpers/signet-server.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
 import { runDnsperf } from './dnsperf.ts';
+import { wrkLatency } from './wrk.ts';
 import { domainOf, makeKeyPairs, SCALE_ZONE, seedDomains, seedPool, tokenOf, verificationTokenOf } from './scale-seed.ts';
 import { fmt, median, percentile } from './stats.ts';
 
@@ -84,6 +85,9 @@ const signetBin = values['signet-bin']!;
 const engine = values.engine === 'postgres' ? 'postgres' : 'sqlite';
 const REQUESTS = Number(values.requests);
 const dnsperf = findProgram('dnsperf');
+// The API latencies from wrk too, where it is installed (Debian package wrk), for this many seconds each.
+const wrk = findProgram('wrk');
+const WRK_SECONDS = 30;
 const nsdBin = findProgram('nsd');
 if (!dnsperf || !nsdBin) {
   console.error('needs dnsperf and nsd (Debian packages dnsperf, nsd)');
@@ -271,7 +275,7 @@ try {
     row('start to ready', `${fmt(server.readyMs, 0)} ms`);
     row('RSS after start', `${fmt(rssMb(server.proc.pid!), 0)} MB`);
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const latency = async (name: string, bodyOf: (k: number) => string, check: (body: string) => boolean) => {
+    const latency = async (name: string, bodyOf: (k: number) => string, check: (body: string) => boolean, replayable = true) => {
       const action = /Action=(\w+)/.exec(bodyOf(0))![1]!;
       const before = await handlerHistogram(server.url, action);
       const times: number[] = [];
@@ -290,10 +294,18 @@ try {
       const after = await handlerHistogram(server.url, action);
       const count = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
       const within = (le: number) => ((after.get(le) ?? 0) - (before.get(le) ?? 0)) / count;
-      row(
-        name,
-        `p50 ${fmt(percentile(kept, 50))} ms, p99 ${fmt(percentile(kept, 99))} ms; in the handler: ${fmt(100 * within(0.001), 1)}% <= 1 ms, ${fmt(100 * within(0.005), 1)}% <= 5 ms`,
-      );
+      const node = `p50 ${fmt(percentile(kept, 50))} ms, p99 ${fmt(percentile(kept, 99))} ms`;
+      const handler = `in the handler: ${fmt(100 * within(0.001), 1)}% <= 1 ms, ${fmt(100 * within(0.005), 1)}% <= 5 ms`;
+      if (!wrk || !replayable) return row(name, `${node} (Node client); ${handler}`);
+      // The same requests from wrk (C): the Node client's own work and pauses (its HTTP stack, its
+      // garbage collector) are part of the figures above, about 0.8 ms a request.
+      const requests: { headers: Record<string, string>; body: string }[] = [];
+      for (let k = 0; k < REQUESTS; k++) {
+        const body = bodyOf(k);
+        requests.push({ headers: await signForm(server.url, body, key), body });
+      }
+      const w = wrkLatency(server.url, nsdDir.path, action, requests, WRK_SECONDS);
+      row(name, `p50 ${fmt(w.p50)} ms, p99 ${fmt(w.p99)} ms (wrk, ${w.count} requests); Node client ${node}; ${handler}`);
     };
     const pick = () => Math.floor(Math.random() * N);
     if (steps.has('api')) await apiLatencies();
@@ -320,6 +332,7 @@ try {
         'VerifyDomainDkim (new domain)',
         (k) => `Action=VerifyDomainDkim&Version=2010-12-01&Domain=new-${run}-${k}.scale.test`,
         (b) => b.includes('<DkimTokens>'),
+        false, // a replay finds the domain made: not a new domain's cost
       );
     }
     agent.destroy();
@@ -448,7 +461,15 @@ for (const [name, value] of rows) console.log(`| ${name.padEnd(width)} | ${value
 
 /** The handler's latency histogram of one action, cumulative counts by upper bound (Infinity: all). */
 async function handlerHistogram(url: string, action: string): Promise<Map<number, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  // A connection of its own: fetch's pooled one may have been closed by the server's keep-alive
+  // timeout while wrk ran ("other side closed").
+  const text = await new Promise<string>((resolve, reject) => {
+    get(`${url}/metrics`, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
   const counts = new Map<number, number>();
   for (const line of text.split('\n')) {
     if (!line.startsWith('signet_api_request_duration_seconds_bucket{') || !line.includes(`action="${action}"`)) continue;
