@@ -32,7 +32,7 @@ import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFile
 import { Agent, get } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { DEFAULT_DETECTION_POLICY } from '../src/core/index.ts';
 import type { DnsLookup } from '../src/core/dns-lookup.ts';
@@ -42,6 +42,7 @@ import { loadMasterKey } from '../src/secrets/master-key.ts';
 import { SecretBox } from '../src/secrets/secret-box.ts';
 import { openStorage, SQLITE_FILE } from '../src/storage/open-storage.ts';
 import type { Database } from '../src/storage/schema.ts';
+import { postgresKysely } from '../src/storage/postgres/open-postgres-store.ts';
 import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
 import { findProgram, freeDnsPort, startNsd } from '../test/helpers/dns-peers.ts';
 import { POSTGRES_URL } from '../test/helpers/postgres.ts';
@@ -185,7 +186,7 @@ function rssMb(pid: number): number {
 }
 
 function openBenchDb(): Kysely<Database> {
-  if (databaseUrl !== null) return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 2 }) }) });
+  if (databaseUrl !== null) return postgresKysely(new pg.Pool({ connectionString: databaseUrl, max: 2 }));
   const sqlite = new BetterSqlite3(join(data.path, SQLITE_FILE));
   // The fixture's own connection only: a crash while seeding loses nothing worth keeping.
   sqlite.pragma('synchronous = OFF');

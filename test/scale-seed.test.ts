@@ -7,12 +7,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { makeKeyPairs, seedDomains } from '../bench/scale-seed.ts';
 import { SecretBox } from '../src/secrets/secret-box.ts';
-import { openPostgresStorage } from '../src/storage/postgres/open-postgres-store.ts';
-import type { Database } from '../src/storage/schema.ts';
+import { openPostgresStorage, postgresKysely } from '../src/storage/postgres/open-postgres-store.ts';
 import { peerOrSkip } from './helpers/peers.ts';
 import { dropSchemas, freshSchema, postgresReachable } from './helpers/postgres.ts';
 
@@ -28,9 +26,7 @@ describe('the scale fixture on PostgreSQL', { skip }, () => {
   async function seeded(bulkKeyZoneJournal: boolean) {
     const schema = freshSchema();
     const storage = await openPostgresStorage({ url: url!, schema, maxConnections: 2 });
-    const db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url!, options: `-c search_path=${schema}`, max: 2 }) }),
-    });
+    const db = postgresKysely(new pg.Pool({ connectionString: url!, options: `-c search_path=${schema}`, max: 2 }));
     try {
       await seedDomains(db, { accountId: '111111111111', region: 'us-east-1', count: 12, box, pairs, perTransaction: 5, now: 1_000_000, bulkKeyZoneJournal });
       const journal = await db.selectFrom('key_zone_changes').select(['seq', 'token', 'op', 'public_key']).orderBy('seq').execute();

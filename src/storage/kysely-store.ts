@@ -101,16 +101,10 @@ export class KyselyStore implements Store {
       nameComparator: (a, b) => (a < b ? -1 : a > b ? 1 : 0),
       ...(this.#engine.migrationTableSchema !== undefined ? { migrationTableSchema: this.#engine.migrationTableSchema } : {}),
     });
-    for (let attempt = 1; ; attempt++) {
-      const { error } = await migrator.migrateToLatest();
-      if (!error) return;
-      // Kysely's Migrator first introspects every table of the database to see whether its own exist;
-      // on PostgreSQL that query resolves each table's schema by name (pg_get_serial_sequence), and a
-      // schema that another session drops meanwhile fails it with invalid_schema_name (3F000), though
-      // it is not ours (seen in CI, where test files drop their schemas while others start). Nothing
-      // was applied then: the run is tried again.
-      if ((error as { code?: unknown }).code !== '3F000' || attempt === 3) throw error;
-    }
+    // On PostgreSQL, the Migrator's look for its own tables reads Signet's schema alone
+    // (OwnSchemaIntrospector): a schema another session drops meanwhile cannot fail it.
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw error;
   }
 
   /**

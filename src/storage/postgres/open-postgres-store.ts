@@ -1,9 +1,10 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.ts';
 import { KyselyStore, type EngineStrategy } from '../kysely-store.ts';
 import { postgresDetectionEngine } from '../detection-engine.ts';
 import { storageOver, type Storage } from '../storage.ts';
+import { OwnSchemaPostgresDialect } from './own-schema-introspector.ts';
 import { PostgresRateLimiter } from './postgres-rate-limiter.ts';
 
 // bigint (int8) columns hold millisecond times and ids that stay far below 2^53: read them as numbers.
@@ -53,6 +54,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return (await openPostgresDatabase(options)).store;
 }
 
+/** Signet's Kysely over a pool: the PostgreSQL dialect whose introspector reads Signet's schema alone. */
+export function postgresKysely(pool: pg.Pool): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
+}
+
 /**
  * Opens the PostgreSQL database and brings its schema up to date. Kysely's migrator takes a PostgreSQL
  * advisory lock for the run, so nodes starting at the same moment migrate once, one after another.
@@ -76,7 +82,7 @@ async function openPostgresDatabase(options: PostgresStoreOptions): Promise<{ db
     max: options.maxConnections ?? 10,
     ...(options.schema !== undefined ? { options: `-c search_path=${options.schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = postgresKysely(pool);
   try {
     const schema = options.schema ?? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]!.schema;
     const store = new KyselyStore(db, { ...postgresEngine, migrationTableSchema: schema });
