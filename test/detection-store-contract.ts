@@ -313,6 +313,11 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
       assert.equal(found?.token, tokens[0]);
       assert.match(found?.publicKey ?? '', /^pub-/);
       assert.equal(await h.dnsKeys.findKey('z'.repeat(32)), null);
+      // Several at once (the DNS cache's misses of one turn): those that exist, nothing for the rest.
+      const several = await h.dnsKeys.findKeys([tokens[2]!, 'z'.repeat(32), other[0]!, tokens[0]!]);
+      assert.deepEqual(several.map((k) => k.token).sort(), [tokens[0]!, tokens[2]!, other[0]!].sort());
+      assert.ok(several.every((k) => k.publicKey.startsWith('pub-')));
+      assert.deepEqual(await h.dnsKeys.findKeys([]), []);
       // In creation order, in pages: each starts after the position the one before ended at, and
       // none is repeated or skipped.
       const all = [...tokens, ...other];
@@ -332,12 +337,27 @@ export function runDetectionStoreContract(backend: string, createDatabase: () =>
       const end = await h.dnsKeys.listKeys(0, 100);
       assert.deepEqual(await h.dnsKeys.listKeys(end.last, 100), { keys: [], last: end.last });
       // The newest first (the DNS cache's start): the other scope's domain was created last.
+      const newest = await h.dnsKeys.recentKeys(2);
       assert.deepEqual(
-        (await h.dnsKeys.recentKeys(2)).map((k) => k.token),
+        newest.keys.map((k) => k.token),
         [other[2], other[1]],
       );
+      // The next page goes on from the oldest key of this one, down to the first key.
+      const next = await h.dnsKeys.recentKeys(2, newest.last);
+      assert.deepEqual(
+        next.keys.map((k) => k.token),
+        [other[0], tokens[2]],
+      );
+      assert.ok(next.last < newest.last);
+      const rest = await h.dnsKeys.recentKeys(100, next.last);
+      assert.deepEqual(
+        rest.keys.map((k) => k.token),
+        [tokens[1], tokens[0]],
+      );
+      assert.deepEqual(await h.dnsKeys.recentKeys(100, rest.last), { keys: [], last: rest.last });
       await h.store.deleteIdentity(A, 'keys.example');
       assert.equal(await h.dnsKeys.findKey(tokens[0]!), null);
+      assert.deepEqual(await h.dnsKeys.findKeys(tokens), []);
       assert.deepEqual(
         (await h.dnsKeys.listKeys(0, 100)).keys.map((k) => k.token),
         [...other],

@@ -114,7 +114,7 @@ describe('the DNS cache over a SQLite file', () => {
     const store = {
       findKeyNow: (token: string) => ({ token, publicKey: 'MIIB'.padEnd(392, 'A') }),
       keyZoneSeq: async () => 0,
-      recentKeys: async () => [],
+      recentKeys: async () => ({ keys: [], last: 0 }),
     } as unknown as ConstructorParameters<typeof Cache>[0];
     const cache = new Cache(store, { maxEntries: 4 });
     const rdata = cache.get('t1'.padEnd(32, 'a'))!.txtRdata;

@@ -149,6 +149,28 @@ describe('several nodes on one PostgreSQL', { skip }, () => {
     }
     process.stdout.write(`# B answered the new key after ${seen} ms and dropped it after ${Date.now() - deleted} ms\n`);
   });
+
+  it("a burst of questions for keys B has not read is answered right, as A answers them (B's misses read together)", async () => {
+    // C was killed by the first test.
+    const [a, b] = nodes;
+    const tokens: string[] = [];
+    for (let i = 0; i < 15; i++) {
+      const r = await callSigned(a!.url, `Action=VerifyDomainDkim&Version=2010-12-01&Domain=burst${i}.example.com`, key);
+      tokens.push(...[...r.body.matchAll(/<member>([a-z2-7]{32})<\/member>/g)].map((m) => m[1]!));
+    }
+    assert.equal(tokens.length, 45);
+    const absent = Array.from({ length: 5 }, (_, i) => `${'a'.repeat(31)}${i + 2}`);
+    const names = [...tokens, ...absent].map((t) => `${t}.${ZONE}`);
+    // All at once: the datagrams reach B together, so its misses are read from PostgreSQL in a few queries.
+    const fromB = await Promise.all(names.map((n) => queryTxt(signetDnsPort(b!.output()), n)));
+    const fromA = await Promise.all(names.map((n) => queryTxt(signetDnsPort(a!.output()), n)));
+    assert.deepEqual(
+      fromB.map((x) => x.rcode),
+      [...tokens.map(() => 'NOERROR'), ...absent.map(() => 'NXDOMAIN')],
+    );
+    assert.deepEqual(fromB, fromA);
+    for (const answer of fromB.slice(0, tokens.length)) assert.match(answer.texts.join(''), /^v=DKIM1; k=rsa; p=MI/);
+  });
 });
 
 describe('per-account throttling across nodes', { skip }, () => {

@@ -144,6 +144,11 @@ export interface KeyZoneChanges {
 export interface DnsKeyStore {
   findKey(token: string): Promise<PublishedKey | null>;
   /**
+   * The keys of those tokens that exist, in any order, in one round trip: the DNS cache reads the
+   * misses of one event-loop turn together where a lookup is a network round trip (PostgreSQL).
+   */
+  findKeys(tokens: readonly string[]): Promise<PublishedKey[]>;
+  /**
    * The same point lookup, answered synchronously, where the engine can do it in microseconds
    * without a round trip (SQLite: a prepared statement on a read-only connection of its own, which
    * sees only committed transactions); absent where a lookup is a network round trip (PostgreSQL).
@@ -169,11 +174,13 @@ export interface DnsKeyStore {
    */
   listKeys(after: number, limit: number): Promise<{ keys: PublishedKey[]; last: number }>;
   /**
-   * The most recently created keys, newest first, at most `limit`: what the DNS cache loads at start.
-   * Read in the order the store keeps them, so its cost is the page's, whatever the zone's size (a
-   * page in token order is a random read per key: 9 s for 50,000 keys of a 3M-key zone, issue 17).
+   * The most recently created keys, newest first, at most `limit`, created before the position
+   * `before` (omitted: the newest of all); `last` is the position of the page's oldest key, to ask
+   * for the next page. What the DNS cache loads after it starts, a page at a time. Read in the order
+   * the store keeps them, so its cost is the page's, whatever the zone's size (a page in token order
+   * is a random read per key: 9 s for 50,000 keys of a 3M-key zone, issue 17).
    */
-  recentKeys(limit: number): Promise<PublishedKey[]>;
+  recentKeys(limit: number, before?: number): Promise<{ keys: PublishedKey[]; last: number }>;
   /** The change sequence now (0 before the first change). */
   keyZoneSeq(): Promise<number>;
   /** The changes after `seq`, at most `limit` of them (more follow when `seq` comes back lower than `keyZoneSeq`). */

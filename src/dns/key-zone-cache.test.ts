@@ -4,21 +4,31 @@ import type { DnsKeyStore, PublishedKey } from '../app/detection-ports.ts';
 import { KeyZoneCache } from './key-zone-cache.ts';
 
 /** The zone as a DnsKeyStore over an array (creation order), with a feed that never changes. */
-function zoneOf(tokens: readonly string[]): DnsKeyStore & { reads: string[] } {
+function zoneOf(tokens: readonly string[]): DnsKeyStore & { reads: string[]; batches: string[][] } {
   const keys: PublishedKey[] = tokens.map((token) => ({ token, publicKey: `pub-${token}` }));
   const reads: string[] = [];
+  const batches: string[][] = [];
   return {
     reads,
+    batches,
     async findKey(token) {
       reads.push(token);
       return keys.find((k) => k.token === token) ?? null;
+    },
+    async findKeys(asked) {
+      reads.push(...asked);
+      batches.push([...asked]);
+      return keys.filter((k) => asked.includes(k.token));
     },
     async listKeys(after, limit) {
       const page = keys.slice(after, after + limit);
       return { keys: page, last: after + page.length };
     },
-    async recentKeys(limit) {
-      return keys.slice(-limit).reverse();
+    // Positions are 1-based creation order, as the stores' ids.
+    async recentKeys(limit, before) {
+      const end = before === undefined ? keys.length : before - 1;
+      const from = Math.max(0, end - limit);
+      return { keys: keys.slice(from, end).reverse(), last: end > from ? from + 1 : (before ?? 0) };
     },
     async keyZoneSeq() {
       return 0;
@@ -40,6 +50,7 @@ test('starts from the newest keys, at most its bound, and reads the others when 
   const store = zoneOf(['a', 'b', 'c', 'd', 'e']);
   const cache = new KeyZoneCache(store, { maxEntries: 3 });
   await cache.start();
+  await cache.loaded;
   cache.stop();
   assert.equal(cache.size, 3);
   assert.deepEqual(
@@ -48,6 +59,120 @@ test('starts from the newest keys, at most its bound, and reads the others when 
   );
   assert.equal((await cache.lookup('a'))?.key.publicKey, 'pub-a');
   assert.equal(cache.size, 3, 'still bounded');
+});
+
+test('answers before the newest keys are loaded; the load fills only the room left, so keys asked meanwhile stay', async () => {
+  const tokens = Array.from({ length: 1200 }, (_, i) => `t${i}`);
+  const store = zoneOf(tokens);
+  const pages: (number | undefined)[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const cache = new KeyZoneCache(
+    {
+      ...store,
+      async recentKeys(limit, before) {
+        pages.push(before);
+        await gate;
+        return store.recentKeys(limit, before);
+      },
+    },
+    { maxEntries: 1000 },
+  );
+  await cache.start();
+  assert.equal(cache.size, 0, 'started with nothing loaded: the load is still reading');
+  assert.equal((await cache.lookup('t0'))?.key.publicKey, 'pub-t0', 'a key is answered meanwhile, from the store');
+  assert.equal((await cache.lookup('t1199'))?.key.publicKey, 'pub-t1199', 'one the load will bring too');
+  release();
+  await cache.loaded;
+  cache.stop();
+  assert.equal(cache.size, 1000, 'filled to its bound, no further');
+  assert.ok(cache.get('t0'), 'the key asked before the load came was not pushed out by it');
+  // Pages from the newest: 500, then only the room left (499: t1199 was asked, so not loaded again).
+  assert.deepEqual(pages, [undefined, 701], 'the second page goes on before t700 (position 701)');
+  assert.ok(cache.get('t1199') && cache.get('t201'));
+  assert.equal(cache.get('t200'), undefined, 'older than the room allowed');
+});
+
+test('a page read while a change was applied is not kept: a deleted key does not come back', async () => {
+  const store = zoneOf(['a', 'b', 'c']);
+  let seq = 0;
+  let deleted = false;
+  const cache = new KeyZoneCache(
+    {
+      ...store,
+      async keyZoneSeq() {
+        return seq;
+      },
+      async keyZoneChangesSince(since) {
+        return since < seq ? { seq, tokens: ['c'], reset: false } : { seq, tokens: [], reset: false };
+      },
+      async recentKeys(limit, before) {
+        // Read before the delete committed: the page still holds c.
+        const page = await store.recentKeys(limit, before);
+        if (!deleted) {
+          deleted = true;
+          seq = 1;
+          await cache.keyZoneChanged();
+        }
+        return page;
+      },
+    },
+    { maxEntries: 10 },
+  );
+  await cache.start();
+  await cache.loaded;
+  cache.stop();
+  assert.equal(cache.seq, 1);
+  assert.equal(cache.size, 0, 'the page read across the change was dropped');
+  assert.equal(cache.get('c'), undefined);
+});
+
+test('stops loading when stopped', async () => {
+  const store = zoneOf(Array.from({ length: 2000 }, (_, i) => `t${i}`));
+  const cache = new KeyZoneCache(store, { maxEntries: 2000 });
+  await cache.start();
+  cache.stop();
+  await cache.loaded;
+  assert.ok(cache.size <= 500, `at most the page under way when it stopped (${cache.size})`);
+});
+
+test('misses of one turn are read from the store in one query, each token once', async () => {
+  const store = zoneOf(['a', 'b', 'c', 'd']);
+  const cache = new KeyZoneCache(store, { maxEntries: 10 });
+  const answers = await Promise.all(['a', 'b', 'zz', 'a', 'c'].map((t) => cache.lookup(t)));
+  assert.deepEqual(
+    answers.map((a) => a?.key.publicKey ?? null),
+    ['pub-a', 'pub-b', null, 'pub-a', 'pub-c'],
+  );
+  assert.deepEqual(store.batches, [['a', 'b', 'zz', 'c']], 'one query; the token asked twice read once; the absent one answered null');
+  assert.ok(cache.get('a') && cache.get('c'), 'kept');
+  // A later turn makes a query of its own.
+  assert.equal((await cache.lookup('d'))?.key.publicKey, 'pub-d');
+  assert.deepEqual(store.batches.length, 2);
+});
+
+test('a failed batch read fails each of its lookups, and the next turn reads again', async () => {
+  const store = zoneOf(['a', 'b']);
+  let fail = true;
+  const cache = new KeyZoneCache(
+    {
+      ...store,
+      async findKeys(asked) {
+        if (fail) throw new Error('connection reset');
+        return store.findKeys(asked);
+      },
+    },
+    { maxEntries: 10 },
+  );
+  const both = await Promise.allSettled([cache.lookup('a'), cache.lookup('b')]);
+  assert.deepEqual(
+    both.map((r) => r.status),
+    ['rejected', 'rejected'],
+  );
+  fail = false;
+  assert.equal((await cache.lookup('a'))?.key.publicKey, 'pub-a');
 });
 
 test('once full, the least recently asked key leaves first: a key asked often stays', async () => {

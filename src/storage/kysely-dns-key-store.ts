@@ -37,9 +37,20 @@ export class KyselyDnsKeyStore implements DnsKeyStore {
     return row ? { token: row.token, publicKey: row.public_key } : null;
   }
 
-  async recentKeys(limit: number): Promise<PublishedKey[]> {
-    const rows = await this.#db.selectFrom('dkim_keys').select(['token', 'public_key']).orderBy('id', 'desc').limit(limit).execute();
+  async findKeys(tokens: readonly string[]): Promise<PublishedKey[]> {
+    if (tokens.length === 0) return [];
+    const rows = await this.#db.selectFrom('dkim_keys').select(['token', 'public_key']).where('token', 'in', tokens).execute();
     return rows.map((r) => ({ token: r.token, publicKey: r.public_key }));
+  }
+
+  async recentKeys(limit: number, before?: number): Promise<{ keys: PublishedKey[]; last: number }> {
+    let query = this.#db.selectFrom('dkim_keys').select(['id', 'token', 'public_key']);
+    if (before !== undefined) query = query.where('id', '<', before);
+    const rows = await query.orderBy('id', 'desc').limit(limit).execute();
+    return {
+      keys: rows.map((r) => ({ token: r.token, publicKey: r.public_key })),
+      last: rows.length > 0 ? Number(rows[rows.length - 1]!.id) : (before ?? 0),
+    };
   }
 
   async listKeys(after: number, limit: number): Promise<{ keys: PublishedKey[]; last: number }> {
