@@ -175,6 +175,20 @@ test('a failed batch read fails each of its lookups, and the next turn reads aga
   assert.equal((await cache.lookup('a'))?.key.publicKey, 'pub-a');
 });
 
+test('a store that throws instead of rejecting fails the lookups, not the process', async () => {
+  const store = zoneOf(['a']);
+  const cache = new KeyZoneCache(
+    {
+      ...store,
+      findKeys() {
+        throw new Error('pool destroyed');
+      },
+    },
+    { maxEntries: 10 },
+  );
+  await assert.rejects(cache.lookup('a'), /pool destroyed/);
+});
+
 test('once full, the least recently asked key leaves first: a key asked often stays', async () => {
   const store = zoneOf(['a', 'b', 'c', 'd', 'e', 'f']);
   const cache = new KeyZoneCache(store, { maxEntries: 3 });
@@ -252,4 +266,15 @@ test('a synchronous read that fails falls back to the asynchronous one, and the 
   assert.equal((await cache.lookup('a'))?.key.publicKey, 'pub-a', 'read asynchronously instead');
   assert.deepEqual(store.reads, ['a']);
   assert.equal(errors.length, 2);
+});
+
+test('a second start does not read the sequence again (it would pass over changes not yet applied)', async () => {
+  const store = zoneOf(['a']);
+  let seq = 3;
+  const cache = new KeyZoneCache({ ...store, keyZoneSeq: async () => seq }, { maxEntries: 10 });
+  await cache.start();
+  seq = 5;
+  await cache.start();
+  cache.stop();
+  assert.equal(cache.seq, 3, 'the changes after 3 are for the poll to apply');
 });

@@ -129,6 +129,8 @@ export class KeyZoneCache implements ZoneChangeListener {
    * (issue 17: 7.2 s to ready with two DNS processes on a 14 GB store, 1.8 s with one).
    */
   async start(): Promise<void> {
+    // Started already: reading the sequence again would pass over changes not yet applied.
+    if (this.#timer !== null) return;
     // The sequence first: a change that commits while the keys load is applied by a later poll,
     // which only ever drops entries, so nothing stale survives it.
     this.#seq = await this.#store.keyZoneSeq();
@@ -259,7 +261,14 @@ export class KeyZoneCache implements ZoneChangeListener {
     const tokens = [...batch.keys()];
     for (let i = 0; i < tokens.length; i += MISS_BATCH) {
       const part = tokens.slice(i, i + MISS_BATCH);
-      this.#store.findKeys(part).then(
+      // Called from setImmediate: a store that throws instead of rejecting must not crash the process.
+      let read: Promise<PublishedKey[]>;
+      try {
+        read = this.#store.findKeys(part);
+      } catch (err) {
+        read = Promise.reject(err);
+      }
+      read.then(
         (keys) => {
           for (const key of keys) batch.get(key.token)?.resolve(key);
           // Those the store did not return do not exist (a resolved promise ignores a second resolve).
