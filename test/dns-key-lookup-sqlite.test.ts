@@ -27,6 +27,7 @@ describe('the DNS cache over a SQLite file', () => {
       assert.equal(typeof dns.dnsKeys.findKeyNow, 'function', 'SQLite in a file reads synchronously');
       const cache = new KeyZoneCache(dns.dnsKeys, { maxEntries: 10 });
       await cache.start();
+      await cache.loaded; // the store is empty: nothing loaded, before anything is created below
       cache.stop(); // synced by hand below, so that what is asserted does not hang on a timer
 
       await other.store.addPoolKeys([1, 2, 3].map((n) => ({ bits: 1024, publicKey: `pub-${n}`, sealedPrivateKey: `sealed-${n}`, createdAt: n })));

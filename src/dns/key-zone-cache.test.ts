@@ -95,27 +95,28 @@ test('answers before the newest keys are loaded; the load fills only the room le
   assert.equal(cache.get('t200'), undefined, 'older than the room allowed');
 });
 
-test('a page read while a change was applied is not kept: a deleted key does not come back', async () => {
-  const store = zoneOf(['a', 'b', 'c']);
+test('a page read while a change was applied is read again: a deleted key does not come back', async () => {
+  const before = zoneOf(['a', 'b', 'c']);
+  const after = zoneOf(['a', 'b']);
   let seq = 0;
-  let deleted = false;
+  let reads = 0;
   const cache = new KeyZoneCache(
     {
-      ...store,
+      ...before,
       async keyZoneSeq() {
         return seq;
       },
       async keyZoneChangesSince(since) {
         return since < seq ? { seq, tokens: ['c'], reset: false } : { seq, tokens: [], reset: false };
       },
-      async recentKeys(limit, before) {
-        // Read before the delete committed: the page still holds c.
-        const page = await store.recentKeys(limit, before);
-        if (!deleted) {
-          deleted = true;
-          seq = 1;
-          await cache.keyZoneChanged();
-        }
+      async recentKeys(limit, position) {
+        reads++;
+        if (seq > 0) return after.recentKeys(limit, position);
+        // Read before the delete of c committed: the page still holds it; the cache applies the
+        // delete before the page comes back.
+        const page = await before.recentKeys(limit, position);
+        seq = 1;
+        await cache.keyZoneChanged();
         return page;
       },
     },
@@ -125,8 +126,74 @@ test('a page read while a change was applied is not kept: a deleted key does not
   await cache.loaded;
   cache.stop();
   assert.equal(cache.seq, 1);
-  assert.equal(cache.size, 0, 'the page read across the change was dropped');
-  assert.equal(cache.get('c'), undefined);
+  assert.equal(reads, 2, 'the page was read again');
+  assert.equal(cache.size, 2);
+  assert.ok(cache.get('a') && cache.get('b'));
+  assert.equal(cache.get('c'), undefined, 'the deleted key was not put back');
+});
+
+test('under a feed that changes during every read, a page is tried a few times, then left to be read when asked', async () => {
+  const store = zoneOf(['a', 'b', 'c']);
+  let seq = 0;
+  const asked: (number | undefined)[] = [];
+  const cache = new KeyZoneCache(
+    {
+      ...store,
+      async keyZoneSeq() {
+        return seq;
+      },
+      async keyZoneChangesSince() {
+        return { seq, tokens: ['zz'], reset: false };
+      },
+      async recentKeys(limit, position) {
+        asked.push(position);
+        const page = await store.recentKeys(limit, position);
+        seq++;
+        await cache.keyZoneChanged();
+        return page;
+      },
+    },
+    { maxEntries: 10 },
+  );
+  await cache.start();
+  await cache.loaded;
+  cache.stop();
+  assert.deepEqual(asked, [undefined, undefined, undefined, undefined], 'the first read and three more');
+  assert.equal(cache.size, 0);
+  assert.equal((await cache.lookup('a'))?.key.publicKey, 'pub-a', 'read when asked');
+});
+
+test('a load begun before a stop ends, and puts nothing, when the cache is started again', async () => {
+  const store = zoneOf(['a', 'b', 'c']);
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let first = true;
+  const cache = new KeyZoneCache(
+    {
+      ...store,
+      async recentKeys(limit, position) {
+        if (first) {
+          first = false;
+          await gate;
+          return { keys: [{ token: 'stale', publicKey: 'pub-stale' }], last: 1 };
+        }
+        return store.recentKeys(limit, position);
+      },
+    },
+    { maxEntries: 10 },
+  );
+  await cache.start();
+  const firstLoad = cache.loaded;
+  cache.stop();
+  await cache.start();
+  await cache.loaded;
+  release();
+  await firstLoad;
+  cache.stop();
+  assert.equal(cache.size, 3, 'the second load');
+  assert.equal(cache.get('stale'), undefined, "the first load's page, read across the stop, was not put");
 });
 
 test('stops loading when stopped', async () => {
@@ -271,9 +338,10 @@ test('a synchronous read that fails falls back to the asynchronous one, and the 
 test('a second start does not read the sequence again (it would pass over changes not yet applied)', async () => {
   const store = zoneOf(['a']);
   let seq = 3;
-  const cache = new KeyZoneCache({ ...store, keyZoneSeq: async () => seq }, { maxEntries: 10 });
-  await cache.start();
-  seq = 5;
+  const cache = new KeyZoneCache({ ...store, keyZoneSeq: async () => seq++ }, { maxEntries: 10 });
+  // Two at once: the second's read of the sequence comes later and must not be used.
+  await Promise.all([cache.start(), cache.start()]);
+  assert.equal(cache.seq, 3);
   await cache.start();
   cache.stop();
   assert.equal(cache.seq, 3, 'the changes after 3 are for the poll to apply');

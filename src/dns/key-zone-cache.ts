@@ -46,6 +46,9 @@ function withResolvers(): Waiting {
   return { promise, resolve, reject };
 }
 
+/** Reads of one page that a change overlapped, before the load moves on without it. */
+const RECENT_PAGE_RETRIES = 3;
+
 /** Keys per read while the cache loads the newest keys after start: about 1.5 MB of rows on SQLite. */
 const RECENT_PAGE = 500;
 
@@ -96,6 +99,8 @@ export class KeyZoneCache implements ZoneChangeListener {
   #running: Promise<void> | null = null;
   #queued: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
+  /** Counts starts: a load begun by an earlier start stops when the cache is started again. */
+  #runs = 0;
   /** The misses of this turn of the event loop, read together (see #readBatched). */
   #misses: Map<string, Waiting> | null = null;
 
@@ -133,15 +138,18 @@ export class KeyZoneCache implements ZoneChangeListener {
     if (this.#timer !== null) return;
     // The sequence first: a change that commits while the keys load is applied by a later poll,
     // which only ever drops entries, so nothing stale survives it.
-    this.#seq = await this.#store.keyZoneSeq();
-    this.#store.refreshKeyReads?.();
+    const seq = await this.#store.keyZoneSeq();
+    // Two starts at once: the first to get here started it.
     if (this.#timer !== null) return;
+    this.#seq = seq;
+    this.#store.refreshKeyReads?.();
+    const run = ++this.#runs;
     this.#timer = setInterval(() => {
       // A poll still under way (a slow store) is not stacked on.
       if (this.#running === null) this.sync().catch(this.#onError);
     }, this.#pollMs);
     this.#timer.unref();
-    this.loaded = this.#loadRecent().catch(this.#onError);
+    this.loaded = this.#loadRecent(run).catch(this.#onError);
   }
 
   /**
@@ -150,22 +158,32 @@ export class KeyZoneCache implements ZoneChangeListener {
    * the event loop free between them: a SQLite read is synchronous in this process, and 50,000 keys
    * at once held DNS answers for the length of the read.
    */
-  async #loadRecent(): Promise<void> {
+  async #loadRecent(run: number): Promise<void> {
+    // Stopped, or stopped and started again (that start has a load of its own): this one ends.
+    const current = () => run === this.#runs && this.#timer !== null;
     let before: number | undefined;
-    while (this.#timer !== null && this.#entries.size < this.#maxEntries) {
+    let retries = 0;
+    while (current() && this.#entries.size < this.#maxEntries) {
       const want = Math.min(RECENT_PAGE, this.#maxEntries - this.#entries.size);
       const epoch = this.#epoch;
       const page = await this.#store.recentKeys(want, before);
-      // A change applied while the page was read may be about one of its keys: the page is not kept
-      // (its keys are read when asked).
-      if (epoch === this.#epoch) {
+      if (!current()) return;
+      if (epoch !== this.#epoch) {
+        // A change applied while the page was read may be about one of its keys: the page is read
+        // again, and after a few tries under a busy feed left to be read when asked.
+        if (++retries <= RECENT_PAGE_RETRIES) continue;
+      } else {
+        // Only room is filled: a key asked meanwhile is in memory already and keeps its place. (The
+        // keys come newest first and each insert is the most recently used, so among loaded keys
+        // nobody asks, the newest would leave first once the cache is full; any ask moves a key to
+        // the front, and putting them in oldest first would mean holding pages back from the
+        // cache past the change check above.)
         for (const key of page.keys) {
           if (this.#entries.size >= this.#maxEntries) return;
-          // Asked meanwhile: already in memory, and it keeps its place in the recency order. Only
-          // room is filled, so a key asked before the load came is never pushed out by it.
           if (!this.#entries.has(key.token)) this.#put(key);
         }
       }
+      retries = 0;
       if (page.keys.length < want) return;
       before = page.last;
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -270,8 +288,14 @@ export class KeyZoneCache implements ZoneChangeListener {
       }
       read.then(
         (keys) => {
-          for (const key of keys) batch.get(key.token)?.resolve(key);
-          // Those the store did not return do not exist (a resolved promise ignores a second resolve).
+          try {
+            for (const key of keys) batch.get(key.token)?.resolve(key);
+          } catch (err) {
+            // A malformed result: the lookups not answered yet fail (a settled promise ignores it).
+            for (const t of part) batch.get(t)!.reject(err);
+            return;
+          }
+          // Those the store did not return do not exist (a settled promise ignores a second resolve).
           for (const t of part) batch.get(t)!.resolve(null);
         },
         (err: unknown) => {
