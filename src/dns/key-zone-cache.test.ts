@@ -46,12 +46,26 @@ function zoneOf(tokens: readonly string[]): DnsKeyStore & { reads: string[]; bat
   };
 }
 
-test('starts from the newest keys, at most its bound, and reads the others when asked', async () => {
-  const store = zoneOf(['a', 'b', 'c', 'd', 'e']);
-  const cache = new KeyZoneCache(store, { maxEntries: 3 });
+/** Starts the cache, waits for its background load, and stops its poll (these tests sync by hand). */
+async function loadedAndStopped(cache: KeyZoneCache): Promise<void> {
   await cache.start();
   await cache.loaded;
   cache.stop();
+}
+
+/** `store` with a change feed at `feed.seq`, whose changes after `since` are about `tokens(since)`. */
+function withFeed(store: DnsKeyStore, feed: { seq: number }, tokens: (since: number) => string[]): DnsKeyStore {
+  return {
+    ...store,
+    keyZoneSeq: async () => feed.seq,
+    keyZoneChangesSince: async (since) => ({ seq: feed.seq, tokens: tokens(since), reset: false }),
+  };
+}
+
+test('starts from the newest keys, at most its bound, and reads the others when asked', async () => {
+  const store = zoneOf(['a', 'b', 'c', 'd', 'e']);
+  const cache = new KeyZoneCache(store, { maxEntries: 3 });
+  await loadedAndStopped(cache);
   assert.equal(cache.size, 3);
   assert.deepEqual(
     ['a', 'b', 'c', 'd', 'e'].map((t) => cache.get(t) !== undefined),
@@ -98,33 +112,25 @@ test('answers before the newest keys are loaded; the load fills only the room le
 test('a page read while a change was applied is read again: a deleted key does not come back', async () => {
   const before = zoneOf(['a', 'b', 'c']);
   const after = zoneOf(['a', 'b']);
-  let seq = 0;
+  const feed = { seq: 0 };
   let reads = 0;
   const cache = new KeyZoneCache(
     {
-      ...before,
-      async keyZoneSeq() {
-        return seq;
-      },
-      async keyZoneChangesSince(since) {
-        return since < seq ? { seq, tokens: ['c'], reset: false } : { seq, tokens: [], reset: false };
-      },
+      ...withFeed(before, feed, (since) => (since < feed.seq ? ['c'] : [])),
       async recentKeys(limit, position) {
         reads++;
-        if (seq > 0) return after.recentKeys(limit, position);
+        if (feed.seq > 0) return after.recentKeys(limit, position);
         // Read before the delete of c committed: the page still holds it; the cache applies the
         // delete before the page comes back.
         const page = await before.recentKeys(limit, position);
-        seq = 1;
+        feed.seq = 1;
         await cache.keyZoneChanged();
         return page;
       },
     },
     { maxEntries: 10 },
   );
-  await cache.start();
-  await cache.loaded;
-  cache.stop();
+  await loadedAndStopped(cache);
   assert.equal(cache.seq, 1);
   assert.equal(reads, 2, 'the page was read again');
   assert.equal(cache.size, 2);
@@ -134,30 +140,22 @@ test('a page read while a change was applied is read again: a deleted key does n
 
 test('under a feed that changes during every read, a page is tried a few times, then left to be read when asked', async () => {
   const store = zoneOf(['a', 'b', 'c']);
-  let seq = 0;
+  const feed = { seq: 0 };
   const asked: (number | undefined)[] = [];
   const cache = new KeyZoneCache(
     {
-      ...store,
-      async keyZoneSeq() {
-        return seq;
-      },
-      async keyZoneChangesSince() {
-        return { seq, tokens: ['zz'], reset: false };
-      },
+      ...withFeed(store, feed, () => ['zz']),
       async recentKeys(limit, position) {
         asked.push(position);
         const page = await store.recentKeys(limit, position);
-        seq++;
+        feed.seq++;
         await cache.keyZoneChanged();
         return page;
       },
     },
     { maxEntries: 10 },
   );
-  await cache.start();
-  await cache.loaded;
-  cache.stop();
+  await loadedAndStopped(cache);
   assert.deepEqual(asked, [undefined, undefined, undefined, undefined], 'the first read and three more');
   assert.equal(cache.size, 0);
   assert.equal((await cache.lookup('a'))?.key.publicKey, 'pub-a', 'read when asked');
