@@ -2,7 +2,7 @@
  * The queries whose cost must not grow with the number of identities (issue 17, bench/scale.ts),
  * checked with each engine's own planner: SQLite's EXPLAIN QUERY PLAN and PostgreSQL's EXPLAIN, on
  * a store migrated as the application migrates it. The SQL is the text the store's Kysely queries
- * compile to (kysely-store.ts listIdentities, kysely-dns-key-store.ts listKeys and findKey).
+ * compile to (kysely-store.ts listIdentities, kysely-dns-key-store.ts listKeys, findKey, findKeys and recentKeys).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -19,7 +19,11 @@ const LIST_ALL = 'select "id", "name" from "identities" where "account_id" = $1 
 const LIST_KIND = 'select "id", "name" from "identities" where "account_id" = $1 and "region" = $2 and "id" > $3 and "kind" = $4 order by "id" limit $5';
 const KEYS_PAGE = 'select "id", "token", "public_key" from "dkim_keys" where "id" > $1 order by "id" limit $2';
 const FIND_KEY = 'select "token", "public_key" from "dkim_keys" where "token" = $1';
-const RECENT_KEYS = 'select "token", "public_key" from "dkim_keys" order by "id" desc limit $1';
+// kysely-dns-key-store.ts recentKeys: the first page, and the next ones (before a position).
+const RECENT_KEYS = 'select "id", "token", "public_key" from "dkim_keys" order by "id" desc limit $1';
+const RECENT_KEYS_BEFORE = 'select "id", "token", "public_key" from "dkim_keys" where "id" < $1 order by "id" desc limit $2';
+// kysely-dns-key-store.ts findKeys: the DNS cache's asynchronous misses of one turn, read together.
+const FIND_KEYS = 'select "token", "public_key" from "dkim_keys" where "token" in ($1, $2, $3)';
 // kysely-store.ts getDkimTokens (GetIdentityDkimAttributes and the other DKIM views), for one domain.
 const DKIM_TOKENS =
   'select "i"."name", "k"."token" from "dkim_keys" as "k" inner join "identities" as "i" on "i"."id" = "k"."identity_id" where "i"."account_id" = $1 and "i"."region" = $2 and "i"."kind" = $3 and "i"."name" in ($4) order by "i"."name", "k"."position"';
@@ -78,6 +82,15 @@ describe('query plans on SQLite', () => {
     const text = await plan(RECENT_KEYS, [50000]);
     assert.match(text, /^SCAN dkim_keys$/m);
     assert.doesNotMatch(text, /TEMP B-TREE/);
+    const next = await plan(RECENT_KEYS_BEFORE, [100000, 500]);
+    assert.match(next, /^SEARCH dkim_keys USING INTEGER PRIMARY KEY \(rowid<\?\)$/m);
+    assert.doesNotMatch(next, /TEMP B-TREE/);
+  });
+
+  it("the DNS cache's misses read together are found by a token index, not by reading the table", async () => {
+    const text = await plan(FIND_KEYS, ['a', 'b', 'c']);
+    assert.match(text, /SEARCH dkim_keys USING (COVERING )?INDEX \S+ \(token=\?\)/);
+    assert.doesNotMatch(text, /SCAN dkim_keys/);
   });
 
   it("detection's claims find the flagged identities through the partial index, not by reading every identity", async () => {
@@ -153,6 +166,15 @@ describe('query plans on PostgreSQL', { skip }, () => {
     const text = await plan(RECENT_KEYS, [5000]);
     assert.match(text, /Index Scan Backward using dkim_keys_pkey/);
     assert.doesNotMatch(text, /Sort/);
+    const next = await plan(RECENT_KEYS_BEFORE, [30000, 500]);
+    assert.match(next, /Index Scan Backward using dkim_keys_pkey/);
+    assert.doesNotMatch(next, /Sort/);
+  });
+
+  it("the DNS cache's misses read together are found by a token index, not by reading the table", async () => {
+    const text = await plan(FIND_KEYS, ['8', '9', '10']);
+    assert.match(text, /Index (Only )?Scan using dkim_keys_token|Bitmap Index Scan on dkim_keys_token/);
+    assert.doesNotMatch(text, /Seq Scan/);
   });
 
   it("detection's claims find the flagged identities through the partial index, not by reading every identity", async () => {

@@ -32,7 +32,7 @@ export class KyselyDnsKeyStore implements DnsKeyStore {
   }
 
   async findKey(token: string): Promise<PublishedKey | null> {
-    // Every DNS question for a key not in the cache comes here: compiled once (see preparedQuery).
+    // One key by its token (the DNS cache reads its misses with findKeys): compiled once (see preparedQuery).
     const [row] = await findKeyQuery(this.#db, token);
     return row ? { token: row.token, publicKey: row.public_key } : null;
   }
