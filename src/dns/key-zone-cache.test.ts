@@ -218,6 +218,77 @@ test('misses of one turn are read from the store in one query, each token once',
   assert.deepEqual(store.batches.length, 2);
 });
 
+test('while a batched read is under way, the misses of later turns wait and go together in the next read', async () => {
+  const store = zoneOf(['a', 'b', 'c', 'd', 'e']);
+  const held: Array<() => void> = [];
+  const cache = new KeyZoneCache(
+    {
+      ...store,
+      async findKeys(asked) {
+        // Each read waits until the test lets it go: a slow round trip.
+        await new Promise<void>((resolve) => held.push(resolve));
+        return store.findKeys(asked);
+      },
+    },
+    { maxEntries: 10 },
+  );
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const first = cache.lookup('a');
+  await turn();
+  assert.equal(held.length, 1, "the first turn's miss is read at once");
+  // Three more turns, each with misses, while the first read is under way.
+  const later = [cache.lookup('b')];
+  await turn();
+  later.push(cache.lookup('c'), cache.lookup('a'));
+  await turn();
+  later.push(cache.lookup('d'));
+  await turn();
+  assert.equal(held.length, 1, 'no second read while one is under way');
+  held.shift()!();
+  assert.equal((await first)?.key.publicKey, 'pub-a');
+  // The read's end is seen a few promise steps after its lookups are answered.
+  for (let i = 0; i < 5 && held.length < 1; i++) await turn();
+  assert.equal(held.length, 1, 'the waiting misses go in one read when the first ends');
+  held.shift()!();
+  assert.deepEqual(
+    (await Promise.all(later)).map((k) => k?.key.publicKey),
+    ['pub-b', 'pub-c', 'pub-a', 'pub-d'],
+  );
+  assert.deepEqual(
+    store.batches,
+    [['a'], ['b', 'c', 'a', 'd']],
+    'a token asked again while its read was under way is read again (the first read may predate a change)',
+  );
+  // Idle again: a miss is read at the end of its own turn.
+  const e = cache.lookup('e');
+  await turn();
+  assert.equal(held.length, 1);
+  held.shift()!();
+  assert.equal((await e)?.key.publicKey, 'pub-e');
+});
+
+test('a failed read lets the waiting misses go in the next one', async () => {
+  const store = zoneOf(['a', 'b']);
+  let reject: ((err: Error) => void) | null = null;
+  const cache = new KeyZoneCache(
+    {
+      ...store,
+      findKeys(asked) {
+        if (asked.includes('a')) return new Promise((_, rej) => (reject = rej));
+        return store.findKeys(asked);
+      },
+    },
+    { maxEntries: 10 },
+  );
+  const a = cache.lookup('a');
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const b = cache.lookup('b');
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  reject!(new Error('connection reset'));
+  await assert.rejects(a, /connection reset/);
+  assert.equal((await b)?.key.publicKey, 'pub-b');
+});
+
 test('a failed batch read fails each of its lookups, and the next turn reads again', async () => {
   const store = zoneOf(['a', 'b']);
   let fail = true;

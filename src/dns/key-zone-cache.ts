@@ -29,6 +29,15 @@ export const DEFAULT_KEY_ZONE_POLL_MS = 100;
 /** Tokens per query when the misses of one turn are read together (a few hundred at most in practice). */
 const MISS_BATCH = 500;
 
+/**
+ * Batched store reads under way at once (see #readBatched): the misses that come meanwhile wait and
+ * go together in the next, so a batch grows with the load instead of the number of reads. On
+ * PostgreSQL a key costs far less in a large batch than in a small one (on the 100k store of
+ * bench/scale.ts, about 100 µs a key in batches of 5, 10 to 17 µs in batches of 200), and at a million
+ * domains the DNS rate was bound by those reads (issue 17). Two at once measured no better than one.
+ */
+const MISS_READS_IN_FLIGHT = 1;
+
 interface Waiting {
   readonly promise: Promise<PublishedKey | null>;
   resolve(key: PublishedKey | null): void;
@@ -101,8 +110,12 @@ export class KeyZoneCache implements ZoneChangeListener {
   #timer: NodeJS.Timeout | null = null;
   /** Counts starts: a load begun by an earlier start stops when the cache is started again. */
   #runs = 0;
-  /** The misses of this turn of the event loop, read together (see #readBatched). */
+  /** The misses not read yet, read together (see #readBatched). */
   #misses: Map<string, Waiting> | null = null;
+  /** Batched reads under way (at most MISS_READS_IN_FLIGHT). */
+  #missReads = 0;
+  /** A send of #misses is scheduled (setImmediate) and has not run yet. */
+  #missSendScheduled = false;
 
   constructor(store: DnsKeyStore, options: KeyZoneCacheOptions = {}) {
     this.#store = store;
@@ -249,23 +262,19 @@ export class KeyZoneCache implements ZoneChangeListener {
   }
 
   /**
-   * A key read from the store together with the other misses of this turn of the event loop: one
-   * query for all, sent when the turn's I/O callbacks are done (setImmediate). Where a lookup is a
-   * network round trip (PostgreSQL), a read per miss held the DNS server to a few thousand answers a
-   * second at a million domains (issue 17), each question waiting for a pool connection; the
-   * datagrams of one poll arrive in one turn, so their misses share a round trip. A token asked twice
-   * in a turn is read once.
+   * A key read from the store together with the other misses: one query for all, sent when the
+   * turn's I/O callbacks are done (setImmediate), or, while a read is under way, when it ends (see
+   * #scheduleMissRead). Where a lookup is a network round trip (PostgreSQL), a read per miss held the
+   * DNS server to a few thousand answers a second at a million domains (issue 17), each question
+   * waiting for a pool connection; the datagrams of one poll arrive in one turn, so their misses
+   * share a round trip. A token asked twice before its read is sent is read once.
    */
   #readBatched(token: string): Promise<PublishedKey | null> {
     let batch = this.#misses;
     if (batch === null) {
-      const fresh = new Map<string, Waiting>();
-      batch = fresh;
-      this.#misses = fresh;
-      setImmediate(() => {
-        this.#misses = null;
-        this.#readBatch(fresh);
-      });
+      batch = new Map<string, Waiting>();
+      this.#misses = batch;
+      this.#scheduleMissRead();
     }
     let waiting = batch.get(token);
     if (waiting === undefined) {
@@ -275,8 +284,31 @@ export class KeyZoneCache implements ZoneChangeListener {
     return waiting.promise;
   }
 
-  #readBatch(batch: Map<string, Waiting>): void {
+  /**
+   * Sends the waiting misses at the end of this turn, unless a read is under way: then when it ends.
+   * Under load the misses of every turn that passed during one round trip go in one query, rather
+   * than one query per turn each waiting for a pool connection.
+   */
+  #scheduleMissRead(): void {
+    if (this.#missSendScheduled || this.#missReads >= MISS_READS_IN_FLIGHT || this.#misses === null) return;
+    this.#missSendScheduled = true;
+    setImmediate(() => {
+      this.#missSendScheduled = false;
+      const batch = this.#misses;
+      if (batch === null || this.#missReads >= MISS_READS_IN_FLIGHT) return;
+      this.#misses = null;
+      this.#missReads++;
+      this.#readBatch(batch).finally(() => {
+        this.#missReads--;
+        this.#scheduleMissRead();
+      });
+    });
+  }
+
+  /** Reads a batch of misses and settles each; the promise settles when all parts did, never rejects. */
+  #readBatch(batch: Map<string, Waiting>): Promise<unknown> {
     const tokens = [...batch.keys()];
+    const reads: Promise<unknown>[] = [];
     for (let i = 0; i < tokens.length; i += MISS_BATCH) {
       const part = tokens.slice(i, i + MISS_BATCH);
       // Called from setImmediate: a store that throws instead of rejecting must not crash the process.
@@ -286,7 +318,7 @@ export class KeyZoneCache implements ZoneChangeListener {
       } catch (err) {
         read = Promise.reject(err);
       }
-      read.then(
+      const settled = read.then(
         (keys) => {
           try {
             for (const key of keys) batch.get(key.token)?.resolve(key);
@@ -302,7 +334,9 @@ export class KeyZoneCache implements ZoneChangeListener {
           for (const t of part) batch.get(t)!.reject(err);
         },
       );
+      reads.push(settled);
     }
+    return Promise.all(reads);
   }
 
   keyZoneChanged(): Promise<void> {

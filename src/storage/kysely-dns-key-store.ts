@@ -13,18 +13,29 @@ const findKeyQuery = preparedQuery((db: Kysely<Database>, token: string) =>
   db.selectFrom('dkim_keys').select(['token', 'public_key']).where('token', '=', token),
 );
 
+/** An engine's read of the keys of a list of tokens (DnsKeyStore.findKeys). */
+export type KeysByTokens = (db: Kysely<Database>, tokens: readonly string[]) => Promise<Array<{ token: string; public_key: string }>>;
+
+/** An IN list, one parameter a token: what every engine reads (SQLite has no array parameter). */
+export const keysByInList: KeysByTokens = (db, tokens) => db.selectFrom('dkim_keys').select(['token', 'public_key']).where('token', 'in', tokens).execute();
+
 /**
  * The key zone as the DNS server and `signet dns export` read it, and its change feed (kept by the
  * triggers of migration 0002 in every transaction that writes dkim_keys, whichever process runs it).
  */
 export class KyselyDnsKeyStore implements DnsKeyStore {
   readonly #db: Kysely<Database>;
+  readonly #keysByTokens: KeysByTokens;
   readonly findKeyNow?: (token: string) => PublishedKey | null;
   readonly refreshKeyReads?: () => void;
 
-  /** `keysNow`: the engine's synchronous point lookup, where it has one (see DnsKeyStore.findKeyNow). */
-  constructor(db: Kysely<Database>, keysNow?: SyncKeyLookup | null) {
+  /**
+   * `keysNow`: the engine's synchronous point lookup, where it has one (see DnsKeyStore.findKeyNow);
+   * `keysByTokens`: its batched read, where it has a better one than an IN list.
+   */
+  constructor(db: Kysely<Database>, keysNow?: SyncKeyLookup | null, keysByTokens: KeysByTokens = keysByInList) {
     this.#db = db;
+    this.#keysByTokens = keysByTokens;
     if (keysNow) {
       this.findKeyNow = keysNow.find;
       this.refreshKeyReads = keysNow.refresh;
@@ -39,7 +50,7 @@ export class KyselyDnsKeyStore implements DnsKeyStore {
 
   async findKeys(tokens: readonly string[]): Promise<PublishedKey[]> {
     if (tokens.length === 0) return [];
-    const rows = await this.#db.selectFrom('dkim_keys').select(['token', 'public_key']).where('token', 'in', tokens).execute();
+    const rows = await this.#keysByTokens(this.#db, tokens);
     return rows.map((r) => ({ token: r.token, publicKey: r.public_key }));
   }
 

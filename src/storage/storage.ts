@@ -12,7 +12,7 @@ import type { EmailVerificationStore, OutboxStore } from '../app/send-ports.ts';
 import type { DetectionEngine } from './detection-engine.ts';
 import { KyselyAccountStore } from './kysely-account-store.ts';
 import { KyselyDetectionStore } from './kysely-detection-store.ts';
-import { KyselyDnsKeyStore, type SyncKeyLookup } from './kysely-dns-key-store.ts';
+import { KyselyDnsKeyStore, type KeysByTokens, type SyncKeyLookup } from './kysely-dns-key-store.ts';
 import { KyselyEmailIdentityStore } from './kysely-email-identity-store.ts';
 import { KyselyKeyRingStore } from './kysely-key-ring-store.ts';
 import { KyselyExternalDkimStore } from './kysely-external-dkim-store.ts';
@@ -91,6 +91,8 @@ export interface StorageParts {
    * second, read-only connection).
    */
   readonly keyLookupNow?: () => SyncKeyLookup;
+  /** The engine's batched key read (DnsKeyStore.findKeys), where it has a better one than an IN list. */
+  readonly keysByTokens?: KeysByTokens;
   /** Closes what the engine opened beside the store (keyLookupNow's connection), before the store. */
   readonly closeExtra?: () => void;
 }
@@ -107,7 +109,7 @@ export function storageOver(parts: StorageParts): Storage {
   const identitySettings = lazy(() => new KyselyIdentitySettingsStore(db, (trx, id) => store.lockIdentity(trx, id)));
   const detection = lazy(() => new KyselyDetectionStore(db, detectionEngine));
   const mailFrom = lazy(() => new KyselyMailFromStore(db, detectionEngine));
-  const dnsKeys = lazy(() => new KyselyDnsKeyStore(db, parts.keyLookupNow?.()));
+  const dnsKeys = lazy(() => new KyselyDnsKeyStore(db, parts.keyLookupNow?.(), parts.keysByTokens));
   const keyRings = lazy(() => new KyselyKeyRingStore(db, (q) => store.lockTaken(q)));
   const externalDkim = lazy(() => new KyselyExternalDkimStore(db, detectionEngine));
   const sandbox = lazy(() => new KyselySandboxStore(db));

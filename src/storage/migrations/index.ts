@@ -16,6 +16,7 @@ import * as m0014 from './0014-external-dkim-keys.ts';
 import * as m0015 from './0015-external-dkim-window.ts';
 import * as m0016 from './0016-dns-key-lookup-index.ts';
 import * as m0017 from './0017-dkim-tokens-index.ts';
+import * as m0018 from './0018-postgres-dns-key-lookup-index.ts';
 
 export type { DdlFlavor } from './ddl.ts';
 
@@ -42,6 +43,7 @@ const STEPS: Record<string, Step> = {
   '0015-external-dkim-window': m0015,
   '0016-dns-key-lookup-index': m0016,
   '0017-dkim-tokens-index': m0017,
+  '0018-postgres-dns-key-lookup-index': m0018,
 };
 
 export function migrationProvider(flavor: DdlFlavor): MigrationProvider {
