@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { dkimTxtRecordStrings } from '../core/index.ts';
-import { answerQuery, fastAnswerer, txtRdata, type KeyLookup } from './answer-query.ts';
+import { answerQuery, fastAnswerer, fastMissAnswerer, txtRdata, type KeyLookup } from './answer-query.ts';
 import { keyZone } from './key-zone.ts';
 
 const TOKEN = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -87,6 +87,50 @@ describe('answerQuery', () => {
     assert.equal(fast(query(`${'b'.repeat(32)}.dkim.signet.test`, 'TXT'), 'udp'), null);
     assert.equal(fast(query(`${TOKEN}.dkim.signet.test`, 'TXT', { edns: 1232, ednsVersion: 1 }), 'udp'), null);
     assert.equal(fast(query(`${TOKEN}.dkim.signet.test`, 'A'), 'udp'), null);
+  });
+
+  it('gives the same bytes for a key read from the store as the full path, and leaves the rest to it', async () => {
+    const rdataOf = (t: string) => {
+      const key = lookup(t) as { publicKey: string } | null;
+      return key ? txtRdata(dkimTxtRecordStrings(key.publicKey)) : null;
+    };
+    const reads: string[] = [];
+    const miss = fastMissAnswerer(
+      zone,
+      async (t) => {
+        reads.push(t);
+        return rdataOf(t);
+      },
+      lookup,
+    );
+    const messages = [
+      query(`${TOKEN}.dkim.signet.test`, 'TXT'),
+      query(`${TOKEN.toUpperCase()}.DKIM.signet.TEST`, 'ANY' as dnsPacket.RecordType, { edns: 1232 }),
+      query(`${HUGE_TOKEN}.dkim.signet.test`, 'TXT', { edns: 1232 }),
+      // Too big for plain UDP: truncated by the full path.
+      query(`${HUGE_TOKEN}.dkim.signet.test`, 'TXT'),
+      // No such key: NXDOMAIN with the SOA.
+      query(`${'b'.repeat(32)}.dkim.signet.test`, 'TXT', { edns: 1232 }),
+    ];
+    for (const message of messages) {
+      for (const transport of ['udp', 'tcp'] as const) {
+        const answer = miss(message, transport);
+        assert.ok(answer, 'taken on the miss path');
+        assert.deepEqual(await answer, await answerQuery(message, transport, zone, lookup));
+      }
+    }
+    assert.equal(reads.length, messages.length * 2, 'one read a message: an absent key is not read again');
+    assert.equal((dnsPacket.decode((await miss(messages[3]!, 'udp'))!) as Decoded).flag_tc, true);
+    assert.equal((dnsPacket.decode((await miss(messages[4]!, 'udp'))!) as Decoded).rcode, 'NXDOMAIN');
+    // A failing store: SERVFAIL, as the full path answers it.
+    const failing = fastMissAnswerer(zone, () => Promise.reject(new Error('store down')), lookup);
+    const servfail = await failing(messages[0]!, 'udp');
+    assert.equal((dnsPacket.decode(servfail!) as Decoded).rcode, 'SERVFAIL');
+    // Not the key question (apex SOA, another type, EDNS version 1, outside the zone): not taken.
+    assert.equal(miss(query('dkim.signet.test', 'SOA'), 'udp'), null);
+    assert.equal(miss(query(`${TOKEN}.dkim.signet.test`, 'A'), 'udp'), null);
+    assert.equal(miss(query(`${TOKEN}.dkim.signet.test`, 'TXT', { edns: 1232, ednsVersion: 1 }), 'udp'), null);
+    assert.equal(miss(query(`${TOKEN}.example.com`, 'TXT'), 'udp'), null);
   });
 
   it('answers NXDOMAIN, NODATA, apex SOA/NS and REFUSED outside the zone', async () => {

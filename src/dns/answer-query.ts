@@ -305,72 +305,126 @@ function wireName(name: string): Buffer {
  */
 export function fastAnswerer(zone: KeyZone, cached: CachedTxtLookup): (message: Buffer, transport: Transport) => Buffer | null {
   const zoneWire = wireName(zone.name);
-  const zoneLength = zoneWire.length;
   const ttl = zone.ttl >>> 0;
   return (message, transport) => {
-    const length = message.length;
-    if (length < HEADER_BYTES + 2 + zoneLength + 4) return null;
-    // A query (QR=0), standard opcode: the other header bits are echoed (RD) or ignored.
-    if ((message[2]! & 0xf8) !== 0) return null;
-    // One question, no answers or authorities, at most the OPT record.
-    if (message[4] !== 0 || message[5] !== 1 || message[6] !== 0 || message[7] !== 0 || message[8] !== 0 || message[9] !== 0) return null;
-    const additionals = (message[10]! << 8) | message[11]!;
-    if (additionals > 1) return null;
-    const tokenLength = message[HEADER_BYTES]!;
-    if (tokenLength === 0 || tokenLength > 63) return null;
-    const zoneStart = HEADER_BYTES + 1 + tokenLength;
-    const questionEnd = zoneStart + zoneLength + 4;
-    if (questionEnd > length) return null;
-    for (let i = 0; i < zoneLength; i++) {
-      let c = message[zoneStart + i]!;
-      // ASCII case folding only (RFC 4343 §3); label lengths (< 64) are never letters.
-      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-      if (c !== zoneWire[i]) return null;
-    }
-    const qtype = (message[questionEnd - 4]! << 8) | message[questionEnd - 3]!;
-    const qclass = (message[questionEnd - 2]! << 8) | message[questionEnd - 1]!;
-    if ((qtype !== TYPE_TXT && qtype !== TYPE_ANY) || (qclass !== CLASS_IN && qclass !== CLASS_ANY)) return null;
-    let udpLimit = CLASSIC_UDP_LIMIT;
-    if (additionals === 1) {
-      // RFC 6891 §6.1.2: root owner, type OPT, CLASS = UDP size, TTL = extended RCODE, version, flags.
-      const o = questionEnd;
-      if (o + 11 !== length) return null; // options present, or trailing bytes
-      if (message[o] !== 0 || message[o + 1] !== 0 || message[o + 2] !== TYPE_OPT) return null;
-      if (message[o + 6] !== 0) return null; // EDNS version: only 0 here
-      udpLimit = Math.min(Math.max((message[o + 3]! << 8) | message[o + 4]!, CLASSIC_UDP_LIMIT), EDNS_UDP_LIMIT);
-    } else if (questionEnd !== length) {
-      return null;
-    }
-    const rdata = cached(message.toString('latin1', HEADER_BYTES + 1, zoneStart).toLowerCase());
+    const question = simpleQuestion(message, zoneWire);
+    if (question === null) return null;
+    const rdata = cached(question.token);
     if (rdata === undefined) return null;
-    const questionLength = questionEnd - HEADER_BYTES;
-    const answerAt = HEADER_BYTES + questionLength;
-    const fieldsAt = answerAt + 2;
-    const optAt = fieldsAt + 10 + rdata.length;
-    const total = optAt + (additionals === 1 ? 11 : 0);
-    if (transport === 'udp' && total > udpLimit) return null;
-    const out = Buffer.allocUnsafe(total);
-    out[0] = message[0]!;
-    out[1] = message[1]!;
-    out[2] = 0x80 | 0x04 | (message[2]! & 0x01); // QR, AA, RD as asked
-    out[3] = 0; // RA off, NOERROR
-    out.writeUInt32BE(0x0001_0001, 4); // QDCOUNT 1, ANCOUNT 1
-    out.writeUInt32BE(additionals, 8); // NSCOUNT 0, ARCOUNT 0 or 1
-    message.copy(out, HEADER_BYTES, HEADER_BYTES, questionEnd);
-    out.writeUInt16BE(0xc000 | HEADER_BYTES, answerAt); // the owner: a pointer to the question's name
-    out.writeUInt16BE(TYPE_TXT, fieldsAt);
-    out.writeUInt16BE(CLASS_IN, fieldsAt + 2);
-    out.writeUInt32BE(ttl, fieldsAt + 4);
-    out.writeUInt16BE(rdata.length, fieldsAt + 8);
-    out.set(rdata, fieldsAt + 10); // TypedArray#set: Buffer#copy goes through more JavaScript on Node 20
-    if (additionals === 1) {
-      // Our OPT: root owner, our UDP size, extended RCODE 0, version 0, no flags, no options.
-      out[optAt] = 0;
-      out.writeUInt16BE(TYPE_OPT, optAt + 1);
-      out.writeUInt16BE(EDNS_UDP_LIMIT, optAt + 3);
-      out.writeUInt32BE(0, optAt + 5);
-      out.writeUInt16BE(0, optAt + 9);
-    }
-    return out;
+    return simpleAnswer(message, question, rdata, ttl, transport);
   };
+}
+
+/**
+ * fastAnswerer's counterpart for a key not in memory (read from the store: on PostgreSQL every miss):
+ * the same question answered with the same bytes once `read` has the key's TXT RDATA, instead of
+ * dns-packet's decoding and encoding of the full path, which cost the DNS process more than the
+ * answer from memory does. Null for anything but that question (the caller then answers through
+ * `answerQuery`); a key that does not exist, a store that fails and an answer too big for UDP are
+ * answered by `answerQuery`, as they would have been.
+ */
+export function fastMissAnswerer(
+  zone: KeyZone,
+  read: (token: string) => Promise<Buffer | null>,
+  lookup: KeyLookup,
+): (message: Buffer, transport: Transport) => Promise<Buffer | null> | null {
+  const zoneWire = wireName(zone.name);
+  const ttl = zone.ttl >>> 0;
+  return (message, transport) => {
+    const question = simpleQuestion(message, zoneWire);
+    if (question === null) return null;
+    return read(question.token).then(
+      (rdata) => {
+        // Known absent: NXDOMAIN from the full path, without a second read.
+        if (rdata === null) return answerQuery(message, transport, zone, () => null);
+        return simpleAnswer(message, question, rdata, ttl, transport) ?? answerQuery(message, transport, zone, lookup);
+      },
+      // SERVFAIL, as the full path answers a failing store.
+      (err: unknown) => answerQuery(message, transport, zone, () => Promise.reject(err)),
+    );
+  };
+}
+
+/** The question fastAnswerer answers, where its parts are in the message. */
+interface SimpleQuestion {
+  /** The token, lower case. */
+  readonly token: string;
+  readonly questionEnd: number;
+  /** 0, or 1 for the OPT record. */
+  readonly additionals: number;
+  readonly udpLimit: number;
+}
+
+/** `TXT TOKEN.<zone>` (or ANY, class IN or ANY), at most a bare OPT record; else null. */
+function simpleQuestion(message: Buffer, zoneWire: Buffer): SimpleQuestion | null {
+  const zoneLength = zoneWire.length;
+  const length = message.length;
+  if (length < HEADER_BYTES + 2 + zoneLength + 4) return null;
+  // A query (QR=0), standard opcode: the other header bits are echoed (RD) or ignored.
+  if ((message[2]! & 0xf8) !== 0) return null;
+  // One question, no answers or authorities, at most the OPT record.
+  if (message[4] !== 0 || message[5] !== 1 || message[6] !== 0 || message[7] !== 0 || message[8] !== 0 || message[9] !== 0) return null;
+  const additionals = (message[10]! << 8) | message[11]!;
+  if (additionals > 1) return null;
+  const tokenLength = message[HEADER_BYTES]!;
+  if (tokenLength === 0 || tokenLength > 63) return null;
+  const zoneStart = HEADER_BYTES + 1 + tokenLength;
+  const questionEnd = zoneStart + zoneLength + 4;
+  if (questionEnd > length) return null;
+  for (let i = 0; i < zoneLength; i++) {
+    let c = message[zoneStart + i]!;
+    // ASCII case folding only (RFC 4343 §3); label lengths (< 64) are never letters.
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== zoneWire[i]) return null;
+  }
+  const qtype = (message[questionEnd - 4]! << 8) | message[questionEnd - 3]!;
+  const qclass = (message[questionEnd - 2]! << 8) | message[questionEnd - 1]!;
+  if ((qtype !== TYPE_TXT && qtype !== TYPE_ANY) || (qclass !== CLASS_IN && qclass !== CLASS_ANY)) return null;
+  let udpLimit = CLASSIC_UDP_LIMIT;
+  if (additionals === 1) {
+    // RFC 6891 §6.1.2: root owner, type OPT, CLASS = UDP size, TTL = extended RCODE, version, flags.
+    const o = questionEnd;
+    if (o + 11 !== length) return null; // options present, or trailing bytes
+    if (message[o] !== 0 || message[o + 1] !== 0 || message[o + 2] !== TYPE_OPT) return null;
+    if (message[o + 6] !== 0) return null; // EDNS version: only 0 here
+    udpLimit = Math.min(Math.max((message[o + 3]! << 8) | message[o + 4]!, CLASSIC_UDP_LIMIT), EDNS_UDP_LIMIT);
+  } else if (questionEnd !== length) {
+    return null;
+  }
+  const token = message.toString('latin1', HEADER_BYTES + 1, zoneStart).toLowerCase();
+  return { token, questionEnd, additionals, udpLimit };
+}
+
+/** The answer to a simpleQuestion with the key's TXT RDATA; null when it does not fit the UDP size. */
+function simpleAnswer(message: Buffer, question: SimpleQuestion, rdata: Buffer, ttl: number, transport: Transport): Buffer | null {
+  const { questionEnd, additionals } = question;
+  const questionLength = questionEnd - HEADER_BYTES;
+  const answerAt = HEADER_BYTES + questionLength;
+  const fieldsAt = answerAt + 2;
+  const optAt = fieldsAt + 10 + rdata.length;
+  const total = optAt + (additionals === 1 ? 11 : 0);
+  if (transport === 'udp' && total > question.udpLimit) return null;
+  const out = Buffer.allocUnsafe(total);
+  out[0] = message[0]!;
+  out[1] = message[1]!;
+  out[2] = 0x80 | 0x04 | (message[2]! & 0x01); // QR, AA, RD as asked
+  out[3] = 0; // RA off, NOERROR
+  out.writeUInt32BE(0x0001_0001, 4); // QDCOUNT 1, ANCOUNT 1
+  out.writeUInt32BE(additionals, 8); // NSCOUNT 0, ARCOUNT 0 or 1
+  message.copy(out, HEADER_BYTES, HEADER_BYTES, questionEnd);
+  out.writeUInt16BE(0xc000 | HEADER_BYTES, answerAt); // the owner: a pointer to the question's name
+  out.writeUInt16BE(TYPE_TXT, fieldsAt);
+  out.writeUInt16BE(CLASS_IN, fieldsAt + 2);
+  out.writeUInt32BE(ttl, fieldsAt + 4);
+  out.writeUInt16BE(rdata.length, fieldsAt + 8);
+  out.set(rdata, fieldsAt + 10); // TypedArray#set: Buffer#copy goes through more JavaScript on Node 20
+  if (additionals === 1) {
+    // Our OPT: root owner, our UDP size, extended RCODE 0, version 0, no flags, no options.
+    out[optAt] = 0;
+    out.writeUInt16BE(TYPE_OPT, optAt + 1);
+    out.writeUInt16BE(EDNS_UDP_LIMIT, optAt + 3);
+    out.writeUInt32BE(0, optAt + 5);
+    out.writeUInt16BE(0, optAt + 9);
+  }
+  return out;
 }

@@ -22,6 +22,11 @@ export interface DnsServerOptions {
    * (see `fastAnswerer`). Both must give the same answer for the same message.
    */
   readonly fast?: (message: Buffer, transport: Transport) => Buffer | null;
+  /**
+   * Where `fast` found no key in memory: the same question answered once the key is read, or null to
+   * let `answerQuery` do it (see `fastMissAnswerer`). The same answer as `answerQuery` too.
+   */
+  readonly fastMiss?: (message: Buffer, transport: Transport) => Promise<Buffer | null> | null;
   /** Bounds per TCP connection and client (DEFAULT_TCP_LIMITS for what is not given). */
   readonly tcpLimits?: Partial<TcpLimits>;
   /** Response-rate limiting of UDP answers; absent or a rate of 0: none. */
@@ -83,7 +88,20 @@ function bindUdp(host: string, port: number, onError: (err: unknown) => void): P
   });
 }
 
-export type UdpAnswerOptions = Pick<DnsServerOptions, 'zone' | 'lookup' | 'fast' | 'onError' | 'rrl' | 'onAnswer' | 'tsigKeys'>;
+export type UdpAnswerOptions = Pick<DnsServerOptions, 'zone' | 'lookup' | 'fast' | 'fastMiss' | 'onError' | 'rrl' | 'onAnswer' | 'tsigKeys'>;
+
+/** What `fast` did not answer: `fastMiss` where it takes the message, else answerMaybeSigned. */
+function answerSlow(message: Buffer, transport: Transport, options: UdpAnswerOptions): Promise<Buffer | null> {
+  if (options.fastMiss) {
+    try {
+      const miss = options.fastMiss(message, transport);
+      if (miss !== null) return miss;
+    } catch (err) {
+      options.onError?.(err); // a bug, not the message's fault: answerQuery still answers it
+    }
+  }
+  return answerMaybeSigned(message, transport, options);
+}
 
 /** answerQuery, or for a TSIG-signed query its signed answer (answerSignedQuery). */
 async function answerMaybeSigned(message: Buffer, transport: Transport, options: UdpAnswerOptions): Promise<Buffer | null> {
@@ -149,7 +167,7 @@ export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions):
       queued.push({ reply: quick, port: rinfo.port, address: rinfo.address });
       return;
     }
-    answerMaybeSigned(msg, 'udp', options).then((reply) => {
+    answerSlow(msg, 'udp', options).then((reply) => {
       if (reply === null) return;
       onAnswer?.(reply);
       const verdict = rrl === null ? 'send' : rrl.verdict(rinfo.address, reply, clock);
@@ -191,7 +209,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
     } catch (err) {
       onError(err); // a bug, not the message's fault: answerQuery still answers it
     }
-    const full = answerMaybeSigned(message, 'tcp', options);
+    const full = answerSlow(message, 'tcp', options);
     if (!onAnswer) return full;
     return full.then((reply) => {
       if (reply !== null) onAnswer(reply);

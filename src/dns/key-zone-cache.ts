@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { DnsKeyStore, PublishedKey } from '../app/detection-ports.ts';
 import type { ZoneChangeListener } from '../app/zone-change-listener.ts';
 import { dkimTxtRecordStrings } from '../core/index.ts';
-import { fastAnswerer, txtRdata, type KeyLookup, type Transport } from './answer-query.ts';
+import { fastAnswerer, fastMissAnswerer, txtRdata, type KeyLookup, type Transport } from './answer-query.ts';
 import type { KeyZone } from './key-zone.ts';
 
 /** A key as the DNS server keeps it in memory: the TXT record's RDATA, encoded once. */
@@ -429,12 +429,21 @@ function toCached(key: PublishedKey, kept: boolean): CachedKey {
  * alike (the server's process and each DNS worker): the synchronous fast path from memory, and the
  * full path, which reads a key that is not in memory from the store.
  */
-export function answersFromCache(zone: KeyZone, cache: KeyZoneCache): { lookup: KeyLookup; fast: (message: Buffer, transport: Transport) => Buffer | null } {
+export function answersFromCache(
+  zone: KeyZone,
+  cache: KeyZoneCache,
+): {
+  lookup: KeyLookup;
+  fast: (message: Buffer, transport: Transport) => Buffer | null;
+  fastMiss: (message: Buffer, transport: Transport) => Promise<Buffer | null> | null;
+} {
+  const lookup: KeyLookup = (token) => {
+    const now = cache.lookupNow(token);
+    return now !== undefined ? (now?.key ?? null) : cache.lookup(token).then((found) => found?.key ?? null);
+  };
   return {
-    lookup: (token) => {
-      const now = cache.lookupNow(token);
-      return now !== undefined ? (now?.key ?? null) : cache.lookup(token).then((found) => found?.key ?? null);
-    },
+    lookup,
     fast: fastAnswerer(zone, (token) => cache.get(token)?.txtRdata),
+    fastMiss: fastMissAnswerer(zone, (token) => cache.lookup(token).then((found) => found?.txtRdata ?? null), lookup),
   };
 }
