@@ -319,9 +319,11 @@ export function fastAnswerer(zone: KeyZone, cached: CachedTxtLookup): (message: 
  * fastAnswerer's counterpart for a key not in memory (read from the store: on PostgreSQL every miss):
  * the same question answered with the same bytes once `read` has the key's TXT RDATA, instead of
  * dns-packet's decoding and encoding of the full path, which cost the DNS process more than the
- * answer from memory does. Null for anything but that question (the caller then answers through
- * `answerQuery`); a key that does not exist, a store that fails and an answer too big for UDP are
- * answered by `answerQuery`, as they would have been.
+ * answer from memory does. Null for anything but that question with a well-formed token (the caller
+ * then answers through `answerQuery`, which answers NXDOMAIN to any other label without a read: a
+ * flood of random names must not become store reads, and a label PostgreSQL cannot hold as text, a
+ * NUL byte, would fail the whole batch of misses it joined); a key that does not exist, a store that
+ * fails and an answer too big for UDP are answered by `answerQuery`, as they would have been.
  */
 export function fastMissAnswerer(
   zone: KeyZone,
@@ -332,7 +334,7 @@ export function fastMissAnswerer(
   const ttl = zone.ttl >>> 0;
   return (message, transport) => {
     const question = simpleQuestion(message, zoneWire);
-    if (question === null) return null;
+    if (question === null || !isDkimToken(question.token)) return null;
     return read(question.token).then(
       (rdata) => {
         // Known absent: NXDOMAIN from the full path, without a second read.

@@ -267,6 +267,26 @@ test('while a batched read is under way, the misses of later turns wait and go t
   assert.equal((await e)?.key.publicKey, 'pub-e');
 });
 
+test('a read that takes too long stops holding the misses after it: they go in a read of their own', async () => {
+  const store = zoneOf(['a', 'b']);
+  const cache = new KeyZoneCache(
+    {
+      ...store,
+      findKeys(asked) {
+        // 'a' is read on a connection that never answers.
+        if (asked.includes('a')) return new Promise<never>(() => {});
+        return store.findKeys(asked);
+      },
+    },
+    { maxEntries: 10, missReadPatienceMs: 30 },
+  );
+  void cache.lookup('a');
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const t0 = performance.now();
+  assert.equal((await cache.lookup('b'))?.key.publicKey, 'pub-b');
+  assert.ok(performance.now() - t0 >= 25, 'it waited for the read under way first');
+});
+
 test('a failed read lets the waiting misses go in the next one', async () => {
   const store = zoneOf(['a', 'b']);
   let reject: ((err: Error) => void) | null = null;

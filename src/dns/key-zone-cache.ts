@@ -22,6 +22,8 @@ export interface KeyZoneCacheOptions {
   readonly onError?: (err: unknown) => void;
   /** Called with the new sequence whenever the zone changed (for NOTIFY to secondaries). */
   readonly onChange?: (seq: number) => void;
+  /** How long misses wait for a store read under way before the next goes anyway (DEFAULT_MISS_READ_PATIENCE_MS). */
+  readonly missReadPatienceMs?: number;
 }
 
 export const DEFAULT_KEY_ZONE_POLL_MS = 100;
@@ -35,8 +37,17 @@ const MISS_BATCH = 500;
  * PostgreSQL a key costs far less in a large batch than in a small one (on the 100k store of
  * bench/scale.ts, about 100 µs a key in batches of 5, 10 to 17 µs in batches of 200), and at a million
  * domains the DNS rate was bound by those reads (issue 17). Two at once measured no better than one.
+ * (A batch of more than MISS_BATCH tokens is several queries, sent together.)
  */
 const MISS_READS_IN_FLIGHT = 1;
+
+/**
+ * How long the misses wait for a read under way before the next read goes anyway: a read stuck on a
+ * dead connection (a half-open socket after a failover waits for TCP's retransmission timeout, many
+ * minutes) must not hold every later miss of the process. A read that slow is failing anyway: the
+ * resolvers asking have long retried.
+ */
+export const DEFAULT_MISS_READ_PATIENCE_MS = 1000;
 
 interface Waiting {
   readonly promise: Promise<PublishedKey | null>;
@@ -83,6 +94,7 @@ export class KeyZoneCache implements ZoneChangeListener {
   readonly #batch: number;
   readonly #onError: (err: unknown) => void;
   readonly #onChange: (seq: number) => void;
+  readonly #missReadPatienceMs: number;
   /**
    * Least recently asked keys leave first: under a skewed mix at a million domains the hot keys stay,
    * where first-in-first-out dropped them for the tail's misses (issue 17). lru-cache rather than a
@@ -126,6 +138,7 @@ export class KeyZoneCache implements ZoneChangeListener {
     this.#batch = options.batch ?? 1000;
     this.#onError = options.onError ?? (() => {});
     this.#onChange = options.onChange ?? (() => {});
+    this.#missReadPatienceMs = options.missReadPatienceMs ?? DEFAULT_MISS_READ_PATIENCE_MS;
   }
 
   /** The change sequence the zone in memory is true at: the zone's SOA serial (see serialOf). */
@@ -298,10 +311,19 @@ export class KeyZoneCache implements ZoneChangeListener {
       if (batch === null || this.#missReads >= MISS_READS_IN_FLIGHT) return;
       this.#misses = null;
       this.#missReads++;
-      this.#readBatch(batch).finally(() => {
+      // The read stops holding the next one when it ends, or when it has taken too long (whichever
+      // comes first; its own lookups still wait for it).
+      let held = true;
+      const release = () => {
+        if (!held) return;
+        held = false;
+        clearTimeout(patience);
         this.#missReads--;
         this.#scheduleMissRead();
-      });
+      };
+      // Not unref'd: it is cleared when the read ends, and lives a second at most.
+      const patience = setTimeout(release, this.#missReadPatienceMs);
+      this.#readBatch(batch).finally(release);
     });
   }
 
