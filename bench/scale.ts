@@ -28,7 +28,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,7 +51,8 @@ import { SIGNET_BIN } from '../test/helpers/signet-server.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
 import { runDnsperf } from './dnsperf.ts';
 import { wrkLatency } from './wrk.ts';
-import { domainOf, makeKeyPairs, SCALE_ZONE, seedDomains, seedPool, tokenOf, verificationTokenOf } from './scale-seed.ts';
+import { domainOf, makeKeyPairs, SCALE_ZONE, seedDomains, seedPool, verificationTokenOf } from './scale-seed.ts';
+import { writeScaleQueries } from './scale-queries.ts';
 import { fmt, median, percentile } from './stats.ts';
 
 const { values } = parseArgs({
@@ -364,19 +365,7 @@ try {
       );
       row('NSD loads the export', `${fmt((performance.now() - t0) / 1000, 1)} s`);
       try {
-        const tokens = 3 * N;
-        const queries = Math.min(tokens, 1_000_000);
-        const uniformFile = join(data.path, 'uniform.txt');
-        const skewedFile = join(data.path, 'skewed.txt');
-        await writeQueries(uniformFile, queries, () => Math.floor(Math.random() * tokens));
-        // Zipf, s = 1: rank r (1-based) with probability ~ 1/r, drawn by inverting the continuous
-        // approximation of its distribution; ranks land on tokens through a fixed permutation
-        // (multiplication by a prime coprime with the count), so the hot tokens are spread out.
-        const prime = 1_000_003;
-        await writeQueries(skewedFile, queries, () => {
-          const rank = Math.min(tokens, Math.floor(Math.exp(Math.random() * Math.log(tokens + 1))));
-          return ((rank - 1) * prime) % tokens;
-        });
+        const { uniform: uniformFile, skewed: skewedFile } = await writeScaleQueries(data.path, N);
         const rates = { nsdU: [] as number[], signetU: [] as number[], nsdS: [] as number[], signetS: [] as number[] };
         for (let round = 0; round < Number(values.rounds); round++) {
           log(`dnsperf round ${round + 1}`);
@@ -478,20 +467,6 @@ async function handlerHistogram(url: string, action: string): Promise<Map<number
     counts.set(le === '+Inf' ? Infinity : Number(le), Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return counts;
-}
-
-async function writeQueries(path: string, count: number, next: () => number): Promise<void> {
-  const out = createWriteStream(path);
-  let chunk = '';
-  for (let q = 0; q < count; q++) {
-    chunk += `${tokenOf(next())}.${SCALE_ZONE} TXT\n`;
-    if (chunk.length > 1 << 16) {
-      if (!out.write(chunk)) await once(out, 'drain');
-      chunk = '';
-    }
-  }
-  out.end(chunk);
-  await once(out, 'finish');
 }
 
 /** Every seeded domain's records as they should be: the CNAMEs to the key zone and the verification TXT. */

@@ -32,16 +32,6 @@ export const DEFAULT_KEY_ZONE_POLL_MS = 100;
 const MISS_BATCH = 500;
 
 /**
- * Batched store reads under way at once (see #readBatched): the misses that come meanwhile wait and
- * go together in the next, so a batch grows with the load instead of the number of reads. On
- * PostgreSQL a key costs far less in a large batch than in a small one (on the 100k store of
- * bench/scale.ts, about 100 µs a key in batches of 5, 10 to 17 µs in batches of 200), and at a million
- * domains the DNS rate was bound by those reads (issue 17). Two at once measured no better than one.
- * (A batch of more than MISS_BATCH tokens is several queries, sent together.)
- */
-const MISS_READS_IN_FLIGHT = 1;
-
-/**
  * How long the misses wait for a read under way before the next read goes anyway: a read stuck on a
  * dead connection (a half-open socket after a failover waits for TCP's retransmission timeout, many
  * minutes) must not hold every later miss of the process. A read that slow is failing anyway: the
@@ -124,8 +114,14 @@ export class KeyZoneCache implements ZoneChangeListener {
   #runs = 0;
   /** The misses not read yet, read together (see #readBatched). */
   #misses: Map<string, Waiting> | null = null;
-  /** Batched reads under way (at most MISS_READS_IN_FLIGHT). */
-  #missReads = 0;
+  /**
+   * A batched read is under way, and the misses that come meanwhile wait for it, to go together in
+   * the next: a batch grows with the load instead of the number of reads. On PostgreSQL a key costs
+   * far less in a large batch than in a small one (bench/dns-key-batch-read.ts), and at a million
+   * domains the DNS rate was bound by those reads (issue 17). Two reads at once measured no better
+   * than one. (A batch of more than MISS_BATCH tokens is several queries, sent together.)
+   */
+  #missReadUnderWay = false;
   /** A send of #misses is scheduled (setImmediate) and has not run yet. */
   #missSendScheduled = false;
 
@@ -303,14 +299,14 @@ export class KeyZoneCache implements ZoneChangeListener {
    * than one query per turn each waiting for a pool connection.
    */
   #scheduleMissRead(): void {
-    if (this.#missSendScheduled || this.#missReads >= MISS_READS_IN_FLIGHT || this.#misses === null) return;
+    if (this.#missSendScheduled || this.#missReadUnderWay || this.#misses === null) return;
     this.#missSendScheduled = true;
     setImmediate(() => {
+      // Nothing else sends or starts a read until this runs (both go through here).
       this.#missSendScheduled = false;
-      const batch = this.#misses;
-      if (batch === null || this.#missReads >= MISS_READS_IN_FLIGHT) return;
+      const batch = this.#misses!;
       this.#misses = null;
-      this.#missReads++;
+      this.#missReadUnderWay = true;
       // The read stops holding the next one when it ends, or when it has taken too long (whichever
       // comes first; its own lookups still wait for it).
       let held = true;
@@ -318,7 +314,7 @@ export class KeyZoneCache implements ZoneChangeListener {
         if (!held) return;
         held = false;
         clearTimeout(patience);
-        this.#missReads--;
+        this.#missReadUnderWay = false;
         this.#scheduleMissRead();
       };
       // Not unref'd: it is cleared when the read ends, and lives a second at most.

@@ -27,20 +27,19 @@ const postgresEngine: Omit<EngineStrategy, 'migrationTableSchema'> = {
   externalChangeCounter: null,
 };
 
+/** keysByTokenArray's SQL (its plan is checked in test/store-query-plans.test.ts). */
+export const KEYS_BY_TOKEN_ARRAY_SQL = 'select "token", "public_key" from "dkim_keys" where "token" = any($1::text[])';
+
 /**
  * The DNS cache's batched read of its misses (DnsKeyStore.findKeys): the tokens as one array
- * parameter, so that the statement's text is the same for any number of them. With an IN list each
- * batch size was a statement of its own, parsed and planned again, with a parameter a token; a batch
- * costs about a third less this way (100 to 200 tokens, on the 100k store of bench/scale.ts). The
- * public keys come from the index of migration 0018 alone (an index-only scan).
+ * parameter, so that the statement's text is the same for any number of them, where an IN list has a
+ * parameter a token and a statement text per batch size (bench/dns-key-batch-read.ts measures both).
+ * The public keys come from the index of migration 0018 alone (an index-only scan).
  */
 export const keysByTokenArray: KeysByTokens = async (db, tokens) => {
   const result = await db.executeQuery<{ token: string; public_key: string }>(CompiledQuery.raw(KEYS_BY_TOKEN_ARRAY_SQL, [tokens]));
   return result.rows;
 };
-
-/** keysByTokenArray's SQL (its plan is checked in test/store-query-plans.test.ts). */
-export const KEYS_BY_TOKEN_ARRAY_SQL = 'select "token", "public_key" from "dkim_keys" where "token" = any($1::text[])';
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/database`. */

@@ -1,0 +1,82 @@
+/**
+ * Two builds of Signet's DNS server on the same seeded store (SQLite or PostgreSQL), alternated: for a
+ * change to the path that reads keys not in memory, whose effect at scale bench/scale.ts's figure
+ * against NSD (which moves between rounds on a busy machine) can hide. Each pair runs this checkout's
+ * `signet serve` and then the other build's, each with dnsperf for `--seconds` after a 3 s warm-up,
+ * on the store bench/scale.ts --seed-only filled (the other build must read its schema: a store this
+ * checkout migrated further than the other build knows is refused by it).
+ *
+ *   npm run build && node --import tsx bench/scale-dns-ab.ts --data-dir DIR --other OTHER/bin/signet [--mix uniform|skewed] [--pairs 3]
+ *
+ * Prints each pair and the medians.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { findProgram } from '../test/helpers/dns-peers.ts';
+import { SIGNET_BIN } from '../test/helpers/signet-server.ts';
+import { tempDir } from '../test/helpers/temp-dir.ts';
+import { runDnsperf } from './dnsperf.ts';
+import { SCALE_ZONE } from './scale-seed.ts';
+import { writeScaleQueries } from './scale-queries.ts';
+import { fmt, median } from './stats.ts';
+
+const { values } = parseArgs({
+  options: {
+    'data-dir': { type: 'string' },
+    other: { type: 'string' },
+    mix: { type: 'string', default: 'uniform' },
+    pairs: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '8' },
+    clients: { type: 'string', default: '4' },
+  },
+});
+const dnsperf = findProgram('dnsperf');
+if (!dnsperf || values['data-dir'] === undefined || values.other === undefined) {
+  console.error('needs dnsperf (Debian package dnsperf), --data-dir DIR (seeded by bench/scale.ts) and --other OTHER/bin/signet');
+  process.exit(2);
+}
+const dataDir = values['data-dir'];
+const seeded = JSON.parse(readFileSync(join(dataDir, 'scale-seeded.json'), 'utf8')) as { domains: number; databaseUrl: string | null };
+const storeArgs = seeded.databaseUrl === null ? ['--data-dir', dataDir] : ['--data-dir', dataDir, '--database', seeded.databaseUrl];
+const queries = tempDir('bench-scale-dns-ab');
+const files = await writeScaleQueries(queries.path, seeded.domains);
+const file = values.mix === 'skewed' ? files.skewed : files.uniform;
+
+/** `signet serve` of one build as bench/scale.ts runs it for DNS (no RRL, nothing else busy), measured. */
+async function measure(bin: string): Promise<number> {
+  const args = [bin, 'serve', '--port', '0', '--dns-port', '0', '--dkim-zone', SCALE_ZONE, ...storeArgs];
+  args.push('--key-pool-size', '0', '--no-detection', '--no-smtp', '--no-throttle', '--dns-rrl-rate', '0', '--log-level', 'warn');
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  try {
+    const listening = () => /signet dns listening on [^\s]+:(\d+)/.exec(out)?.[1];
+    while (listening() === undefined) {
+      if (proc.exitCode !== null) throw new Error(`${bin} serve did not start:\n${out}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const port = listening()!;
+    await runDnsperf(dnsperf!, Number(port), file, '3', values.clients!);
+    return await runDnsperf(dnsperf!, Number(port), file, values.seconds!, values.clients!);
+  } finally {
+    proc.kill('SIGTERM');
+    if (proc.exitCode === null) await once(proc, 'exit');
+  }
+}
+
+const rates = { here: [] as number[], other: [] as number[] };
+try {
+  for (let pair = 0; pair < Number(values.pairs); pair++) {
+    rates.here.push(await measure(SIGNET_BIN));
+    rates.other.push(await measure(values.other));
+    console.log(`pair ${pair + 1}: this checkout ${fmt(rates.here.at(-1)!, 0)} q/s, other ${fmt(rates.other.at(-1)!, 0)} q/s`);
+  }
+} finally {
+  queries.remove();
+}
+console.log(
+  `${seeded.domains} domains, ${values.mix} mix: this checkout ${fmt(median(rates.here), 0)} q/s, other ${fmt(median(rates.other), 0)} q/s (medians of ${values.pairs}): ${fmt(median(rates.here) / median(rates.other))}x`,
+);
