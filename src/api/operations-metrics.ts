@@ -15,6 +15,8 @@ export interface OperationsSources {
   readonly overview: () => Promise<DetectionOverview>;
   /** DNS answers by query type and RCODE so far, in this process. */
   readonly dnsAnswers: () => Iterable<{ type: string; rcode: string; count: number }>;
+  /** This process's DNS key cache once the DNS server runs: keys held, answered from memory, read from the store. */
+  readonly dnsCache?: () => { readonly size: number; readonly hits: number; readonly storeReads: number } | null;
 }
 
 export function createOperationsMetrics(registry: Registry, sources: OperationsSources): OperationsMetrics {
@@ -82,6 +84,27 @@ export function createOperationsMetrics(registry: Registry, sources: OperationsS
     collect() {
       this.reset();
       for (const e of sources.dnsAnswers()) this.inc({ type: e.type, rcode: e.rcode }, e.count);
+    },
+  });
+  // How well --dns-cache-keys serves the load: a key not in memory costs a store read.
+  new Gauge({
+    name: 'signet_dns_cache_keys',
+    help: 'Keys the DNS server (this process) holds in memory; at most --dns-cache-keys.',
+    registers: [registry],
+    collect() {
+      this.set(sources.dnsCache?.()?.size ?? 0);
+    },
+  });
+  new Counter({
+    name: 'signet_dns_key_lookups_total',
+    help: 'Keys the DNS server (this process) looked up, by where they came from (memory, store).',
+    labelNames: ['source'] as const,
+    registers: [registry],
+    collect() {
+      const cache = sources.dnsCache?.() ?? null;
+      this.reset();
+      this.inc({ source: 'memory' }, cache?.hits ?? 0);
+      this.inc({ source: 'store' }, cache?.storeReads ?? 0);
     },
   });
   const smtpMessages = new Counter({

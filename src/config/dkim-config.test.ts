@@ -20,6 +20,19 @@ test('--dns-workers: 1 by default, a count, or auto for the CPUs Node may use (a
   }
 });
 
+test('--dns-cache-keys: 50,000 keys a DNS process by default, a count of at least 1, flag over environment', () => {
+  assert.equal(dkimServiceConfig(zone, {}).dnsCacheKeys, 50_000);
+  assert.equal(dkimServiceConfig({ ...zone, dnsCacheKeys: '200000' }, {}).dnsCacheKeys, 200_000);
+  assert.equal(dkimServiceConfig(zone, { SIGNET_DNS_CACHE_KEYS: '1000' }).dnsCacheKeys, 1000);
+  assert.equal(dkimServiceConfig({ ...zone, dnsCacheKeys: '5' }, { SIGNET_DNS_CACHE_KEYS: '1000' }).dnsCacheKeys, 5, 'the flag wins');
+  for (const bad of ['0', '-1', '1e6', '2.5', 'lots', '100000001']) {
+    assert.throws(
+      () => dkimServiceConfig({ ...zone, dnsCacheKeys: bad }, {}),
+      (err: unknown) => err instanceof ConfigError && /--dns-cache-keys must be 1 to 100000000/.test((err as Error).message),
+    );
+  }
+});
+
 test('--dns-rrl-rate and --dns-rrl-slip: NSD defaults (200/s, 2) outside --dev, rate 0 (off) in --dev, flags over environment', () => {
   assert.deepEqual(dkimServiceConfig(zone, {}).dnsRrl, { ratePerSecond: 200, slip: 2 });
   assert.deepEqual(dkimServiceConfig({ dev: true }, {}).dnsRrl, { ratePerSecond: 0, slip: 2 });

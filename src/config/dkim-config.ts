@@ -35,6 +35,11 @@ export interface DkimServiceConfig {
    */
   readonly dnsWorkers: number;
   /**
+   * Keys each DNS process keeps in memory at most (`--dns-cache-keys`); a key not among them is read
+   * from the store when asked. About 1 KB each: the bound on the zone cache's memory, per process.
+   */
+  readonly dnsCacheKeys: number;
+  /**
    * DNS response-rate limiting over UDP (src/dns/response-rate-limiter.ts): answers per second per
    * source prefix and answer (0: off; default NSD's 200, off in dev), and the slip.
    */
@@ -83,6 +88,7 @@ export interface DkimFlags {
   readonly dnsHost?: string | undefined;
   readonly dnsPort?: string | undefined;
   readonly dnsWorkers?: string | undefined;
+  readonly dnsCacheKeys?: string | undefined;
   readonly dnsRrlRate?: string | undefined;
   readonly dnsRrlSlip?: string | undefined;
   readonly dnsNs?: readonly string[] | undefined;
@@ -123,6 +129,18 @@ function parseWorkers(text: string | undefined, cpus: number): number {
   if (text === undefined || text === '') return 1;
   if (text === 'auto') return Math.max(1, Math.min(64, cpus));
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 64) throw new ConfigError(`--dns-workers must be auto or 1 to 64, not ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** Keys a DNS process keeps in memory by default: about 50 MB (see DkimServiceConfig.dnsCacheKeys). */
+export const DEFAULT_DNS_CACHE_KEYS = 50_000;
+
+function parseCacheKeys(text: string | undefined): number {
+  if (text === undefined || text === '') return DEFAULT_DNS_CACHE_KEYS;
+  // At least one: the cache is where a key read from the store is kept while it is answered.
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 100_000_000) {
+    throw new ConfigError(`--dns-cache-keys must be 1 to 100000000, not ${JSON.stringify(text)}`);
+  }
   return Number(text);
 }
 
@@ -190,6 +208,7 @@ export function dkimServiceConfig(flags: DkimFlags, env: Env, cpus = 1): DkimSer
     dnsHost: flags.dnsHost ?? env['SIGNET_DNS_HOST'] ?? '127.0.0.1',
     dnsPort: parsePort(flags.dnsPort ?? env['SIGNET_DNS_PORT'], 8553),
     dnsWorkers: parseWorkers(flags.dnsWorkers ?? env['SIGNET_DNS_WORKERS'], cpus),
+    dnsCacheKeys: parseCacheKeys(flags.dnsCacheKeys ?? env['SIGNET_DNS_CACHE_KEYS']),
     // Dev mode serves tests and one machine, whose bursts from one address must all be answered.
     dnsRrl: {
       ratePerSecond: parseCount('--dns-rrl-rate', flags.dnsRrlRate ?? env['SIGNET_DNS_RRL_RATE'], dev ? 0 : DEFAULT_RRL_RATE, 1_000_000),
@@ -271,6 +290,7 @@ export const DKIM_OPTIONS = {
   'dns-host': { type: 'string' },
   'dns-port': { type: 'string' },
   'dns-workers': { type: 'string' },
+  'dns-cache-keys': { type: 'string' },
   'dns-rrl-rate': { type: 'string' },
   'dns-rrl-slip': { type: 'string' },
   'dns-ns': { type: 'string', multiple: true },
@@ -310,6 +330,7 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
     dnsHost: values['dns-host'],
     dnsPort: values['dns-port'],
     dnsWorkers: values['dns-workers'],
+    dnsCacheKeys: values['dns-cache-keys'],
     dnsRrlRate: values['dns-rrl-rate'],
     dnsRrlSlip: values['dns-rrl-slip'],
     dnsNs: values['dns-ns'],
@@ -335,6 +356,7 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
 }
 
 export const DKIM_USAGE = `                    [--dkim-zone ZONE] [--dev] [--dns-host 127.0.0.1] [--dns-port 8553] [--dns-workers 1|N|auto] [--dns-ns NAME]...
+                    [--dns-cache-keys 50000]
                     [--dns-rrl-rate 200 (dev: 0 = off)] [--dns-rrl-slip 2]
                     [--tsig-key NAME:BASE64SECRET]... [--tsig-key-file FILE]... [--xfr-allow CIDR,...]... [--notify HOST:PORT,...]... [--notify-delay 500ms]
                       (hidden primary: AXFR/IXFR over TCP to --xfr-allow addresses signing with a --tsig-key

@@ -26,7 +26,17 @@ export function domainVerificationName(domain: string): string {
  * base64 DER SubjectPublicKeyInfo.
  */
 export function dkimTxtRecordText(publicKey: string): string {
-  return `v=DKIM1; k=rsa; p=${publicKey}`;
+  return `${DKIM_RECORD_PREFIX}${publicKey}`;
+}
+
+const DKIM_RECORD_PREFIX = 'v=DKIM1; k=rsa; p=';
+
+/**
+ * The public key of a record dkimTxtRecordText wrote (its inverse, for a server that keeps only the
+ * record); null for any other text.
+ */
+export function publicKeyOfDkimTxtRecordText(text: string): string | null {
+  return text.startsWith(DKIM_RECORD_PREFIX) ? text.slice(DKIM_RECORD_PREFIX.length) : null;
 }
 
 /**

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DnsKeyStore, PublishedKey } from '../app/detection-ports.ts';
-import { KeyZoneCache } from './key-zone-cache.ts';
+import { KeyZoneCache, keyOfRdata } from './key-zone-cache.ts';
+
+/** The public key a cache answer (TXT RDATA) publishes; undefined when there is none. */
+const publicKeyIn = (rdata: string | null | undefined): string | undefined => (rdata == null ? undefined : keyOfRdata('', rdata).publicKey);
 
 /** The zone as a DnsKeyStore over an array (creation order), with a feed that never changes. */
 function zoneOf(tokens: readonly string[]): DnsKeyStore & { reads: string[]; batches: string[][] } {
@@ -71,7 +74,7 @@ test('starts from the newest keys, at most its bound, and reads the others when 
     ['a', 'b', 'c', 'd', 'e'].map((t) => cache.get(t) !== undefined),
     [false, false, true, true, true],
   );
-  assert.equal((await cache.lookup('a'))?.key.publicKey, 'pub-a');
+  assert.equal(publicKeyIn(await cache.lookup('a')), 'pub-a');
   assert.equal(cache.size, 3, 'still bounded');
 });
 
@@ -96,8 +99,8 @@ test('answers before the newest keys are loaded; the load fills only the room le
   );
   await cache.start();
   assert.equal(cache.size, 0, 'started with nothing loaded: the load is still reading');
-  assert.equal((await cache.lookup('t0'))?.key.publicKey, 'pub-t0', 'a key is answered meanwhile, from the store');
-  assert.equal((await cache.lookup('t1199'))?.key.publicKey, 'pub-t1199', 'one the load will bring too');
+  assert.equal(publicKeyIn(await cache.lookup('t0')), 'pub-t0', 'a key is answered meanwhile, from the store');
+  assert.equal(publicKeyIn(await cache.lookup('t1199')), 'pub-t1199', 'one the load will bring too');
   release();
   await cache.loaded;
   cache.stop();
@@ -158,7 +161,7 @@ test('under a feed that changes during every read, a page is tried a few times, 
   await loadedAndStopped(cache);
   assert.deepEqual(asked, [undefined, undefined, undefined, undefined], 'the first read and three more');
   assert.equal(cache.size, 0);
-  assert.equal((await cache.lookup('a'))?.key.publicKey, 'pub-a', 'read when asked');
+  assert.equal(publicKeyIn(await cache.lookup('a')), 'pub-a', 'read when asked');
 });
 
 test('a load begun before a stop ends, and puts nothing, when the cache is started again', async () => {
@@ -208,13 +211,13 @@ test('misses of one turn are read from the store in one query, each token once',
   const cache = new KeyZoneCache(store, { maxEntries: 10 });
   const answers = await Promise.all(['a', 'b', 'zz', 'a', 'c'].map((t) => cache.lookup(t)));
   assert.deepEqual(
-    answers.map((a) => a?.key.publicKey ?? null),
+    answers.map((a) => publicKeyIn(a) ?? null),
     ['pub-a', 'pub-b', null, 'pub-a', 'pub-c'],
   );
   assert.deepEqual(store.batches, [['a', 'b', 'zz', 'c']], 'one query; the token asked twice read once; the absent one answered null');
   assert.ok(cache.get('a') && cache.get('c'), 'kept');
   // A later turn makes a query of its own.
-  assert.equal((await cache.lookup('d'))?.key.publicKey, 'pub-d');
+  assert.equal(publicKeyIn(await cache.lookup('d')), 'pub-d');
   assert.deepEqual(store.batches.length, 2);
 });
 
@@ -245,13 +248,13 @@ test('while a batched read is under way, the misses of later turns wait and go t
   await turn();
   assert.equal(held.length, 1, 'no second read while one is under way');
   held.shift()!();
-  assert.equal((await first)?.key.publicKey, 'pub-a');
+  assert.equal(publicKeyIn(await first), 'pub-a');
   // The read's end is seen a few promise steps after its lookups are answered.
   for (let i = 0; i < 5 && held.length < 1; i++) await turn();
   assert.equal(held.length, 1, 'the waiting misses go in one read when the first ends');
   held.shift()!();
   assert.deepEqual(
-    (await Promise.all(later)).map((k) => k?.key.publicKey),
+    (await Promise.all(later)).map((k) => publicKeyIn(k)),
     ['pub-b', 'pub-c', 'pub-a', 'pub-d'],
   );
   assert.deepEqual(
@@ -264,7 +267,7 @@ test('while a batched read is under way, the misses of later turns wait and go t
   await turn();
   assert.equal(held.length, 1);
   held.shift()!();
-  assert.equal((await e)?.key.publicKey, 'pub-e');
+  assert.equal(publicKeyIn(await e), 'pub-e');
 });
 
 test('a read that takes too long stops holding the misses after it: they go in a read of their own', async () => {
@@ -283,7 +286,7 @@ test('a read that takes too long stops holding the misses after it: they go in a
   void cache.lookup('a');
   await new Promise<void>((resolve) => setImmediate(resolve));
   const t0 = performance.now();
-  assert.equal((await cache.lookup('b'))?.key.publicKey, 'pub-b');
+  assert.equal(publicKeyIn(await cache.lookup('b')), 'pub-b');
   assert.ok(performance.now() - t0 >= 25, 'it waited for the read under way first');
 });
 
@@ -306,7 +309,7 @@ test('a failed read lets the waiting misses go in the next one', async () => {
   await new Promise<void>((resolve) => setImmediate(resolve));
   reject!(new Error('connection reset'));
   await assert.rejects(a, /connection reset/);
-  assert.equal((await b)?.key.publicKey, 'pub-b');
+  assert.equal(publicKeyIn(await b), 'pub-b');
 });
 
 test('a failed batch read fails each of its lookups, and the next turn reads again', async () => {
@@ -328,7 +331,7 @@ test('a failed batch read fails each of its lookups, and the next turn reads aga
     ['rejected', 'rejected'],
   );
   fail = false;
-  assert.equal((await cache.lookup('a'))?.key.publicKey, 'pub-a');
+  assert.equal(publicKeyIn(await cache.lookup('a')), 'pub-a');
 });
 
 test('a store that throws instead of rejecting fails the lookups, not the process', async () => {
@@ -359,18 +362,19 @@ test('once full, the least recently asked key leaves first: a key asked often st
   assert.equal(cache.get('b'), undefined);
   assert.equal(cache.get('c'), undefined);
   assert.deepEqual(store.reads, ['a', 'b', 'c', 'd', 'd', 'e', 'e', 'f', 'f'], 'the hot key was read from the store once');
+  assert.equal(cache.storeReads, store.reads.length, "/metrics' count of store reads");
 });
 
 test('once full, a key asked once is answered but not kept: it enters on its second ask', async () => {
   const store = zoneOf(['a', 'b', 'c', 'd', 'e']);
   const cache = new KeyZoneCache(store, { maxEntries: 3 });
   for (const t of ['a', 'b', 'c']) await cache.lookup(t);
-  assert.equal((await cache.lookup('d'))?.key.publicKey, 'pub-d', 'answered');
+  assert.equal(publicKeyIn(await cache.lookup('d')), 'pub-d', 'answered');
   assert.equal(cache.size, 3);
   assert.equal(cache.get('d'), undefined, 'not kept: the three keys asked before stay');
   assert.ok(cache.get('a') && cache.get('b') && cache.get('c'));
   // A run of keys asked once each (a uniform mix) leaves the cache as it was.
-  assert.equal((await cache.lookup('e'))?.key.publicKey, 'pub-e');
+  assert.equal(publicKeyIn(await cache.lookup('e')), 'pub-e');
   assert.ok(cache.get('a') && cache.get('b') && cache.get('c'));
   // Asked again while remembered: kept, and the least recently asked key leaves.
   await cache.lookup('d');
@@ -395,15 +399,18 @@ test('a store that reads synchronously answers a miss at once, and says when a k
   );
   await cache.start();
   cache.stop();
-  assert.equal(cache.get('a')?.key.publicKey, 'pub-a', 'a miss answered synchronously (the fast path)');
+  assert.equal(publicKeyIn(cache.get('a')), 'pub-a', 'a miss answered synchronously (the fast path)');
   assert.equal(cache.size, 2, 'still bounded');
   assert.equal(cache.lookupNow('zz'), null, 'absent: known at once, no asynchronous read to wait for');
   assert.equal((await cache.lookup('zz')) ?? null, null);
   assert.deepEqual(store.reads, [], 'the asynchronous read was never needed');
   assert.deepEqual(readsNow, ['a', 'zz', 'zz']);
-  assert.equal(cache.get('a')?.key.publicKey, 'pub-a', 'asked again: read, and now kept');
-  assert.equal(cache.get('a')?.key.publicKey, 'pub-a');
+  assert.equal(publicKeyIn(cache.get('a')), 'pub-a', 'asked again: read, and now kept');
+  assert.equal(publicKeyIn(cache.get('a')), 'pub-a');
   assert.deepEqual(readsNow, ['a', 'zz', 'zz', 'a'], 'a key kept is then answered from memory');
+  // /metrics' counts: every read of the store, and the answers from memory (the loaded keys' and a's last).
+  assert.equal(cache.storeReads, 4);
+  assert.ok(cache.hits >= 1);
 });
 
 test('a synchronous read that fails falls back to the asynchronous one, and the failure is reported', async () => {
@@ -419,7 +426,7 @@ test('a synchronous read that fails falls back to the asynchronous one, and the 
     { maxEntries: 2, onError: (err) => errors.push(err) },
   );
   assert.equal(cache.get('a'), undefined, 'not known at once');
-  assert.equal((await cache.lookup('a'))?.key.publicKey, 'pub-a', 'read asynchronously instead');
+  assert.equal(publicKeyIn(await cache.lookup('a')), 'pub-a', 'read asynchronously instead');
   assert.deepEqual(store.reads, ['a']);
   assert.equal(errors.length, 2);
 });

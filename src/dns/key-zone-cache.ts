@@ -1,21 +1,14 @@
 import { LRUCache } from 'lru-cache';
 import type { DnsKeyStore, PublishedKey } from '../app/detection-ports.ts';
 import type { ZoneChangeListener } from '../app/zone-change-listener.ts';
-import { dkimTxtRecordStrings } from '../core/index.ts';
-import { fastAnswerer, fastMissAnswerer, txtRdata, type KeyLookup, type Transport } from './answer-query.ts';
+import { dkimTxtRecordStrings, publicKeyOfDkimTxtRecordText } from '../core/index.ts';
+import { fastAnswerer, fastMissAnswerer, txtRdata, type KeyLookup, type Transport, type TxtRdata } from './answer-query.ts';
 import type { KeyZone } from './key-zone.ts';
-
-/** A key as the DNS server keeps it in memory: the TXT record's RDATA, encoded once. */
-export interface CachedKey {
-  readonly key: PublishedKey;
-  /** RFC 1035 §3.3.14 TXT RDATA: the record's character-strings, each behind its length byte. */
-  readonly txtRdata: Buffer;
-}
 
 export interface KeyZoneCacheOptions {
   /** How often the store's change feed is read for changes made by other processes and nodes. */
   readonly pollMs?: number;
-  /** Keys kept in memory at most (about 1 KB each); beyond it, the least recently asked leave and are read again when asked. */
+  /** Keys kept in memory at most (about 750 bytes each); beyond it, the least recently asked leave and are read again when asked. */
   readonly maxEntries?: number;
   /** Changes read per round trip while catching up. */
   readonly batch?: number;
@@ -91,8 +84,9 @@ export class KeyZoneCache implements ZoneChangeListener {
    * Map kept in recency order (delete and set again on each hit): V8's Map leaves a hole per delete
    * and `keys().next()` walks over the holes to the oldest key, which at 50,000 keys under a uniform
    * mix cost tens of microseconds per eviction, a tenth of the DNS process's CPU in a profile.
+   * A key is kept as its answer's TXT RDATA alone (see TxtRdata): the public key is in it.
    */
-  readonly #entries: LRUCache<string, CachedKey>;
+  readonly #entries: LRUCache<string, TxtRdata>;
   /**
    * Tokens asked once while the cache was full, and not kept: a key enters a full cache only when it
    * is asked again while remembered here (TinyLFU's "doorkeeper"). A token asked once and never again
@@ -124,12 +118,14 @@ export class KeyZoneCache implements ZoneChangeListener {
   #missReadUnderWay = false;
   /** A send of #misses is scheduled (setImmediate) and has not run yet. */
   #missSendScheduled = false;
+  #hits = 0;
+  #storeReads = 0;
 
   constructor(store: DnsKeyStore, options: KeyZoneCacheOptions = {}) {
     this.#store = store;
     this.#pollMs = options.pollMs ?? DEFAULT_KEY_ZONE_POLL_MS;
     this.#maxEntries = options.maxEntries ?? 50_000;
-    this.#entries = new LRUCache<string, CachedKey>({ max: this.#maxEntries });
+    this.#entries = new LRUCache<string, TxtRdata>({ max: this.#maxEntries });
     this.#seenOnce = new LRUCache<string, true>({ max: this.#maxEntries });
     this.#batch = options.batch ?? 1000;
     this.#onError = options.onError ?? (() => {});
@@ -221,12 +217,22 @@ export class KeyZoneCache implements ZoneChangeListener {
     return this.#entries.size;
   }
 
+  /** Keys answered from memory so far (`/metrics`: with storeReads, how well `maxEntries` serves the load). */
+  get hits(): number {
+    return this.#hits;
+  }
+
+  /** Keys read from the store so far (a token read in a batch counts once, whoever waited for it). */
+  get storeReads(): number {
+    return this.#storeReads;
+  }
+
   /**
-   * The key, answered synchronously (the DNS server's fast path): from memory, else from the store
-   * where it reads synchronously (DnsKeyStore.findKeyNow, SQLite). Undefined when the key does not
-   * exist, or is not in memory and the store cannot say at once (then `lookup` reads it).
+   * The key's TXT RDATA, answered synchronously (the DNS server's fast path): from memory, else from
+   * the store where it reads synchronously (DnsKeyStore.findKeyNow, SQLite). Undefined when the key
+   * does not exist, or is not in memory and the store cannot say at once (then `lookup` reads it).
    */
-  get(token: string): CachedKey | undefined {
+  get(token: string): TxtRdata | undefined {
     return this.lookupNow(token) ?? undefined;
   }
 
@@ -234,9 +240,12 @@ export class KeyZoneCache implements ZoneChangeListener {
    * Like `get`, but telling a key known absent (null: the store said so) from one not known yet
    * (undefined: not in memory, and no synchronous read of the store, or it failed).
    */
-  lookupNow(token: string): CachedKey | null | undefined {
+  lookupNow(token: string): TxtRdata | null | undefined {
     // A hit makes the key the youngest.
-    return this.#entries.get(token) ?? this.#readNow(token);
+    const kept = this.#entries.get(token);
+    if (kept === undefined) return this.#readNow(token);
+    this.#hits++;
+    return kept;
   }
 
   /**
@@ -245,10 +254,11 @@ export class KeyZoneCache implements ZoneChangeListener {
    * the change feed had shown up to `#seq` (the same database, read after), so what it put is true
    * at least as far as the feed's next poll, which drops it if it changed since.
    */
-  #readNow(token: string): CachedKey | null | undefined {
+  #readNow(token: string): TxtRdata | null | undefined {
     const findNow = this.#store.findKeyNow;
     if (findNow === undefined) return undefined;
     let key: PublishedKey | null;
+    this.#storeReads++;
     try {
       key = findNow(token);
     } catch (err) {
@@ -259,15 +269,15 @@ export class KeyZoneCache implements ZoneChangeListener {
     return key === null ? null : this.#admit(key);
   }
 
-  /** The key, from memory or else from the store. */
-  async lookup(token: string): Promise<CachedKey | null> {
+  /** The key's TXT RDATA, from memory or else from the store. */
+  async lookup(token: string): Promise<TxtRdata | null> {
     const now = this.lookupNow(token);
     if (now !== undefined) return now;
     const epoch = this.#epoch;
     const key = await this.#readBatched(token);
     if (key === null) return null;
     // A change applied while the store was read may be about this very key: do not keep what was read.
-    return epoch === this.#epoch ? this.#admit(key) : toCached(key, false);
+    return epoch === this.#epoch ? this.#admit(key) : rdataOf(key);
   }
 
   /**
@@ -326,6 +336,7 @@ export class KeyZoneCache implements ZoneChangeListener {
   /** Reads a batch of misses and settles each; the promise settles when all parts did, never rejects. */
   #readBatch(batch: Map<string, Waiting>): Promise<unknown> {
     const tokens = [...batch.keys()];
+    this.#storeReads += tokens.length;
     const reads: Promise<unknown>[] = [];
     for (let i = 0; i < tokens.length; i += MISS_BATCH) {
       const part = tokens.slice(i, i + MISS_BATCH);
@@ -417,29 +428,33 @@ export class KeyZoneCache implements ZoneChangeListener {
   }
 
   /** A key just read: kept while there is room, else only on its second ask (see #seenOnce). */
-  #admit(key: PublishedKey): CachedKey {
+  #admit(key: PublishedKey): TxtRdata {
     if (this.#entries.size < this.#maxEntries || this.#seenOnce.delete(key.token)) return this.#put(key);
     this.#seenOnce.set(key.token, true);
-    return toCached(key, false);
+    return rdataOf(key);
   }
 
-  #put(key: PublishedKey): CachedKey {
-    const entry = toCached(key, true);
+  #put(key: PublishedKey): TxtRdata {
+    const rdata = rdataOf(key);
     // Full, the least recently asked key leaves.
-    this.#entries.set(key.token, entry);
-    return entry;
+    this.#entries.set(key.token, rdata);
+    return rdata;
   }
 }
 
-function toCached(key: PublishedKey, kept: boolean): CachedKey {
-  const rdata = txtRdata(dkimTxtRecordStrings(key.publicKey));
-  if (!kept) return { key, txtRdata: rdata };
-  // Kept: in a memory block of its own. A small Buffer is otherwise a slice of an 8 KB pool shared
-  // with whatever was allocated next to it, and a kept slice keeps the whole pool alive: entries
-  // leaving in LRU order would pin pools mostly of garbage (issue 17: the memory bound at scale).
-  const own = Buffer.allocUnsafeSlow(rdata.length);
-  own.set(rdata);
-  return { key, txtRdata: own };
+function rdataOf(key: PublishedKey): TxtRdata {
+  return txtRdata(dkimTxtRecordStrings(key.publicKey));
+}
+
+/** The key a TXT RDATA of rdataOf's publishes: for the full path, which answers from a PublishedKey. */
+export function keyOfRdata(token: string, rdata: TxtRdata): PublishedKey {
+  // RFC 1035 §3.3.14: character-strings, each behind its length byte; the record is their concatenation.
+  let text = '';
+  for (let at = 0; at < rdata.length; at += 1 + rdata.charCodeAt(at)) text += rdata.slice(at + 1, at + 1 + rdata.charCodeAt(at));
+  const publicKey = publicKeyOfDkimTxtRecordText(text);
+  // Only rdataOf puts RDATA in the cache, so this cannot happen; if it did, the store would say.
+  if (publicKey === null) throw new Error(`the DNS cache holds a record it did not write for ${token}`);
+  return { token, publicKey };
 }
 
 /**
@@ -455,13 +470,14 @@ export function answersFromCache(
   fast: (message: Buffer, transport: Transport) => Buffer | null;
   fastMiss: (message: Buffer, transport: Transport) => Promise<Buffer | null> | null;
 } {
+  const keyOrNull = (token: string, rdata: TxtRdata | null) => (rdata === null ? null : keyOfRdata(token, rdata));
   const lookup: KeyLookup = (token) => {
     const now = cache.lookupNow(token);
-    return now !== undefined ? (now?.key ?? null) : cache.lookup(token).then((found) => found?.key ?? null);
+    return now !== undefined ? keyOrNull(token, now) : cache.lookup(token).then((found) => keyOrNull(token, found));
   };
   return {
     lookup,
-    fast: fastAnswerer(zone, (token) => cache.get(token)?.txtRdata),
-    fastMiss: fastMissAnswerer(zone, (token) => cache.lookup(token).then((found) => found?.txtRdata ?? null), lookup),
+    fast: fastAnswerer(zone, (token) => cache.get(token)),
+    fastMiss: fastMissAnswerer(zone, (token) => cache.lookup(token), lookup),
   };
 }

@@ -71,6 +71,8 @@ export function keyRingDeps(signet: Signet, dkim: DkimServiceConfig, onEvent?: (
 
 export interface DkimServices {
   readonly dns: RunningDnsServer;
+  /** This process's key zone cache, for `/metrics` (DNS workers keep their own). */
+  readonly dnsCache: Pick<KeyZoneCache, 'size' | 'hits' | 'storeReads'>;
   /** Starts the detection worker (unless `--no-detection`): after every listener is up. */
   startDetection(): void;
   close(): Promise<void>;
@@ -198,6 +200,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
   const tsigKeys = readTsigKeys(dkim);
   let notifier: ZoneNotifier | null = null;
   const cache = new KeyZoneCache(stores.dnsKeys, {
+    maxEntries: dkim.dnsCacheKeys,
     onError: (err) => input.onError(err, 'key zone cache'),
     onChange: (seq) => notifier?.changed(serialOf(seq)),
   });
@@ -270,6 +273,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
           zone: dkim.zone,
           nameservers: dkim.nameservers,
           rrl: dkim.dnsRrl,
+          cacheKeys: dkim.dnsCacheKeys,
           tsigKeys: tsigKeys.map((k) => `${k.name}:${k.secret.toString('base64')}`),
         },
         onError: (err) => input.onError(err, 'dns workers'),
@@ -292,6 +296,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
   const rings = new KeyRingWorker(ringDeps, { pollMs: dkim.pollMs, batchSize: dkim.batchSize, onError: (err) => input.onError(err, 'key ring') });
   return {
     dns,
+    dnsCache: cache,
     startDetection: () => {
       worker?.start();
       rings.start();

@@ -60,6 +60,7 @@ export async function runServer(settings: ServerSettings): Promise<number> {
   const operations = createOperationsMetrics(metrics.registry, {
     overview: () => signet.storage.detection.overview(Date.now(), OVERDUE_AFTER_MS),
     dnsAnswers: () => dnsAnswers.entries(),
+    dnsCache: () => dkim?.dnsCache ?? null,
   });
   // /health's readiness: each part flips once it is up (the key pool once it holds a first
   // VerifyDomainDkim's keys, or at once when it keeps none), and stays up.
