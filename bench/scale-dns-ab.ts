@@ -8,6 +8,9 @@
  *
  *   npm run build && node --import tsx bench/scale-dns-ab.ts --data-dir DIR --other OTHER/bin/signet [--mix uniform|skewed] [--pairs 3]
  *
+ * `--here-args` and `--other-args` add `signet serve` flags to one side (space-separated): with
+ * `--other bin/signet`, the same build under two settings, such as `--dns-cache-keys`.
+ *
  * Prints each pair and the medians.
  */
 import { spawn } from 'node:child_process';
@@ -31,6 +34,8 @@ const { values } = parseArgs({
     pairs: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '8' },
     clients: { type: 'string', default: '4' },
+    'here-args': { type: 'string', default: '' },
+    'other-args': { type: 'string', default: '' },
   },
 });
 const dnsperf = findProgram('dnsperf');
@@ -42,12 +47,21 @@ const dataDir = values['data-dir'];
 const seeded = JSON.parse(readFileSync(join(dataDir, 'scale-seeded.json'), 'utf8')) as { domains: number; databaseUrl: string | null };
 const storeArgs = seeded.databaseUrl === null ? ['--data-dir', dataDir] : ['--data-dir', dataDir, '--database', seeded.databaseUrl];
 const queries = tempDir('bench-scale-dns-ab');
-const files = await writeScaleQueries(queries.path, seeded.domains);
-const file = values.mix === 'skewed' ? files.skewed : files.uniform;
+
+/**
+ * The pair's questions: fresh draws for each pair, the same for both sides (dnsperf reads its file
+ * from the start, and one file for all would repeat its questions, which a large cache would answer
+ * from memory as no real traffic lets it).
+ */
+async function pairFile(): Promise<string> {
+  const files = await writeScaleQueries(queries.path, seeded.domains);
+  return values.mix === 'skewed' ? files.skewed : files.uniform;
+}
 
 /** `signet serve` of one build as bench/scale.ts runs it for DNS (no RRL, nothing else busy), measured. */
-async function measure(bin: string): Promise<number> {
+async function measure(bin: string, extra: string, file: string): Promise<number> {
   const args = [bin, 'serve', '--port', '0', '--dns-port', '0', '--dkim-zone', SCALE_ZONE, ...storeArgs];
+  args.push(...extra.split(' ').filter(Boolean));
   args.push('--key-pool-size', '0', '--no-detection', '--no-smtp', '--no-throttle', '--dns-rrl-rate', '0', '--log-level', 'warn');
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -70,8 +84,9 @@ async function measure(bin: string): Promise<number> {
 const rates = { here: [] as number[], other: [] as number[] };
 try {
   for (let pair = 0; pair < Number(values.pairs); pair++) {
-    rates.here.push(await measure(SIGNET_BIN));
-    rates.other.push(await measure(values.other));
+    const file = await pairFile();
+    rates.here.push(await measure(SIGNET_BIN, values['here-args']!, file));
+    rates.other.push(await measure(values.other, values['other-args']!, file));
     console.log(`pair ${pair + 1}: this checkout ${fmt(rates.here.at(-1)!, 0)} q/s, other ${fmt(rates.other.at(-1)!, 0)} q/s`);
   }
 } finally {
