@@ -27,7 +27,7 @@ const prime = 1_000_003;
 /** bench/scale-queries.ts's Zipf draw: a token index. */
 const zipf = () => ((Math.min(tokens, Math.floor(Math.exp(Math.random() * Math.log(tokens + 1)))) - 1) * prime) % tokens;
 const uniform = () => Math.floor(Math.random() * tokens);
-const tokenOf = (i: number) => i.toString(36).padStart(32, 'a');
+const tokenOf = (i: number) => i.toString(36).padStart(32, '0');
 const PUBLIC_KEY = 'MIIB'.padEnd(392, 'A');
 const store = {
   findKeyNow: (token: string) => ({ token, publicKey: PUBLIC_KEY }),

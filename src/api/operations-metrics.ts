@@ -89,7 +89,7 @@ export function createOperationsMetrics(registry: Registry, sources: OperationsS
   // How well --dns-cache-keys serves the load: a key not in memory costs a store read.
   new Gauge({
     name: 'signet_dns_cache_keys',
-    help: 'Keys the DNS server (this process) holds in memory; at most --dns-cache-keys.',
+    help: 'Keys the DNS server (this process, not its DNS workers) holds in memory; at most --dns-cache-keys.',
     registers: [registry],
     collect() {
       this.set(sources.dnsCache?.()?.size ?? 0);
@@ -97,7 +97,7 @@ export function createOperationsMetrics(registry: Registry, sources: OperationsS
   });
   new Counter({
     name: 'signet_dns_key_lookups_total',
-    help: 'Keys the DNS server (this process) looked up, by where they came from (memory, store).',
+    help: 'Keys the DNS server (this process, not its DNS workers) looked up, by where they came from (memory; store: a token in a batched read counts once).',
     labelNames: ['source'] as const,
     registers: [registry],
     collect() {

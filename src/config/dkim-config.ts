@@ -36,7 +36,8 @@ export interface DkimServiceConfig {
   readonly dnsWorkers: number;
   /**
    * Keys each DNS process keeps in memory at most (`--dns-cache-keys`); a key not among them is read
-   * from the store when asked. About 1 KB each: the bound on the zone cache's memory, per process.
+   * from the store when asked. About 770 bytes of resident memory each: the bound on the zone cache's
+   * memory, per process.
    */
   readonly dnsCacheKeys: number;
   /**
@@ -132,14 +133,21 @@ function parseWorkers(text: string | undefined, cpus: number): number {
   return Number(text);
 }
 
-/** Keys a DNS process keeps in memory by default: about 50 MB (see DkimServiceConfig.dnsCacheKeys). */
+/** Keys a DNS process keeps in memory by default: about 40 MB (see DkimServiceConfig.dnsCacheKeys). */
 export const DEFAULT_DNS_CACHE_KEYS = 50_000;
+
+/**
+ * At most 10 million keys a process (about 7.7 GB): the cache's LRU lists (lru-cache) allocate their
+ * slots when made, about 16 bytes a key each for the keys and for the doorkeeper's tokens, so a
+ * bound far beyond the machine would exhaust the heap at start before a key is kept.
+ */
+const MAX_DNS_CACHE_KEYS = 10_000_000;
 
 function parseCacheKeys(text: string | undefined): number {
   if (text === undefined || text === '') return DEFAULT_DNS_CACHE_KEYS;
-  // At least one: the cache is where a key read from the store is kept while it is answered.
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 100_000_000) {
-    throw new ConfigError(`--dns-cache-keys must be 1 to 100000000, not ${JSON.stringify(text)}`);
+  // At least one: lru-cache refuses a bound of 0 (and a key not kept is answered anyway).
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_DNS_CACHE_KEYS) {
+    throw new ConfigError(`--dns-cache-keys must be 1 to ${MAX_DNS_CACHE_KEYS}, not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }

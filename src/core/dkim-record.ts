@@ -21,6 +21,8 @@ export function domainVerificationName(domain: string): string {
   return `_amazonses.${domain}`;
 }
 
+const DKIM_RECORD_PREFIX = 'v=DKIM1; k=rsa; p=';
+
 /**
  * The key record's text: RFC 6376 §3.6.1 tags `v=DKIM1` (must come first), `k=rsa` and `p=` with the
  * base64 DER SubjectPublicKeyInfo.
@@ -28,8 +30,6 @@ export function domainVerificationName(domain: string): string {
 export function dkimTxtRecordText(publicKey: string): string {
   return `${DKIM_RECORD_PREFIX}${publicKey}`;
 }
-
-const DKIM_RECORD_PREFIX = 'v=DKIM1; k=rsa; p=';
 
 /**
  * The public key of a record dkimTxtRecordText wrote (its inverse, for a server that keeps only the

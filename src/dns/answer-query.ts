@@ -1,5 +1,5 @@
 import dnsPacket, { type Answer } from 'dns-packet';
-import { dkimTxtRecordStrings, isDkimToken } from '../core/index.ts';
+import { dkimTxtRecordStrings, isDkimToken, publicKeyOfDkimTxtRecordText } from '../core/index.ts';
 import type { PublishedKey } from '../app/detection-ports.ts';
 import type { KeyZone } from './key-zone.ts';
 
@@ -11,9 +11,9 @@ export type Transport = 'udp' | 'tcp';
 /**
  * A TXT record's RDATA (RFC 1035 §3.3.14) as a one-byte string, each character one byte (latin1): how
  * the DNS server keeps a key's answer in memory. A string rather than a Buffer: at a million domains
- * the cache holds tens of thousands of them, and a string costs about 750 bytes a key where a Buffer
- * of its own cost about 1,100 (its ArrayBuffer, view and backing store), and nothing to free with it
- * (issue 17, the DNS process's memory bound).
+ * the cache holds tens of thousands of them, and with its key's object and a Buffer of its own
+ * (ArrayBuffer, view, backing store) an entry took about 1,620 bytes of resident memory, as a string
+ * about 770, with nothing to free beside it (issue 17, the DNS process's memory bound).
  */
 export type TxtRdata = string;
 
@@ -298,6 +298,24 @@ export function txtRdata(strings: readonly string[]): TxtRdata {
   return out.toString('latin1');
 }
 
+/**
+ * The key whose record a TXT RDATA of txtRdata's publishes (its inverse): for the full path, which
+ * answers from a PublishedKey, where only the RDATA is kept.
+ */
+export function keyOfRdata(token: string, rdata: TxtRdata): PublishedKey {
+  // RFC 1035 §3.3.14: character-strings, each behind its length byte; the record is their concatenation.
+  let text = '';
+  for (let at = 0; at < rdata.length; ) {
+    const length = rdata.charCodeAt(at);
+    text += rdata.slice(at + 1, at + 1 + length);
+    at += 1 + length;
+  }
+  const publicKey = publicKeyOfDkimTxtRecordText(text);
+  // Only txtRdata(dkimTxtRecordStrings(...)) makes the RDATA kept, so this cannot happen.
+  if (publicKey === null) throw new Error(`not a DKIM key record for ${token}`);
+  return { token, publicKey };
+}
+
 /** The zone's name in wire form, lower case, root label included (RFC 1035 §3.1). */
 function wireName(name: string): Buffer {
   const labels = name.split('.').map((l) => Buffer.from(l, 'latin1'));
@@ -338,7 +356,6 @@ export function fastAnswerer(zone: KeyZone, cached: CachedTxtLookup): (message: 
 export function fastMissAnswerer(
   zone: KeyZone,
   read: (token: string) => Promise<TxtRdata | null>,
-  lookup: KeyLookup,
 ): (message: Buffer, transport: Transport) => Promise<Buffer | null> | null {
   const zoneWire = wireName(zone.name);
   const ttl = zone.ttl >>> 0;
@@ -349,7 +366,8 @@ export function fastMissAnswerer(
       (rdata) => {
         // Known absent: NXDOMAIN from the full path, without a second read.
         if (rdata === null) return answerQuery(message, transport, zone, () => null);
-        return simpleAnswer(message, question, rdata, ttl, transport) ?? answerQuery(message, transport, zone, lookup);
+        // Too big for UDP: truncated by the full path, from the key just read (not read again).
+        return simpleAnswer(message, question, rdata, ttl, transport) ?? answerQuery(message, transport, zone, (t) => keyOfRdata(t, rdata));
       },
       // SERVFAIL, as the full path answers a failing store.
       (err: unknown) => answerQuery(message, transport, zone, () => Promise.reject(err)),

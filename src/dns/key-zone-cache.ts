@@ -1,14 +1,14 @@
 import { LRUCache } from 'lru-cache';
 import type { DnsKeyStore, PublishedKey } from '../app/detection-ports.ts';
 import type { ZoneChangeListener } from '../app/zone-change-listener.ts';
-import { dkimTxtRecordStrings, publicKeyOfDkimTxtRecordText } from '../core/index.ts';
-import { fastAnswerer, fastMissAnswerer, txtRdata, type KeyLookup, type Transport, type TxtRdata } from './answer-query.ts';
+import { dkimTxtRecordStrings, isDkimToken } from '../core/index.ts';
+import { fastAnswerer, fastMissAnswerer, keyOfRdata, txtRdata, type KeyLookup, type Transport, type TxtRdata } from './answer-query.ts';
 import type { KeyZone } from './key-zone.ts';
 
 export interface KeyZoneCacheOptions {
   /** How often the store's change feed is read for changes made by other processes and nodes. */
   readonly pollMs?: number;
-  /** Keys kept in memory at most (about 750 bytes each); beyond it, the least recently asked leave and are read again when asked. */
+  /** Keys kept in memory at most (about 770 bytes each); beyond it, the least recently asked leave and are read again when asked. */
   readonly maxEntries?: number;
   /** Changes read per round trip while catching up. */
   readonly batch?: number;
@@ -217,12 +217,15 @@ export class KeyZoneCache implements ZoneChangeListener {
     return this.#entries.size;
   }
 
-  /** Keys answered from memory so far (`/metrics`: with storeReads, how well `maxEntries` serves the load). */
+  /**
+   * Lookups answered from memory so far (`/metrics`: with storeReads, how well `maxEntries` serves the
+   * load). answersFromCache looks a question's key up once, on whichever path answers it.
+   */
   get hits(): number {
     return this.#hits;
   }
 
-  /** Keys read from the store so far (a token read in a batch counts once, whoever waited for it). */
+  /** Keys read from the store so far (a token in a batched read counts once, however many questions waited for it). */
   get storeReads(): number {
     return this.#storeReads;
   }
@@ -446,16 +449,7 @@ function rdataOf(key: PublishedKey): TxtRdata {
   return txtRdata(dkimTxtRecordStrings(key.publicKey));
 }
 
-/** The key a TXT RDATA of rdataOf's publishes: for the full path, which answers from a PublishedKey. */
-export function keyOfRdata(token: string, rdata: TxtRdata): PublishedKey {
-  // RFC 1035 §3.3.14: character-strings, each behind its length byte; the record is their concatenation.
-  let text = '';
-  for (let at = 0; at < rdata.length; at += 1 + rdata.charCodeAt(at)) text += rdata.slice(at + 1, at + 1 + rdata.charCodeAt(at));
-  const publicKey = publicKeyOfDkimTxtRecordText(text);
-  // Only rdataOf puts RDATA in the cache, so this cannot happen; if it did, the store would say.
-  if (publicKey === null) throw new Error(`the DNS cache holds a record it did not write for ${token}`);
-  return { token, publicKey };
-}
+export { keyOfRdata };
 
 /**
  * The DNS server's two ways of answering from a cache, for `startDnsServer` and `answerOnUdpSocket`
@@ -475,9 +469,30 @@ export function answersFromCache(
     const now = cache.lookupNow(token);
     return now !== undefined ? keyOrNull(token, now) : cache.lookup(token).then((found) => keyOrNull(token, found));
   };
+  // What the fast path found for the question it could not answer, handed to the miss path that the
+  // server calls next for the same message (authoritative-server.ts, synchronously): a key known
+  // absent is not read from the store a second time, nor a key in memory whose answer is too big
+  // for UDP looked up again (and counted twice in /metrics). Two variables, not an object: this runs
+  // for every question.
+  let handedToken: string | null = null;
+  let handedRdata: TxtRdata | null = null;
   return {
     lookup,
-    fast: fastAnswerer(zone, (token) => cache.get(token)),
-    fastMiss: fastMissAnswerer(zone, (token) => cache.lookup(token), lookup),
+    fast: fastAnswerer(zone, (token) => {
+      handedToken = null;
+      // Only a well-formed token can be a key: any other label is answered NXDOMAIN by the full path
+      // without a store read (a flood of random names must not become reads).
+      if (!isDkimToken(token)) return undefined;
+      const now = cache.lookupNow(token);
+      if (now === undefined) return undefined;
+      handedToken = token;
+      handedRdata = now;
+      return now ?? undefined;
+    }),
+    fastMiss: fastMissAnswerer(zone, (token) => {
+      const handed = handedToken === token;
+      handedToken = null;
+      return handed ? Promise.resolve(handedRdata) : cache.lookup(token);
+    }),
   };
 }

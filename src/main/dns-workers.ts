@@ -14,7 +14,7 @@ export interface DnsWorkerConfig {
   /** The server's response-rate limiting; each process keeps its own buckets (see README). */
   readonly rrl: { readonly ratePerSecond: number; readonly slip: number };
   /** Keys this worker keeps in memory at most (`--dns-cache-keys`, per process). */
-  readonly cacheKeys?: number;
+  readonly cacheKeys: number;
   /** TSIG keys (`NAME:BASE64SECRET`): signed SOA probes of secondaries get signed answers from workers too. */
   readonly tsigKeys?: readonly string[];
 }
