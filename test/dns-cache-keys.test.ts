@@ -2,14 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { queryTxt } from './helpers/dns-query.ts';
 import { dkimTokens } from './helpers/dns-peers.ts';
+import { sample } from './helpers/metrics-sample.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
-
-/** A sample's value in Prometheus' text format, by its name and labels as written; null when absent. */
-function sample(metrics: string, series: string): number | null {
-  const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? null : Number(line.slice(series.length + 1));
-}
 
 /**
  * Issue 17: `--dns-cache-keys` bounds the keys the DNS server keeps in memory (a key beyond them is

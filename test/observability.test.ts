@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SMTPServer } from 'smtp-server';
 import { createHttpServer } from '../src/api/http-server.ts';
 import { queryTxt } from './helpers/dns-query.ts';
+import { sample } from './helpers/metrics-sample.ts';
 import { callSigned, signForm } from './helpers/sign.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
@@ -27,12 +28,6 @@ function logLines(server: RunningSignet): Array<Record<string, unknown>> {
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-/** A sample's value in Prometheus' text format, by its name and labels as written; null when absent. */
-function sample(metrics: string, series: string): number | null {
-  const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? null : Number(line.slice(series.length + 1));
 }
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 20000): Promise<T> {
