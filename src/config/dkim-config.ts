@@ -36,7 +36,7 @@ export interface DkimServiceConfig {
   readonly dnsWorkers: number;
   /**
    * Keys each DNS process keeps in memory at most (`--dns-cache-keys`); a key not among them is read
-   * from the store when asked. About 770 bytes of resident memory each: the bound on the zone cache's
+   * from the store when asked. About 760 bytes of resident memory each: the bound on the zone cache's
    * memory, per process.
    */
   readonly dnsCacheKeys: number;
@@ -137,7 +137,7 @@ function parseWorkers(text: string | undefined, cpus: number): number {
 export const DEFAULT_DNS_CACHE_KEYS = 50_000;
 
 /**
- * At most 10 million keys a process (about 7.7 GB): the cache's LRU lists (lru-cache) allocate their
+ * At most 10 million keys a process (about 7.6 GB): the cache's LRU lists (lru-cache) allocate their
  * slots when made, about 16 bytes a key each for the keys and for the doorkeeper's tokens, so a
  * bound far beyond the machine would exhaust the heap at start before a key is kept.
  */

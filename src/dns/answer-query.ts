@@ -12,8 +12,8 @@ export type Transport = 'udp' | 'tcp';
  * A TXT record's RDATA (RFC 1035 §3.3.14) as a one-byte string, each character one byte (latin1): how
  * the DNS server keeps a key's answer in memory. A string rather than a Buffer: at a million domains
  * the cache holds tens of thousands of them, and with its key's object and a Buffer of its own
- * (ArrayBuffer, view, backing store) an entry took about 1,620 bytes of resident memory, as a string
- * about 770, with nothing to free beside it (issue 17, the DNS process's memory bound).
+ * (ArrayBuffer, view, backing store) an entry took about 1,580 bytes of resident memory, as a string
+ * about 760 (bench/dns-cache-memory.ts), with nothing to free beside it (issue 17, the DNS process's memory bound).
  */
 export type TxtRdata = string;
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import dnsPacket from 'dns-packet';
 import type { DnsKeyStore, PublishedKey } from '../app/detection-ports.ts';
-import { answerQuery } from './answer-query.ts';
-import { answersFromCache, KeyZoneCache, keyOfRdata } from './key-zone-cache.ts';
+import { answerQuery, keyOfRdata } from './answer-query.ts';
+import { answersFromCache, KeyZoneCache } from './key-zone-cache.ts';
 import { keyZone } from './key-zone.ts';
 
 /** The public key a cache answer (TXT RDATA) publishes; undefined when there is none. */

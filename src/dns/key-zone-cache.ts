@@ -8,7 +8,7 @@ import type { KeyZone } from './key-zone.ts';
 export interface KeyZoneCacheOptions {
   /** How often the store's change feed is read for changes made by other processes and nodes. */
   readonly pollMs?: number;
-  /** Keys kept in memory at most (about 770 bytes each); beyond it, the least recently asked leave and are read again when asked. */
+  /** Keys kept in memory at most (about 760 bytes each); beyond it, the least recently asked leave and are read again when asked. */
   readonly maxEntries?: number;
   /** Changes read per round trip while catching up. */
   readonly batch?: number;
@@ -448,8 +448,6 @@ export class KeyZoneCache implements ZoneChangeListener {
 function rdataOf(key: PublishedKey): TxtRdata {
   return txtRdata(dkimTxtRecordStrings(key.publicKey));
 }
-
-export { keyOfRdata };
 
 /**
  * The DNS server's two ways of answering from a cache, for `startDnsServer` and `answerOnUdpSocket`
