@@ -82,7 +82,7 @@ const { values } = parseArgs({
     // Keys each Signet DNS process keeps in memory (its --dns-cache-keys; serve's default unless given).
     'dns-cache-keys': { type: 'string' },
     // Measure DNS on the store as it is in the page cache after seeding, without reading the key
-    // index first (see warmKeyIndex).
+    // lookup's table first (see warmKeyTable).
     cold: { type: 'boolean', default: false },
   },
 });
@@ -201,21 +201,21 @@ function openBenchDb(): Kysely<Database> {
 }
 
 /**
- * Reads the DNS key lookup's index (migration 0016) once, into the operating system's page cache:
+ * Reads the DNS key lookup's table (migration 0019's slots) once, into the operating system's page cache:
  * as a server that has answered for a while has it, and as NSD holds its whole zone after loading
  * it. Seeding and `dns export` leave the 14 GB store at 1M partly outside the page cache, where a
  * cache miss's read waits for the disk: on the same store, 21,000 q/s cold against 35,000 read in
  * (skewed mix, one process). `--cold` measures without it.
  */
-function warmKeyIndex(): void {
+function warmKeyTable(): void {
   const t = performance.now();
   const sqlite = new BetterSqlite3(join(data.path, SQLITE_FILE), { readonly: true });
   try {
-    sqlite.prepare(`select count(*), sum(length("public_key")) from "dkim_keys" indexed by "dkim_keys_token_public_key" where "token" > ''`).get();
+    sqlite.prepare('select count(*), sum(length("public_key")) from "dkim_key_slots"').get();
   } finally {
     sqlite.close();
   }
-  row('key index read into the page cache', `${fmt((performance.now() - t) / 1000, 1)} s (--cold: not read)`);
+  row('key table read into the page cache', `${fmt((performance.now() - t) / 1000, 1)} s (--cold: not read)`);
 }
 
 const rows: [string, string][] = [];
@@ -388,7 +388,7 @@ try {
         { rateLimit: false, readyTimeoutMs: 900_000, serverCount: Number(values['nsd-servers']) },
       );
       row('NSD loads the export', `${fmt((performance.now() - t0) / 1000, 1)} s`);
-      if (databaseUrl === null && !values.cold) warmKeyIndex();
+      if (databaseUrl === null && !values.cold) warmKeyTable();
       try {
         const rates = { nsdU: [] as number[], signetU: [] as number[], nsdS: [] as number[], signetS: [] as number[] };
         for (let round = 0; round < Number(values.rounds); round++) {

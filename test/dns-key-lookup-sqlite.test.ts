@@ -17,7 +17,8 @@ import { tempDir } from './helpers/temp-dir.ts';
 const publicKeyIn = (rdata: string | null | undefined): string | undefined => (rdata == null ? undefined : keyOfRdata('', rdata).publicKey);
 
 const SCOPE: Scope = { accountId: '111111111111', region: 'us-east-1' };
-const tokens = (prefix: string) => [0, 1, 2].map((i) => `${prefix}${i}`.padEnd(32, 'a'));
+// Well-formed tokens (`[a-z2-7]{32}`), so that the synchronous read takes migration 0019's slots.
+const tokens = (prefix: string) => ['a', 'b', 'c'].map((c) => `${prefix}${c}`.padEnd(32, 'a'));
 
 describe('the DNS cache over a SQLite file', () => {
   const dir = tempDir('dns-key-lookup');

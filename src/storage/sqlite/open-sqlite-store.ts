@@ -9,6 +9,8 @@ import { sqliteDetectionEngine } from '../detection-engine.ts';
 import { TokenBucketLimiter } from '../../app/rate-limiter.ts';
 import { storageOver, type EngineMaintenance, type Storage } from '../storage.ts';
 import type { SyncKeyLookup } from '../kysely-dns-key-store.ts';
+import { SLOTS, slotOf } from '../migrations/0019-sqlite-dns-key-slots.ts';
+import { isDkimToken } from '../../core/index.ts';
 
 /**
  * SQLite has a single writer: a transaction holds the database's write lock from its first write, and
@@ -173,18 +175,27 @@ export async function openSqliteStorage(file: string): Promise<Storage> {
 const KEY_LOOKUP_BUSY_MS = 20;
 
 /**
- * The lookup's SQL: KyselyDnsKeyStore.findKey's, on the index that holds the token and the public key
- * (migration 0016), so that it reads the index alone. INDEXED BY because SQLite's planner prefers the
- * token's unique index, then reads the table row. Its plan is checked in test/store-query-plans.test.ts.
+ * The lookup's SQL, on migration 0019's table of keys by slot: a range of four integer keys of a rowid
+ * table, whose inner pages stay in the connection's cache, so that a read fetches one leaf page (see
+ * 0019 for why not an index of the token and the key). `@token` is the token: the slot is computed by
+ * SQLite with 0019's own expression (computed once per statement: a bound parameter is a constant).
+ * Its plan is checked in test/store-query-plans.test.ts.
  */
-export const KEY_LOOKUP_SQL = 'select "token", "public_key" from "dkim_keys" indexed by "dkim_keys_token_public_key" where "token" = ?';
+export const KEY_LOOKUP_SQL = `select "token", "public_key" from "dkim_key_slots" where "id" between ${slotOf('@token')} and ${slotOf('@token')} + ${SLOTS - 1} and "token" = @token`;
+
+/**
+ * A label that is not a well-formed token has no slot (0019): KyselyDnsKeyStore.findKey's statement,
+ * the token's unique index and the table row. The DNS server's fast paths never ask for one; the full
+ * path may (a test's zone, a question for any label).
+ */
+export const KEY_BY_TOKEN_SQL = 'select "token", "public_key" from "dkim_keys" where "token" = ?';
 
 /**
  * Pages the synchronous key read's connection keeps in memory, in KiB (SQLite's `cache_size`, negative
- * for KiB): room for the upper levels of the index every lookup walks, which outgrow SQLite's default
- * 2 MB at scale (at 100,000 domains, the token index's walk cost about 5 µs with 2 MB, about 2 µs with
- * more). Not more: the pages a lookup lands on are random at a million domains and would only take
- * memory, in each DNS process.
+ * for KiB): room for the inner pages every lookup walks, which outgrow SQLite's default 2 MB at scale
+ * (at 100,000 domains, the token index's walk cost about 5 µs with 2 MB, about 2 µs with more); the
+ * slot table's (0019) are about 6 MB at a million domains. Not more: the leaf pages a lookup lands on
+ * are random at a million domains and would only take memory, in each DNS process.
  */
 const KEY_LOOKUP_CACHE_KIB = 16 * 1024;
 
@@ -194,7 +205,7 @@ const KEY_LOOKUP_CACHE_KIB = 16 * 1024;
  * read there between two statements of an open transaction would see its uncommitted keys (a
  * VerifyDomainDkim that then rolls back would leave a key in the DNS cache that the change feed never
  * mentions). A connection of its own sees only committed transactions, which is all the DNS cache asks
- * of a store read. A point lookup on the token index takes microseconds, against about 0.2 ms for the
+ * of a store read. A point lookup (KEY_LOOKUP_SQL) takes microseconds, against about 0.2 ms for the
  * same read through Kysely's queue (issue 17).
  *
  * The lookups of one turn of the event loop share one read transaction (a snapshot, in WAL mode),
@@ -212,7 +223,8 @@ function readOnlyKeyLookup(file: string): { open: () => SyncKeyLookup; close: ()
       reader ??= openBetterSqlite3(file, { readonly: true, timeout: KEY_LOOKUP_BUSY_MS });
       const db = reader;
       db.pragma(`cache_size = -${KEY_LOOKUP_CACHE_KIB}`);
-      const find = db.prepare<[string], { token: string; public_key: string }>(KEY_LOOKUP_SQL);
+      const bySlot = db.prepare<[{ token: string }], { token: string; public_key: string }>(KEY_LOOKUP_SQL);
+      const byIndex = db.prepare<[string], { token: string; public_key: string }>(KEY_BY_TOKEN_SQL);
       const begin = db.prepare('BEGIN');
       const commit = db.prepare('COMMIT');
       let held = false;
@@ -230,7 +242,7 @@ function readOnlyKeyLookup(file: string): { open: () => SyncKeyLookup; close: ()
           }
           let row: { token: string; public_key: string } | undefined;
           try {
-            row = find.get(token);
+            row = isDkimToken(token) ? bySlot.get({ token }) : byIndex.get(token);
           } catch (err) {
             // A busy or failing read: the next one begins afresh (the caller falls back to the asynchronous read).
             refresh();

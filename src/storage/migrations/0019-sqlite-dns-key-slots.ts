@@ -1,0 +1,108 @@
+import { sql, type Kysely } from 'kysely';
+import type { DdlFlavor } from './ddl.ts';
+
+/**
+ * The DNS server's synchronous key read on SQLite (open-sqlite-store.ts KEY_LOOKUP_SQL) gets a table of
+ * its own, `dkim_key_slots`, in place of migration 0016's index of (token, public_key). SQLite keeps
+ * an index's whole entries in its interior pages too, about 8 keys a page, so at a million domains
+ * that index was 7 levels deep with 180 MB of interior pages, and a read fetched two or three pages
+ * outside the read connection's 16 MB cache: a system call each, about 18 µs a read (issue 17,
+ * bench/dns-key-read.ts). A rowid table's interior pages hold integers alone (about 240 a page): at a
+ * million domains 1,400 pages, 6 MB, which stay in that cache, so a read fetches one leaf page
+ * (13.5 µs). The integer is the token's slot (slotOf): its first 60 bits, tokens being base32 of
+ * random bytes (core/tokens.ts), times 4, for four tokens that share those bits.
+ *
+ * Kept by triggers on dkim_keys, as the key zone's change feed is (0002, 0012), so every write path
+ * keeps it. Only well-formed tokens (32 characters of `[a-z2-7]`, every token Signet makes) have a
+ * slot: the read of another label takes the token's unique index and the table row. A fifth token
+ * sharing the same 60 bits (among 3 million random tokens, a chance of about 10^-42) fails its write
+ * (the request fails as an internal error) rather than be left out of DNS.
+ *
+ * The read imports slotOf and SLOTS from here: it must compute the very integer these triggers
+ * wrote, and a migration never changes once shipped (a later scheme would be a later migration).
+ *
+ * SQLite only (PostgreSQL's index keeps only the token in its inner pages; 0018). Building it on an
+ * existing store reads 0016's index once and writes the table: about 45 s at a million domains.
+ */
+export async function up(db: Kysely<any>, flavor: DdlFlavor): Promise<void> {
+  if (flavor.triggers !== 'sqlite') return;
+  await sql`CREATE TABLE dkim_key_slots (id INTEGER PRIMARY KEY, token TEXT NOT NULL, public_key TEXT NOT NULL)`.execute(db);
+  // The first slot of each well-formed token, in slot order (sequential writes); then, for the rare
+  // token whose first slot another took, the next free one. Each pass reads every key, so a next
+  // pass only while a token is left: the well-formed keys are counted once, on the token's unique
+  // index, and the slots as they are written.
+  const fill = (probe: number) =>
+    sql
+      .raw(
+        probe === 0
+          ? `INSERT OR IGNORE INTO dkim_key_slots (id, token, public_key)
+               SELECT ${slotOf('token')}, token, public_key FROM dkim_keys WHERE ${wellFormed('token')} ORDER BY 1`
+          : `INSERT OR IGNORE INTO dkim_key_slots (id, token, public_key)
+               SELECT ${slotOf('k.token')} + ${probe}, k.token, k.public_key FROM dkim_keys AS k
+               WHERE ${wellFormed('k.token')} AND NOT EXISTS (${slotted('k.token')})`,
+      )
+      .execute(db);
+  const counted = await sql.raw<{ n: number }>(`SELECT count(*) AS n FROM dkim_keys WHERE ${wellFormed('token')}`).execute(db);
+  let left = Number(counted.rows[0]!.n);
+  for (let probe = 0; probe < SLOTS && left > 0; probe++) left -= Number((await fill(probe)).numAffectedRows ?? 0n);
+  if (left > 0) throw new Error(`dkim_key_slots: ${left} tokens found no free slot`);
+
+  await sql.raw(`CREATE TRIGGER dkim_key_slots_insert AFTER INSERT ON dkim_keys WHEN ${wellFormed('NEW.token')} BEGIN ${put('NEW')} END`).execute(db);
+  await sql.raw(`CREATE TRIGGER dkim_key_slots_delete AFTER DELETE ON dkim_keys BEGIN ${remove('OLD')} END`).execute(db);
+  await sql
+    .raw(
+      `CREATE TRIGGER dkim_key_slots_update AFTER UPDATE OF token, public_key ON dkim_keys BEGIN
+         ${remove('OLD')}
+         ${put('NEW', wellFormed('NEW.token'))}
+       END`,
+    )
+    .execute(db);
+  await db.schema.dropIndex('dkim_keys_token_public_key').execute();
+}
+
+/** Slots a token may take: its first 60 bits times SLOTS, plus 0 to SLOTS - 1. */
+export const SLOTS = 4;
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567'; // RFC 4648 §6, lower case: core/tokens.ts's alphabet
+
+/**
+ * SQL for a token's first slot: base32 of its first 12 characters (60 bits), shifted left by 2.
+ * Exported for the read (open-sqlite-store.ts), which must compute the very same integer.
+ */
+export function slotOf(token: string): string {
+  const digits = Array.from({ length: 12 }, (_, k) => `((instr('${BASE32}', substr(${token}, ${k + 1}, 1)) - 1) << ${5 * (11 - k) + 2})`);
+  return `(${digits.join(' | ')})`;
+}
+
+/** SQL: the token is one Signet makes (DKIM_TOKEN_PATTERN, core/tokens.ts), which alone have slots. */
+export function wellFormed(token: string): string {
+  return `(length(${token}) = 32 AND ${token} NOT GLOB '*[^a-z2-7]*')`;
+}
+
+/** SQL: the token's slot row, where it has one. */
+function slotted(token: string): string {
+  return `SELECT 1 FROM dkim_key_slots AS s WHERE s.id BETWEEN ${slotOf(token)} AND ${slotOf(token)} + ${SLOTS - 1} AND s.token = ${token}`;
+}
+
+/**
+ * Trigger statements: the row's key into its first free slot, or the write fails (see above). Any slot
+ * the token holds goes first: a row of the same token that an INSERT OR REPLACE or UPDATE OR REPLACE
+ * removes fires no delete trigger (SQLite's recursive_triggers is off), and its slot would serve a
+ * key that is gone. No write of Signet's replaces a key row.
+ */
+function put(row: 'NEW', when = '1'): string {
+  const first = slotOf(`${row}.token`);
+  const probes = Array.from({ length: SLOTS }, (_, n) => `SELECT ${n} AS n`).join(' UNION ALL ');
+  return `
+    DELETE FROM dkim_key_slots WHERE id BETWEEN ${first} AND ${first} + ${SLOTS - 1} AND token = ${row}.token;
+    SELECT RAISE(ABORT, 'dkim_key_slots: no free slot for this token')
+      WHERE ${when} AND (SELECT count(*) FROM dkim_key_slots WHERE id BETWEEN ${first} AND ${first} + ${SLOTS - 1}) >= ${SLOTS};
+    INSERT INTO dkim_key_slots (id, token, public_key)
+      SELECT ${first} + p.n, ${row}.token, ${row}.public_key FROM (${probes}) AS p
+      WHERE ${when} AND NOT EXISTS (SELECT 1 FROM dkim_key_slots WHERE id = ${first} + p.n) ORDER BY p.n LIMIT 1;`;
+}
+
+function remove(row: 'OLD'): string {
+  const first = slotOf(`${row}.token`);
+  return `DELETE FROM dkim_key_slots WHERE id BETWEEN ${first} AND ${first} + ${SLOTS - 1} AND token = ${row}.token;`;
+}

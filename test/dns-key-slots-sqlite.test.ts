@@ -1,0 +1,220 @@
+/**
+ * Migration 0019's table of keys by slot (SQLite), which the DNS server's synchronous key read uses
+ * (issue 17): kept equal to dkim_keys' well-formed tokens and keys by triggers through every write,
+ * filled from an existing store by the migration, and tokens that share their first 60 bits take the
+ * next of four slots. Slots are computed here in JavaScript, independently of the SQL that writes them.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { dkimTokenFromBytes, type Scope } from '../src/core/index.ts';
+import { openStorage, SQLITE_FILE } from '../src/storage/open-storage.ts';
+import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
+import { tempDir } from './helpers/temp-dir.ts';
+
+const SCOPE: Scope = { accountId: '111111111111', region: 'us-east-1' };
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+const randomToken = () => dkimTokenFromBytes(randomBytes(20));
+/** A well-formed token whose first 12 characters (60 bits) are `prefix`'s. */
+const sharing = (prefix: string) => prefix + randomToken().slice(12);
+
+/** RFC 4648 base32 of the first 12 characters, times 4: the slot 0019's SQL computes. */
+function firstSlot(token: string): bigint {
+  let v = 0n;
+  for (const c of token.slice(0, 12)) v = v * 32n + BigInt(BASE32.indexOf(c));
+  return v * 4n;
+}
+
+type Row = { id: bigint; token: string; public_key: string };
+
+/** Asserts the slot table holds exactly dkim_keys' well-formed (token, public key) pairs, each in one of its four slots. */
+function assertSlotsMatch(file: string): Row[] {
+  const db = new BetterSqlite3(file, { readonly: true });
+  try {
+    const slots = db.prepare('SELECT id, token, public_key FROM dkim_key_slots ORDER BY token').safeIntegers(true).all() as Row[];
+    const keys = (db.prepare('SELECT token, public_key FROM dkim_keys ORDER BY token').all() as Omit<Row, 'id'>[]).filter((k) =>
+      /^[a-z2-7]{32}$/.test(k.token),
+    );
+    assert.deepEqual(
+      slots.map(({ token, public_key }) => ({ token, public_key })),
+      keys,
+    );
+    for (const s of slots) {
+      const offset = s.id - firstSlot(s.token);
+      assert.ok(offset >= 0n && offset < 4n, `${s.token} in slot ${s.id}, its first is ${firstSlot(s.token)}`);
+    }
+    return slots;
+  } finally {
+    db.close();
+  }
+}
+
+describe("migration 0019's key slots on SQLite", () => {
+  const dir = tempDir('dns-key-slots');
+  after(() => dir.remove());
+
+  it('follow every write to dkim_keys, and the synchronous read finds each key by them', async () => {
+    const dataDir = join(dir.path, 'writes');
+    const file = join(dataDir, SQLITE_FILE);
+    const storage = await openStorage({ databaseUrl: null, dataDir });
+    try {
+      const findNow = storage.dnsKeys.findKeyNow!;
+      await storage.store.addPoolKeys([1, 2, 3, 4, 5, 6].map((n) => ({ bits: 1024, publicKey: `pub-${n}`, sealedPrivateKey: `s-${n}`, createdAt: n })));
+      const a = [randomToken(), randomToken(), randomToken()];
+      // Labels Signet never makes (a test's zone, an import) have no slot and are read by the token's index.
+      const odd = ['odd0', 'odd1', 'odd2'].map((t) => t.padEnd(32, '0'));
+      for (const [domain, tokens] of [
+        ['a.example', a],
+        ['odd.example', odd],
+      ] as const) {
+        const created = await storage.store.createDomainDkim(SCOPE, { domain, tokens: [...tokens], verificationToken: 'vt', keyBits: 1024, now: 1 });
+        assert.equal(created.kind, 'created');
+      }
+      assert.equal(assertSlotsMatch(file).length, 3);
+      for (const token of [...a, ...odd]) assert.match(findNow(token)?.publicKey ?? '', /^pub-\d$/, token);
+      assert.equal(findNow(randomToken()), null, 'a token that is not there');
+
+      // A key's public key replaced, and a token changed (rotation and repair paths write these).
+      const raw = new BetterSqlite3(file);
+      const moved = randomToken();
+      try {
+        raw.prepare('UPDATE dkim_keys SET public_key = ? WHERE token = ?').run('pub-new', a[0]);
+        raw.prepare('UPDATE dkim_keys SET token = ? WHERE token = ?').run(moved, a[1]);
+        raw.prepare('UPDATE dkim_keys SET token = ? WHERE token = ?').run(odd[0]!.replace('odd', 'abc').replace(/0/g, 'a'), odd[0]);
+      } finally {
+        raw.close();
+      }
+      storage.dnsKeys.refreshKeyReads!();
+      assertSlotsMatch(file);
+      assert.equal(findNow(a[0]!)?.publicKey, 'pub-new');
+      assert.equal(findNow(a[1]!), null, 'the old token is gone');
+      assert.match(findNow(moved)?.publicKey ?? '', /^pub-\d$/, 'the new one is found');
+      const renamed = odd[0]!.replace('odd', 'abc').replace(/0/g, 'a');
+      assert.match(findNow(renamed)?.publicKey ?? '', /^pub-\d$/, 'a label renamed into a token is found by its slot');
+
+      // A token renamed into a label that is none leaves its slot, and is still found (by the index).
+      const unformed = `${a[2]!.slice(0, 31)}0`;
+      const raw2 = new BetterSqlite3(file);
+      try {
+        raw2.prepare('UPDATE dkim_keys SET token = ? WHERE token = ?').run(unformed, a[2]);
+        // Rows removed by REPLACE fire no delete trigger: the insert and update triggers clear the token's slot first.
+        raw2
+          .prepare(
+            "INSERT OR REPLACE INTO dkim_keys SELECT id, identity_id, token, position, bits, 'pub-replaced', sealed_private_key, state, created_at, published_at, activated_at, retired_at FROM dkim_keys WHERE token = ?",
+          )
+          .run(a[0]);
+        raw2.prepare('UPDATE OR REPLACE dkim_keys SET token = ? WHERE token = ?').run(a[0], moved);
+        // The read takes the slot table (not dkim_keys) for a token: what is in the slot is what is answered.
+        raw2.prepare("UPDATE dkim_key_slots SET public_key = 'from-the-slot' WHERE token = ?").run(renamed);
+      } finally {
+        raw2.close();
+      }
+      storage.dnsKeys.refreshKeyReads!();
+      assert.equal(findNow(renamed)?.publicKey, 'from-the-slot');
+      const fix = new BetterSqlite3(file);
+      try {
+        fix.prepare('UPDATE dkim_key_slots SET public_key = (SELECT public_key FROM dkim_keys WHERE token = ?) WHERE token = ?').run(renamed, renamed);
+      } finally {
+        fix.close();
+      }
+      storage.dnsKeys.refreshKeyReads!();
+      assertSlotsMatch(file);
+      assert.match(findNow(unformed)?.publicKey ?? '', /^pub-\d$/);
+      assert.equal(findNow(a[2]!), null);
+      assert.match(findNow(a[0]!)?.publicKey ?? '', /^pub-\d$/, "the replaced row's key gone, the moved key's in its place");
+      assert.equal(findNow(moved), null);
+
+      assert.equal(await storage.store.deleteIdentity(SCOPE, 'a.example'), true);
+      storage.dnsKeys.refreshKeyReads!();
+      assert.equal(assertSlotsMatch(file).length, 1, 'the renamed odd token alone is left');
+      for (const token of [...a, moved, unformed]) assert.equal(findNow(token), null, `${token} deleted`);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('give tokens that share their first 60 bits the next slots, and fail a fifth write rather than leave it out', async () => {
+    const dataDir = join(dir.path, 'shared');
+    const file = join(dataDir, SQLITE_FILE);
+    const storage = await openStorage({ databaseUrl: null, dataDir });
+    try {
+      const findNow = storage.dnsKeys.findKeyNow!;
+      await storage.store.addPoolKeys(Array.from({ length: 12 }, (_, n) => ({ bits: 1024, publicKey: `pub-${n}`, sealedPrivateKey: `s-${n}`, createdAt: n })));
+      const prefix = 'abcdefghijkl';
+      const first = [sharing(prefix), sharing(prefix), sharing(prefix)];
+      const second = [sharing(prefix), randomToken(), randomToken()];
+      const create = (domain: string, tokens: string[]) =>
+        storage.store.createDomainDkim(SCOPE, { domain, tokens, verificationToken: 'vt', keyBits: 1024, now: 1 });
+      assert.equal((await create('one.example', first)).kind, 'created');
+      assert.equal((await create('two.example', second)).kind, 'created');
+      const slots = assertSlotsMatch(file).filter((s) => s.token.startsWith(prefix));
+      assert.deepEqual(slots.map((s) => s.id - firstSlot(prefix.padEnd(32, 'a'))).sort(), [0n, 1n, 2n, 3n], 'four tokens, four slots');
+      for (const token of [...first, ...second]) assert.ok(findNow(token), `${token} found`);
+
+      const fifth = [sharing(prefix), randomToken(), randomToken()];
+      await assert.rejects(create('three.example', fifth), /no free slot/);
+      assertSlotsMatch(file);
+      assert.equal((await storage.store.getIdentities(SCOPE, ['three.example'])).size, 0, 'nothing of the failed write is kept');
+      // A freed slot is taken again.
+      assert.equal(await storage.store.deleteIdentity(SCOPE, 'one.example'), true);
+      assert.equal((await create('three.example', fifth)).kind, 'created');
+      storage.dnsKeys.refreshKeyReads!();
+      assertSlotsMatch(file);
+      for (const token of [...second, ...fifth]) assert.ok(findNow(token), `${token} found`);
+      for (const token of first) assert.equal(findNow(token), null);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it("are filled from an existing store's keys when the migration runs, shared prefixes included", async () => {
+    const dataDir = join(dir.path, 'migrate');
+    const file = join(dataDir, SQLITE_FILE);
+    const prefix = 'zyxwvutsrqpo';
+    const tokens = [randomToken(), sharing(prefix), sharing(prefix), sharing(prefix), sharing(prefix), 'not-a-token'];
+    await (await openStorage({ databaseUrl: null, dataDir })).close();
+    // The store as 0018 left it (no slot table, no triggers, 0016's index), with keys written then.
+    const raw = new BetterSqlite3(file);
+    try {
+      raw.exec(`DROP TRIGGER dkim_key_slots_insert; DROP TRIGGER dkim_key_slots_delete; DROP TRIGGER dkim_key_slots_update;
+        DROP TABLE dkim_key_slots; CREATE INDEX dkim_keys_token_public_key ON dkim_keys (token, public_key);
+        DELETE FROM kysely_migration WHERE name = '0019-sqlite-dns-key-slots'`);
+      raw
+        .prepare(
+          "INSERT INTO identities (account_id, region, name, kind, verification_status, verification_token, dkim_enabled, dkim_status, created_at) VALUES ('111111111111', 'us-east-1', 'm.example', 'domain', 'Pending', 'vt', 1, 'Pending', 1)",
+        )
+        .run();
+      const id = raw.prepare("SELECT id FROM identities WHERE name = 'm.example'").pluck().get();
+      const insert = raw.prepare(
+        "INSERT INTO dkim_keys (identity_id, token, position, bits, public_key, sealed_private_key, state, created_at) VALUES (?, ?, ?, 1024, ?, 'sealed', 'active', 1)",
+      );
+      tokens.forEach((token, i) => insert.run(id, token, i, `pub-${i}`));
+    } finally {
+      raw.close();
+    }
+    const storage = await openStorage({ databaseUrl: null, dataDir });
+    try {
+      const slots = assertSlotsMatch(file);
+      assert.equal(slots.length, 5, 'every well-formed token, the one that is not left out');
+      assert.deepEqual(
+        slots
+          .filter((s) => s.token.startsWith(prefix))
+          .map((s) => s.id - firstSlot(prefix.padEnd(32, 'a')))
+          .sort(),
+        [0n, 1n, 2n, 3n],
+        'four tokens sharing their first 60 bits: every probe pass',
+      );
+      tokens.forEach((token, i) => assert.equal(storage.dnsKeys.findKeyNow!(token)?.publicKey, `pub-${i}`, token));
+      const check = new BetterSqlite3(file, { readonly: true });
+      try {
+        const index = check.prepare("SELECT name FROM sqlite_schema WHERE name = 'dkim_keys_token_public_key'").get();
+        assert.equal(index, undefined, "0016's index is dropped: the slots replace it");
+      } finally {
+        check.close();
+      }
+    } finally {
+      await storage.close();
+    }
+  });
+});
