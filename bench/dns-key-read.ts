@@ -23,7 +23,8 @@
  *   missed. SQLite caps the map at SQLITE_MAX_MMAP_SIZE, 2 GB in better-sqlite3's build, so at a
  *   million domains (a 15 GB file) most of the table lies past the map;
  * - the token's unique index alone, no public key: what walking an index costs.
- * The key table is read once into the operating system's page cache first, as bench/scale.ts does
+ * Prints the inner pages (SQLite's dbstat) of the slot table and of 0016's index, when built. The key
+ * table is read once into the operating system's page cache first, as bench/scale.ts does
  * before its DNS rounds (and the 0016 index, when built, is fresh in it).
  * Prints microseconds per read and the ratio of the read now to the reference.
  */
@@ -31,6 +32,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
+import { firstSlot } from '../src/storage/migrations/0019-sqlite-dns-key-slots.ts';
 import { KEY_BY_TOKEN_SQL, KEY_LOOKUP_SQL } from '../src/storage/sqlite/open-sqlite-store.ts';
 import { SQLITE_FILE } from '../src/storage/open-storage.ts';
 import { tokenOf } from './scale-seed.ts';
@@ -67,6 +69,15 @@ if (values['covering-index']) {
   writer.exec(`create index if not exists ${COVERING_INDEX} on "dkim_keys" ("token", "public_key")`);
   console.log(`migration 0016's index built in ${fmt((performance.now() - t) / 1000, 1)} s`);
 }
+// The inner pages a lookup walks, which the read connection's 16 MB cache holds or not (SQLite's dbstat).
+for (const name of ['dkim_key_slots', ...(values['covering-index'] ? [COVERING_INDEX] : [])]) {
+  const inner = writer
+    .prepare<[string], { pages: number; bytes: number; keys: number }>(
+      `select count(*) as pages, sum(pgsize) as bytes, avg(ncell) as keys from dbstat where name = ? and pagetype = 'internal'`,
+    )
+    .get(name)!;
+  console.log(`${name}: ${inner.pages} inner pages (${fmt(inner.bytes / 2 ** 20, 1)} MB), ${fmt(inner.keys, 1)} keys a page`);
+}
 
 function perRead(sql: string, batch: number, cacheKib: number | null, mmapBytes = 0): number {
   const db = new BetterSqlite3(file, { readonly: true });
@@ -74,14 +85,14 @@ function perRead(sql: string, batch: number, cacheKib: number | null, mmapBytes 
     if (cacheKib !== null) db.pragma(`cache_size = -${cacheKib}`);
     if (mmapBytes > 0) db.pragma(`mmap_size = ${mmapBytes}`);
     const find = db.prepare<unknown[], unknown>(sql);
-    const named = sql === KEY_LOOKUP_SQL; // its token is the named parameter @token
+    const named = sql === KEY_LOOKUP_SQL; // named parameters: @slot and @token
     const begin = db.prepare('BEGIN');
     const commit = db.prepare('COMMIT');
     const t0 = performance.now();
     for (let i = 0; i < tokens.length; i += batch) {
       if (batch > 1) begin.run();
       for (let j = i; j < Math.min(i + batch, tokens.length); j++) {
-        if (find.get(named ? { token: tokens[j] } : tokens[j]) === undefined) throw new Error(`${tokens[j]} not found`);
+        if (find.get(named ? { slot: firstSlot(tokens[j]!), token: tokens[j] } : tokens[j]) === undefined) throw new Error(`${tokens[j]} not found`);
       }
       if (batch > 1) commit.run();
     }

@@ -2,29 +2,23 @@
  * Migration 0019's table of keys by slot (SQLite), which the DNS server's synchronous key read uses
  * (issue 17): kept equal to dkim_keys' well-formed tokens and keys by triggers through every write,
  * filled from an existing store by the migration, and tokens that share their first 60 bits take the
- * next of four slots. Slots are computed here in JavaScript, independently of the SQL that writes them.
+ * next of four slots. Each slot the triggers' SQL wrote is checked against the read's own firstSlot,
+ * which computes it in JavaScript.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { dkimTokenFromBytes, type Scope } from '../src/core/index.ts';
+import { firstSlot } from '../src/storage/migrations/0019-sqlite-dns-key-slots.ts';
 import { openStorage, SQLITE_FILE } from '../src/storage/open-storage.ts';
 import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
 const SCOPE: Scope = { accountId: '111111111111', region: 'us-east-1' };
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 const randomToken = () => dkimTokenFromBytes(randomBytes(20));
 /** A well-formed token whose first 12 characters (60 bits) are `prefix`'s. */
 const sharing = (prefix: string) => prefix + randomToken().slice(12);
-
-/** RFC 4648 base32 of the first 12 characters, times 4: the slot 0019's SQL computes. */
-function firstSlot(token: string): bigint {
-  let v = 0n;
-  for (const c of token.slice(0, 12)) v = v * 32n + BigInt(BASE32.indexOf(c));
-  return v * 4n;
-}
 
 type Row = { id: bigint; token: string; public_key: string };
 
@@ -54,13 +48,21 @@ describe("migration 0019's key slots on SQLite", () => {
   const dir = tempDir('dns-key-slots');
   after(() => dir.remove());
 
-  it('follow every write to dkim_keys, and the synchronous read finds each key by them', async () => {
-    const dataDir = join(dir.path, 'writes');
+  /** A store of its own in `name`, with `poolKeys` keys in the pool for createDomainDkim, and a raw connection to its file. */
+  async function storeWithPool(name: string, poolKeys: number) {
+    const dataDir = join(dir.path, name);
     const file = join(dataDir, SQLITE_FILE);
     const storage = await openStorage({ databaseUrl: null, dataDir });
+    await storage.store.addPoolKeys(
+      Array.from({ length: poolKeys }, (_, n) => ({ bits: 1024, publicKey: `pub-${n}`, sealedPrivateKey: `s-${n}`, createdAt: n })),
+    );
+    return { storage, file, raw: new BetterSqlite3(file) };
+  }
+
+  it('follow every write to dkim_keys, and the synchronous read finds each key by them', async () => {
+    const { storage, file, raw } = await storeWithPool('writes', 6);
     try {
       const findNow = storage.dnsKeys.findKeyNow!;
-      await storage.store.addPoolKeys([1, 2, 3, 4, 5, 6].map((n) => ({ bits: 1024, publicKey: `pub-${n}`, sealedPrivateKey: `s-${n}`, createdAt: n })));
       const a = [randomToken(), randomToken(), randomToken()];
       // Labels Signet never makes (a test's zone, an import) have no slot and are read by the token's index.
       const odd = ['odd0', 'odd1', 'odd2'].map((t) => t.padEnd(32, '0'));
@@ -76,48 +78,33 @@ describe("migration 0019's key slots on SQLite", () => {
       assert.equal(findNow(randomToken()), null, 'a token that is not there');
 
       // A key's public key replaced, and a token changed (rotation and repair paths write these).
-      const raw = new BetterSqlite3(file);
       const moved = randomToken();
-      try {
-        raw.prepare('UPDATE dkim_keys SET public_key = ? WHERE token = ?').run('pub-new', a[0]);
-        raw.prepare('UPDATE dkim_keys SET token = ? WHERE token = ?').run(moved, a[1]);
-        raw.prepare('UPDATE dkim_keys SET token = ? WHERE token = ?').run(odd[0]!.replace('odd', 'abc').replace(/0/g, 'a'), odd[0]);
-      } finally {
-        raw.close();
-      }
+      const renamed = odd[0]!.replace('odd', 'abc').replace(/0/g, 'a');
+      raw.prepare('UPDATE dkim_keys SET public_key = ? WHERE token = ?').run('pub-new', a[0]);
+      raw.prepare('UPDATE dkim_keys SET token = ? WHERE token = ?').run(moved, a[1]);
+      raw.prepare('UPDATE dkim_keys SET token = ? WHERE token = ?').run(renamed, odd[0]);
       storage.dnsKeys.refreshKeyReads!();
       assertSlotsMatch(file);
       assert.equal(findNow(a[0]!)?.publicKey, 'pub-new');
       assert.equal(findNow(a[1]!), null, 'the old token is gone');
       assert.match(findNow(moved)?.publicKey ?? '', /^pub-\d$/, 'the new one is found');
-      const renamed = odd[0]!.replace('odd', 'abc').replace(/0/g, 'a');
       assert.match(findNow(renamed)?.publicKey ?? '', /^pub-\d$/, 'a label renamed into a token is found by its slot');
 
       // A token renamed into a label that is none leaves its slot, and is still found (by the index).
       const unformed = `${a[2]!.slice(0, 31)}0`;
-      const raw2 = new BetterSqlite3(file);
-      try {
-        raw2.prepare('UPDATE dkim_keys SET token = ? WHERE token = ?').run(unformed, a[2]);
-        // Rows removed by REPLACE fire no delete trigger: the insert and update triggers clear the token's slot first.
-        raw2
-          .prepare(
-            "INSERT OR REPLACE INTO dkim_keys SELECT id, identity_id, token, position, bits, 'pub-replaced', sealed_private_key, state, created_at, published_at, activated_at, retired_at FROM dkim_keys WHERE token = ?",
-          )
-          .run(a[0]);
-        raw2.prepare('UPDATE OR REPLACE dkim_keys SET token = ? WHERE token = ?').run(a[0], moved);
-        // The read takes the slot table (not dkim_keys) for a token: what is in the slot is what is answered.
-        raw2.prepare("UPDATE dkim_key_slots SET public_key = 'from-the-slot' WHERE token = ?").run(renamed);
-      } finally {
-        raw2.close();
-      }
+      raw.prepare('UPDATE dkim_keys SET token = ? WHERE token = ?').run(unformed, a[2]);
+      // Rows removed by REPLACE fire no delete trigger: the insert and update triggers clear the token's slot first.
+      raw
+        .prepare(
+          "INSERT OR REPLACE INTO dkim_keys SELECT id, identity_id, token, position, bits, 'pub-replaced', sealed_private_key, state, created_at, published_at, activated_at, retired_at FROM dkim_keys WHERE token = ?",
+        )
+        .run(a[0]);
+      raw.prepare('UPDATE OR REPLACE dkim_keys SET token = ? WHERE token = ?').run(a[0], moved);
+      // The read takes the slot table (not dkim_keys) for a token: what is in the slot is what is answered.
+      raw.prepare("UPDATE dkim_key_slots SET public_key = 'from-the-slot' WHERE token = ?").run(renamed);
       storage.dnsKeys.refreshKeyReads!();
       assert.equal(findNow(renamed)?.publicKey, 'from-the-slot');
-      const fix = new BetterSqlite3(file);
-      try {
-        fix.prepare('UPDATE dkim_key_slots SET public_key = (SELECT public_key FROM dkim_keys WHERE token = ?) WHERE token = ?').run(renamed, renamed);
-      } finally {
-        fix.close();
-      }
+      raw.prepare('UPDATE dkim_key_slots SET public_key = (SELECT public_key FROM dkim_keys WHERE token = ?) WHERE token = ?').run(renamed, renamed);
       storage.dnsKeys.refreshKeyReads!();
       assertSlotsMatch(file);
       assert.match(findNow(unformed)?.publicKey ?? '', /^pub-\d$/);
@@ -130,17 +117,15 @@ describe("migration 0019's key slots on SQLite", () => {
       assert.equal(assertSlotsMatch(file).length, 1, 'the renamed odd token alone is left');
       for (const token of [...a, moved, unformed]) assert.equal(findNow(token), null, `${token} deleted`);
     } finally {
+      raw.close();
       await storage.close();
     }
   });
 
   it('give tokens that share their first 60 bits the next slots, and fail a fifth write rather than leave it out', async () => {
-    const dataDir = join(dir.path, 'shared');
-    const file = join(dataDir, SQLITE_FILE);
-    const storage = await openStorage({ databaseUrl: null, dataDir });
+    const { storage, file, raw } = await storeWithPool('shared', 12);
     try {
       const findNow = storage.dnsKeys.findKeyNow!;
-      await storage.store.addPoolKeys(Array.from({ length: 12 }, (_, n) => ({ bits: 1024, publicKey: `pub-${n}`, sealedPrivateKey: `s-${n}`, createdAt: n })));
       const prefix = 'abcdefghijkl';
       const first = [sharing(prefix), sharing(prefix), sharing(prefix)];
       const second = [sharing(prefix), randomToken(), randomToken()];
@@ -164,6 +149,7 @@ describe("migration 0019's key slots on SQLite", () => {
       for (const token of [...second, ...fifth]) assert.ok(findNow(token), `${token} found`);
       for (const token of first) assert.equal(findNow(token), null);
     } finally {
+      raw.close();
       await storage.close();
     }
   });

@@ -4,12 +4,14 @@ import type { DdlFlavor } from './ddl.ts';
 /**
  * The DNS server's synchronous key read on SQLite (open-sqlite-store.ts KEY_LOOKUP_SQL) gets a table of
  * its own, `dkim_key_slots`, in place of migration 0016's index of (token, public_key). SQLite keeps
- * an index's whole entries in its interior pages too, about 8 keys a page, so at a million domains
- * that index was about 7 levels deep with about 180 MB of interior pages (dbstat at 100,000: 18 MB), and a read fetched two or three pages
- * outside the read connection's 16 MB cache: a system call each, about 18 µs a read (issue 17,
- * bench/dns-key-read.ts). A rowid table's interior pages hold integers alone (about 240 a page): at a
- * million domains 1,400 pages, 6 MB, which stay in that cache, so a read fetches one leaf page
- * (13.5 µs). The integer is the token's slot (slotOf): its first 60 bits, tokens being base32 of
+ * an index's whole entries in its interior pages too, about 8 keys a page (18 MB of them at 100,000
+ * domains, about 180 MB and 7 levels at a million), and a read at a million domains fetched two or
+ * three pages outside the read connection's 16 MB cache, a system call each. A rowid table's interior
+ * pages hold integers alone (about 240 a page; 1,400 pages, 6 MB, at a million domains), which stay
+ * in that cache, so a read fetches one leaf page: at a million domains 14.4 µs against 16.7 µs
+ * through a freshly built 0016 index and 18.6 µs through the one seeding left, and 1.2x the DNS
+ * server's answers a second (issue 17; bench/dns-key-read.ts --covering-index prints the pages and
+ * the reads). The integer is the token's slot (slotOf): its first 60 bits, tokens being base32 of
  * random bytes (core/tokens.ts), times 4, for four tokens that share those bits.
  *
  * Kept by triggers on dkim_keys, as the key zone's change feed is (0002, 0012), so every write path
@@ -18,11 +20,13 @@ import type { DdlFlavor } from './ddl.ts';
  * sharing the same 60 bits (among 3 million random tokens, a chance of about 10^-42) fails its write
  * (the request fails as an internal error) rather than be left out of DNS.
  *
- * The read imports slotOf and SLOTS from here: it must compute the very integer these triggers
+ * The read imports firstSlot and SLOTS from here: it must compute the very integer these triggers
  * wrote, and a migration never changes once shipped (a later scheme would be a later migration).
+ * It computes it in JavaScript, not with slotOf's SQL: SQLite evaluated that expression on every
+ * read, about 3.5 µs of a 10 µs read at 100,000 domains.
  *
  * SQLite only (PostgreSQL's index keeps only the token in its inner pages; 0018). Building it on an
- * existing store reads 0016's index once and writes the table: about 45 s at a million domains.
+ * existing store reads 0016's index once and writes the table: about 57 s at a million domains.
  */
 export async function up(db: Kysely<any>, flavor: DdlFlavor): Promise<void> {
   if (flavor.triggers !== 'sqlite') return;
@@ -65,17 +69,21 @@ export const SLOTS = 4;
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567'; // RFC 4648 §6, lower case: core/tokens.ts's alphabet
 
-/**
- * SQL for a token's first slot: base32 of its first 12 characters (60 bits), shifted left by 2.
- * Exported for the read (open-sqlite-store.ts), which must compute the very same integer.
- */
-export function slotOf(token: string): string {
+/** SQL for a token's first slot: base32 of its first 12 characters (60 bits), shifted left by 2. */
+function slotOf(token: string): string {
   const digits = Array.from({ length: 12 }, (_, k) => `((instr('${BASE32}', substr(${token}, ${k + 1}, 1)) - 1) << ${5 * (11 - k) + 2})`);
   return `(${digits.join(' | ')})`;
 }
 
+/** slotOf in JavaScript, for the read (open-sqlite-store.ts): a 62-bit integer, so a BigInt. */
+export function firstSlot(token: string): bigint {
+  let value = 0n;
+  for (let k = 0; k < 12; k++) value = (value << 5n) | BigInt(BASE32.indexOf(token[k]!));
+  return value << 2n;
+}
+
 /** SQL: the token is one Signet makes (DKIM_TOKEN_PATTERN, core/tokens.ts), which alone have slots. */
-export function wellFormed(token: string): string {
+function wellFormed(token: string): string {
   return `(length(${token}) = 32 AND ${token} NOT GLOB '*[^a-z2-7]*')`;
 }
 
@@ -94,7 +102,7 @@ function put(row: 'NEW', when = '1'): string {
   const first = slotOf(`${row}.token`);
   const probes = Array.from({ length: SLOTS }, (_, n) => `SELECT ${n} AS n`).join(' UNION ALL ');
   return `
-    DELETE FROM dkim_key_slots WHERE id BETWEEN ${first} AND ${first} + ${SLOTS - 1} AND token = ${row}.token;
+    ${remove(row)}
     SELECT RAISE(ABORT, 'dkim_key_slots: no free slot for this token')
       WHERE ${when} AND (SELECT count(*) FROM dkim_key_slots WHERE id BETWEEN ${first} AND ${first} + ${SLOTS - 1}) >= ${SLOTS};
     INSERT INTO dkim_key_slots (id, token, public_key)
@@ -102,7 +110,8 @@ function put(row: 'NEW', when = '1'): string {
       WHERE ${when} AND NOT EXISTS (SELECT 1 FROM dkim_key_slots WHERE id = ${first} + p.n) ORDER BY p.n LIMIT 1;`;
 }
 
-function remove(row: 'OLD'): string {
+/** Trigger statement: the row's token leaves its slot, where it has one. */
+function remove(row: 'OLD' | 'NEW'): string {
   const first = slotOf(`${row}.token`);
   return `DELETE FROM dkim_key_slots WHERE id BETWEEN ${first} AND ${first} + ${SLOTS - 1} AND token = ${row}.token;`;
 }

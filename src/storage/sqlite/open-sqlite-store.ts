@@ -9,7 +9,7 @@ import { sqliteDetectionEngine } from '../detection-engine.ts';
 import { TokenBucketLimiter } from '../../app/rate-limiter.ts';
 import { storageOver, type EngineMaintenance, type Storage } from '../storage.ts';
 import type { SyncKeyLookup } from '../kysely-dns-key-store.ts';
-import { SLOTS, slotOf } from '../migrations/0019-sqlite-dns-key-slots.ts';
+import { firstSlot, SLOTS } from '../migrations/0019-sqlite-dns-key-slots.ts';
 import { isDkimToken } from '../../core/index.ts';
 
 /**
@@ -177,11 +177,10 @@ const KEY_LOOKUP_BUSY_MS = 20;
 /**
  * The lookup's SQL, on migration 0019's table of keys by slot: a range of four integer keys of a rowid
  * table, whose inner pages stay in the connection's cache, so that a read fetches one leaf page (see
- * 0019 for why not an index of the token and the key). `@token` is the token: the slot is computed by
- * SQLite with 0019's own expression (computed once per statement: a bound parameter is a constant).
- * Its plan is checked in test/store-query-plans.test.ts.
+ * 0019 for why not an index of the token and the key). `@token` is the token and `@slot` its first
+ * slot (0019's firstSlot). Its plan is checked in test/store-query-plans.test.ts.
  */
-export const KEY_LOOKUP_SQL = `select "token", "public_key" from "dkim_key_slots" where "id" between ${slotOf('@token')} and ${slotOf('@token')} + ${SLOTS - 1} and "token" = @token`;
+export const KEY_LOOKUP_SQL = `select "token", "public_key" from "dkim_key_slots" where "id" between @slot and @slot + ${SLOTS - 1} and "token" = @token`;
 
 /**
  * A label that is not a well-formed token has no slot (0019): KyselyDnsKeyStore.findKey's statement,
@@ -223,7 +222,7 @@ function readOnlyKeyLookup(file: string): { open: () => SyncKeyLookup; close: ()
       reader ??= openBetterSqlite3(file, { readonly: true, timeout: KEY_LOOKUP_BUSY_MS });
       const db = reader;
       db.pragma(`cache_size = -${KEY_LOOKUP_CACHE_KIB}`);
-      const bySlot = db.prepare<[{ token: string }], { token: string; public_key: string }>(KEY_LOOKUP_SQL);
+      const bySlot = db.prepare<[{ slot: bigint; token: string }], { token: string; public_key: string }>(KEY_LOOKUP_SQL);
       const byIndex = db.prepare<[string], { token: string; public_key: string }>(KEY_BY_TOKEN_SQL);
       const begin = db.prepare('BEGIN');
       const commit = db.prepare('COMMIT');
@@ -242,7 +241,7 @@ function readOnlyKeyLookup(file: string): { open: () => SyncKeyLookup; close: ()
           }
           let row: { token: string; public_key: string } | undefined;
           try {
-            row = isDkimToken(token) ? bySlot.get({ token }) : byIndex.get(token);
+            row = isDkimToken(token) ? bySlot.get({ slot: firstSlot(token), token }) : byIndex.get(token);
           } catch (err) {
             // A busy or failing read: the next one begins afresh (the caller falls back to the asynchronous read).
             refresh();
