@@ -203,4 +203,50 @@ describe("migration 0019's key slots on SQLite", () => {
       await storage.close();
     }
   });
+
+  it("are compared with the keys by the store's consistency check (admin status --check, admin restore)", async () => {
+    const { storage, raw } = await storeWithPool('check', 6);
+    try {
+      const prefix = 'abcdefghijkl';
+      const tokens = [randomToken(), sharing(prefix), sharing(prefix)];
+      const created = await storage.store.createDomainDkim(SCOPE, { domain: 'c.example', tokens, verificationToken: 'vt', keyBits: 1024, now: 1 });
+      assert.equal(created.kind, 'created');
+      const integrity = async () => (await storage.checkConsistency()).integrity;
+      assert.deepEqual(await integrity(), ['ok'], 'three keys, two sharing a prefix: the slots agree');
+      assert.equal((await storage.checkConsistency()).ok, true);
+
+      // Each disagreement on its own, undone after: a slot gone, a slot holding another key, a slot out of its token's range.
+      const slotOf = (token: string) => raw.prepare('SELECT id FROM dkim_key_slots WHERE token = ?').safeIntegers(true).pluck().get(token) as bigint;
+      const saved = raw.prepare('SELECT * FROM dkim_key_slots WHERE token = ?').safeIntegers(true).get(tokens[0]) as Row;
+      raw.prepare('DELETE FROM dkim_key_slots WHERE token = ?').run(tokens[0]);
+      assert.deepEqual(await integrity(), ['dkim_key_slots: 1 keys have no slot (DNS would not answer them)']);
+      assert.equal((await storage.checkConsistency()).ok, false);
+      raw.prepare('INSERT INTO dkim_key_slots (id, token, public_key) VALUES (?, ?, ?)').run(saved.id, saved.token, saved.public_key);
+      assert.deepEqual(await integrity(), ['ok']);
+
+      raw.prepare("UPDATE dkim_key_slots SET public_key = 'gone' WHERE token = ?").run(tokens[1]);
+      assert.deepEqual(await integrity(), [
+        'dkim_key_slots: 1 keys have no slot (DNS would not answer them)',
+        'dkim_key_slots: 1 slots hold no current key (DNS would answer keys that are gone)',
+      ]);
+      raw.prepare('UPDATE dkim_key_slots SET public_key = (SELECT public_key FROM dkim_keys WHERE token = ?) WHERE token = ?').run(tokens[1], tokens[1]);
+      assert.deepEqual(await integrity(), ['ok']);
+
+      // Moved four slots up: the row is there, but no read would look for it there.
+      raw.prepare('UPDATE dkim_key_slots SET id = id + 4 WHERE token = ?').run(tokens[2]);
+      assert.equal(slotOf(tokens[2]!) - firstSlot(tokens[2]!) >= 4n, true);
+      assert.deepEqual(await integrity(), [
+        'dkim_key_slots: 1 keys have no slot (DNS would not answer them)',
+        'dkim_key_slots: 1 slots hold no current key (DNS would answer keys that are gone)',
+      ]);
+      raw.prepare('UPDATE dkim_key_slots SET id = id - 4 WHERE token = ?').run(tokens[2]);
+      assert.deepEqual(await integrity(), ['ok']);
+
+      raw.exec('DROP TRIGGER dkim_key_slots_delete');
+      assert.deepEqual(await integrity(), ['dkim_key_slots: 1 of its triggers on dkim_keys are missing']);
+    } finally {
+      raw.close();
+      await storage.close();
+    }
+  });
 });

@@ -73,7 +73,8 @@ export const statusCommand: Command = {
   usage: `usage: signet admin status [--endpoint-url URL] [--check] ${STORE_USAGE}
   The store's side from the data folder or database; with --endpoint-url (or SIGNET_ENDPOINT_URL),
   the running server's /health too: ready or what it waits for, and its listeners.
-  --check: also SQLite's integrity check and every identity's keys (reads the whole store).`,
+  --check: also SQLite's integrity check (and its DNS key table against the keys) and every
+  identity's keys (reads the whole store).`,
   options: { ...STORE_OPTIONS, 'endpoint-url': { type: 'string' }, check: { type: 'boolean' } },
   async run(args, env) {
     const config = configOf(args, env);

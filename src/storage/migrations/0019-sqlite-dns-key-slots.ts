@@ -82,6 +82,27 @@ export function firstSlot(token: string): bigint {
   return value << 2n;
 }
 
+/** The triggers that keep the table (see up). */
+export const SLOT_TRIGGERS = ['dkim_key_slots_insert', 'dkim_key_slots_delete', 'dkim_key_slots_update'] as const;
+
+/**
+ * SQL for `signet admin status --check` and `admin restore` (open-sqlite-store.ts's integrity): one
+ * row of three counts, all 0 when the table is what these triggers keep. `missing`: well-formed keys
+ * with no slot holding their token and key (the DNS server's read would not find them); `stale`: slots
+ * whose token and key no key row has, or outside their token's slots (it would answer a key that is
+ * gone, or never find it); `triggers`: the triggers missing (the table would drift on the next write).
+ * Here, beside the SQL of the slots it checks. Reads every key and every slot: about as long as
+ * the migration at a million domains.
+ */
+export const SLOT_CHECK_SQL = `SELECT
+  (SELECT count(*) FROM dkim_keys AS k WHERE ${wellFormed('k.token')}
+     AND NOT EXISTS (${slotted('k.token')} AND s.public_key = k.public_key)) AS missing,
+  (SELECT count(*) FROM dkim_key_slots AS s
+     WHERE s.id NOT BETWEEN ${slotOf('s.token')} AND ${slotOf('s.token')} + ${SLOTS - 1}
+       OR NOT EXISTS (SELECT 1 FROM dkim_keys AS k WHERE k.token = s.token AND k.public_key = s.public_key)) AS stale,
+  ${SLOT_TRIGGERS.length} - (SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'dkim_keys'
+     AND name IN (${SLOT_TRIGGERS.map((t) => `'${t}'`).join(', ')})) AS triggers`;
+
 /** SQL: the token is one Signet makes (DKIM_TOKEN_PATTERN, core/tokens.ts), which alone have slots. */
 function wellFormed(token: string): string {
   return `(length(${token}) = 32 AND ${token} NOT GLOB '*[^a-z2-7]*')`;

@@ -9,7 +9,7 @@ import { sqliteDetectionEngine } from '../detection-engine.ts';
 import { TokenBucketLimiter } from '../../app/rate-limiter.ts';
 import { storageOver, type EngineMaintenance, type Storage } from '../storage.ts';
 import type { SyncKeyLookup } from '../kysely-dns-key-store.ts';
-import { firstSlot, SLOTS } from '../migrations/0019-sqlite-dns-key-slots.ts';
+import { firstSlot, SLOT_CHECK_SQL, SLOTS } from '../migrations/0019-sqlite-dns-key-slots.ts';
 import { isDkimToken } from '../../core/index.ts';
 
 /**
@@ -285,9 +285,26 @@ function sqliteMaintenance(sqlite: BetterSqlite3.Database): EngineMaintenance {
       return 'done';
     },
     async integrity() {
-      return (sqlite.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
+      const engine = (sqlite.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
+      const slots = slotProblems(sqlite);
+      if (slots.length === 0) return engine;
+      return engine.length === 1 && engine[0] === 'ok' ? slots : [...engine, ...slots];
     },
   };
+}
+
+/**
+ * The DNS key read's table (migration 0019) against the keys it mirrors: SQLite's integrity check
+ * cannot see it disagree with dkim_keys, and the DNS server would then answer a key that is gone, or
+ * none, without an error anywhere. Lines in the integrity check's words, none when it agrees.
+ */
+function slotProblems(sqlite: BetterSqlite3.Database): string[] {
+  const counts = sqlite.prepare(SLOT_CHECK_SQL).get() as { missing: number; stale: number; triggers: number };
+  const problems: string[] = [];
+  if (counts.missing > 0) problems.push(`dkim_key_slots: ${counts.missing} keys have no slot (DNS would not answer them)`);
+  if (counts.stale > 0) problems.push(`dkim_key_slots: ${counts.stale} slots hold no current key (DNS would answer keys that are gone)`);
+  if (counts.triggers > 0) problems.push(`dkim_key_slots: ${counts.triggers} of its triggers on dkim_keys are missing`);
+  return problems;
 }
 
 async function openSqliteDatabase(file: string): Promise<{ db: Kysely<Database>; store: KyselyStore; sqlite: BetterSqlite3.Database }> {
