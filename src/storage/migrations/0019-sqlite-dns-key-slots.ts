@@ -83,7 +83,7 @@ export function firstSlot(token: string): bigint {
 }
 
 /** The triggers that keep the table (see up). */
-export const SLOT_TRIGGERS = ['dkim_key_slots_insert', 'dkim_key_slots_delete', 'dkim_key_slots_update'] as const;
+const SLOT_TRIGGERS = ['dkim_key_slots_insert', 'dkim_key_slots_delete', 'dkim_key_slots_update'] as const;
 
 /**
  * SQL for `signet admin status --check` and `admin restore` (open-sqlite-store.ts's integrity): one
