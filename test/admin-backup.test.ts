@@ -9,6 +9,8 @@ import { dropSchemas, freshSchema, POSTGRES_URL, postgresReachable } from './hel
 import { callSigned } from './helpers/sign.ts';
 import { SIGNET_BIN, startSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
+import { SQLITE_FILE } from '../src/storage/open-storage.ts';
+import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
 
 const KEY = { accessKeyId: 'AKIDSIGNETTEST', secretAccessKey: 'signet-test-secret' };
 const signet = (args: readonly string[], env: Record<string, string> = {}) => run(process.execPath, [SIGNET_BIN, ...args], env);
@@ -125,8 +127,53 @@ describe('signet admin backup, restore and status', () => {
     }
   });
 
+  it('admin rebuild-dns-keys mends a DNS key table that admin status --check finds wrong, and DNS answers again', async () => {
+    const dataDir = join(dir.path, 'rebuild');
+    const made = signet(['ses', 'verify-domain-dkim', '--domain', 'rebuild.example'], { SIGNET_DATA_DIR: dataDir, SIGNET_KEY_BITS: '1024' });
+    assert.equal(made.status, 0, made.stderr);
+    const tokens = (JSON.parse(made.stdout) as { DkimTokens: string[] }).DkimTokens;
+    assert.equal(tokens.length, 3);
+    const raw = new BetterSqlite3(join(dataDir, SQLITE_FILE));
+    try {
+      raw.prepare('DELETE FROM dkim_key_slots WHERE token = ?').run(tokens[0]);
+      raw.exec('DROP TRIGGER dkim_key_slots_insert');
+    } finally {
+      raw.close();
+    }
+    const broken = signet(['admin', 'status', '--check', '--data-dir', dataDir]);
+    assert.equal(broken.status, 1, broken.stderr);
+    assert.deepEqual(JSON.parse(broken.stdout).store.consistency.integrity, [
+      'dkim_key_slots: 1 keys have no slot (DNS would not answer them)',
+      'dkim_key_slots: 1 of its triggers on dkim_keys are missing',
+    ]);
+
+    const rebuilt = signet(['admin', 'rebuild-dns-keys', '--data-dir', dataDir]);
+    assert.equal(rebuilt.status, 0, rebuilt.stderr);
+    assert.deepEqual(JSON.parse(rebuilt.stdout), {
+      rebuilt: true,
+      slots: 3,
+      consistency: { integrity: ['ok'], identitiesMissingKeys: [], orphanKeys: 0, ok: true },
+    });
+    assert.equal(signet(['admin', 'status', '--check', '--data-dir', dataDir]).status, 0);
+    // The key the table had lost is answered in DNS again, and a new domain's keys (the insert trigger back) too.
+    const other = signet(['ses', 'verify-domain-dkim', '--domain', 'after.example'], { SIGNET_DATA_DIR: dataDir, SIGNET_KEY_BITS: '1024' });
+    assert.equal(other.status, 0, other.stderr);
+    const server = await startSignet(['--data-dir', dataDir, '--dev', '--no-throttle', '--key-pool-size', '0', '--log-level', 'warn']);
+    try {
+      const dnsPort = Number(/signet dns listening on \S+:(\d+)/.exec(server.output())![1]);
+      const zone = /signet dns listening on \S+ \(.*\) for (\S+)/.exec(server.output())![1]!;
+      for (const token of [tokens[0]!, (JSON.parse(other.stdout) as { DkimTokens: string[] }).DkimTokens[0]!]) {
+        const answer = await queryTxt(dnsPort, `${token}.${zone}`);
+        assert.equal(answer.rcode, 'NOERROR', token);
+        assert.match(answer.texts.join(''), /^v=DKIM1; k=rsa; p=/);
+      }
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+  });
+
   it(
-    'on PostgreSQL, backup and restore point to pg_dump and pg_restore and exit non-zero',
+    'on PostgreSQL, backup and restore point to pg_dump and pg_restore, and rebuild-dns-keys says there is no table, each exiting non-zero',
     peerOrSkip('PostgreSQL', url, `no PostgreSQL at ${POSTGRES_URL}`),
     async () => {
       const schema = freshSchema('signet_backup');
@@ -145,6 +192,9 @@ describe('signet admin backup, restore and status', () => {
         const restore = signet(['admin', 'restore', file, '--database', databaseUrl, '--data-dir', join(dir.path, 'pg')], env);
         assert.equal(restore.status, 253);
         assert.match(restore.stderr, /pg_restore/);
+        const rebuild = signet(['admin', 'rebuild-dns-keys', '--database', databaseUrl, '--data-dir', join(dir.path, 'pg')], env);
+        assert.equal(rebuild.status, 253, rebuild.stderr);
+        assert.match(rebuild.stderr, /PostgreSQL: its DNS key reads use an index PostgreSQL keeps itself/);
         const status = signet(['admin', 'status', '--database', databaseUrl, '--data-dir', join(dir.path, 'pg')], env);
         assert.equal(status.status, 0, status.stderr);
         assert.equal(JSON.parse(status.stdout).store.engine, 'postgresql');

@@ -249,4 +249,45 @@ describe("migration 0019's key slots on SQLite", () => {
       await storage.close();
     }
   });
+
+  it('are rebuilt from the keys by admin rebuild-dns-keys, triggers included, whatever was wrong', async () => {
+    const { storage, file, raw } = await storeWithPool('rebuild', 9);
+    try {
+      const prefix = 'mnopqrstuvwx';
+      const tokens = [randomToken(), sharing(prefix), sharing(prefix)];
+      const others = [randomToken(), randomToken(), randomToken()];
+      const create = (domain: string, t: string[]) =>
+        storage.store.createDomainDkim(SCOPE, { domain, tokens: t, verificationToken: 'vt', keyBits: 1024, now: 1 });
+      assert.equal((await create('r.example', tokens)).kind, 'created');
+      assert.equal((await create('s.example', others)).kind, 'created');
+      // Every kind of disagreement at once: a slot gone, one with another key, one out of range, a
+      // slot for no key at all, and a trigger dropped (so a later delete leaves its slots behind).
+      raw.prepare('DELETE FROM dkim_key_slots WHERE token = ?').run(tokens[0]);
+      raw.prepare("UPDATE dkim_key_slots SET public_key = 'gone' WHERE token = ?").run(tokens[1]);
+      raw.prepare('UPDATE dkim_key_slots SET id = id + 4 WHERE token = ?').run(tokens[2]);
+      raw.prepare("INSERT INTO dkim_key_slots (id, token, public_key) VALUES (?, ?, 'stray')").run(firstSlot(others[0]!) + 2n, randomToken());
+      raw.exec('DROP TRIGGER dkim_key_slots_delete');
+      assert.equal(await storage.store.deleteIdentity(SCOPE, 's.example'), true);
+      assert.equal((await storage.checkConsistency()).ok, false);
+
+      assert.equal(await storage.rebuildDnsKeyTable(), 3, "r.example's three keys, nothing else");
+      assertSlotsMatch(file);
+      const report = await storage.checkConsistency();
+      assert.deepEqual(report.integrity, ['ok']);
+      assert.equal(report.ok, true);
+      storage.dnsKeys.refreshKeyReads!();
+      for (const token of tokens) assert.match(storage.dnsKeys.findKeyNow!(token)?.publicKey ?? '', /^pub-\d$/, token);
+      for (const token of others) assert.equal(storage.dnsKeys.findKeyNow!(token), null, `${token} was deleted`);
+      // The triggers are back: a write after the rebuild keeps the table.
+      assert.equal(await storage.store.deleteIdentity(SCOPE, 'r.example'), true);
+      assert.equal(assertSlotsMatch(file).length, 0);
+      assert.equal((await create('t.example', [randomToken(), randomToken(), randomToken()])).kind, 'created');
+      assert.equal(assertSlotsMatch(file).length, 3);
+      assert.equal(await storage.rebuildDnsKeyTable(), 3, 'a table that agrees is rebuilt the same');
+      assert.deepEqual((await storage.checkConsistency()).integrity, ['ok']);
+    } finally {
+      raw.close();
+      await storage.close();
+    }
+  });
 });

@@ -58,6 +58,12 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   ),
   entry('admin restore', 'admin restore FILE [--replace]', 'put a backup in place as the store', async () => (await import('./admin-store.ts')).restoreCommand),
   entry(
+    'admin rebuild-dns-keys',
+    'admin rebuild-dns-keys',
+    "rebuild the SQLite store's DNS key table from the keys",
+    async () => (await import('./admin-store.ts')).rebuildDnsKeysCommand,
+  ),
+  entry(
     'admin status',
     'admin status [--endpoint-url URL] [--check]',
     'listeners, store, key pool, identities by status, overdue checks',

@@ -52,6 +52,25 @@ export async function restoreStore(config: CoreConfig, file: string, replace: bo
   }
 }
 
+export type RebuildOutcome =
+  /** PostgreSQL: no table of its own to rebuild (the command says so and exits non-zero). */
+  { readonly kind: 'unsupported' } | { readonly kind: 'rebuilt'; readonly slots: number; readonly consistency: ConsistencyReport };
+
+/**
+ * `signet admin rebuild-dns-keys`: the DNS server's key table (SQLite, migration 0019) rebuilt from
+ * the keys, for a store whose consistency check found it disagreeing; then the check again.
+ */
+export async function rebuildDnsKeys(config: CoreConfig): Promise<RebuildOutcome> {
+  const signet = await createSignet(config, systemRuntime, {});
+  try {
+    const slots = await signet.storage.rebuildDnsKeyTable();
+    if (slots === 'unsupported') return { kind: 'unsupported' };
+    return { kind: 'rebuilt', slots, consistency: await signet.storage.checkConsistency() };
+  } finally {
+    await signet.close();
+  }
+}
+
 export interface StoreStatus {
   readonly store: { readonly engine: 'sqlite' | 'postgresql'; readonly location: string; readonly consistency: ConsistencyReport | null };
   readonly keyPool: { readonly ready1024: number; readonly ready2048: number };

@@ -60,6 +60,12 @@ export interface Storage {
   backup(file: string): Promise<'done' | 'unsupported'>;
   /** The engine's integrity check, plus every DKIM identity has its three keys and no key is orphaned. */
   checkConsistency(): Promise<ConsistencyReport>;
+  /**
+   * Rebuilds the DNS server's key table from the keys, where the engine keeps one of its own (SQLite,
+   * migration 0019), and answers the rows it holds; 'unsupported' where there is none (PostgreSQL
+   * reads the keys through an index it keeps itself).
+   */
+  rebuildDnsKeyTable(): Promise<number | 'unsupported'>;
   close(): Promise<void>;
 }
 
@@ -77,6 +83,7 @@ export interface ConsistencyReport {
 export interface EngineMaintenance {
   backup(file: string): Promise<'done' | 'unsupported'>;
   integrity(): Promise<string[]>;
+  rebuildDnsKeyTable(): Promise<number | 'unsupported'>;
 }
 
 export interface StorageParts {
@@ -157,6 +164,7 @@ export function storageOver(parts: StorageParts): Storage {
     externalChangeCounter: store.externalChangeCounter,
     rateLimiter: parts.rateLimiter,
     backup: (file) => parts.maintenance.backup(file),
+    rebuildDnsKeyTable: () => parts.maintenance.rebuildDnsKeyTable(),
     checkConsistency: async () => {
       const [integrity, keys] = await Promise.all([parts.maintenance.integrity(), keyConsistency(db)]);
       const ok = integrity.length === 1 && integrity[0] === 'ok' && keys.identitiesMissingKeys.length === 0 && keys.orphanKeys === 0;

@@ -31,37 +31,56 @@ import type { DdlFlavor } from './ddl.ts';
 export async function up(db: Kysely<any>, flavor: DdlFlavor): Promise<void> {
   if (flavor.triggers !== 'sqlite') return;
   await sql`CREATE TABLE dkim_key_slots (id INTEGER PRIMARY KEY, token TEXT NOT NULL, public_key TEXT NOT NULL)`.execute(db);
-  // The first slot of each well-formed token, in slot order (sequential writes); then, for the rare
-  // token whose first slot another took, the next free one. Each pass reads every key, so a next
-  // pass only while a token is left: the well-formed keys are counted once, on the token's unique
-  // index, and the slots as they are written.
-  const fill = (probe: number) =>
-    sql
-      .raw(
-        probe === 0
-          ? `INSERT OR IGNORE INTO dkim_key_slots (id, token, public_key)
-               SELECT ${slotOf('token')}, token, public_key FROM dkim_keys WHERE ${wellFormed('token')} ORDER BY 1`
-          : `INSERT OR IGNORE INTO dkim_key_slots (id, token, public_key)
-               SELECT ${slotOf('k.token')} + ${probe}, k.token, k.public_key FROM dkim_keys AS k
-               WHERE ${wellFormed('k.token')} AND NOT EXISTS (${slotted('k.token')})`,
-      )
-      .execute(db);
-  const counted = await sql.raw<{ n: number }>(`SELECT count(*) AS n FROM dkim_keys WHERE ${wellFormed('token')}`).execute(db);
-  let left = Number(counted.rows[0]!.n);
-  for (let probe = 0; probe < SLOTS && left > 0; probe++) left -= Number((await fill(probe)).numAffectedRows ?? 0n);
-  if (left > 0) throw new Error(`dkim_key_slots: ${left} tokens found no free slot`);
-
-  await sql.raw(`CREATE TRIGGER dkim_key_slots_insert AFTER INSERT ON dkim_keys WHEN ${wellFormed('NEW.token')} BEGIN ${put('NEW')} END`).execute(db);
-  await sql.raw(`CREATE TRIGGER dkim_key_slots_delete AFTER DELETE ON dkim_keys BEGIN ${remove('OLD')} END`).execute(db);
-  await sql
-    .raw(
-      `CREATE TRIGGER dkim_key_slots_update AFTER UPDATE OF token, public_key ON dkim_keys BEGIN
-         ${remove('OLD')}
-         ${put('NEW', wellFormed('NEW.token'))}
-       END`,
-    )
-    .execute(db);
+  const kysely: SlotSql = {
+    changes: async (text) => Number((await sql.raw(text).execute(db)).numAffectedRows ?? 0n),
+    count: async (text) => Number((await sql.raw<{ n: number }>(text).execute(db)).rows[0]!.n),
+  };
+  await fillSlots(kysely);
+  for (const trigger of TRIGGER_SQL) await kysely.changes(trigger);
   await db.schema.dropIndex('dkim_keys_token_public_key').execute();
+}
+
+/**
+ * What filling the table asks of a connection: run a statement for the rows it changed, and read a
+ * count (`n`). The migration runs on Kysely's; `signet admin rebuild-dns-keys` (rebuildSlots) on the
+ * SQLite connection itself, inside the transaction that holds the write lock.
+ */
+export interface SlotSql {
+  changes(text: string): number | Promise<number>;
+  count(text: string): number | Promise<number>;
+}
+
+/**
+ * The first slot of each well-formed token, in slot order (sequential writes); then, for the rare
+ * token whose first slot another took, the next free one. Each pass reads every key, so a next pass
+ * only while a token is left: the well-formed keys are counted once, on the token's unique index, and
+ * the slots as they are written.
+ */
+async function fillSlots(db: SlotSql): Promise<void> {
+  const fill = (probe: number) =>
+    probe === 0
+      ? `INSERT OR IGNORE INTO dkim_key_slots (id, token, public_key)
+               SELECT ${slotOf('token')}, token, public_key FROM dkim_keys WHERE ${wellFormed('token')} ORDER BY 1`
+      : `INSERT OR IGNORE INTO dkim_key_slots (id, token, public_key)
+               SELECT ${slotOf('k.token')} + ${probe}, k.token, k.public_key FROM dkim_keys AS k
+               WHERE ${wellFormed('k.token')} AND NOT EXISTS (${slotted('k.token')})`;
+  let left = Number(await db.count(`SELECT count(*) AS n FROM dkim_keys WHERE ${wellFormed('token')}`));
+  for (let probe = 0; probe < SLOTS && left > 0; probe++) left -= await db.changes(fill(probe));
+  if (left > 0) throw new Error(`dkim_key_slots: ${left} tokens found no free slot`);
+}
+
+/**
+ * Rebuilds the table from dkim_keys as the migration built it, and its triggers: for a store whose
+ * consistency check (SLOT_CHECK_SQL) found the table disagreeing with the keys (an edit by hand, a
+ * trigger dropped). The caller holds the write lock for the whole of it, so that no key is written
+ * between the fill and the triggers. Returns the slots filled.
+ */
+export async function rebuildSlots(db: SlotSql): Promise<number> {
+  for (const name of SLOT_TRIGGERS) await db.changes(`DROP TRIGGER IF EXISTS ${name}`);
+  await db.changes('DELETE FROM dkim_key_slots');
+  await fillSlots(db);
+  for (const trigger of TRIGGER_SQL) await db.changes(trigger);
+  return Number(await db.count('SELECT count(*) AS n FROM dkim_key_slots'));
 }
 
 /** Slots a token may take: its first 60 bits times SLOTS, plus 0 to SLOTS - 1. */
@@ -84,6 +103,16 @@ export function firstSlot(token: string): bigint {
 
 /** The triggers that keep the table (see up). */
 const SLOT_TRIGGERS = ['dkim_key_slots_insert', 'dkim_key_slots_delete', 'dkim_key_slots_update'] as const;
+
+/** The triggers' SQL (see up): the literal names are SLOT_TRIGGERS'. */
+const TRIGGER_SQL = [
+  `CREATE TRIGGER dkim_key_slots_insert AFTER INSERT ON dkim_keys WHEN ${wellFormed('NEW.token')} BEGIN ${put('NEW')} END`,
+  `CREATE TRIGGER dkim_key_slots_delete AFTER DELETE ON dkim_keys BEGIN ${remove('OLD')} END`,
+  `CREATE TRIGGER dkim_key_slots_update AFTER UPDATE OF token, public_key ON dkim_keys BEGIN
+         ${remove('OLD')}
+         ${put('NEW', wellFormed('NEW.token'))}
+       END`,
+];
 
 /**
  * SQL for `signet admin status --check` and `admin restore` (open-sqlite-store.ts's integrity): one

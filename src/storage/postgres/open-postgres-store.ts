@@ -61,7 +61,7 @@ export async function openPostgresStorage(options: PostgresStoreOptions): Promis
     rateLimiter: (limits) => new PostgresRateLimiter(db, limits),
     // PostgreSQL's own tools do both better: pg_dump (or base backups and WAL archiving) for copies,
     // and the server checks its pages; amcheck is an extension an operator may not have.
-    maintenance: { backup: async () => 'unsupported', integrity: async () => ['ok'] },
+    maintenance: { backup: async () => 'unsupported', integrity: async () => ['ok'], rebuildDnsKeyTable: async () => 'unsupported' },
   });
 }
 
