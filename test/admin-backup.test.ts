@@ -155,14 +155,17 @@ describe('signet admin backup, restore and status', () => {
       consistency: { integrity: ['ok'], identitiesMissingKeys: [], orphanKeys: 0, ok: true },
     });
     assert.equal(signet(['admin', 'status', '--check', '--data-dir', dataDir]).status, 0);
-    // The key the table had lost is answered in DNS again, and a new domain's keys (the insert trigger back) too.
+    // The insert trigger is back: a new domain's keys get their slots.
     const other = signet(['ses', 'verify-domain-dkim', '--domain', 'after.example'], { SIGNET_DATA_DIR: dataDir, SIGNET_KEY_BITS: '1024' });
     assert.equal(other.status, 0, other.stderr);
-    const server = await startSignet(['--data-dir', dataDir, '--dev', '--no-throttle', '--key-pool-size', '0', '--log-level', 'warn']);
+    assert.equal(signet(['admin', 'status', '--check', '--data-dir', dataDir]).status, 0);
+    // DNS answers the key the table had lost, and the new ones. One key in the DNS cache (the newest,
+    // loaded at start), so that the lost one is read through the rebuilt table.
+    const server = await startSignet(['--data-dir', dataDir, '--dev', '--no-throttle', '--key-pool-size', '0', '--dns-cache-keys', '1', '--log-level', 'warn']);
     try {
       const dnsPort = Number(/signet dns listening on \S+:(\d+)/.exec(server.output())![1]);
       const zone = /signet dns listening on \S+ \(.*\) for (\S+)/.exec(server.output())![1]!;
-      for (const token of [tokens[0]!, (JSON.parse(other.stdout) as { DkimTokens: string[] }).DkimTokens[0]!]) {
+      for (const token of [tokens[0]!, ...(JSON.parse(other.stdout) as { DkimTokens: string[] }).DkimTokens]) {
         const answer = await queryTxt(dnsPort, `${token}.${zone}`);
         assert.equal(answer.rcode, 'NOERROR', token);
         assert.match(answer.texts.join(''), /^v=DKIM1; k=rsa; p=/);

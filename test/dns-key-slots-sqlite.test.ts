@@ -282,12 +282,56 @@ describe("migration 0019's key slots on SQLite", () => {
       assert.equal(await storage.store.deleteIdentity(SCOPE, 'r.example'), true);
       assert.equal(assertSlotsMatch(file).length, 0);
       assert.equal((await create('t.example', [randomToken(), randomToken(), randomToken()])).kind, 'created');
-      assert.equal(assertSlotsMatch(file).length, 3);
+      const before = assertSlotsMatch(file);
+      assert.equal(before.length, 3);
       assert.equal(await storage.rebuildDnsKeyTable(), 3, 'a table that agrees is rebuilt the same');
+      assert.deepEqual(assertSlotsMatch(file), before, 'the same rows in the same slots');
       assert.deepEqual((await storage.checkConsistency()).integrity, ['ok']);
     } finally {
       raw.close();
       await storage.close();
     }
   });
+
+  it('leave the table and its triggers as they were when a rebuild fails (a fifth token for four slots)', async () => {
+    const { storage, raw } = await storeWithPool('rebuild-fails', 3);
+    try {
+      const prefix = 'qrstuvwxyz23';
+      assert.equal(
+        (
+          await storage.store.createDomainDkim(SCOPE, {
+            domain: 'f.example',
+            tokens: [sharing(prefix), sharing(prefix), sharing(prefix)],
+            verificationToken: 'vt',
+            keyBits: 1024,
+            now: 1,
+          })
+        ).kind,
+        'created',
+      );
+      // Two more keys of the same 60 bits written with the insert trigger gone: five tokens for four slots.
+      raw.exec('DROP TRIGGER dkim_key_slots_insert');
+      const id = raw.prepare("SELECT id FROM identities WHERE name = 'f.example'").pluck().get();
+      const insert = raw.prepare(
+        "INSERT INTO dkim_keys (identity_id, token, position, bits, public_key, sealed_private_key, state, created_at) VALUES (?, ?, ?, 1024, 'pub-x', 'sealed', 'retired', 1)",
+      );
+      insert.run(id, sharing(prefix), 3);
+      insert.run(id, sharing(prefix), 4);
+      const before = slotRows(raw);
+      await assert.rejects(storage.rebuildDnsKeyTable(), /dkim_key_slots: 1 tokens found no free slot/);
+      assert.deepEqual(slotRows(raw), before, 'the slots as they were');
+      const triggers = raw.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'dkim_key_slots_%' ORDER BY name").pluck().all();
+      assert.deepEqual(triggers, ['dkim_key_slots_delete', 'dkim_key_slots_update'], 'the dropped trigger still missing, the others kept');
+      // And the store's connection is out of the transaction: a write goes through.
+      assert.equal(await storage.store.deleteIdentity(SCOPE, 'f.example'), true);
+    } finally {
+      raw.close();
+      await storage.close();
+    }
+  });
 });
+
+/** The slot table's rows, in id order. */
+function slotRows(raw: InstanceType<typeof BetterSqlite3>): Row[] {
+  return raw.prepare('SELECT id, token, public_key FROM dkim_key_slots ORDER BY id').safeIntegers(true).all() as Row[];
+}
