@@ -11,8 +11,9 @@
  * 2. `signet serve` again: start to ready (spawn to "signet listening on"), resident memory after
  *    start; the tables GetIdentityDkimAttributes reads, read into the page cache (warmApiTables;
  *    `--cold` skips it), and the store file's share there (fincore); p50/p99 of SigV4-signed
- *    GetIdentityDkimAttributes, ListIdentities (first page, and a deep page at 90% of the identities) and VerifyDomainDkim for new domains (sequential requests on a
- *    keep-alive connection, signed before the clock starts).
+ *    GetIdentityDkimAttributes, ListIdentities (first page, and a deep page at 90% of the identities)
+ *    and VerifyDomainDkim for new domains (sequential requests on a keep-alive connection, signed
+ *    before the clock starts).
  * 3. `signet dns export` (time and peak RSS from /usr/bin/time), NSD serving its output, and dnsperf
  *    against NSD and Signet alternately over two query mixes: uniform over all 3N tokens and skewed
  *    (Zipf, s = 1, over a random permutation of the tokens); RSS after the DNS run.
@@ -225,13 +226,13 @@ function warmKeyTable(): void {
 /**
  * The B-trees GetIdentityDkimAttributes reads (the identities table and its indexes, among them the
  * unique (account, region, name) one; 0017's token index; the external keys' table and its indexes),
- * each page once, into the operating
- * system's page cache, as warmKeyTable does for DNS: a server that has answered for a while has them
- * there, and the 10k store is whole in memory, so that the 1.5x goal compares query paths rather than
- * how much of a 14 GB store seeding left in memory. At 1M the store's pages not read for a while were
- * found outside the page cache, each read a disk read: GetIdentityDkimAttributes' p99 3.6 to 5.5 ms
- * against 2.0 to 2.6 ms read in (2026-12-02). dbstat visits every page of the trees it is asked about (SQLite docs,
- * "The DBSTAT Virtual Table"). `--cold` measures without it.
+ * each page once, into the operating system's page cache, as warmKeyTable does for DNS: a server that
+ * has answered for a while has them there, and the 10k store is whole in memory, so that the 1.5x goal
+ * compares query paths rather than how much of a 14 GB store seeding left in memory. At 1M the
+ * store's pages not read for a while were found outside the page cache, each read a disk read:
+ * GetIdentityDkimAttributes' p99 3.6 to 5.5 ms against 2.0 to 2.6 ms read in (2026-12-02). dbstat
+ * visits every page of the trees it is asked about (SQLite docs, "The DBSTAT Virtual Table").
+ * `--cold` measures without it.
  */
 function warmApiTables(): void {
   const t = performance.now();
@@ -257,7 +258,6 @@ function warmApiTables(): void {
  * figures at a million domains depend on it (see warmApiTables).
  */
 function pageCacheShare(): string {
-  if (databaseUrl !== null) return '';
   const out = spawnSync('fincore', ['--bytes', '--noheadings', '--output', 'RES,SIZE', join(data.path, SQLITE_FILE)], { encoding: 'utf8' });
   if (out.error !== undefined) return 'unknown (no fincore: Debian package util-linux)';
   const [res, size] = out.status === 0 ? out.stdout.trim().split(/\s+/).map(Number) : [];

@@ -74,8 +74,8 @@ export const rebuildDnsKeysCommand: Command = {
   Rebuilds the table the DNS server reads keys from (SQLite, migration 0019) and its triggers from
   the DKIM keys, in one transaction, then runs the consistency check of admin status --check. For a
   store whose check reports dkim_key_slots lines. Stop the server first and start it after: its
-  writes would fail as busy during the rebuild (126 s at a million domains with the store in memory,
-  2 cores), and its DNS cache may hold keys read from the broken table. The check reads the whole store.`,
+  writes would fail as busy during the rebuild (minutes at a million domains), and its DNS cache
+  may hold keys read from the broken table. The check reads the whole store.`,
   options: { ...STORE_OPTIONS },
   async run(args, env) {
     const config = configOf(args, env);

@@ -46,8 +46,8 @@ export async function up(db: Kysely<any>, flavor: DdlFlavor): Promise<void> {
  * SQLite connection itself, inside the transaction that holds the write lock.
  */
 export interface SlotSql {
-  changes(text: string): number | Promise<number>;
-  count(text: string): number | Promise<number>;
+  changes(text: string): Promise<number> | number;
+  count(text: string): Promise<number> | number;
 }
 
 /**
@@ -56,7 +56,7 @@ export interface SlotSql {
  * only while a token is left: the well-formed keys are counted once, on the token's unique index, and
  * the slots as they are written.
  */
-async function fillSlots(db: SlotSql): Promise<void> {
+async function fillSlots(db: SlotSql): Promise<number> {
   const fill = (probe: number) =>
     probe === 0
       ? `INSERT OR IGNORE INTO dkim_key_slots (id, token, public_key)
@@ -64,23 +64,25 @@ async function fillSlots(db: SlotSql): Promise<void> {
       : `INSERT OR IGNORE INTO dkim_key_slots (id, token, public_key)
                SELECT ${slotOf('k.token')} + ${probe}, k.token, k.public_key FROM dkim_keys AS k
                WHERE ${wellFormed('k.token')} AND NOT EXISTS (${slotted('k.token')})`;
-  let left = Number(await db.count(`SELECT count(*) AS n FROM dkim_keys WHERE ${wellFormed('token')}`));
+  const keys = await db.count(`SELECT count(*) AS n FROM dkim_keys WHERE ${wellFormed('token')}`);
+  let left = keys;
   for (let probe = 0; probe < SLOTS && left > 0; probe++) left -= await db.changes(fill(probe));
   if (left > 0) throw new Error(`dkim_key_slots: ${left} tokens found no free slot`);
+  return keys;
 }
 
 /**
  * Rebuilds the table from dkim_keys as the migration built it, and its triggers: for a store whose
  * consistency check (SLOT_CHECK_SQL) found the table disagreeing with the keys (an edit by hand, a
  * trigger dropped). The caller holds the write lock for the whole of it, so that no key is written
- * between the fill and the triggers. Returns the slots filled.
+ * between the fill and the triggers. Returns the slots filled (every well-formed key has one).
  */
 export async function rebuildSlots(db: SlotSql): Promise<number> {
   for (const name of SLOT_TRIGGERS) await db.changes(`DROP TRIGGER IF EXISTS ${name}`);
   await db.changes('DELETE FROM dkim_key_slots');
-  await fillSlots(db);
+  const slots = await fillSlots(db);
   for (const trigger of TRIGGER_SQL) await db.changes(trigger);
-  return Number(await db.count('SELECT count(*) AS n FROM dkim_key_slots'));
+  return slots;
 }
 
 /** Slots a token may take: its first 60 bits times SLOTS, plus 0 to SLOTS - 1. */

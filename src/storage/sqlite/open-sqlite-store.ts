@@ -288,14 +288,15 @@ function sqliteMaintenance(sqlite: BetterSqlite3.Database): EngineMaintenance {
      * Migration 0019's table rebuilt (rebuildSlots) in one transaction that takes the write lock first
      * (BEGIN IMMEDIATE, waiting up to busy_timeout for a writer): other processes' writes wait or fail
      * as busy meanwhile, and their reads see the old table until it commits. At a million domains on
-     * the 2-core benchmark machine, with the store in the page cache, 126 s: it reads every key row,
+     * the 2-core benchmark machine, with the store in the page cache, 126 s (a one-off timing of this
+     * call, no script in bench/): it reads every key row,
      * sealed private keys and all (0016's index, which the migration read, is gone). Nothing is left
      * half done: a failure rolls it all back.
      */
     async rebuildDnsKeyTable() {
       const raw: SlotSql = {
         changes: (text) => sqlite.prepare(text).run().changes,
-        count: (text) => Number((sqlite.prepare(text).get() as { n: number }).n),
+        count: (text) => (sqlite.prepare(text).get() as { n: number }).n,
       };
       sqlite.exec('BEGIN IMMEDIATE');
       try {
