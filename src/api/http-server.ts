@@ -7,7 +7,15 @@ import { devRequestRefusal } from './dev-origin-guard.ts';
 import { headersOf, sesRequestOf } from './fastify-request.ts';
 import { printable } from './form.ts';
 import { MAX_BODY_BYTES, type SesHandler } from './handler.ts';
-import { BodyBudget, DEFAULT_HTTP_LIMITS, limitConnections, SMALL_BODY_BYTES, TIMEOUT_CHECK_INTERVAL_MS, type HttpLimits } from './http-limits.ts';
+import {
+  BodyBudget,
+  DEFAULT_HTTP_LIMITS,
+  limitConnections,
+  lingerBeforeClose,
+  SMALL_BODY_BYTES,
+  TIMEOUT_CHECK_INTERVAL_MS,
+  type HttpLimits,
+} from './http-limits.ts';
 import { metricsRefusal, type MetricsAccess } from './metrics-access.ts';
 import type { ApiMetrics } from './metrics.ts';
 import { SesError } from './ses-error.ts';
@@ -173,7 +181,12 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   // byte) and responses nobody reads; while a request is being handled (a VerifyDomainDkim waiting
   // for keys may take long) the request timeout bounds the body and nothing else applies.
   app.addHook('onRequest', (req, _reply, done) => {
-    req.raw.socket?.setTimeout(0);
+    const socket = req.raw.socket;
+    if (socket) {
+      socket.setTimeout(0);
+      // A connection closed after a refusal stays open until the client has the answer.
+      lingerBeforeClose(socket);
+    }
     done();
   });
   app.addHook('onSend', (req, _reply, payload, done) => {
