@@ -46,10 +46,10 @@ const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 const fileSkewed = Int32Array.from({ length: perRound }, zipf);
 const fileUniform = Int32Array.from({ length: perRound }, uniform);
 for (const size of values.sizes!.split(',').map(Number)) {
-  const fresh = new KeyZoneCache(store, { maxEntries: size });
+  const fresh = new KeyZoneCache(store, { maxEntries: size, readMissesNow: true });
   ask(fresh, 1_000_000, zipf); // to a steady state
   const steady = ask(fresh, 2_000_000, zipf);
-  const old = new KeyZoneCache(store, { maxEntries: size });
+  const old = new KeyZoneCache(store, { maxEntries: size, readMissesNow: true });
   const rounds: string[] = [];
   for (let round = 0; round < 5; round++) {
     ask(old, perRound, (q) => fileUniform[q]!);

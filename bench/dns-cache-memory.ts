@@ -32,7 +32,7 @@ const store = {
 gc();
 gc();
 const before = process.memoryUsage();
-const cache = new KeyZoneCache(store, { maxEntries: keys });
+const cache = new KeyZoneCache(store, { maxEntries: keys, readMissesNow: true });
 for (let i = 0; i < keys; i++) cache.get(fresh(i.toString(36).padStart(32, '0')));
 gc();
 gc();

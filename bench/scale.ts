@@ -86,6 +86,7 @@ const { values } = parseArgs({
     'nsd-servers': { type: 'string', default: '1' },
     // Keys each Signet DNS process keeps in memory (its --dns-cache-keys; serve's default unless given).
     'dns-cache-keys': { type: 'string' },
+    'dns-key-reads': { type: 'string' },
     // Measure on the store as it is in the page cache after seeding, without reading the API's
     // tables (warmApiTables) and the DNS key lookup's table (warmKeyTable) first.
     cold: { type: 'boolean', default: false },
@@ -156,6 +157,7 @@ async function serve(): Promise<Server> {
   args.push('--key-pool-size', '0', '--no-detection', '--no-smtp', '--no-throttle', '--dns-rrl-rate', '0', '--log-level', 'warn');
   args.push('--dns-workers', values['dns-workers']!);
   if (values['dns-cache-keys'] !== undefined) args.push('--dns-cache-keys', values['dns-cache-keys']);
+  if (values['dns-key-reads'] !== undefined) args.push('--dns-key-reads', values['dns-key-reads']);
   const t0 = performance.now();
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -492,7 +494,9 @@ try {
         const u = median(rates.signetU) / median(rates.nsdU);
         const s = median(rates.signetS) / median(rates.nsdS);
         const cacheKeys = values['dns-cache-keys'] === undefined ? '' : ` --dns-cache-keys ${values['dns-cache-keys']}`;
-        row('DNS processes', `Signet --dns-workers ${values['dns-workers']}${cacheKeys}, NSD server-count ${values['nsd-servers']}`);
+        // The flag, else what serve takes from the environment (SIGNET_DNS_KEY_READS), else its default.
+        const keyReads = ` --dns-key-reads ${values['dns-key-reads'] ?? (process.env['SIGNET_DNS_KEY_READS'] || 'thread')}`;
+        row('DNS processes', `Signet --dns-workers ${values['dns-workers']}${cacheKeys}${keyReads}, NSD server-count ${values['nsd-servers']}`);
         row('DNS uniform', `Signet ${fmt(median(rates.signetU), 0)} q/s, NSD ${fmt(median(rates.nsdU), 0)} q/s: ${fmt(u)}x (goal >= 0.25)`);
         row('DNS skewed', `Signet ${fmt(median(rates.signetS), 0)} q/s, NSD ${fmt(median(rates.nsdS), 0)} q/s: ${fmt(s)}x (goal >= 0.50)`);
         row('RSS after DNS run', `${fmt(rssMb(server.proc.pid!), 0)} MB`);

@@ -30,7 +30,7 @@ describe('the DNS cache over a SQLite file', () => {
     const other = await openStorage({ databaseUrl: null, dataDir: dir.path });
     try {
       assert.equal(typeof dns.dnsKeys.findKeyNow, 'function', 'SQLite in a file reads synchronously');
-      const cache = new KeyZoneCache(dns.dnsKeys, { maxEntries: 10 });
+      const cache = new KeyZoneCache(dns.dnsKeys, { maxEntries: 10, readMissesNow: true });
       await cache.start();
       await cache.loaded; // the store is empty: nothing loaded, before anything is created below
       cache.stop(); // synced by hand below, so that what is asserted does not hang on a timer
@@ -65,6 +65,98 @@ describe('the DNS cache over a SQLite file', () => {
     } finally {
       await other.close();
       await dns.close();
+    }
+  });
+
+  it('by default reads a key it does not hold in the key read thread: committed keys only, and drops what another process changes', async () => {
+    const data = tempDir('dns-key-thread');
+    const dns = await openStorage({ databaseUrl: null, dataDir: data.path });
+    const other = await openStorage({ databaseUrl: null, dataDir: data.path });
+    try {
+      const readsNow: string[] = [];
+      const findNow = dns.dnsKeys.findKeyNow!;
+      // The store as it is, its synchronous read watched.
+      const watched = new Proxy(dns.dnsKeys, {
+        get(target, property) {
+          if (property === 'findKeyNow') {
+            return (t: string) => {
+              readsNow.push(t);
+              return findNow(t);
+            };
+          }
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const cache = new KeyZoneCache(watched, { maxEntries: 10 });
+      await cache.start();
+      await cache.loaded;
+      cache.stop();
+
+      await other.store.addPoolKeys([1, 2, 3].map((n) => ({ bits: 1024, publicKey: `pub-${n}`, sealedPrivateKey: `sealed-${n}`, createdAt: n })));
+      assert.equal(
+        (await other.store.createDomainDkim(SCOPE, { domain: 'a.example', tokens: tokens('tb'), verificationToken: 'vt', keyBits: 1024, now: 1 })).kind,
+        'created',
+      );
+      const [t0, t1, t2] = tokens('tb') as [string, string, string];
+      assert.equal(cache.lookupNow(t0), undefined, 'not read on the event loop');
+      const absent = 'z'.repeat(32);
+      const found = await Promise.all([t0, t1, absent].map((t) => cache.lookup(t)));
+      assert.deepEqual(
+        found.map((r) => (r === null ? null : /^pub-\d$/.test(publicKeyIn(r) ?? ''))),
+        [true, true, null],
+        'read in the thread, an absent key null',
+      );
+      assert.deepEqual(readsNow, []);
+      // The batched read itself: absent tokens left out; a token not of the DKIM form by the token index.
+      const keys = await dns.dnsKeys.findKeys([t2, absent, 'not-a-dkim-token']);
+      assert.deepEqual(
+        keys.map((k) => k.token),
+        [t2],
+      );
+
+      const raw = new BetterSqlite3(join(data.path, SQLITE_FILE));
+      try {
+        raw.exec('BEGIN IMMEDIATE');
+        raw.prepare('UPDATE dkim_keys SET public_key = ? WHERE token = ?').run('uncommitted', t2);
+        assert.match(publicKeyIn(await cache.lookup(t2)) ?? '', /^pub-\d$/, 'an uncommitted change does not show');
+        raw.exec('ROLLBACK');
+      } finally {
+        raw.close();
+      }
+
+      assert.equal(await other.store.deleteIdentity(SCOPE, 'a.example'), true);
+      await cache.sync();
+      for (const token of [t0, t1, t2]) assert.equal(await cache.lookup(token), null, `${token} gone`);
+      assert.equal(cache.size, 0);
+    } finally {
+      await other.close();
+      await dns.close();
+      data.remove();
+    }
+  });
+
+  it('the key read thread: a thread that cannot open the store fails its reads, and the next read starts a new one', async () => {
+    const { keyReadThread } = await import('../src/storage/sqlite/key-read-thread.ts');
+    const { KEY_LOOKUP_SQL, KEY_BY_TOKEN_SQL } = await import('../src/storage/sqlite/open-sqlite-store.ts');
+    const data = tempDir('dns-key-thread-restart');
+    const file = join(data.path, SQLITE_FILE);
+    const thread = keyReadThread({ file, busyMs: 100, cacheKib: 1024, bySlotSql: KEY_LOOKUP_SQL, byTokenSql: KEY_BY_TOKEN_SQL });
+    try {
+      const token = tokens('tc')[0]!;
+      // No store yet: the read-only open fails in the thread.
+      await assert.rejects(thread.read(null as never, [token]));
+      const storage = await openStorage({ databaseUrl: null, dataDir: data.path });
+      try {
+        await storage.store.addPoolKeys([{ bits: 1024, publicKey: 'pub-1', sealedPrivateKey: 'sealed-1', createdAt: 1 }]);
+        await storage.store.createDomainDkim(SCOPE, { domain: 'c.example', tokens: [token], verificationToken: 'vt', keyBits: 1024, now: 1 });
+      } finally {
+        await storage.close();
+      }
+      assert.deepEqual(await thread.read(null as never, [token]), [{ token, public_key: 'pub-1' }], 'a new thread, the store there now');
+    } finally {
+      thread.close();
+      data.remove();
     }
   });
 
@@ -123,7 +215,7 @@ describe('the DNS cache over a SQLite file', () => {
       keyZoneSeq: async () => 0,
       recentKeys: async () => ({ keys: [], last: 0 }),
     } as unknown as ConstructorParameters<typeof Cache>[0];
-    const cache = new Cache(store, { maxEntries: 4 });
+    const cache = new Cache(store, { maxEntries: 4, readMissesNow: true });
     const token = 't1'.padEnd(32, 'a');
     const rdata = cache.get(token);
     assert.equal(typeof rdata, 'string');

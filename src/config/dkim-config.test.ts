@@ -34,6 +34,19 @@ test('--dns-cache-keys: 50,000 keys a DNS process by default, a count of at leas
   }
 });
 
+test('--dns-key-reads: thread by default, or inline, flag over environment; anything else refused', () => {
+  assert.equal(dkimServiceConfig(zone, {}).dnsKeyReads, 'thread');
+  assert.equal(dkimServiceConfig({ ...zone, dnsKeyReads: 'inline' }, {}).dnsKeyReads, 'inline');
+  assert.equal(dkimServiceConfig(zone, { SIGNET_DNS_KEY_READS: 'inline' }).dnsKeyReads, 'inline');
+  assert.equal(dkimServiceConfig({ ...zone, dnsKeyReads: 'thread' }, { SIGNET_DNS_KEY_READS: 'inline' }).dnsKeyReads, 'thread', 'the flag wins');
+  for (const bad of ['sync', 'Thread', 'threads']) {
+    assert.throws(
+      () => dkimServiceConfig({ ...zone, dnsKeyReads: bad }, {}),
+      (err: unknown) => err instanceof ConfigError && /--dns-key-reads must be thread or inline, not/.test((err as Error).message),
+    );
+  }
+});
+
 test('--dns-rrl-rate and --dns-rrl-slip: NSD defaults (200/s, 2) outside --dev, rate 0 (off) in --dev, flags over environment', () => {
   assert.deepEqual(dkimServiceConfig(zone, {}).dnsRrl, { ratePerSecond: 200, slip: 2 });
   assert.deepEqual(dkimServiceConfig({ dev: true }, {}).dnsRrl, { ratePerSecond: 0, slip: 2 });

@@ -41,6 +41,13 @@ export interface DkimServiceConfig {
    */
   readonly dnsCacheKeys: number;
   /**
+   * `--dns-key-reads`: how a DNS process reads a key that is not in memory on SQLite. `thread` (the
+   * default): in a thread of its own, batched, while the event loop answers from memory; `inline`: at
+   * once on the event loop, which waits for it (see KeyZoneCacheOptions.readMissesNow). PostgreSQL's
+   * reads are asynchronous either way.
+   */
+  readonly dnsKeyReads: DnsKeyReads;
+  /**
    * DNS response-rate limiting over UDP (src/dns/response-rate-limiter.ts): answers per second per
    * source prefix and answer (0: off; default NSD's 200, off in dev), and the slip.
    */
@@ -90,6 +97,7 @@ export interface DkimFlags {
   readonly dnsPort?: string | undefined;
   readonly dnsWorkers?: string | undefined;
   readonly dnsCacheKeys?: string | undefined;
+  readonly dnsKeyReads?: string | undefined;
   readonly dnsRrlRate?: string | undefined;
   readonly dnsRrlSlip?: string | undefined;
   readonly dnsNs?: readonly string[] | undefined;
@@ -131,6 +139,15 @@ function parseWorkers(text: string | undefined, cpus: number): number {
   if (text === 'auto') return Math.max(1, Math.min(64, cpus));
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 64) throw new ConfigError(`--dns-workers must be auto or 1 to 64, not ${JSON.stringify(text)}`);
   return Number(text);
+}
+
+/** See DkimServiceConfig.dnsKeyReads. */
+export type DnsKeyReads = 'thread' | 'inline';
+
+function parseKeyReads(text: string | undefined): DnsKeyReads {
+  if (text === undefined || text === '' || text === 'thread') return 'thread';
+  if (text === 'inline') return 'inline';
+  throw new ConfigError(`--dns-key-reads must be thread or inline, not ${JSON.stringify(text)}`);
 }
 
 /** Keys a DNS process keeps in memory by default: about 40 MB (see DkimServiceConfig.dnsCacheKeys). */
@@ -217,6 +234,7 @@ export function dkimServiceConfig(flags: DkimFlags, env: Env, cpus = 1): DkimSer
     dnsPort: parsePort(flags.dnsPort ?? env['SIGNET_DNS_PORT'], 8553),
     dnsWorkers: parseWorkers(flags.dnsWorkers ?? env['SIGNET_DNS_WORKERS'], cpus),
     dnsCacheKeys: parseCacheKeys(flags.dnsCacheKeys ?? env['SIGNET_DNS_CACHE_KEYS']),
+    dnsKeyReads: parseKeyReads(flags.dnsKeyReads ?? env['SIGNET_DNS_KEY_READS']),
     // Dev mode serves tests and one machine, whose bursts from one address must all be answered.
     dnsRrl: {
       ratePerSecond: parseCount('--dns-rrl-rate', flags.dnsRrlRate ?? env['SIGNET_DNS_RRL_RATE'], dev ? 0 : DEFAULT_RRL_RATE, 1_000_000),
@@ -299,6 +317,7 @@ export const DKIM_OPTIONS = {
   'dns-port': { type: 'string' },
   'dns-workers': { type: 'string' },
   'dns-cache-keys': { type: 'string' },
+  'dns-key-reads': { type: 'string' },
   'dns-rrl-rate': { type: 'string' },
   'dns-rrl-slip': { type: 'string' },
   'dns-ns': { type: 'string', multiple: true },
@@ -339,6 +358,7 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
     dnsPort: values['dns-port'],
     dnsWorkers: values['dns-workers'],
     dnsCacheKeys: values['dns-cache-keys'],
+    dnsKeyReads: values['dns-key-reads'],
     dnsRrlRate: values['dns-rrl-rate'],
     dnsRrlSlip: values['dns-rrl-slip'],
     dnsNs: values['dns-ns'],
@@ -364,7 +384,7 @@ export function dkimFlagsFrom(values: DkimOptionValues): DkimFlags {
 }
 
 export const DKIM_USAGE = `                    [--dkim-zone ZONE] [--dev] [--dns-host 127.0.0.1] [--dns-port 8553] [--dns-workers 1|N|auto] [--dns-ns NAME]...
-                    [--dns-cache-keys 50000]
+                    [--dns-cache-keys 50000] [--dns-key-reads thread|inline]
                     [--dns-rrl-rate 200 (dev: 0 = off)] [--dns-rrl-slip 2]
                     [--tsig-key NAME:BASE64SECRET]... [--tsig-key-file FILE]... [--xfr-allow CIDR,...]... [--notify HOST:PORT,...]... [--notify-delay 500ms]
                       (hidden primary: AXFR/IXFR over TCP to --xfr-allow addresses signing with a --tsig-key

@@ -398,7 +398,7 @@ test('a store that reads synchronously answers a miss at once, and says when a k
         return token === 'a' || token === 'b' || token === 'c' || token === 'd' ? { token, publicKey: `pub-${token}` } : null;
       },
     },
-    { maxEntries: 2 },
+    { maxEntries: 2, readMissesNow: true },
   );
   await cache.start();
   cache.stop();
@@ -416,6 +416,26 @@ test('a store that reads synchronously answers a miss at once, and says when a k
   assert.equal(cache.hits, 1);
 });
 
+test('by default a miss goes to the batched read, though the store could read it at once (--dns-key-reads thread)', async () => {
+  const store = zoneOf(['a', 'b']);
+  const readsNow: string[] = [];
+  const cache = new KeyZoneCache(
+    {
+      ...store,
+      findKeyNow: (token) => {
+        readsNow.push(token);
+        return { token, publicKey: `pub-${token}` };
+      },
+    },
+    { maxEntries: 2 },
+  );
+  assert.equal(cache.lookupNow('a'), undefined, 'not read on the event loop');
+  assert.deepEqual(await Promise.all([cache.lookup('a'), cache.lookup('b')]).then((found) => found.map(publicKeyIn)), ['pub-a', 'pub-b']);
+  assert.deepEqual(store.reads, ['a', 'b'], 'both in one batched read');
+  assert.deepEqual(readsNow, []);
+  assert.equal(publicKeyIn(cache.get('a')), 'pub-a', 'then from memory');
+});
+
 test('a synchronous read that fails falls back to the asynchronous one, and the failure is reported', async () => {
   const store = zoneOf(['a']);
   const errors: unknown[] = [];
@@ -426,7 +446,7 @@ test('a synchronous read that fails falls back to the asynchronous one, and the 
         throw new Error('SQLITE_BUSY');
       },
     },
-    { maxEntries: 2, onError: (err) => errors.push(err) },
+    { maxEntries: 2, onError: (err) => errors.push(err), readMissesNow: true },
   );
   assert.equal(cache.get('a'), undefined, 'not known at once');
   assert.equal(publicKeyIn(await cache.lookup('a')), 'pub-a', 'read asynchronously instead');
@@ -465,7 +485,7 @@ test("answersFromCache: each question's key is looked up once, whichever path an
         return publicKey === undefined ? null : { token, publicKey };
       },
     },
-    { maxEntries: 10 },
+    { maxEntries: 10, readMissesNow: true },
   );
   const { fast, fastMiss, lookup } = answersFromCache(zone, cache);
   // As the DNS server calls them (authoritative-server.ts): the fast path, then the miss path, then the full one.

@@ -17,6 +17,14 @@ export interface KeyZoneCacheOptions {
   readonly onChange?: (seq: number) => void;
   /** How long misses wait for a store read under way before the next goes anyway (DEFAULT_MISS_READ_PATIENCE_MS). */
   readonly missReadPatienceMs?: number;
+  /**
+   * A key not in memory is read at once, on the event loop, where the store can (DnsKeyStore.findKeyNow,
+   * SQLite): `--dns-key-reads inline`. Off by default: the misses go to the store's batched read
+   * (findKeys), which SQLite runs in a thread of its own while the event loop answers from memory
+   * (src/storage/sqlite/key-read-thread.ts; at a million domains on two cores, Zipf 0.40x -> 0.49x of
+   * NSD in one run of bench/scale.ts, see the README).
+   */
+  readonly readMissesNow?: boolean;
 }
 
 export const DEFAULT_KEY_ZONE_POLL_MS = 100;
@@ -67,8 +75,10 @@ const RECENT_PAGE = 500;
  *   PostgreSQL) are read every `pollMs` (100 ms by default): they show in DNS within that time plus
  *   one store round trip.
  * Only keys that exist are kept; a token not in memory is looked up in the store (so a key created
- * elsewhere is answered as soon as its transaction committed): synchronously where the store can
- * (SQLite, DnsKeyStore.findKeyNow), so that the fast path answers it too; else asynchronously.
+ * elsewhere is answered as soon as its transaction committed): with the misses of the moment in one
+ * batched read (DnsKeyStore.findKeys; SQLite runs it in a thread of its own), or, with
+ * `readMissesNow` where the store can (SQLite, DnsKeyStore.findKeyNow), synchronously, so that the
+ * fast path answers it too.
  */
 export class KeyZoneCache implements ZoneChangeListener {
   readonly #store: DnsKeyStore;
@@ -78,6 +88,7 @@ export class KeyZoneCache implements ZoneChangeListener {
   readonly #onError: (err: unknown) => void;
   readonly #onChange: (seq: number) => void;
   readonly #missReadPatienceMs: number;
+  readonly #readMissesNow: boolean;
   /**
    * Least recently asked keys leave first: under a skewed mix at a million domains the hot keys stay,
    * where first-in-first-out dropped them for the tail's misses (issue 17). lru-cache rather than a
@@ -131,6 +142,7 @@ export class KeyZoneCache implements ZoneChangeListener {
     this.#onError = options.onError ?? (() => {});
     this.#onChange = options.onChange ?? (() => {});
     this.#missReadPatienceMs = options.missReadPatienceMs ?? DEFAULT_MISS_READ_PATIENCE_MS;
+    this.#readMissesNow = options.readMissesNow ?? false;
   }
 
   /** The change sequence the zone in memory is true at: the zone's SOA serial (see serialOf). */
@@ -231,9 +243,10 @@ export class KeyZoneCache implements ZoneChangeListener {
   }
 
   /**
-   * The key's TXT RDATA, answered synchronously (the DNS server's fast path): from memory, else from
-   * the store where it reads synchronously (DnsKeyStore.findKeyNow, SQLite). Undefined when the key
-   * does not exist, or is not in memory and the store cannot say at once (then `lookup` reads it).
+   * The key's TXT RDATA, answered synchronously (the DNS server's fast path): from memory, else, with
+   * `readMissesNow`, from the store where it reads synchronously (DnsKeyStore.findKeyNow, SQLite).
+   * Undefined when the key does not exist, or is not in memory and is not read at once (then `lookup`
+   * reads it).
    */
   get(token: string): TxtRdata | undefined {
     return this.lookupNow(token) ?? undefined;
@@ -252,14 +265,15 @@ export class KeyZoneCache implements ZoneChangeListener {
   }
 
   /**
-   * A key not in memory, read from the store synchronously where it can (see DnsKeyStore.findKeyNow).
+   * A key not in memory, read from the store synchronously where it can (see DnsKeyStore.findKeyNow)
+   * and `readMissesNow` asks for it.
    * Kept like any read: nothing runs between the read and the put, and the read sees every commit
    * the change feed had shown up to `#seq` (the same database, read after), so what it put is true
    * at least as far as the feed's next poll, which drops it if it changed since.
    */
   #readNow(token: string): TxtRdata | null | undefined {
     const findNow = this.#store.findKeyNow;
-    if (findNow === undefined) return undefined;
+    if (findNow === undefined || !this.#readMissesNow) return undefined;
     let key: PublishedKey | null;
     this.#storeReads++;
     try {

@@ -201,6 +201,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
   let notifier: ZoneNotifier | null = null;
   const cache = new KeyZoneCache(stores.dnsKeys, {
     maxEntries: dkim.dnsCacheKeys,
+    readMissesNow: dkim.dnsKeyReads === 'inline',
     onError: (err) => input.onError(err, 'key zone cache'),
     onChange: (seq) => notifier?.changed(serialOf(seq)),
   });
@@ -274,6 +275,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
           nameservers: dkim.nameservers,
           rrl: dkim.dnsRrl,
           cacheKeys: dkim.dnsCacheKeys,
+          readMissesNow: dkim.dnsKeyReads === 'inline',
           tsigKeys: tsigKeys.map((k) => `${k.name}:${k.secret.toString('base64')}`),
         },
         onError: (err) => input.onError(err, 'dns workers'),

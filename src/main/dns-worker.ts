@@ -33,7 +33,7 @@ export async function runDnsWorker(env: NodeJS.ProcessEnv): Promise<number> {
   const disconnected = once(process, 'disconnect');
 
   const storage = await openStorage(config.store);
-  const cache = new KeyZoneCache(storage.dnsKeys, { maxEntries: config.cacheKeys, onError: report('key zone cache') });
+  const cache = new KeyZoneCache(storage.dnsKeys, { maxEntries: config.cacheKeys, readMissesNow: config.readMissesNow, onError: report('key zone cache') });
   await cache.start();
   // The SOA serial is the change sequence of this process's copy, as in the server's (dkim-services.ts).
   const zone = withLiveSerial(keyZone(config.zone, { nameservers: config.nameservers }), () => serialOf(cache.seq));

@@ -15,6 +15,8 @@ export interface DnsWorkerConfig {
   readonly rrl: { readonly ratePerSecond: number; readonly slip: number };
   /** Keys this worker keeps in memory at most (`--dns-cache-keys`, per process). */
   readonly cacheKeys: number;
+  /** `--dns-key-reads inline` (see KeyZoneCacheOptions.readMissesNow). */
+  readonly readMissesNow: boolean;
   /** TSIG keys (`NAME:BASE64SECRET`): signed SOA probes of secondaries get signed answers from workers too. */
   readonly tsigKeys?: readonly string[];
 }

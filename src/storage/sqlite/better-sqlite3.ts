@@ -37,6 +37,14 @@ export function openBetterSqlite3(file: string, options: BetterSqlite3Types.Opti
   return new BetterSqlite3(file, nativeBinding !== undefined ? { nativeBinding, ...options } : options);
 }
 
+/**
+ * Where the driver for this Node.js is, for a thread that opens the store itself (a worker thread
+ * loads its own copy of the module; see keyReadThread).
+ */
+export function betterSqlite3Location(): { module: string; nativeBinding: string | undefined } {
+  return { module: requireHere.resolve(BETTER_SQLITE3_PACKAGE), nativeBinding: NODE_MAJOR >= 22 ? undefined : addonOf12() };
+}
+
 let addon12: string | null | undefined;
 /** better-sqlite3 12's addon as `npm ci` builds it (Release, or Debug when so configured); else its own search. */
 function addonOf12(): string | undefined {

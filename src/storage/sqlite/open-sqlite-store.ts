@@ -11,6 +11,7 @@ import { storageOver, type EngineMaintenance, type Storage } from '../storage.ts
 import type { SyncKeyLookup } from '../kysely-dns-key-store.ts';
 import { firstSlot, rebuildSlots, SLOT_CHECK_SQL, SLOTS, type SlotSql } from '../migrations/0019-sqlite-dns-key-slots.ts';
 import { isDkimToken } from '../../core/index.ts';
+import { keyReadThread } from './key-read-thread.ts';
 
 /**
  * SQLite has a single writer: a transaction holds the database's write lock from its first write, and
@@ -155,7 +156,21 @@ const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 /** Opens (creating if needed) the embedded SQLite database at `file`, schema up to date, as the stores over it. */
 export async function openSqliteStorage(file: string): Promise<Storage> {
   const { db, store, sqlite } = await openSqliteDatabase(file);
-  const keys = file === ':memory:' ? null : readOnlyKeyLookup(file);
+  // A file's DNS key reads: at once on the event loop (--dns-key-reads inline), or batched in a thread
+  // (thread, the default); each opens its read-only connection when first used.
+  const keys =
+    file === ':memory:'
+      ? null
+      : {
+          ...readOnlyKeyLookup(file),
+          thread: keyReadThread({
+            file,
+            busyMs: KEY_READ_THREAD_BUSY_MS,
+            cacheKib: KEY_LOOKUP_CACHE_KIB,
+            bySlotSql: KEY_LOOKUP_SQL,
+            byTokenSql: KEY_BY_TOKEN_SQL,
+          }),
+        };
   return storageOver({
     maintenance: sqliteMaintenance(sqlite),
     db,
@@ -163,7 +178,16 @@ export async function openSqliteStorage(file: string): Promise<Storage> {
     detectionEngine: sqliteDetectionEngine,
     // One node: the limits live in this process's memory.
     rateLimiter: (options) => new TokenBucketLimiter({ ...options, now: () => performance.now() }),
-    ...(keys ? { keyLookupNow: keys.open, closeExtra: keys.close } : {}),
+    ...(keys
+      ? {
+          keyLookupNow: keys.open,
+          keysByTokens: keys.thread.read,
+          closeExtra: () => {
+            keys.thread.close();
+            keys.close();
+          },
+        }
+      : {}),
   });
 }
 
@@ -173,6 +197,13 @@ export async function openSqliteStorage(file: string): Promise<Storage> {
  * index); past this the read fails and the cache falls back to the asynchronous one.
  */
 const KEY_LOOKUP_BUSY_MS = 20;
+
+/**
+ * The same for the key read thread (keyReadThread), which blocks no event loop: longer, within the
+ * DNS cache's patience with a read under way (DEFAULT_MISS_READ_PATIENCE_MS, 1 s), after which its
+ * misses go to the next read.
+ */
+const KEY_READ_THREAD_BUSY_MS = 500;
 
 /**
  * The lookup's SQL, on migration 0019's table of keys by slot: a range of four integer keys of a rowid
