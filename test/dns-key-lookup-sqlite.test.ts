@@ -136,27 +136,39 @@ describe('the DNS cache over a SQLite file', () => {
     }
   });
 
-  it('the key read thread: a thread that cannot open the store fails its reads, and the next read starts a new one', async () => {
+  it("the key read thread: what it cannot read is read on the store's connection, a new thread is tried a second later, none after close", async () => {
+    const { Kysely, SqliteDialect } = await import('kysely');
     const { keyReadThread } = await import('../src/storage/sqlite/key-read-thread.ts');
     const { KEY_LOOKUP_SQL, KEY_BY_TOKEN_SQL } = await import('../src/storage/sqlite/open-sqlite-store.ts');
-    const data = tempDir('dns-key-thread-restart');
-    const file = join(data.path, SQLITE_FILE);
-    const thread = keyReadThread({ file, busyMs: 100, cacheKib: 1024, bySlotSql: KEY_LOOKUP_SQL, byTokenSql: KEY_BY_TOKEN_SQL });
-    try {
-      const token = tokens('tc')[0]!;
-      // No store yet: the read-only open fails in the thread.
-      await assert.rejects(thread.read(null as never, [token]));
-      const storage = await openStorage({ databaseUrl: null, dataDir: data.path });
+    const token = tokens('tc')[0]!;
+    // Two stores with the same token and different keys: which one answered says which path read it.
+    const [a, b] = [tempDir('dns-key-thread-a'), tempDir('dns-key-thread-b')];
+    const fill = async (dataDir: string, publicKey: string) => {
+      const storage = await openStorage({ databaseUrl: null, dataDir });
       try {
-        await storage.store.addPoolKeys([{ bits: 1024, publicKey: 'pub-1', sealedPrivateKey: 'sealed-1', createdAt: 1 }]);
+        await storage.store.addPoolKeys([{ bits: 1024, publicKey, sealedPrivateKey: 'sealed', createdAt: 1 }]);
         await storage.store.createDomainDkim(SCOPE, { domain: 'c.example', tokens: [token], verificationToken: 'vt', keyBits: 1024, now: 1 });
       } finally {
         await storage.close();
       }
-      assert.deepEqual(await thread.read(null as never, [token]), [{ token, public_key: 'pub-1' }], 'a new thread, the store there now');
+    };
+    await fill(a.path, 'pub-a');
+    const storeConnection = new Kysely<never>({ dialect: new SqliteDialect({ database: new BetterSqlite3(join(a.path, SQLITE_FILE)) }) });
+    // The thread reads b's file, which does not exist yet: its read-only open fails.
+    const thread = keyReadThread({ file: join(b.path, SQLITE_FILE), busyMs: 100, cacheKib: 1024, bySlotSql: KEY_LOOKUP_SQL, byTokenSql: KEY_BY_TOKEN_SQL });
+    try {
+      assert.deepEqual(await thread.read(storeConnection, [token]), [{ token, public_key: 'pub-a' }], "the thread failed: read on the store's connection");
+      await fill(b.path, 'pub-b');
+      assert.deepEqual(await thread.read(storeConnection, [token]), [{ token, public_key: 'pub-a' }], 'within a second of the failure, no new thread yet');
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      assert.deepEqual(await thread.read(storeConnection, [token]), [{ token, public_key: 'pub-b' }], 'a new thread, the file there now');
+      await thread.close();
+      await assert.rejects(thread.read(storeConnection, [token]), /closed/);
     } finally {
-      thread.close();
-      data.remove();
+      await thread.close();
+      await storeConnection.destroy();
+      a.remove();
+      b.remove();
     }
   });
 

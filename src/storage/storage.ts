@@ -100,8 +100,8 @@ export interface StorageParts {
   readonly keyLookupNow?: () => SyncKeyLookup;
   /** The engine's batched key read (DnsKeyStore.findKeys), where it has a better one than an IN list. */
   readonly keysByTokens?: KeysByTokens;
-  /** Closes what the engine opened beside the store (keyLookupNow's connection), before the store. */
-  readonly closeExtra?: () => void;
+  /** Closes what the engine opened beside the store (keyLookupNow's connection, SQLite's key read thread), before the store. */
+  readonly closeExtra?: () => void | Promise<void>;
 }
 
 /** Builds the stores over one database; each is made on first use (a command needs only a few). */
@@ -171,7 +171,7 @@ export function storageOver(parts: StorageParts): Storage {
       return { integrity, ...keys, ok };
     },
     close: async () => {
-      parts.closeExtra?.();
+      await parts.closeExtra?.();
       await store.close();
     },
   };

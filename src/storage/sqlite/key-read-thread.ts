@@ -58,6 +58,10 @@ parentPort.on('message', (request) => {
       if (db.inTransaction) commit.run();
     }
   } catch (err) {
+    // A transaction left open (a failed COMMIT) would fail every later BEGIN: ended here.
+    try {
+      if (db.inTransaction) db.exec('ROLLBACK');
+    } catch {}
     parentPort.postMessage({ id: request.id, error: String(err && err.message) });
     return;
   }
@@ -74,17 +78,40 @@ export interface KeyReadThreadOptions {
 }
 
 /**
- * The DNS cache's reads of its misses (DnsKeyStore.findKeys) on SQLite, in a thread of their own:
- * a miss whose page is not in the page cache waits for the disk there, while the DNS process's event
- * loop goes on answering the questions whose keys are in memory.
+ * How long a read may take in the thread. A read stalled longer (a disk that hangs) is done again on
+ * the store's own connection and the thread replaced: the DNS cache's patience (1 s) only lets its
+ * next read go, and that would queue behind the stalled one in the same thread.
  */
-export function keyReadThread(options: KeyReadThreadOptions): { readonly read: KeysByTokens; readonly close: () => void } {
+export const KEY_READ_TIMEOUT_MS = 5000;
+
+/** After a thread failed, reads go to the store's connection for this long before a new thread is tried. */
+const RESTART_AFTER_MS = 1000;
+
+type Rows = Array<{ token: string; public_key: string }>;
+
+/**
+ * What the thread cannot read (it failed, stalled, or could not start) is read on the store's own
+ * connection, an IN list through Kysely as every engine can: slower, on the event loop, but answered.
+ */
+const onStoreConnection = (db: Kysely<Database>, tokens: readonly string[]): Promise<Rows> =>
+  db.selectFrom('dkim_keys').select(['token', 'public_key']).where('token', 'in', tokens).execute();
+
+/**
+ * The DNS cache's reads of its misses (DnsKeyStore.findKeys) on SQLite, in a thread of their own
+ * (`--dns-key-reads thread`): a miss whose page is not in the page cache waits for the disk there,
+ * and the read itself costs the thread rather than the event loop, which goes on answering the
+ * questions whose keys are in memory (at a million domains, one DNS process's rate on a skewed mix
+ * rose from 0.42x to about 0.50x of NSD's; docs/performance-history.md).
+ */
+export function keyReadThread(options: KeyReadThreadOptions): { readonly read: KeysByTokens; readonly close: () => Promise<void> } {
   interface Running {
     readonly thread: Worker;
     /** The reads sent to this thread and not answered yet: a thread that dies fails its own, no other's. */
-    readonly pending: Map<number, { resolve: (rows: Array<{ token: string; public_key: string }>) => void; reject: (err: Error) => void }>;
+    readonly pending: Map<number, { resolve: (rows: Rows) => void; reject: (err: Error) => void }>;
   }
   let running: Running | null = null;
+  let closed = false;
+  let failedAt = Number.NEGATIVE_INFINITY;
   let next = 0;
   const start = (): Running => {
     const driver = betterSqlite3Location();
@@ -100,10 +127,13 @@ export function keyReadThread(options: KeyReadThreadOptions): { readonly read: K
       if ('error' in reply) waiting.reject(new Error(reply.error));
       else waiting.resolve(reply.rows);
     });
-    // A thread that failed (its store could not be opened, say) or exited: its reads fail (the DNS
-    // cache answers them SERVFAIL), and the next read starts a new thread.
+    // A thread that failed (its store could not be opened, say), exited or stalled: its reads fail
+    // over to the store's connection (see read), and after RESTART_AFTER_MS a read starts a new one.
     const gone = (err: Error) => {
-      if (running === started) running = null;
+      if (running === started) {
+        running = null;
+        failedAt = performance.now();
+      }
       for (const waiting of started.pending.values()) waiting.reject(err);
       started.pending.clear();
     };
@@ -111,20 +141,50 @@ export function keyReadThread(options: KeyReadThreadOptions): { readonly read: K
     thread.on('exit', (code) => gone(new Error(`the key read thread exited (code ${code})`)));
     return started;
   };
-  const read: KeysByTokens = (_db: Kysely<Database>, tokens: readonly string[]) =>
+  const inThread = (tokens: readonly string[]): Promise<Rows> =>
     new Promise((resolve, reject) => {
       running ??= start();
+      const current = running;
       const id = next++;
-      running.pending.set(id, { resolve, reject });
+      const timer = setTimeout(() => {
+        if (!current.pending.has(id)) return;
+        // Stalled: its reads go to the store's connection, and the thread is replaced.
+        void current.thread.terminate();
+        reject(new Error(`the key read thread took more than ${KEY_READ_TIMEOUT_MS} ms`));
+      }, KEY_READ_TIMEOUT_MS);
+      timer.unref();
+      current.pending.set(id, {
+        resolve: (rows) => {
+          clearTimeout(timer);
+          resolve(rows);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      });
       const request: ReadRequest = { id, tokens, slots: tokens.map((t) => (isDkimToken(t) ? firstSlot(t) : null)) };
-      running.thread.postMessage(request);
+      current.thread.postMessage(request);
     });
+  const read: KeysByTokens = async (db, tokens) => {
+    if (closed) throw new Error('the key read thread is closed');
+    if (performance.now() - failedAt < RESTART_AFTER_MS) return onStoreConnection(db, tokens);
+    try {
+      return await inThread(tokens);
+    } catch {
+      // A failing read of the store itself fails here too, and the DNS cache answers SERVFAIL.
+      return onStoreConnection(db, tokens);
+    }
+  };
   return {
     read,
-    close() {
+    async close() {
+      closed = true;
       const stopping = running;
       running = null;
-      if (stopping) void stopping.thread.terminate();
+      // terminate() settles once the thread has exited, its connection closed with it (better-sqlite3
+      // closes a thread's databases when the thread's environment is torn down).
+      if (stopping) await stopping.thread.terminate();
     },
   };
 }

@@ -182,9 +182,10 @@ export async function openSqliteStorage(file: string): Promise<Storage> {
       ? {
           keyLookupNow: keys.open,
           keysByTokens: keys.thread.read,
-          closeExtra: () => {
-            keys.thread.close();
+          closeExtra: async () => {
             keys.close();
+            // Its connection closed before the store's: the last connection to close checkpoints the WAL.
+            await keys.thread.close();
           },
         }
       : {}),
@@ -200,8 +201,8 @@ const KEY_LOOKUP_BUSY_MS = 20;
 
 /**
  * The same for the key read thread (keyReadThread), which blocks no event loop: longer, within the
- * DNS cache's patience with a read under way (DEFAULT_MISS_READ_PATIENCE_MS, 1 s), after which its
- * misses go to the next read.
+ * thread's own time limit for a read (KEY_READ_TIMEOUT_MS there), past which its reads are done on
+ * the store's connection and the thread is replaced.
  */
 const KEY_READ_THREAD_BUSY_MS = 500;
 
