@@ -86,6 +86,7 @@ const { values } = parseArgs({
     'nsd-servers': { type: 'string', default: '1' },
     // Keys each Signet DNS process keeps in memory (its --dns-cache-keys; serve's default unless given).
     'dns-cache-keys': { type: 'string' },
+    // How Signet reads keys not in its cache on SQLite (serve's --dns-key-reads; its default unless given).
     'dns-key-reads': { type: 'string' },
     // Measure on the store as it is in the page cache after seeding, without reading the API's
     // tables (warmApiTables) and the DNS key lookup's table (warmKeyTable) first.

@@ -21,8 +21,9 @@ export interface KeyZoneCacheOptions {
    * A key not in memory is read at once, on the event loop, where the store can (DnsKeyStore.findKeyNow,
    * SQLite): `--dns-key-reads inline`. Off by default: the misses go to the store's batched read
    * (findKeys), which SQLite runs in a thread of its own while the event loop answers from memory
-   * (src/storage/sqlite/key-read-thread.ts; at a million domains on two cores, Zipf 0.40x -> 0.49x of
-   * NSD in one run of bench/scale.ts, see the README).
+   * (src/storage/sqlite/key-read-thread.ts; at a million domains on two cores, one process's Zipf rate
+   * 0.40x to 0.42x of NSD inline against 0.49x to 0.50x, bench/scale.ts --dns-key-reads; the runs are
+   * in docs/performance-history.md).
    */
   readonly readMissesNow?: boolean;
 }

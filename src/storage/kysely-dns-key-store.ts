@@ -17,7 +17,7 @@ const findKeyQuery = preparedQuery((db: Kysely<Database>, token: string) =>
 export type KeysByTokens = (db: Kysely<Database>, tokens: readonly string[]) => Promise<Array<{ token: string; public_key: string }>>;
 
 /** An IN list, one parameter a token: what every engine reads (SQLite has no array parameter). */
-const keysByInList: KeysByTokens = (db, tokens) => db.selectFrom('dkim_keys').select(['token', 'public_key']).where('token', 'in', tokens).execute();
+export const keysByInList: KeysByTokens = (db, tokens) => db.selectFrom('dkim_keys').select(['token', 'public_key']).where('token', 'in', tokens).execute();
 
 /**
  * The key zone as the DNS server and `signet dns export` read it, and its change feed (kept by the

@@ -1,21 +1,13 @@
 import { Worker } from 'node:worker_threads';
-import type { Kysely } from 'kysely';
 import { isDkimToken } from '../../core/index.ts';
-import type { KeysByTokens } from '../kysely-dns-key-store.ts';
+import { keysByInList, type KeysByTokens } from '../kysely-dns-key-store.ts';
 import { firstSlot } from '../migrations/0019-sqlite-dns-key-slots.ts';
-import type { Database } from '../schema.ts';
 import { betterSqlite3Location } from './better-sqlite3.ts';
 
-/** What the thread is told at start: where the store and the driver are, and its SQL. */
-interface ThreadSetup {
-  readonly file: string;
-  readonly driver: string;
-  readonly nativeBinding: string | undefined;
-  readonly busyMs: number;
-  readonly cacheKib: number;
-  readonly bySlotSql: string;
-  readonly byTokenSql: string;
-}
+type Rows = Array<{ token: string; public_key: string }>;
+
+/** What the thread is told at start: the options, and where the driver is. */
+type ThreadSetup = KeyReadThreadOptions & { readonly driver: string; readonly nativeBinding: string | undefined };
 
 interface ReadRequest {
   readonly id: number;
@@ -24,7 +16,7 @@ interface ReadRequest {
   readonly slots: ReadonlyArray<bigint | null>;
 }
 
-type ReadReply = { readonly id: number; readonly rows: Array<{ token: string; public_key: string }> } | { readonly id: number; readonly error: string };
+type ReadReply = { readonly id: number; readonly rows: Rows } | { readonly id: number; readonly error: string };
 
 /**
  * The thread's code, CommonJS, run with `eval` so that it needs no file of its own beside the bundle
@@ -86,15 +78,6 @@ export const KEY_READ_TIMEOUT_MS = 5000;
 
 /** After a thread failed, reads go to the store's connection for this long before a new thread is tried. */
 const RESTART_AFTER_MS = 1000;
-
-type Rows = Array<{ token: string; public_key: string }>;
-
-/**
- * What the thread cannot read (it failed, stalled, or could not start) is read on the store's own
- * connection, an IN list through Kysely as every engine can: slower, on the event loop, but answered.
- */
-const onStoreConnection = (db: Kysely<Database>, tokens: readonly string[]): Promise<Rows> =>
-  db.selectFrom('dkim_keys').select(['token', 'public_key']).where('token', 'in', tokens).execute();
 
 /**
  * The DNS cache's reads of its misses (DnsKeyStore.findKeys) on SQLite, in a thread of their own
@@ -168,12 +151,14 @@ export function keyReadThread(options: KeyReadThreadOptions): { readonly read: K
     });
   const read: KeysByTokens = async (db, tokens) => {
     if (closed) throw new Error('the key read thread is closed');
-    if (performance.now() - failedAt < RESTART_AFTER_MS) return onStoreConnection(db, tokens);
+    // What the thread cannot read (it failed, stalled, or could not start) is read on the store's own
+    // connection, the IN list every engine reads: slower, on the event loop, but answered.
+    if (performance.now() - failedAt < RESTART_AFTER_MS) return keysByInList(db, tokens);
     try {
       return await inThread(tokens);
     } catch {
       // A failing read of the store itself fails here too, and the DNS cache answers SERVFAIL.
-      return onStoreConnection(db, tokens);
+      return keysByInList(db, tokens);
     }
   };
   return {
