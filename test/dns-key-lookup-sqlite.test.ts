@@ -4,6 +4,7 @@
  * transactions only, and a change another process commits is still seen (through the change feed).
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Scope } from '../src/core/index.ts';
@@ -15,6 +16,20 @@ import { tempDir } from './helpers/temp-dir.ts';
 
 /** The public key a cache answer (TXT RDATA) publishes; undefined when there is none. */
 const publicKeyIn = (rdata: string | null | undefined): string | undefined => (rdata == null ? undefined : keyOfRdata('', rdata).publicKey);
+
+/** Open descriptors of this process on `file`: SQLite holds the database file open once a connection. */
+function connectionsTo(file: string): number {
+  const target = realpathSync(file);
+  let count = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === target) count++;
+    } catch {
+      // Closed since the listing (the listing's own descriptor).
+    }
+  }
+  return count;
+}
 
 const SCOPE: Scope = { accountId: '111111111111', region: 'us-east-1' };
 // Well-formed tokens (`[a-z2-7]{32}`), so that the synchronous read takes migration 0019's slots.
@@ -39,9 +54,11 @@ describe('the DNS cache over a SQLite file', () => {
       const created = await other.store.createDomainDkim(SCOPE, { domain: 'a.example', tokens: tokens('ta'), verificationToken: 'vt', keyBits: 1024, now: 1 });
       assert.equal(created.kind, 'created');
       const [t0, t1, t2] = tokens('ta') as [string, string, string];
+      const connections = connectionsTo(join(dir.path, SQLITE_FILE));
       // Not in memory (created after start, the feed not read yet): answered from the store, at once.
       assert.match(publicKeyIn(cache.get(t0)) ?? '', /^pub-\d$/);
       assert.equal(cache.size, 1);
+      assert.equal(connectionsTo(join(dir.path, SQLITE_FILE)), connections + 1, 'the synchronous read opened its connection at its first lookup');
 
       // A transaction another connection has not committed is not seen.
       const raw = new BetterSqlite3(join(dir.path, SQLITE_FILE));
@@ -108,6 +125,9 @@ describe('the DNS cache over a SQLite file', () => {
         'read in the thread, an absent key null',
       );
       assert.deepEqual(readsNow, []);
+      // Connections to the file, each holding it open once: the two stores' and the key read thread's;
+      // no read-only connection for the synchronous read, which this mode never makes.
+      assert.equal(connectionsTo(join(data.path, SQLITE_FILE)), 3);
       // The batched read itself: absent tokens left out; a token not of the DKIM form by the token index.
       const keys = await dns.dnsKeys.findKeys([t2, absent, 'not-a-dkim-token']);
       assert.deepEqual(
@@ -136,7 +156,7 @@ describe('the DNS cache over a SQLite file', () => {
     }
   });
 
-  it("the key read thread: what it cannot read is read on the store's connection, a new thread is tried a second later, none after close", async () => {
+  it("the key read thread: started ahead of reads; what it cannot read is read on the store's connection, and told; a new thread after 1 s, then 2 s; none after close", async () => {
     const { Kysely, SqliteDialect } = await import('kysely');
     const { keyReadThread } = await import('../src/storage/sqlite/key-read-thread.ts');
     const { KEY_LOOKUP_SQL, KEY_BY_TOKEN_SQL } = await import('../src/storage/sqlite/open-sqlite-store.ts');
@@ -156,14 +176,38 @@ describe('the DNS cache over a SQLite file', () => {
     const storeConnection = new Kysely<never>({ dialect: new SqliteDialect({ database: new BetterSqlite3(join(a.path, SQLITE_FILE)) }) });
     // The thread reads b's file, which does not exist yet: its read-only open fails.
     const thread = keyReadThread({ file: join(b.path, SQLITE_FILE), busyMs: 100, cacheKib: 1024, bySlotSql: KEY_LOOKUP_SQL, byTokenSql: KEY_BY_TOKEN_SQL });
+    const told: string[] = [];
+    let heard: () => void = () => {};
+    const stopTelling = thread.start((err) => {
+      told.push(err.message);
+      heard();
+    });
     try {
+      // Started without a read: its failure to open the file is told at once.
+      await new Promise<void>((resolve) => {
+        heard = resolve;
+      });
+      assert.equal(told.length, 1);
+      assert.match(
+        told[0]!,
+        /^the DNS key read thread failed \(SQLITE_CANTOPEN\): its reads go to the store's connection, on the event loop, and a new thread is tried in 1 s$/,
+      );
       assert.deepEqual(await thread.read(storeConnection, [token]), [{ token, public_key: 'pub-a' }], "the thread failed: read on the store's connection");
-      await fill(b.path, 'pub-b');
-      assert.deepEqual(await thread.read(storeConnection, [token]), [{ token, public_key: 'pub-a' }], 'within a second of the failure, no new thread yet');
       await new Promise((resolve) => setTimeout(resolve, 1100));
+      // A second failure in a row: the next thread waits twice as long.
+      assert.deepEqual(await thread.read(storeConnection, [token]), [{ token, public_key: 'pub-a' }], 'a new thread, failing again: the store read it');
+      assert.equal(told.length, 2);
+      assert.match(told[1]!, /a new thread is tried in 2 s$/);
+      await fill(b.path, 'pub-b');
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      assert.deepEqual(await thread.read(storeConnection, [token]), [{ token, public_key: 'pub-a' }], 'within 2 s of the second failure, no new thread yet');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       assert.deepEqual(await thread.read(storeConnection, [token]), [{ token, public_key: 'pub-b' }], 'a new thread, the file there now');
+      assert.equal(told.length, 2, 'a read the thread answered is told of nothing');
+      stopTelling();
       await thread.close();
       await assert.rejects(thread.read(storeConnection, [token]), /closed/);
+      assert.equal(told.length, 2, 'closing is no failure');
     } finally {
       await thread.close();
       await storeConnection.destroy();

@@ -166,6 +166,14 @@ export interface DnsKeyStore {
    */
   readonly refreshKeyReads?: () => void;
   /**
+   * Where the engine reads findKeys' batches by a means of its own that fails over to a slower one
+   * (SQLite's key read thread, which falls back to the store's connection on the event loop): starts
+   * it now rather than at the first miss, and tells `onTrouble` of each failure that findKeys hides
+   * from its callers by answering anyway, so that an operator hears of a DNS server on its slow path.
+   * Returns what stops the telling. The DNS cache calls it at start unless it reads misses at once.
+   */
+  readonly startKeyReads?: (onTrouble: (err: Error) => void) => () => void;
+  /**
    * One page of the published keys, in the order the store keeps them (creation order): at most
    * `limit`, the first ones after the position `after` (0: from the start), and the position of the
    * page's last key to ask for the next. Paged, never whole: at platform scale the zone is millions

@@ -454,6 +454,34 @@ test('a synchronous read that fails falls back to the asynchronous one, and the 
   assert.equal(errors.length, 2);
 });
 
+test("the batched read's own means is started with the cache, its failures reported as the cache's, until stopped; not when misses are read at once", async () => {
+  const starts: Array<(err: Error) => void> = [];
+  let stopped = 0;
+  const store: DnsKeyStore = {
+    ...zoneOf(['a']),
+    startKeyReads: (onTrouble) => {
+      starts.push(onTrouble);
+      return () => stopped++;
+    },
+  };
+  const errors: unknown[] = [];
+  const cache = new KeyZoneCache(store, { maxEntries: 2, onError: (err) => errors.push(err) });
+  await cache.start();
+  assert.equal(starts.length, 1, 'started with the cache, before any miss');
+  starts[0]!(new Error('the DNS key read thread failed'));
+  assert.deepEqual(
+    errors.map((e) => (e as Error).message),
+    ['the DNS key read thread failed'],
+  );
+  cache.stop();
+  assert.equal(stopped, 1, 'stopping the cache stops the reports');
+
+  const inline = new KeyZoneCache({ ...store, findKeyNow: (token) => ({ token, publicKey: `pub-${token}` }) }, { maxEntries: 2, readMissesNow: true });
+  await inline.start();
+  inline.stop();
+  assert.equal(starts.length, 1, '--dns-key-reads inline: not started (a miss that the synchronous read cannot answer starts it then)');
+});
+
 test('a second start does not read the sequence again (it would pass over changes not yet applied)', async () => {
   const store = zoneOf(['a']);
   let seq = 3;

@@ -116,6 +116,8 @@ export class KeyZoneCache implements ZoneChangeListener {
   #running: Promise<void> | null = null;
   #queued: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
+  /** Stops the store's reports of its batched reads' failures (DnsKeyStore.startKeyReads). */
+  #stopKeyReadReports: (() => void) | null = null;
   /** Counts starts: a load begun by an earlier start stops when the cache is started again. */
   #runs = 0;
   /** The misses not read yet, read together (see #readBatched). */
@@ -174,6 +176,9 @@ export class KeyZoneCache implements ZoneChangeListener {
     if (this.#timer !== null) return;
     this.#seq = seq;
     this.#store.refreshKeyReads?.();
+    // The batched read's own means (SQLite's key read thread) started before the first miss, its
+    // failures (which findKeys hides by reading on a slower path) reported as the cache's own.
+    if (!this.#readMissesNow) this.#stopKeyReadReports = this.#store.startKeyReads?.((err) => this.#onError(err)) ?? null;
     const run = ++this.#runs;
     this.#timer = setInterval(() => {
       // A poll still under way (a slow store) is not stacked on.
@@ -224,6 +229,8 @@ export class KeyZoneCache implements ZoneChangeListener {
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    this.#stopKeyReadReports?.();
+    this.#stopKeyReadReports = null;
   }
 
   get size(): number {

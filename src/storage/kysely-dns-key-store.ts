@@ -28,14 +28,22 @@ export class KyselyDnsKeyStore implements DnsKeyStore {
   readonly #keysByTokens: KeysByTokens;
   readonly findKeyNow?: (token: string) => PublishedKey | null;
   readonly refreshKeyReads?: () => void;
+  readonly startKeyReads?: (onTrouble: (err: Error) => void) => () => void;
 
   /**
    * `keysNow`: the engine's synchronous point lookup, where it has one (see DnsKeyStore.findKeyNow);
-   * `keysByTokens`: its batched read, where it has a better one than an IN list.
+   * `keysByTokens`: its batched read, where it has a better one than an IN list, and `startKeyReads`
+   * where that read has a start and failures of its own (DnsKeyStore.startKeyReads).
    */
-  constructor(db: Kysely<Database>, keysNow?: SyncKeyLookup | null, keysByTokens: KeysByTokens = keysByInList) {
+  constructor(
+    db: Kysely<Database>,
+    keysNow?: SyncKeyLookup | null,
+    keysByTokens: KeysByTokens = keysByInList,
+    startKeyReads?: (onTrouble: (err: Error) => void) => () => void,
+  ) {
     this.#db = db;
     this.#keysByTokens = keysByTokens;
+    if (startKeyReads) this.startKeyReads = startKeyReads;
     if (keysNow) {
       this.findKeyNow = keysNow.find;
       this.refreshKeyReads = keysNow.refresh;

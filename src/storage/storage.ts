@@ -95,11 +95,14 @@ export interface StorageParts {
   /**
    * Makes the engine's synchronous key lookup (DnsKeyStore.findKeyNow), where it has one: called when
    * the DNS key store is first used, so that only a process that serves DNS pays for it (SQLite: a
-   * second, read-only connection).
+   * second, read-only connection, opened by the first lookup: only a DNS cache that reads its misses
+   * at once makes one).
    */
   readonly keyLookupNow?: () => SyncKeyLookup;
   /** The engine's batched key read (DnsKeyStore.findKeys), where it has a better one than an IN list. */
   readonly keysByTokens?: KeysByTokens;
+  /** Starts that read's own means ahead of the first miss and reports its failures (DnsKeyStore.startKeyReads). */
+  readonly startKeyReads?: (onTrouble: (err: Error) => void) => () => void;
   /** Closes what the engine opened beside the store (keyLookupNow's connection, SQLite's key read thread), before the store. */
   readonly closeExtra?: () => void | Promise<void>;
 }
@@ -116,7 +119,7 @@ export function storageOver(parts: StorageParts): Storage {
   const identitySettings = lazy(() => new KyselyIdentitySettingsStore(db, (trx, id) => store.lockIdentity(trx, id)));
   const detection = lazy(() => new KyselyDetectionStore(db, detectionEngine));
   const mailFrom = lazy(() => new KyselyMailFromStore(db, detectionEngine));
-  const dnsKeys = lazy(() => new KyselyDnsKeyStore(db, parts.keyLookupNow?.(), parts.keysByTokens));
+  const dnsKeys = lazy(() => new KyselyDnsKeyStore(db, parts.keyLookupNow?.(), parts.keysByTokens, parts.startKeyReads));
   const keyRings = lazy(() => new KyselyKeyRingStore(db, (q) => store.lockTaken(q)));
   const externalDkim = lazy(() => new KyselyExternalDkimStore(db, detectionEngine));
   const sandbox = lazy(() => new KyselySandboxStore(db));

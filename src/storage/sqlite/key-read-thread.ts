@@ -61,6 +61,19 @@ parentPort.on('message', (request) => {
 });
 `;
 
+/**
+ * What a thread's uncaught error says. It comes through the structured clone: a SqliteError (the
+ * driver's own class) arrives as a plain object with its `code` alone (SQLITE_CANTOPEN, say).
+ */
+function causeOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'object' && err !== null && 'code' in err) return String(err.code);
+  return String(err);
+}
+
+/** A read the thread answered with its error (the thread itself goes on). */
+class ThreadReadError extends Error {}
+
 export interface KeyReadThreadOptions {
   readonly file: string;
   readonly busyMs: number;
@@ -76,8 +89,26 @@ export interface KeyReadThreadOptions {
  */
 export const KEY_READ_TIMEOUT_MS = 5000;
 
-/** After a thread failed, reads go to the store's connection for this long before a new thread is tried. */
+/**
+ * After a thread failed, reads go to the store's connection for this long before a new thread is
+ * tried; each further failure in a row doubles it, up to RESTART_AFTER_MAX_MS, so that a thread that
+ * cannot start (its file gone, the driver missing) is not started again, and reported, every second.
+ */
 const RESTART_AFTER_MS = 1000;
+const RESTART_AFTER_MAX_MS = 60_000;
+
+/** The key read thread as its store uses it: `read` is DnsKeyStore.findKeys' batched read. */
+export interface KeyReadThread {
+  readonly read: KeysByTokens;
+  /**
+   * Starts the thread now rather than at the first read (its start, tens of milliseconds, then
+   * delays no question, and a thread that cannot open the file says so at once), and tells
+   * `onTrouble` of every failure the reads hide by going to the store's connection. Returns what
+   * stops the telling. (DnsKeyStore.startKeyReads.)
+   */
+  readonly start: (onTrouble: (err: Error) => void) => () => void;
+  readonly close: () => Promise<void>;
+}
 
 /**
  * The DNS cache's reads of its misses (DnsKeyStore.findKeys) on SQLite, in a thread of their own
@@ -86,7 +117,7 @@ const RESTART_AFTER_MS = 1000;
  * questions whose keys are in memory (at a million domains, one DNS process's rate on a skewed mix
  * rose from 0.42x to about 0.50x of NSD's; docs/performance-history.md).
  */
-export function keyReadThread(options: KeyReadThreadOptions): { readonly read: KeysByTokens; readonly close: () => Promise<void> } {
+export function keyReadThread(options: KeyReadThreadOptions): KeyReadThread {
   interface Running {
     readonly thread: Worker;
     /** The reads sent to this thread and not answered yet: a thread that dies fails its own, no other's. */
@@ -95,7 +126,14 @@ export function keyReadThread(options: KeyReadThreadOptions): { readonly read: K
   let running: Running | null = null;
   let closed = false;
   let failedAt = Number.NEGATIVE_INFINITY;
+  /** Failures in a row (a read answered by a thread ends the row): how long until the next thread. */
+  let failures = 0;
   let next = 0;
+  const listeners = new Set<(err: Error) => void>();
+  const tell = (err: Error) => {
+    for (const listener of listeners) listener(err);
+  };
+  const restartAfter = () => Math.min(RESTART_AFTER_MAX_MS, RESTART_AFTER_MS * 2 ** Math.max(0, failures - 1));
   const start = (): Running => {
     const driver = betterSqlite3Location();
     const setup: ThreadSetup = { ...options, driver: driver.module, nativeBinding: driver.nativeBinding };
@@ -107,7 +145,7 @@ export function keyReadThread(options: KeyReadThreadOptions): { readonly read: K
       const waiting = started.pending.get(reply.id);
       if (waiting === undefined) return;
       started.pending.delete(reply.id);
-      if ('error' in reply) waiting.reject(new Error(reply.error));
+      if ('error' in reply) waiting.reject(new ThreadReadError(reply.error));
       else waiting.resolve(reply.rows);
     });
     // A thread that failed (its store could not be opened, say), exited or stalled: its reads fail
@@ -116,12 +154,20 @@ export function keyReadThread(options: KeyReadThreadOptions): { readonly read: K
       if (running === started) {
         running = null;
         failedAt = performance.now();
+        failures++;
+        if (!closed) {
+          tell(
+            new Error(
+              `the DNS key read thread failed (${err.message}): its reads go to the store's connection, on the event loop, and a new thread is tried in ${restartAfter() / 1000} s`,
+            ),
+          );
+        }
       }
       for (const waiting of started.pending.values()) waiting.reject(err);
       started.pending.clear();
     };
-    thread.on('error', gone);
-    thread.on('exit', (code) => gone(new Error(`the key read thread exited (code ${code})`)));
+    thread.on('error', (err: unknown) => gone(new Error(causeOf(err))));
+    thread.on('exit', (code) => gone(new Error(`it exited, code ${code}`)));
     return started;
   };
   const inThread = (tokens: readonly string[]): Promise<Rows> =>
@@ -130,10 +176,22 @@ export function keyReadThread(options: KeyReadThreadOptions): { readonly read: K
       const current = running;
       const id = next++;
       const timer = setTimeout(() => {
-        if (!current.pending.has(id)) return;
-        // Stalled: its reads go to the store's connection, and the thread is replaced.
+        const waiting = current.pending.get(id);
+        if (waiting === undefined) return;
+        // Stalled: this read and the thread's others go to the store's connection, and the thread is
+        // replaced (told here: it is no longer `running` when its exit comes to gone()).
+        waiting.reject(new Error(`a read took more than ${KEY_READ_TIMEOUT_MS} ms`));
+        if (running === current) {
+          running = null;
+          failedAt = performance.now();
+          failures++;
+          tell(
+            new Error(
+              `the DNS key read thread failed (a read took more than ${KEY_READ_TIMEOUT_MS} ms): its reads go to the store's connection, on the event loop, and a new thread is tried in ${restartAfter() / 1000} s`,
+            ),
+          );
+        }
         void current.thread.terminate();
-        reject(new Error(`the key read thread took more than ${KEY_READ_TIMEOUT_MS} ms`));
       }, KEY_READ_TIMEOUT_MS);
       timer.unref();
       current.pending.set(id, {
@@ -153,16 +211,27 @@ export function keyReadThread(options: KeyReadThreadOptions): { readonly read: K
     if (closed) throw new Error('the key read thread is closed');
     // What the thread cannot read (it failed, stalled, or could not start) is read on the store's own
     // connection, the IN list every engine reads: slower, on the event loop, but answered.
-    if (performance.now() - failedAt < RESTART_AFTER_MS) return keysByInList(db, tokens);
+    if (performance.now() - failedAt < restartAfter()) return keysByInList(db, tokens);
+    let rows: Rows;
     try {
-      return await inThread(tokens);
-    } catch {
-      // A failing read of the store itself fails here too, and the DNS cache answers SERVFAIL.
+      rows = await inThread(tokens);
+    } catch (err) {
+      // A thread that failed was told of in gone(); a read that failed in a working thread (its
+      // connection busy past busyMs, say) is told here. A failing read of the store itself fails on
+      // the store's connection too, and the DNS cache answers SERVFAIL.
+      if (err instanceof ThreadReadError) tell(new Error(`a DNS key read failed in the key read thread (${err.message}); read on the store's connection`));
       return keysByInList(db, tokens);
     }
+    failures = 0;
+    return rows;
   };
   return {
     read,
+    start(onTrouble) {
+      listeners.add(onTrouble);
+      if (!closed && running === null && performance.now() - failedAt >= restartAfter()) running = start();
+      return () => listeners.delete(onTrouble);
+    },
     async close() {
       closed = true;
       const stopping = running;

@@ -157,7 +157,8 @@ const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 export async function openSqliteStorage(file: string): Promise<Storage> {
   const { db, store, sqlite } = await openSqliteDatabase(file);
   // A file's DNS key reads: at once on the event loop (--dns-key-reads inline), or batched in a thread
-  // (thread, the default); each opens its read-only connection when first used.
+  // (thread, the default); each opens its read-only connection when first used (the thread when the
+  // DNS cache starts), so a process opens only the one its mode reads through.
   const keys =
     file === ':memory:'
       ? null
@@ -182,6 +183,7 @@ export async function openSqliteStorage(file: string): Promise<Storage> {
       ? {
           keyLookupNow: keys.open,
           keysByTokens: keys.thread.read,
+          startKeyReads: keys.thread.start,
           closeExtra: async () => {
             keys.close();
             // Its connection closed before the store's: the last connection to close checkpoints the WAL.
@@ -249,31 +251,40 @@ const KEY_LOOKUP_CACHE_KIB = 16 * 1024;
  */
 function readOnlyKeyLookup(file: string): { open: () => SyncKeyLookup; close: () => void } {
   let reader: BetterSqlite3.Database | null = null;
+  const prepare = () => {
+    reader ??= openBetterSqlite3(file, { readonly: true, timeout: KEY_LOOKUP_BUSY_MS });
+    const db = reader;
+    db.pragma(`cache_size = -${KEY_LOOKUP_CACHE_KIB}`);
+    return {
+      db,
+      bySlot: db.prepare<[{ slot: bigint; token: string }], { token: string; public_key: string }>(KEY_LOOKUP_SQL),
+      byIndex: db.prepare<[string], { token: string; public_key: string }>(KEY_BY_TOKEN_SQL),
+      begin: db.prepare('BEGIN'),
+      commit: db.prepare('COMMIT'),
+    };
+  };
   return {
     open() {
-      reader ??= openBetterSqlite3(file, { readonly: true, timeout: KEY_LOOKUP_BUSY_MS });
-      const db = reader;
-      db.pragma(`cache_size = -${KEY_LOOKUP_CACHE_KIB}`);
-      const bySlot = db.prepare<[{ slot: bigint; token: string }], { token: string; public_key: string }>(KEY_LOOKUP_SQL);
-      const byIndex = db.prepare<[string], { token: string; public_key: string }>(KEY_BY_TOKEN_SQL);
-      const begin = db.prepare('BEGIN');
-      const commit = db.prepare('COMMIT');
+      // The connection is opened by the first lookup, not here: a DNS process that reads its misses in
+      // the key read thread (the default) makes no lookup, and keeps no connection it never reads.
+      let statements: ReturnType<typeof prepare> | null = null;
       let held = false;
       const refresh = () => {
-        if (!held) return;
+        if (!held || statements === null) return;
         held = false;
-        if (db.open && db.inTransaction) commit.run();
+        if (statements.db.open && statements.db.inTransaction) statements.commit.run();
       };
       return {
         find(token) {
+          statements ??= prepare();
           if (!held) {
-            begin.run();
+            statements.begin.run();
             held = true;
             setImmediate(refresh);
           }
           let row: { token: string; public_key: string } | undefined;
           try {
-            row = isDkimToken(token) ? bySlot.get({ slot: firstSlot(token), token }) : byIndex.get(token);
+            row = isDkimToken(token) ? statements.bySlot.get({ slot: firstSlot(token), token }) : statements.byIndex.get(token);
           } catch (err) {
             // A busy or failing read: the next one begins afresh (the caller falls back to the asynchronous read).
             refresh();
