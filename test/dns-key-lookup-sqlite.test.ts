@@ -216,6 +216,62 @@ describe('the DNS cache over a SQLite file', () => {
     }
   });
 
+  it("the key read thread: a read that takes longer than its time limit is read on the store's connection, told, and the thread replaced", async () => {
+    const { Kysely, SqliteDialect } = await import('kysely');
+    const { keyReadThread } = await import('../src/storage/sqlite/key-read-thread.ts');
+    const { KEY_LOOKUP_SQL, KEY_BY_TOKEN_SQL } = await import('../src/storage/sqlite/open-sqlite-store.ts');
+    const token = tokens('td')[0]!;
+    const [a, b] = [tempDir('dns-key-stall-a'), tempDir('dns-key-stall-b')];
+    for (const [dataDir, publicKey] of [
+      [a.path, 'pub-a'],
+      [b.path, 'pub-b'],
+    ] as const) {
+      const storage = await openStorage({ databaseUrl: null, dataDir });
+      try {
+        await storage.store.addPoolKeys([{ bits: 1024, publicKey, sealedPrivateKey: 'sealed', createdAt: 1 }]);
+        await storage.store.createDomainDkim(SCOPE, { domain: 'd.example', tokens: [token], verificationToken: 'vt', keyBits: 1024, now: 1 });
+      } finally {
+        await storage.close();
+      }
+    }
+    // b's file out of WAL mode and locked exclusively by another connection: a reader there waits for
+    // the lock (up to busyMs, 10 s here), as a read would wait for a disk that hangs.
+    const locker = new BetterSqlite3(join(b.path, SQLITE_FILE));
+    locker.pragma('journal_mode = DELETE');
+    locker.exec('BEGIN EXCLUSIVE');
+    const storeConnection = new Kysely<never>({ dialect: new SqliteDialect({ database: new BetterSqlite3(join(a.path, SQLITE_FILE)) }) });
+    const thread = keyReadThread({
+      file: join(b.path, SQLITE_FILE),
+      busyMs: 10_000,
+      cacheKib: 1024,
+      bySlotSql: KEY_LOOKUP_SQL,
+      byTokenSql: KEY_BY_TOKEN_SQL,
+      readTimeoutMs: 300,
+    });
+    const told: string[] = [];
+    thread.start((err) => told.push(err.message));
+    try {
+      const started = performance.now();
+      assert.deepEqual(await thread.read(storeConnection, [token]), [{ token, public_key: 'pub-a' }], "stalled: read on the store's connection");
+      const took = performance.now() - started;
+      assert.ok(took >= 300 && took < 5000, `answered after the time limit, not the lock's 10 s (${took.toFixed(0)} ms)`);
+      assert.deepEqual(told, [
+        "the DNS key read thread failed (a read took more than 300 ms): its reads go to the store's connection, on the event loop, and a new thread is tried in 1 s",
+      ]);
+      locker.exec('COMMIT');
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      assert.deepEqual(await thread.read(storeConnection, [token]), [{ token, public_key: 'pub-b' }], 'a new thread, the lock gone');
+      assert.equal(told.length, 1);
+    } finally {
+      if (locker.inTransaction) locker.exec('COMMIT');
+      locker.close();
+      await thread.close();
+      await storeConnection.destroy();
+      a.remove();
+      b.remove();
+    }
+  });
+
   it('shares one read snapshot among the lookups of a turn: refreshKeyReads or the next turn sees newer commits', async () => {
     const dns = await openStorage({ databaseUrl: null, dataDir: dir.path });
     const other = await openStorage({ databaseUrl: null, dataDir: dir.path });

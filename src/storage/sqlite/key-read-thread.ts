@@ -80,6 +80,8 @@ export interface KeyReadThreadOptions {
   readonly cacheKib: number;
   readonly bySlotSql: string;
   readonly byTokenSql: string;
+  /** How long a read may take in the thread (KEY_READ_TIMEOUT_MS unless given: tests give less). */
+  readonly readTimeoutMs?: number;
 }
 
 /**
@@ -123,6 +125,7 @@ export function keyReadThread(options: KeyReadThreadOptions): KeyReadThread {
     /** The reads sent to this thread and not answered yet: a thread that dies fails its own, no other's. */
     readonly pending: Map<number, { resolve: (rows: Rows) => void; reject: (err: Error) => void }>;
   }
+  const readTimeoutMs = options.readTimeoutMs ?? KEY_READ_TIMEOUT_MS;
   let running: Running | null = null;
   let closed = false;
   let failedAt = Number.NEGATIVE_INFINITY;
@@ -134,6 +137,23 @@ export function keyReadThread(options: KeyReadThreadOptions): KeyReadThread {
     for (const listener of listeners) listener(err);
   };
   const restartAfter = () => Math.min(RESTART_AFTER_MAX_MS, RESTART_AFTER_MS * 2 ** Math.max(0, failures - 1));
+  /**
+   * `which` failed: if it is the running thread, the reads go to the store's connection until a new
+   * one is tried (see read), and whoever listens is told why.
+   */
+  const failed = (which: Running, cause: string) => {
+    if (running !== which) return;
+    running = null;
+    failedAt = performance.now();
+    failures++;
+    if (closed) return;
+    const retry = restartAfter() / 1000;
+    tell(
+      new Error(
+        `the DNS key read thread failed (${cause}): its reads go to the store's connection, on the event loop, and a new thread is tried in ${retry} s`,
+      ),
+    );
+  };
   const start = (): Running => {
     const driver = betterSqlite3Location();
     const setup: ThreadSetup = { ...options, driver: driver.module, nativeBinding: driver.nativeBinding };
@@ -151,18 +171,7 @@ export function keyReadThread(options: KeyReadThreadOptions): KeyReadThread {
     // A thread that failed (its store could not be opened, say), exited or stalled: its reads fail
     // over to the store's connection (see read), and after RESTART_AFTER_MS a read starts a new one.
     const gone = (err: Error) => {
-      if (running === started) {
-        running = null;
-        failedAt = performance.now();
-        failures++;
-        if (!closed) {
-          tell(
-            new Error(
-              `the DNS key read thread failed (${err.message}): its reads go to the store's connection, on the event loop, and a new thread is tried in ${restartAfter() / 1000} s`,
-            ),
-          );
-        }
-      }
+      failed(started, err.message);
       for (const waiting of started.pending.values()) waiting.reject(err);
       started.pending.clear();
     };
@@ -179,20 +188,12 @@ export function keyReadThread(options: KeyReadThreadOptions): KeyReadThread {
         const waiting = current.pending.get(id);
         if (waiting === undefined) return;
         // Stalled: this read and the thread's others go to the store's connection, and the thread is
-        // replaced (told here: it is no longer `running` when its exit comes to gone()).
-        waiting.reject(new Error(`a read took more than ${KEY_READ_TIMEOUT_MS} ms`));
-        if (running === current) {
-          running = null;
-          failedAt = performance.now();
-          failures++;
-          tell(
-            new Error(
-              `the DNS key read thread failed (a read took more than ${KEY_READ_TIMEOUT_MS} ms): its reads go to the store's connection, on the event loop, and a new thread is tried in ${restartAfter() / 1000} s`,
-            ),
-          );
-        }
+        // replaced (told here, with the cause: it is no longer `running` when its exit comes to gone()).
+        const cause = `a read took more than ${readTimeoutMs} ms`;
+        waiting.reject(new Error(cause));
+        failed(current, cause);
         void current.thread.terminate();
-      }, KEY_READ_TIMEOUT_MS);
+      }, readTimeoutMs);
       timer.unref();
       current.pending.set(id, {
         resolve: (rows) => {
