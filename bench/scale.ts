@@ -501,6 +501,8 @@ try {
         row('DNS uniform', `Signet ${fmt(median(rates.signetU), 0)} q/s, NSD ${fmt(median(rates.nsdU), 0)} q/s: ${fmt(u)}x (goal >= 0.25)`);
         row('DNS skewed', `Signet ${fmt(median(rates.signetS), 0)} q/s, NSD ${fmt(median(rates.nsdS), 0)} q/s: ${fmt(s)}x (goal >= 0.50)`);
         row('RSS after DNS run', `${fmt(rssMb(server.proc.pid!), 0)} MB`);
+        // The server process's share of it, as its heap has it (a DNS worker's heap is its own).
+        row('server heap after DNS run', await heapBreakdown(server.url));
       } finally {
         await nsd.stop();
       }
@@ -570,17 +572,39 @@ const width = Math.max(...rows.map(([name]) => name.length));
 console.log(`| ${'measure'.padEnd(width)} | value |\n| ${'-'.repeat(width)} | ----- |`);
 for (const [name, value] of rows) console.log(`| ${name.padEnd(width)} | ${value} |`);
 
-/** The handler's latency histogram of one action, cumulative counts by upper bound (Infinity: all). */
-async function handlerHistogram(url: string, action: string): Promise<Map<number, number>> {
+/** The server's /metrics text. */
+function metricsText(url: string): Promise<string> {
   // A connection of its own: fetch's pooled one may have been closed by the server's keep-alive
   // timeout while wrk ran ("other side closed").
-  const text = await new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     get(`${url}/metrics`, { agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d));
       res.on('end', () => resolve(body));
     }).on('error', reject);
   });
+}
+
+/**
+ * The server process's V8 heap as /metrics gives it (prom-client's default metrics), in MB: what of
+ * its resident memory is the young generation (new space), the old one, and memory outside the heap.
+ */
+async function heapBreakdown(url: string): Promise<string> {
+  const text = await metricsText(url);
+  const value = (pattern: RegExp) => {
+    const line = text.split('\n').find((l) => pattern.test(l));
+    return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(' ') + 1)) / 2 ** 20;
+  };
+  const heap = value(/^signet_nodejs_heap_size_total_bytes /);
+  const young = value(/^signet_nodejs_heap_space_size_total_bytes\{space="new"\} /);
+  const old = value(/^signet_nodejs_heap_space_size_total_bytes\{space="old"\} /);
+  const external = value(/^signet_nodejs_external_memory_bytes /);
+  return `heap ${fmt(heap, 0)} MB (new space ${fmt(young, 0)}, old space ${fmt(old, 0)}), external ${fmt(external, 0)} MB; Node ${process.version}${process.env['NODE_OPTIONS'] ? ` NODE_OPTIONS=${process.env['NODE_OPTIONS']}` : ''}`;
+}
+
+/** The handler's latency histogram of one action, cumulative counts by upper bound (Infinity: all). */
+async function handlerHistogram(url: string, action: string): Promise<Map<number, number>> {
+  const text = await metricsText(url);
   const counts = new Map<number, number>();
   for (const line of text.split('\n')) {
     if (!line.startsWith('signet_api_request_duration_seconds_bucket{') || !line.includes(`action="${action}"`)) continue;

@@ -6,10 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { dkimTokens, sesCall, signetDnsPort } from './helpers/dns-peers.ts';
+import { YOUNG_GENERATION_FLAG } from '../src/main/young-generation.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
@@ -118,6 +120,18 @@ describe('signet serve --dns-workers 3', { timeout: 60_000 }, () => {
   it('runs two worker processes beside the server, and says so', () => {
     assert.match(server.output(), /\(udp in 3 processes, tcp\)/);
     assert.equal(workerPids(server.process.pid!).length, 2);
+  });
+
+  it('runs the server and its workers with the young generation capped (--max-semi-space-size=16), the server in place', (t) => {
+    const flags = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    for (const pid of workerPids(server.process.pid!)) assert.ok(flags(pid).includes(YOUNG_GENERATION_FLAG), `worker ${pid}: ${flags(pid).join(' ')}`);
+    // The server starts itself again with the flag through process.execve (Node 22.15+, 23.11+, 24):
+    // the same PID, the one the test spawned. Node 20 has none, and its V8's default is the cap.
+    if (typeof (process as { execve?: unknown }).execve !== 'function') {
+      t.diagnostic(`the server's own flag not checked: Node ${process.version} has no process.execve`);
+      return;
+    }
+    assert.ok(flags(server.process.pid!).includes(YOUNG_GENERATION_FLAG), flags(server.process.pid!).join(' '));
   });
 
   it('answers keys made after the workers started, the same key from every process', async () => {

@@ -1,4 +1,5 @@
 import { isSesCommandLine } from '../cli/global-options.ts';
+import { restartWithYoungGenerationCap } from '../main/young-generation.ts';
 import type { CommandIo } from './run-command.ts';
 
 /**
@@ -20,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
     const { runDnsWorker } = await import('../main/dns-worker.ts');
     return runDnsWorker(process.env);
   }
+  // Before any other module loads: the server's V8 heap is sized when the process starts.
+  if (argv[0] === 'serve') restartWithYoungGenerationCap();
   if (argv.length === 1 && argv[0] === '--version') argv = ['version'];
   const { runCommand } = await import('./run-command.ts');
   return runCommand(argv, process.env, io);

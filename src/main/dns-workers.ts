@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { ZoneChangeListener } from '../app/zone-change-listener.ts';
 import type { CoreConfig } from '../config/config.ts';
+import { withYoungGenerationCap } from './young-generation.ts';
 
 /**
  * What a DNS worker needs to answer for the key zone: where the store is (it reads only public keys
@@ -85,7 +86,14 @@ export async function startDnsWorkers(input: StartDnsWorkersInput): Promise<DnsW
   }
 
   async function spawnWorker(): Promise<Worker> {
-    const child = fork(entry, [DNS_WORKER_COMMAND], { env, execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    const child = fork(entry, [DNS_WORKER_COMMAND], {
+      env,
+      // The server's flags, its young generation capped as its own is (young-generation.ts): a worker of
+      // a server that could not start itself again with the cap (Node 20) still gets it.
+      execArgv: withYoungGenerationCap(process.execArgv, process.env['NODE_OPTIONS']),
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'json',
+    });
     const worker = new Worker(child, input.onError);
     // In the set from the start: close() must also stop a worker still starting (one being replaced),
     // whose IPC channel would otherwise keep this process alive.

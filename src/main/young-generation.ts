@@ -1,0 +1,40 @@
+/**
+ * The size of V8's young generation in Signet's server processes (`signet serve` and its DNS
+ * workers): semi-spaces of at most 16 MB, a new space of 32 MB, which is what Node 20's V8 keeps.
+ * Node 22 and 24 let a semi-space grow to 64 MB (a new space of 128 MB), and a DNS process that
+ * answers tens of thousands of questions a second fills it: at a million domains on 2 cores
+ * (bench/scale.ts --steps dns, which prints the heap's spaces from /metrics), Node 24 held 128 MB
+ * of new space and 323 MB of resident memory after the DNS run, against 32 MB and 213 MB with this
+ * cap, at the same rates (Zipf 76,510 against 75,520 q/s). With `--dns-workers N` each process pays
+ * it, and issue 17's bound is 500 MB for them all. A size the operator gives (the flag, or in
+ * NODE_OPTIONS) is kept.
+ */
+export const YOUNG_GENERATION_FLAG = '--max-semi-space-size=16';
+
+/** Whether a semi-space size was given already, on the command line or in NODE_OPTIONS. */
+export function semiSpaceSizeGiven(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
+  const given = (arg: string) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(arg);
+  return execArgv.some(given) || (nodeOptions ?? '').split(/\s+/).some(given);
+}
+
+/** A child process's Node flags (a DNS worker's): the parent's, with the cap unless a size was given. */
+export function withYoungGenerationCap(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
+  return semiSpaceSizeGiven(execArgv, nodeOptions) ? [...execArgv] : [...execArgv, YOUNG_GENERATION_FLAG];
+}
+
+/**
+ * For `signet serve`, before anything else runs: the process starts again in place with the cap
+ * (process.execve: the same PID and open descriptors, so systemd, a supervisor or a test waiting on
+ * it sees one process), since V8 sizes its heap when it starts and takes no such flag later. Where
+ * Node has no execve (before 22.15 and 23.11; Node 20, whose default is the cap anyway) or the size
+ * was given, it goes on as it is.
+ */
+export function restartWithYoungGenerationCap(): void {
+  const execve = (process as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
+  if (typeof execve !== 'function' || semiSpaceSizeGiven(process.execArgv, process.env['NODE_OPTIONS'])) return;
+  try {
+    execve(process.execPath, [process.execPath, ...process.execArgv, YOUNG_GENERATION_FLAG, ...process.argv.slice(1)], process.env);
+  } catch {
+    // Refused by the platform (execve is POSIX only): serve with V8's default, as before.
+  }
+}
