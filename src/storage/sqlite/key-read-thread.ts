@@ -99,6 +99,13 @@ export const KEY_READ_TIMEOUT_MS = 5000;
 const RESTART_AFTER_MS = 1000;
 const RESTART_AFTER_MAX_MS = 60_000;
 
+/**
+ * The thread's young generation, in MB: a batch's rows (at most MISS_BATCH keys, a few hundred KB)
+ * and nothing that lives longer. V8 would otherwise size it as the process's (32 MB with
+ * main/young-generation.ts's cap), in every DNS process, for garbage that never needs it.
+ */
+const THREAD_YOUNG_GENERATION_MB = 8;
+
 /** The key read thread as its store uses it: `read` is DnsKeyStore.findKeys' batched read. */
 export interface KeyReadThread {
   readonly read: KeysByTokens;
@@ -157,7 +164,7 @@ export function keyReadThread(options: KeyReadThreadOptions): KeyReadThread {
   const start = (): Running => {
     const driver = betterSqlite3Location();
     const setup: ThreadSetup = { ...options, driver: driver.module, nativeBinding: driver.nativeBinding };
-    const thread = new Worker(THREAD_CODE, { eval: true, workerData: setup });
+    const thread = new Worker(THREAD_CODE, { eval: true, workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
     // It serves the DNS process and never keeps it alive on its own.
     thread.unref();
     const started: Running = { thread, pending: new Map() };
