@@ -10,8 +10,11 @@ import { after, describe, it } from 'node:test';
 import type { Scope } from '../src/core/index.ts';
 import { keyOfRdata } from '../src/dns/answer-query.ts';
 import { KeyZoneCache } from '../src/dns/key-zone-cache.ts';
+import { Kysely, SqliteDialect } from 'kysely';
 import { openStorage, SQLITE_FILE } from '../src/storage/open-storage.ts';
 import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
+import { keyReadThread } from '../src/storage/sqlite/key-read-thread.ts';
+import { KEY_BY_TOKEN_SQL, KEY_LOOKUP_SQL } from '../src/storage/sqlite/open-sqlite-store.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
 /** The public key a cache answer (TXT RDATA) publishes; undefined when there is none. */
@@ -29,6 +32,17 @@ function connectionsTo(file: string): number {
     }
   }
   return count;
+}
+
+/** A store in `dataDir` with one identity whose one key, `token`, publishes `publicKey`. */
+async function storeWithKey(dataDir: string, token: string, publicKey: string): Promise<void> {
+  const storage = await openStorage({ databaseUrl: null, dataDir });
+  try {
+    await storage.store.addPoolKeys([{ bits: 1024, publicKey, sealedPrivateKey: 'sealed', createdAt: 1 }]);
+    await storage.store.createDomainDkim(SCOPE, { domain: 'c.example', tokens: [token], verificationToken: 'vt', keyBits: 1024, now: 1 });
+  } finally {
+    await storage.close();
+  }
 }
 
 const SCOPE: Scope = { accountId: '111111111111', region: 'us-east-1' };
@@ -157,22 +171,10 @@ describe('the DNS cache over a SQLite file', () => {
   });
 
   it("the key read thread: started ahead of reads; what it cannot read is read on the store's connection, and told; a new thread after 1 s, then 2 s; none after close", async () => {
-    const { Kysely, SqliteDialect } = await import('kysely');
-    const { keyReadThread } = await import('../src/storage/sqlite/key-read-thread.ts');
-    const { KEY_LOOKUP_SQL, KEY_BY_TOKEN_SQL } = await import('../src/storage/sqlite/open-sqlite-store.ts');
     const token = tokens('tc')[0]!;
     // Two stores with the same token and different keys: which one answered says which path read it.
     const [a, b] = [tempDir('dns-key-thread-a'), tempDir('dns-key-thread-b')];
-    const fill = async (dataDir: string, publicKey: string) => {
-      const storage = await openStorage({ databaseUrl: null, dataDir });
-      try {
-        await storage.store.addPoolKeys([{ bits: 1024, publicKey, sealedPrivateKey: 'sealed', createdAt: 1 }]);
-        await storage.store.createDomainDkim(SCOPE, { domain: 'c.example', tokens: [token], verificationToken: 'vt', keyBits: 1024, now: 1 });
-      } finally {
-        await storage.close();
-      }
-    };
-    await fill(a.path, 'pub-a');
+    await storeWithKey(a.path, token, 'pub-a');
     const storeConnection = new Kysely<never>({ dialect: new SqliteDialect({ database: new BetterSqlite3(join(a.path, SQLITE_FILE)) }) });
     // The thread reads b's file, which does not exist yet: its read-only open fails.
     const thread = keyReadThread({ file: join(b.path, SQLITE_FILE), busyMs: 100, cacheKib: 1024, bySlotSql: KEY_LOOKUP_SQL, byTokenSql: KEY_BY_TOKEN_SQL });
@@ -198,7 +200,7 @@ describe('the DNS cache over a SQLite file', () => {
       assert.deepEqual(await thread.read(storeConnection, [token]), [{ token, public_key: 'pub-a' }], 'a new thread, failing again: the store read it');
       assert.equal(told.length, 2);
       assert.match(told[1]!, /a new thread is tried in 2 s$/);
-      await fill(b.path, 'pub-b');
+      await storeWithKey(b.path, token, 'pub-b');
       await new Promise((resolve) => setTimeout(resolve, 1100));
       assert.deepEqual(await thread.read(storeConnection, [token]), [{ token, public_key: 'pub-a' }], 'within 2 s of the second failure, no new thread yet');
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -217,23 +219,10 @@ describe('the DNS cache over a SQLite file', () => {
   });
 
   it("the key read thread: a read that takes longer than its time limit is read on the store's connection, told, and the thread replaced", async () => {
-    const { Kysely, SqliteDialect } = await import('kysely');
-    const { keyReadThread } = await import('../src/storage/sqlite/key-read-thread.ts');
-    const { KEY_LOOKUP_SQL, KEY_BY_TOKEN_SQL } = await import('../src/storage/sqlite/open-sqlite-store.ts');
     const token = tokens('td')[0]!;
     const [a, b] = [tempDir('dns-key-stall-a'), tempDir('dns-key-stall-b')];
-    for (const [dataDir, publicKey] of [
-      [a.path, 'pub-a'],
-      [b.path, 'pub-b'],
-    ] as const) {
-      const storage = await openStorage({ databaseUrl: null, dataDir });
-      try {
-        await storage.store.addPoolKeys([{ bits: 1024, publicKey, sealedPrivateKey: 'sealed', createdAt: 1 }]);
-        await storage.store.createDomainDkim(SCOPE, { domain: 'd.example', tokens: [token], verificationToken: 'vt', keyBits: 1024, now: 1 });
-      } finally {
-        await storage.close();
-      }
-    }
+    await storeWithKey(a.path, token, 'pub-a');
+    await storeWithKey(b.path, token, 'pub-b');
     // b's file out of WAL mode and locked exclusively by another connection: a reader there waits for
     // the lock (up to busyMs, 10 s here), as a read would wait for a disk that hangs.
     const locker = new BetterSqlite3(join(b.path, SQLITE_FILE));
