@@ -192,7 +192,7 @@ describe('the DNS cache over a SQLite file', () => {
       assert.equal(told.length, 1);
       assert.match(
         told[0]!,
-        /^the DNS key read thread failed \(SQLITE_CANTOPEN\): its reads go to the store's connection, on the event loop, and a new thread is tried in 1 s$/,
+        /^the DNS key read thread failed \((unable to open database file|SQLITE_CANTOPEN|unable to open database file, SQLITE_CANTOPEN)\): its reads go to the store's connection, on the event loop, and a new thread is tried in 1 s$/,
       );
       assert.deepEqual(await thread.read(storeConnection, [token]), [{ token, public_key: 'pub-a' }], "the thread failed: read on the store's connection");
       await new Promise((resolve) => setTimeout(resolve, 1100));

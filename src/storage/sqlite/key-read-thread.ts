@@ -62,13 +62,16 @@ parentPort.on('message', (request) => {
 `;
 
 /**
- * What a thread's uncaught error says. It comes through the structured clone: a SqliteError (the
- * driver's own class) arrives as a plain object with its `code` alone (SQLITE_CANTOPEN, say).
+ * What a thread's uncaught error says: its message and its code, where each came through. The error
+ * crosses threads by structured clone, and a SqliteError (the driver's own class) arrives sometimes
+ * as an Error with its message, sometimes as a plain object with its `code` alone (SQLITE_CANTOPEN,
+ * say): both seen for the same open failure, the second on Node 20, 22 and 24 here, the first in a
+ * CI run on Node 22.
  */
 function causeOf(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (typeof err === 'object' && err !== null && 'code' in err) return String(err.code);
-  return String(err);
+  const message = err instanceof Error ? err.message : '';
+  const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : '';
+  return [message, code].filter((part) => part !== '').join(', ') || String(err);
 }
 
 /** A read the thread answered with its error (the thread itself goes on). */
