@@ -179,7 +179,7 @@ export function keyReadThread(options: KeyReadThreadOptions): KeyReadThread {
       else waiting.resolve(reply.rows);
     });
     // A thread that failed (its store could not be opened, say), exited or stalled: its reads fail
-    // over to the store's connection (see read), and after RESTART_AFTER_MS a read starts a new one.
+    // over to the store's connection (see read) until restartAfter() has passed, then a read starts a new one.
     const gone = (err: Error) => {
       failed(started, err.message);
       for (const waiting of started.pending.values()) waiting.reject(err);
@@ -227,7 +227,7 @@ export function keyReadThread(options: KeyReadThreadOptions): KeyReadThread {
     try {
       rows = await inThread(tokens);
     } catch (err) {
-      // A thread that failed was told of in gone(); a read that failed in a working thread (its
+      // A thread that failed was told of in failed(); a read that failed in a working thread (its
       // connection busy past busyMs, say) is told here. A failing read of the store itself fails on
       // the store's connection too, and the DNS cache answers SERVFAIL.
       if (err instanceof ThreadReadError) tell(new Error(`a DNS key read failed in the key read thread (${err.message}); read on the store's connection`));
