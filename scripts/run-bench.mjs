@@ -37,10 +37,27 @@ const BENCHMARKS = [
     about: 'change to NSD secondary p50/p99 (NOTIFY+IXFR); DNS q/s with transfers vs idle (needs nsd, dnsperf)',
   },
   { name: 'dev-server-per-test', args: ['--tests', '10'], about: 'a test file starting one serve --dev per test vs moto_server (needs moto)' },
-  // Two builds side by side: they need another checkout (`--other DIR`), so they run only when named
-  // with their arguments: npm run bench -- api-ab --other /tmp/base
-  { name: 'api-ab', args: null, about: "this build's SigV4 API req/s vs another's (--other DIR; needs wrk)" },
-  { name: 'dns-qps-ab', args: null, about: "this build's DNS q/s vs another's (--other DIR; needs dnsperf)" },
+  { name: 'dns-cache-hit-rate', args: [], about: 'share of a Zipf mix the DNS cache answers from memory, by --dns-cache-keys' },
+  { name: 'dns-cache-memory', args: [], node: ['--expose-gc'], about: 'resident memory a key costs in the DNS cache' },
+  // Benchmarks that need something only their caller has (another checkout, a store bench/scale.ts
+  // seeded): they run only when named with their arguments: npm run bench -- api-ab --other /tmp/base
+  { name: 'api-ab', args: null, usage: '--other DIR', about: "this build's SigV4 API req/s vs another's (needs wrk)" },
+  { name: 'dns-qps-ab', args: null, usage: '--other DIR', about: "this build's DNS q/s vs another's (needs dnsperf)" },
+  { name: 'scale-dns-ab', args: null, usage: '--data-dir DIR --other BIN', about: "DNS q/s on a seeded store: this build vs another's (needs dnsperf)" },
+  { name: 'dns-key-batch-read', args: null, usage: '--data-dir DIR', about: "PostgreSQL: a cache miss's read by batch size, IN list vs array" },
+  { name: 'dns-key-read', args: null, usage: '--data-dir DIR', about: "SQLite: a cache miss's read taken apart" },
+  {
+    name: 'detection-dns-latency',
+    args: null,
+    usage: '--data-dir DIR [--other BIN]',
+    about: 'DNS answer latency while detection catches up on a copy of a seeded SQLite store, vs without detection',
+  },
+  {
+    name: 'metrics-scrape',
+    args: null,
+    usage: '--data-dir DIR [--other BIN]',
+    about: "the slowest DNS answer while /metrics counts a seeded SQLite store's identities, vs those counts read synchronously",
+  },
   {
     name: 'scale',
     args: ['--domains', '10000'],
@@ -49,7 +66,7 @@ const BENCHMARKS = [
 ];
 
 // Modules the benchmarks import, not benchmarks.
-const HELPERS = new Set(['dkim-fixture', 'stats', 'dnsperf', 'wrk', 'scale-seed']);
+const HELPERS = new Set(['dkim-fixture', 'stats', 'dnsperf', 'wrk', 'scale-seed', 'scale-queries', 'sending-server', 'seeded-store']);
 const unlisted = readdirSync('bench')
   .map((f) => f.replace(/\.(ts|mjs)$/, ''))
   .filter((n) => !HELPERS.has(n) && !BENCHMARKS.some((b) => b.name === n));
@@ -68,7 +85,7 @@ function fileOf(name) {
 
 const argv = process.argv.slice(2);
 if (argv.includes('--list')) {
-  for (const b of BENCHMARKS) console.log(`${b.name.padEnd(28)} ${b.about}\n${' '.repeat(29)}${fileOf(b.name)} ${b.args?.join(' ') ?? '--other DIR'}`);
+  for (const b of BENCHMARKS) console.log(`${b.name.padEnd(28)} ${b.about}\n${' '.repeat(29)}${fileOf(b.name)} ${b.args?.join(' ') ?? b.usage}`);
   process.exit(0);
 }
 const known = new Set(BENCHMARKS.map((b) => b.name));
@@ -88,7 +105,7 @@ if (extraArgs && names.length !== 1) {
 const selected = names.length === 0 ? BENCHMARKS.filter((b) => b.args !== null) : BENCHMARKS.filter((b) => names.includes(b.name));
 const unrunnable = selected.find((b) => b.args === null && extraArgs === null);
 if (unrunnable) {
-  console.error(`${unrunnable.name} needs its arguments: npm run bench -- ${unrunnable.name} --other DIR`);
+  console.error(`${unrunnable.name} needs its arguments: npm run bench -- ${unrunnable.name} ${unrunnable.usage}`);
   process.exit(2);
 }
 
@@ -98,7 +115,7 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 const results = [];
 for (const bench of selected) {
   const file = fileOf(bench.name);
-  const args = [...(file.endsWith('.ts') ? ['--import', 'tsx'] : []), file, ...(extraArgs ?? bench.args)];
+  const args = [...(bench.node ?? []), ...(file.endsWith('.ts') ? ['--import', 'tsx'] : []), file, ...(extraArgs ?? bench.args)];
   console.log(`\n== ${bench.name}: node ${args.join(' ')}`);
   const start = performance.now();
   const run = spawnSync(process.execPath, args, { stdio: 'inherit' });

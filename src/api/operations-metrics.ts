@@ -11,7 +11,7 @@ export interface OperationsMetrics {
 }
 
 export interface OperationsSources {
-  /** The store's counts; read once per scrape (a few GROUP BYs). */
+  /** The store's counts: a few GROUP BYs over every identity, read once per scrape (a slow read is kept a while). */
   readonly overview: () => Promise<DetectionOverview>;
   /** DNS answers by query type and RCODE so far, in this process. */
   readonly dnsAnswers: () => Iterable<{ type: string; rcode: string; count: number }>;
@@ -19,7 +19,16 @@ export interface OperationsSources {
   readonly dnsCache?: () => { readonly size: number; readonly hits: number; readonly storeReads: number } | null;
 }
 
-export function createOperationsMetrics(registry: Registry, sources: OperationsSources): OperationsMetrics {
+/** An overview whose queries took this long or more (DetectionOverview.readMs) is kept for a while (see createOperationsMetrics). */
+export const SLOW_OVERVIEW_MS = 100;
+/**
+ * How many times its own duration a slow overview is kept: at a million identities its queries took
+ * 1.3 to 1.7 s (bench/metrics-scrape.ts), so the gauges are at most about 35 s old there (21 times the
+ * read, from its snapshot), and scrapes every 15 s cost the store a read every third time or so.
+ */
+export const OVERVIEW_REUSE = 20;
+
+export function createOperationsMetrics(registry: Registry, sources: OperationsSources, options: { readonly now?: () => number } = {}): OperationsMetrics {
   const checks = new Counter({
     name: 'signet_detection_checks_total',
     help: 'DKIM detection checks by outcome (found, not_found, inconclusive; none: no DKIM tokens).',
@@ -38,10 +47,25 @@ export function createOperationsMetrics(registry: Registry, sources: OperationsS
     labelNames: ['kind', 'to'] as const,
     registers: [registry],
   });
-  // One read of the store per scrape serves the four gauges below.
+  // One read of the store per scrape serves the four gauges below. The read counts every identity:
+  // one whose queries took SLOW_OVERVIEW_MS or more is kept for OVERVIEW_REUSE times as long, so
+  // such reads cost the store at most about 1/OVERVIEW_REUSE of its time however often scrapes come.
+  // A quicker one, as in a small store, is read again at every scrape. Decided once per scrape (the
+  // gauges share `pending` until the scrape's turn of the event loop is over).
+  const now = options.now ?? (() => performance.now());
   let pending: Promise<DetectionOverview> | null = null;
-  const overview = () => {
-    pending ??= sources.overview().finally(() => setImmediate(() => (pending = null)));
+  let kept: { readonly value: DetectionOverview; readonly until: number } | null = null;
+  const overview = (): Promise<DetectionOverview> => {
+    pending ??= (async () => {
+      try {
+        if (kept !== null && now() < kept.until) return kept.value;
+        const value = await sources.overview();
+        kept = value.readMs >= SLOW_OVERVIEW_MS ? { value, until: now() + OVERVIEW_REUSE * value.readMs } : null;
+        return value;
+      } finally {
+        setImmediate(() => (pending = null));
+      }
+    })();
     return pending;
   };
   new Gauge({

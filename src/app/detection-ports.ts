@@ -90,6 +90,11 @@ export interface DetectionOverview {
   /** BYODKIM keys by their own detection status (issue 16 item 4). */
   readonly external: ReadonlyArray<{ readonly status: string; readonly count: number }>;
   readonly overdue: number;
+  /**
+   * How long the store's own reads of these counts took, in ms (not a thread's start or a wait for a
+   * connection): what they cost the store, which grows with it (`/metrics` keeps a costly one a while).
+   */
+  readonly readMs: number;
 }
 
 /** One status an identity moved from and to in a check (issue 19, item 3: never invisible again). */

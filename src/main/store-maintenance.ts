@@ -74,14 +74,14 @@ export async function rebuildDnsKeys(config: CoreConfig): Promise<RebuildOutcome
 export interface StoreStatus {
   readonly store: { readonly engine: 'sqlite' | 'postgresql'; readonly location: string; readonly consistency: ConsistencyReport | null };
   readonly keyPool: { readonly ready1024: number; readonly ready2048: number };
-  readonly identities: DetectionOverview;
+  readonly identities: Omit<DetectionOverview, 'readMs'>;
 }
 
 /** `signet admin status`'s store side: pool, identities by status, overdue checks (and, asked, consistency). */
 export async function storeStatus(config: CoreConfig, options: { readonly consistency: boolean }): Promise<StoreStatus> {
   const signet = await createSignet(config, systemRuntime, {});
   try {
-    const [ready1024, ready2048, identities, consistency] = await Promise.all([
+    const [ready1024, ready2048, { readMs: _readMs, ...identities }, consistency] = await Promise.all([
       signet.storage.store.countPoolKeys(1024),
       signet.storage.store.countPoolKeys(2048),
       signet.storage.detection.overview(Date.now(), OVERDUE_AFTER_MS),

@@ -22,6 +22,7 @@ import { KyselyEmailVerificationStore, KyselyOutboxStore } from './kysely-outbox
 import { KyselySandboxStore } from './kysely-sandbox-store.ts';
 import { KyselySettingsStore } from './kysely-settings-store.ts';
 import type { KyselyStore } from './kysely-store.ts';
+import type { ReadAside } from './read-aside.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -103,6 +104,8 @@ export interface StorageParts {
   readonly keysByTokens?: KeysByTokens;
   /** Starts that read's own means ahead of the first miss and reports its failures (DnsKeyStore.startKeyReads). */
   readonly startKeyReads?: (onTrouble: (err: Error) => void) => () => void;
+  /** Where overview's scans run (ReadAside); without it, on the store's own connection or pool. */
+  readonly readAside?: ReadAside;
   /** Closes what the engine opened beside the store (keyLookupNow's connection, SQLite's key read thread), before the store. */
   readonly closeExtra?: () => void | Promise<void>;
 }
@@ -117,7 +120,7 @@ export function storageOver(parts: StorageParts): Storage {
   const accounts = lazy(() => new KyselyAccountStore(db));
   const emailIdentities = lazy(() => new KyselyEmailIdentityStore(db));
   const identitySettings = lazy(() => new KyselyIdentitySettingsStore(db, (trx, id) => store.lockIdentity(trx, id)));
-  const detection = lazy(() => new KyselyDetectionStore(db, detectionEngine));
+  const detection = lazy(() => new KyselyDetectionStore(db, detectionEngine, parts.readAside));
   const mailFrom = lazy(() => new KyselyMailFromStore(db, detectionEngine));
   const dnsKeys = lazy(() => new KyselyDnsKeyStore(db, parts.keyLookupNow?.(), parts.keysByTokens, parts.startKeyReads));
   const keyRings = lazy(() => new KyselyKeyRingStore(db, (q) => store.lockTaken(q)));

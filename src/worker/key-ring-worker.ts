@@ -27,7 +27,8 @@ export class KeyRingWorker {
   constructor(deps: KeyRingDeps, options: KeyRingWorkerOptions) {
     this.#deps = deps;
     this.#options = options;
-    this.#loop = new PollingLoop(() => this.#round(), options);
+    // Paced here, ring by ring (see dutyCycle), not by the loop's rounds.
+    this.#loop = new PollingLoop(() => this.#round(), { ...options, dutyCycle: 1 });
   }
 
   start(): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PollingLoop } from './polling-loop.ts';
+import { PollingLoop, restAfterRound } from './polling-loop.ts';
 
 test('a full round runs again at once; a short one rests until stop() wakes it', async () => {
   const batches = [5, 5, 2, 5];
@@ -69,4 +69,61 @@ test('a round that throws is reported and the loop goes on', async () => {
   assert.equal(errors.length, 1);
   assert.match(String(errors[0]), /store unreachable/);
   assert.ok(calls >= 3);
+});
+
+test('restAfterRound: a round that kept the loop busy B ms rests B(1 - d)/d, d within 1% and 100%', () => {
+  assert.equal(restAfterRound(30, 0.5), 30);
+  assert.equal(restAfterRound(30, 0.25), 90);
+  assert.equal(restAfterRound(30, 1), 0);
+  assert.equal(restAfterRound(30, 2), 0);
+  assert.equal(restAfterRound(1, 0), 99);
+});
+
+/** Holds the thread (and so the event loop) for `ms`, as a synchronous SQLite statement does. */
+function holdTheLoop(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+test('dutyCycle: after a round that did work the loop rests in proportion to the time it held the loop', async () => {
+  const starts: number[] = [];
+  const loop = new PollingLoop(
+    async () => {
+      starts.push(performance.now());
+      holdTheLoop(40);
+      return 1; // a full batch: without the duty cycle the next round would start at once
+    },
+    { pollMs: 3_600_000, batchSize: 1, dutyCycle: 0.5 },
+  );
+  loop.start();
+  while (starts.length < 3) await new Promise((r) => setTimeout(r, 5));
+  await loop.stop();
+  // Each round held the loop 40 ms and so rests at least 40 ms more (its busy time, at half): a next
+  // round starts 80 ms or more after the one before (a timer never fires early).
+  for (let i = 1; i < starts.length; i++)
+    assert.ok(starts[i]! - starts[i - 1]! >= 78, `round ${i + 1} started ${starts[i]! - starts[i - 1]!} ms after the one before`);
+});
+
+test('dutyCycle: none by default, rounds that did a full batch follow one another at once', async () => {
+  let rounds = 0;
+  let turned = false;
+  let restedBetween = 0;
+  let stopped: Promise<void> | null = null;
+  const loop = new PollingLoop(
+    async () => {
+      // A turn of the event loop since the round before means the loop rested on a timer.
+      if (rounds > 0 && turned) restedBetween++;
+      rounds += 1;
+      turned = false;
+      setImmediate(() => (turned = true));
+      holdTheLoop(5);
+      if (rounds === 5) stopped = loop.stop();
+      return 1;
+    },
+    { pollMs: 3_600_000, batchSize: 1 },
+  );
+  loop.start();
+  while (stopped === null) await new Promise((r) => setTimeout(r, 5));
+  await stopped;
+  assert.equal(rounds, 5);
+  assert.equal(restedBetween, 0, 'no duty-cycle rest by default');
 });

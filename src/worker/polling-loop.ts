@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface PollingLoopOptions {
@@ -6,6 +7,22 @@ export interface PollingLoopOptions {
   /** A round that did this much work runs again at once: more may be due. */
   readonly batchSize: number;
   readonly onError?: (err: unknown) => void;
+  /**
+   * The share of the event loop rounds that did work may keep busy (1, the default: no rest). After
+   * such a round the loop rests restAfterRound(the loop's busy time during the round, dutyCycle).
+   */
+  readonly dutyCycle?: number;
+}
+
+/**
+ * How long to rest after a round that kept the event loop busy for `busyMs`, so that rounds take at
+ * most `dutyCycle` of it. The busy time is the whole loop's (performance.eventLoopUtilization):
+ * DNS answers and API requests in between count too, so a worker yields more when the process is
+ * busy serving, which is what must not wait.
+ */
+export function restAfterRound(busyMs: number, dutyCycle: number): number {
+  const duty = Math.min(1, Math.max(0.01, dutyCycle));
+  return (busyMs * (1 - duty)) / duty;
 }
 
 /**
@@ -48,14 +65,20 @@ export class PollingLoop {
   }
 
   async #loop(): Promise<void> {
+    const dutyCycle = this.#options.dutyCycle ?? 1;
     while (!this.#stopping) {
       let done = 0;
+      const before = dutyCycle < 1 ? performance.eventLoopUtilization() : null;
       try {
         done = await this.#round(this.#wake.signal);
       } catch (err) {
         this.#options.onError?.(err);
       }
-      if (done < this.#options.batchSize && !this.#stopping) await this.rest(this.#options.pollMs);
+      // A timer rest, not a microtask: only a timer lets DNS queries and requests in between. One
+      // rest, the longer of the duty cycle's and, after a round short of a batch, pollMs.
+      const duty = before !== null && done > 0 ? restAfterRound(performance.eventLoopUtilization(before).active, dutyCycle) : 0;
+      const short = done < this.#options.batchSize;
+      if ((short || duty >= 1) && !this.#stopping) await this.rest(Math.max(duty, short ? this.#options.pollMs : 0));
     }
   }
 }

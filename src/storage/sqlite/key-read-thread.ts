@@ -68,7 +68,7 @@ parentPort.on('message', (request) => {
  * say): both seen for the same open failure, the second on Node 20, 22 and 24 here, the first in a
  * CI run on Node 22.
  */
-function causeOf(err: unknown): string {
+export function causeOf(err: unknown): string {
   const message = err instanceof Error ? err.message : '';
   const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : '';
   return [message, code].filter((part) => part !== '').join(', ') || String(err);
