@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { dkimTxtRecordStrings } from '../core/index.ts';
-import { fastAnswerer, txtRdata, type KeyLookup } from './answer-query.ts';
+import { fastAnswerer, fastMissAnswerer, txtRdata, type KeyLookup, type TxtRdata } from './answer-query.ts';
 import { answerOnUdpSocket } from './authoritative-server.ts';
 import { keyZone } from './key-zone.ts';
 
@@ -54,6 +54,36 @@ describe('answerOnUdpSocket', () => {
     await once(server, 'close');
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(errors, []);
+    client.close();
+  });
+
+  it('drops a reply whose key was read after the socket closed (shutdown), without an error or an unhandled rejection', async () => {
+    const server = await boundSocket();
+    const errors: unknown[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    let answerRead!: (rdata: TxtRdata | null) => void;
+    const read = new Promise<TxtRdata | null>((resolve) => (answerRead = resolve));
+    answerOnUdpSocket(server, {
+      zone,
+      lookup,
+      // Nothing in memory: every question goes to the miss path, whose read ends when the test says.
+      fast: fastAnswerer(zone, () => undefined),
+      fastMiss: fastMissAnswerer(zone, () => read),
+      onError: (err) => errors.push(err),
+    });
+    const client = await boundSocket();
+    const asked = once(server, 'message');
+    client.send(query(1, `${tokens[0]}.dkim.signet.test`), server.address().port, '127.0.0.1');
+    await asked;
+    server.close();
+    await once(server, 'close');
+    answerRead(rdata.get(tokens[0]!)!);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    process.off('unhandledRejection', onUnhandled);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(unhandled, []);
     client.close();
   });
 });

@@ -132,11 +132,12 @@ export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions):
     tick.unref();
     socket.once('close', () => clearInterval(tick));
   }
-  // Replies answered from memory wait for the end of this turn of the event loop (libuv reads up to
-  // 32 datagrams per turn), then go out back to back. Each send on loopback or a busy link may wake
-  // the client's receiving thread; sent in a burst, later ones mostly find it awake. NSD batches the
-  // same way with sendmmsg, which Node does not offer. With lookupAddress below, this took one process
-  // from about 0.43 to about 0.6 of NSD's rate (bench/dns-qps.ts), for a delay of microseconds.
+  // Replies wait for the end of this turn of the event loop (libuv reads up to 32 datagrams per turn;
+  // a batched key read answers its misses together), then go out back to back. Each send on loopback
+  // or a busy link may wake the client's receiving thread; sent in a burst, later ones mostly find it
+  // awake. NSD batches the same way with sendmmsg, which Node does not offer. With lookupAddress
+  // below, this took one process from about 0.43 to about 0.6 of NSD's rate (bench/dns-qps.ts), for
+  // a delay of microseconds.
   let queued: Array<{ reply: Buffer; port: number; address: string }> = [];
   const flush = () => {
     const batch = queued;
@@ -148,6 +149,10 @@ export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions):
       // The socket was closed in the meantime (shutdown): those queries go unanswered, as any in flight.
       if ((err as { code?: string }).code !== 'ERR_SOCKET_DGRAM_NOT_RUNNING') onError(err);
     }
+  };
+  const enqueue = (reply: Buffer, port: number, address: string) => {
+    if (queued.length === 0) setImmediate(flush);
+    queued.push({ reply, port, address });
   };
   socket.on('message', (msg, rinfo) => {
     let quick: Buffer | null = null;
@@ -163,8 +168,7 @@ export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions):
         if (verdict === 'drop') return;
         if (verdict === 'slip') quick = slipReply(quick);
       }
-      if (queued.length === 0) setImmediate(flush);
-      queued.push({ reply: quick, port: rinfo.port, address: rinfo.address });
+      enqueue(quick, rinfo.port, rinfo.address);
       return;
     }
     answerSlow(msg, 'udp', options).then((reply) => {
@@ -172,7 +176,11 @@ export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions):
       onAnswer?.(reply);
       const verdict = rrl === null ? 'send' : rrl.verdict(rinfo.address, reply, clock);
       if (verdict === 'drop') return;
-      socket.send(verdict === 'slip' ? slipReply(reply) : reply, rinfo.port, rinfo.address, (err) => err && onError(err));
+      // Queued too: the misses of one batched key read are answered in the same turn, and go out
+      // back to back with that turn's answers from memory. A reply whose read ended after the socket
+      // closed (shutdown) is dropped by flush; a send here threw, inside this callback, a rejection
+      // nothing handled.
+      enqueue(verdict === 'slip' ? slipReply(reply) : reply, rinfo.port, rinfo.address);
     }, onError);
   });
 }
