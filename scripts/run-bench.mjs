@@ -40,7 +40,7 @@ const BENCHMARKS = [
   { name: 'dns-cache-hit-rate', args: [], about: 'share of a Zipf mix the DNS cache answers from memory, by --dns-cache-keys' },
   { name: 'dns-cache-memory', args: [], node: ['--expose-gc'], about: 'resident memory a key costs in the DNS cache' },
   // Benchmarks that need something only their caller has (another checkout, a store bench/scale.ts
-  // seeded): they run only when named with their arguments: npm run bench -- api-ab --other /tmp/base
+  // seeded): they run only when named with their arguments: npm run bench -- api-ab --other OTHER_CHECKOUT
   { name: 'api-ab', args: null, usage: '--other DIR', about: "this build's SigV4 API req/s vs another's (needs wrk)" },
   { name: 'dns-qps-ab', args: null, usage: '--other DIR', about: "this build's DNS q/s vs another's (needs dnsperf)" },
   { name: 'scale-dns-ab', args: null, usage: '--data-dir DIR --other BIN', about: "DNS q/s on a seeded store: this build vs another's (needs dnsperf)" },
