@@ -13,8 +13,6 @@
  *
  * Prints each pair and the medians.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,8 +20,8 @@ import { findProgram } from '../test/helpers/dns-peers.ts';
 import { SIGNET_BIN } from '../test/helpers/signet-server.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
 import { runDnsperf } from './dnsperf.ts';
-import { SCALE_ZONE } from './scale-seed.ts';
 import { writeScaleQueries } from './scale-queries.ts';
+import { serveOnStore } from './seeded-store.ts';
 import { fmt, median } from './stats.ts';
 
 const { values } = parseArgs({
@@ -45,7 +43,7 @@ if (!dnsperf || values['data-dir'] === undefined || values.other === undefined) 
 }
 const dataDir = values['data-dir'];
 const seeded = JSON.parse(readFileSync(join(dataDir, 'scale-seeded.json'), 'utf8')) as { domains: number; databaseUrl: string | null };
-const storeArgs = seeded.databaseUrl === null ? ['--data-dir', dataDir] : ['--data-dir', dataDir, '--database', seeded.databaseUrl];
+const databaseArgs = seeded.databaseUrl === null ? [] : ['--database', seeded.databaseUrl];
 const queries = tempDir('bench-scale-dns-ab');
 
 /**
@@ -60,24 +58,12 @@ async function pairFile(): Promise<string> {
 
 /** `signet serve` of one build as bench/scale.ts runs it for DNS (no RRL, nothing else busy), measured. */
 async function measure(bin: string, extra: string, file: string): Promise<number> {
-  const args = [bin, 'serve', '--port', '0', '--dns-port', '0', '--dkim-zone', SCALE_ZONE, ...storeArgs];
-  args.push(...extra.split(' ').filter(Boolean));
-  args.push('--key-pool-size', '0', '--no-detection', '--no-smtp', '--no-throttle', '--dns-rrl-rate', '0', '--log-level', 'warn');
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const server = await serveOnStore(bin, dataDir, [...databaseArgs, '--no-detection', ...extra.split(' ').filter(Boolean)]);
   try {
-    const listening = () => /signet dns listening on [^\s]+:(\d+)/.exec(out)?.[1];
-    while (listening() === undefined) {
-      if (proc.exitCode !== null) throw new Error(`${bin} serve did not start:\n${out}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const port = listening()!;
-    await runDnsperf(dnsperf!, Number(port), file, '3', values.clients!);
-    return await runDnsperf(dnsperf!, Number(port), file, values.seconds!, values.clients!);
+    await runDnsperf(dnsperf!, server.dnsPort, file, '3', values.clients!);
+    return await runDnsperf(dnsperf!, server.dnsPort, file, values.seconds!, values.clients!);
   } finally {
-    proc.kill('SIGTERM');
-    if (proc.exitCode === null) await once(proc, 'exit');
+    await server.stop();
   }
 }
 
