@@ -2,7 +2,9 @@
  * What detection catching up costs the DNS server in the same process (issue 17): `signet serve` on a
  * large store with checks due (bench/scale.ts seeds them due within the hour, so an hour later most
  * are), detection on, its lookups answered at once by a resolver in this process (NXDOMAIN), and a
- * UDP client asking Signet one question every 2 ms. Prints the DNS answers' p50/p99/p99.9/max (after
+ * UDP client asking Signet one question every 2 ms, and an HTTP client sending GetIdentityDkimAttributes
+ * for a random seeded domain one after another (as bench/scale.ts's API step, whose server runs with
+ * `--no-detection`). Prints the DNS answers' p50/p99/p99.9/max and the API requests' p50/p99/max (after
  * the server's first 3 s) and detection's checks per second. The reference, in the same run: the same
  * server with `--no-detection`; with `--other`, another build measured the same way.
  *
@@ -17,7 +19,7 @@ import { parseArgs } from 'node:util';
 import dnsPacket from 'dns-packet';
 import { SIGNET_BIN } from '../test/helpers/signet-server.ts';
 import { SCALE_ZONE } from './scale-seed.ts';
-import { askEvery2ms, seededSqliteStore, serveOnStore } from './seeded-store.ts';
+import { askApiInTurn, askEvery2ms, seededSqliteStore, serveOnStore } from './seeded-store.ts';
 import { fmt, median, percentile } from './stats.ts';
 
 const { values } = parseArgs({
@@ -56,12 +58,14 @@ interface Run {
   readonly p999: number;
   readonly max: number;
   readonly lost: number;
+  readonly api: { readonly p50: number; readonly p99: number; readonly max: number; readonly count: number };
   readonly checksPerSecond: number;
 }
 
 async function run(bin: string, detection: boolean): Promise<Run> {
   const server = await serveOnStore(bin, store.dataDir, ['--resolver', `127.0.0.1:${resolver.address().port}`, ...(detection ? [] : ['--no-detection'])]);
   const dns = await askEvery2ms(server.dnsPort, `${store.token}.${SCALE_ZONE}`);
+  const api = askApiInTurn(server.url, store.key, store.domains);
   try {
     const started = performance.now();
     const checks = async () => {
@@ -80,16 +84,22 @@ async function run(bin: string, detection: boolean): Promise<Run> {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const latencies = dns.answers.filter((a) => a.sent - started >= WARM_UP_MS && a.sent < askedUntil).map((a) => a.ms);
     const asked = dns.asked.filter((t) => t - started >= WARM_UP_MS && t < askedUntil).length;
+    await api.stop();
+    const failure = api.failure();
+    if (failure !== null) throw failure;
+    const apiMs = api.answers.filter((a) => a.sent - started >= WARM_UP_MS && a.sent < askedUntil).map((a) => a.ms);
     return {
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       p999: percentile(latencies, 99.9),
       max: Math.max(...latencies),
       lost: asked - latencies.length,
+      api: { p50: percentile(apiMs, 50), p99: percentile(apiMs, 99), max: Math.max(...apiMs), count: apiMs.length },
       checksPerSecond,
     };
   } finally {
     dns.stop();
+    await api.stop();
     await server.stop();
   }
 }
@@ -99,7 +109,9 @@ if (values.other !== undefined) configs.push({ name: 'other build', bin: values.
 configs.push({ name: 'no detection', bin: SIGNET_BIN, detection: false });
 const runs = new Map<string, Run[]>(configs.map((c) => [c.name, []]));
 const show = (r: Run) =>
-  `DNS answers p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99, 1)} ms, p99.9 ${fmt(r.p999, 1)} ms, max ${fmt(r.max, 1)} ms, ${r.lost} unanswered; detection ${fmt(r.checksPerSecond, 0)} checks/s`;
+  `DNS answers p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99, 1)} ms, p99.9 ${fmt(r.p999, 1)} ms, max ${fmt(r.max, 1)} ms, ${r.lost} unanswered; ` +
+  `GetIdentityDkimAttributes p50 ${fmt(r.api.p50)} ms, p99 ${fmt(r.api.p99, 1)} ms, max ${fmt(r.api.max, 1)} ms (${r.api.count} requests); ` +
+  `detection ${fmt(r.checksPerSecond, 0)} checks/s`;
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const c of configs) {
     const r = await run(c.bin, c.detection);
@@ -113,6 +125,14 @@ for (const c of configs) {
   const rs = runs.get(c.name)!;
   const m = (pick: (r: Run) => number) => median(rs.map(pick));
   console.log(
-    `${c.name}: ${show({ p50: m((r) => r.p50), p99: m((r) => r.p99), p999: m((r) => r.p999), max: m((r) => r.max), lost: m((r) => r.lost), checksPerSecond: m((r) => r.checksPerSecond) })}`,
+    `${c.name}: ${show({
+      p50: m((r) => r.p50),
+      p99: m((r) => r.p99),
+      p999: m((r) => r.p999),
+      max: m((r) => r.max),
+      lost: m((r) => r.lost),
+      api: { p50: m((r) => r.api.p50), p99: m((r) => r.api.p99), max: m((r) => r.api.max), count: m((r) => r.api.count) },
+      checksPerSecond: m((r) => r.checksPerSecond),
+    })}`,
   );
 }

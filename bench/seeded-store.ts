@@ -1,19 +1,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
+import { Agent } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import dnsPacket from 'dns-packet';
 import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
-import { SCALE_ZONE } from './scale-seed.ts';
+import { postRaw, signForm, type AccessKey } from '../test/helpers/sign.ts';
+import { domainOf, SCALE_ZONE } from './scale-seed.ts';
 
 /** A SQLite store bench/scale.ts seeded (`--seed-only`), checked, with one of its tokens; exits with `usage` otherwise. */
-export function seededSqliteStore(dataDir: string | undefined, usage: string): { readonly dataDir: string; readonly domains: number; readonly token: string } {
+export function seededSqliteStore(
+  dataDir: string | undefined,
+  usage: string,
+): { readonly dataDir: string; readonly domains: number; readonly token: string; readonly key: AccessKey } {
   if (dataDir === undefined) {
     console.error(usage);
     process.exit(2);
   }
-  const seeded = JSON.parse(readFileSync(join(dataDir, 'scale-seeded.json'), 'utf8')) as { domains: number; databaseUrl: string | null };
+  const seeded = JSON.parse(readFileSync(join(dataDir, 'scale-seeded.json'), 'utf8')) as { domains: number; databaseUrl: string | null; key: AccessKey };
   if (seeded.databaseUrl !== null) {
     console.error(`a SQLite store, please: ${usage}`);
     process.exit(2);
@@ -21,7 +26,7 @@ export function seededSqliteStore(dataDir: string | undefined, usage: string): {
   const db = new BetterSqlite3(join(dataDir, 'signet.db'), { readonly: true });
   try {
     const token = (db.prepare('select "token" from "dkim_keys" limit 1').get() as { token: string }).token;
-    return { dataDir, domains: seeded.domains, token };
+    return { dataDir, domains: seeded.domains, token, key: seeded.key };
   } finally {
     db.close();
   }
@@ -81,6 +86,44 @@ export async function askEvery2ms(
     stop() {
       clearInterval(timer);
       socket.close();
+    },
+  };
+}
+
+/**
+ * GetIdentityDkimAttributes for a random seeded domain (`domainOf`), one request after another on
+ * one keep-alive connection until stopped (as bench/scale.ts's API step sends them); each answer with
+ * when it was sent and how long it took. Each request is signed before its clock starts. A request
+ * that fails ends the asking, with its error kept in `failure`.
+ */
+export function askApiInTurn(
+  url: string,
+  key: AccessKey,
+  domains: number,
+): { readonly answers: ReadonlyArray<{ readonly sent: number; readonly ms: number }>; readonly failure: () => Error | null; stop(): Promise<void> } {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const answers: Array<{ sent: number; ms: number }> = [];
+  let stopped = false;
+  let failure: Error | null = null;
+  const asking = (async () => {
+    while (!stopped) {
+      const body = `Action=GetIdentityDkimAttributes&Version=2010-12-01&Identities.member.1=${domainOf(Math.floor(Math.random() * domains))}`;
+      const headers = await signForm(url, body, key);
+      const sent = performance.now();
+      const r = await postRaw(url, headers, body, agent);
+      if (r.status !== 200 || !r.body.includes('<DkimTokens>')) throw new Error(`GetIdentityDkimAttributes: ${r.status} ${r.body.slice(0, 300)}`);
+      answers.push({ sent, ms: performance.now() - sent });
+    }
+  })().catch((err: unknown) => {
+    failure = err instanceof Error ? err : new Error(String(err));
+  });
+  return {
+    answers,
+    failure: () => failure,
+    async stop() {
+      stopped = true;
+      await asking;
+      agent.destroy();
     },
   };
 }
