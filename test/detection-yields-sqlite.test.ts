@@ -81,4 +81,27 @@ describe('SQLite: detection lets the event loop in', () => {
       await storage.close();
     }
   });
+  // The claim's transaction holds the store's connection across those turns; a read outside it
+  // (an API request's) goes to the read-only connection and is answered meanwhile, with what was
+  // committed (write-lock-first-dialect.ts). Before, it waited for the commit.
+  it("an API read during a claim's transaction is answered before the claim commits", async () => {
+    const dataDir = join(dir.path, 'read-beside');
+    const storage = await openStorage({ databaseUrl: null, dataDir });
+    try {
+      writeDomainIdentities(join(dataDir, SQLITE_FILE), { count: 30_000 });
+      const order: string[] = [];
+      const claim = storage.detection.claimDueChecks(1000, 10, 60_000).then(() => order.push('claim'));
+      await new Promise((resolve) => setImmediate(resolve));
+      const scope = { accountId: '111111111111', region: 'us-east-1' };
+      const read = storage.store.listIdentities(scope, { kind: null, after: 0, limit: 5 }).then((page) => {
+        order.push('read');
+        return page;
+      });
+      const [page] = await Promise.all([read, claim]);
+      assert.deepEqual(order, ['read', 'claim']);
+      assert.equal(page.names.length, 5);
+    } finally {
+      await storage.close();
+    }
+  });
 });

@@ -139,9 +139,12 @@ describe('the DNS cache over a SQLite file', () => {
         'read in the thread, an absent key null',
       );
       assert.deepEqual(readsNow, []);
-      // Connections to the file, each holding it open once: the two stores' and the key read thread's;
-      // no read-only connection for the synchronous read, which this mode never makes.
-      assert.equal(connectionsTo(join(data.path, SQLITE_FILE)), 3);
+      // Connections to the file, each holding it open once: the two stores' own, the key read
+      // thread's, and each store's read-only one for reads outside transactions if a read came
+      // while its connection was busy (write-lock-first-dialect.ts); no read-only connection for the
+      // synchronous read, which this mode never makes (readsNow above: it was never asked).
+      const open = connectionsTo(join(data.path, SQLITE_FILE));
+      assert.ok(open >= 3 && open <= 5, `${open} connections to the file`);
       // The batched read itself: absent tokens left out; a token not of the DKIM form by the token index.
       const keys = await dns.dnsKeys.findKeys([t2, absent, 'not-a-dkim-token']);
       assert.deepEqual(

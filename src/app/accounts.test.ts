@@ -83,4 +83,29 @@ describe('accounts and access keys', () => {
     version++;
     assert.equal(await cached.findAccessKey(key.accessKeyId), null);
   });
+
+  // On SQLite a read outside transactions does not queue behind a write sent before it (it reads on a
+  // connection of its own), and the change counter does not move for this process's own commits.
+  it('the cached account store keeps nothing a lookup read while its own write was under way', async () => {
+    const id = await createAccount(app.accounts);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The inner store's write waits for `held` before it commits.
+    const inner = {
+      ...app.accounts.accounts,
+      getProductionAccess: (accountId: string) => app.accounts.accounts.getProductionAccess(accountId),
+      setProductionAccess: async (accountId: string, enabled: boolean) => {
+        await held;
+        return app.accounts.accounts.setProductionAccess(accountId, enabled);
+      },
+    };
+    const cached = new CachedAccountStore(inner, () => 0);
+    assert.equal(await cached.getProductionAccess(id), false);
+    const write = cached.setProductionAccess(id, true);
+    // Read before the write commits: the old value, not kept.
+    assert.equal(await cached.getProductionAccess(id), false);
+    release();
+    assert.equal(await write, true);
+    assert.equal(await cached.getProductionAccess(id), true);
+  });
 });

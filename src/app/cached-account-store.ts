@@ -8,6 +8,11 @@ const MAX_ENTRIES = 10_000;
  * delete-access-key` in another process; SQLite's counter is read at most every 50 ms) and on this
  * process's own writes, so a deleted key is refused within that moment. Without a change counter
  * nothing is cached.
+ *
+ * Own writes drop the entries before and again after they commit, and a lookup that overlapped one is
+ * not kept: a lookup can be answered before a write sent earlier commits (SQLite reads outside
+ * transactions on a connection of their own and do not queue behind writes), and the change counter
+ * does not move for this process's own commits.
  */
 export class CachedAccountStore implements AccountStore {
   readonly #inner: AccountStore;
@@ -15,6 +20,8 @@ export class CachedAccountStore implements AccountStore {
   readonly #keys = new Map<string, StoredAccessKey | null>();
   readonly #access = new Map<string, boolean | null>();
   #seen = -1;
+  /** Bumped as each own write starts and ends: a lookup that overlapped one is not kept. */
+  #writes = 0;
 
   constructor(inner: AccountStore, externalChanges: (() => number) | null) {
     this.#inner = inner;
@@ -30,9 +37,10 @@ export class CachedAccountStore implements AccountStore {
       this.#seen = version;
     }
     if (this.#keys.has(accessKeyId)) return this.#keys.get(accessKeyId)!;
+    const writes = this.#writes;
     const key = await this.#inner.findAccessKey(accessKeyId);
-    // A lookup that raced with a commit elsewhere must not be kept under the new version.
-    if (this.#externalChanges() === version) {
+    // A lookup that raced with a commit elsewhere, or with a write of this process, must not be kept.
+    if (this.#externalChanges() === version && this.#writes === writes) {
       if (this.#keys.size >= MAX_ENTRIES) this.#keys.clear();
       this.#keys.set(accessKeyId, key);
     }
@@ -40,9 +48,22 @@ export class CachedAccountStore implements AccountStore {
   }
 
   async createAccount(accountId: string, now: number, productionAccess: boolean): Promise<boolean> {
-    this.#keys.clear();
-    this.#access.clear();
-    return this.#inner.createAccount(accountId, now, productionAccess);
+    return this.#ownWrite(() => this.#inner.createAccount(accountId, now, productionAccess));
+  }
+
+  /** An own write: entries dropped before and after it, and lookups meanwhile not kept (see the class). */
+  async #ownWrite<T>(write: () => Promise<T>): Promise<T> {
+    const drop = () => {
+      this.#writes++;
+      this.#keys.clear();
+      this.#access.clear();
+    };
+    drop();
+    try {
+      return await write();
+    } finally {
+      drop();
+    }
   }
 
   /** Read on every send (the sandbox check): cached like access keys, dropped on any commit from elsewhere. */
@@ -55,8 +76,9 @@ export class CachedAccountStore implements AccountStore {
       this.#seen = version;
     }
     if (this.#access.has(accountId)) return this.#access.get(accountId)!;
+    const writes = this.#writes;
     const access = await this.#inner.getProductionAccess(accountId);
-    if (this.#externalChanges() === version) {
+    if (this.#externalChanges() === version && this.#writes === writes) {
       if (this.#access.size >= MAX_ENTRIES) this.#access.clear();
       this.#access.set(accountId, access);
     }
@@ -64,8 +86,7 @@ export class CachedAccountStore implements AccountStore {
   }
 
   async setProductionAccess(accountId: string, enabled: boolean): Promise<boolean> {
-    this.#access.clear();
-    return this.#inner.setProductionAccess(accountId, enabled);
+    return this.#ownWrite(() => this.#inner.setProductionAccess(accountId, enabled));
   }
 
   async listAccounts(): Promise<AccountRecord[]> {
@@ -73,12 +94,10 @@ export class CachedAccountStore implements AccountStore {
   }
 
   async addAccessKey(key: StoredAccessKey): Promise<boolean> {
-    this.#keys.clear();
-    return this.#inner.addAccessKey(key);
+    return this.#ownWrite(() => this.#inner.addAccessKey(key));
   }
 
   async deleteAccessKey(accessKeyId: string): Promise<boolean> {
-    this.#keys.clear();
-    return this.#inner.deleteAccessKey(accessKeyId);
+    return this.#ownWrite(() => this.#inner.deleteAccessKey(accessKeyId));
   }
 }

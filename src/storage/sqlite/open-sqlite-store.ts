@@ -394,10 +394,15 @@ async function openSqliteDatabase(file: string): Promise<{ db: Kysely<Database>;
   switchToWal(sqlite);
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new WriteLockFirstSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const dialect = new WriteLockFirstSqliteDialect({ database: withStatementCache(sqlite) });
+  const db = new Kysely<Database>({ dialect });
   const store = new KyselyStore(db, sqliteEngine(sqlite));
   try {
     await migrateExclusively(sqlite, store);
+    // Reads outside transactions on a connection of their own, once migrated: they then wait for no
+    // transaction on the store's connection (see write-lock-first-dialect.ts). A database in memory
+    // has no file a second connection could open.
+    if (file !== ':memory:') dialect.readFrom(() => withStatementCache(openBetterSqlite3(file, { readonly: true, timeout: BUSY_TIMEOUT_MS })));
   } catch (err) {
     await store.close();
     throw err;
