@@ -7,17 +7,35 @@ import { Kysely, sql } from 'kysely';
 import { BetterSqlite3 } from './better-sqlite3.ts';
 import { FifoLock, WriteLockFirstSqliteDialect } from './write-lock-first-dialect.ts';
 
-// A transaction holds the write lock from its BEGIN, before it has written anything: another
-// connection cannot start a write, so this one never has to upgrade a stale read snapshot
-// (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out).
-test('a transaction takes the write lock at BEGIN, before its first write', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'signet-write-lock-'));
+type Db = Kysely<{ t: { x: number } }>;
+
+/** A new WAL file in a folder of its own holding table t; `remove` deletes the folder. */
+function walFileWithTable(prefix: string): { readonly file: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const file = join(dir, 'db.sqlite');
   const setup = new BetterSqlite3(file);
   setup.pragma('journal_mode = WAL');
   setup.exec('CREATE TABLE t (x INTEGER)');
   setup.close();
-  const db = new Kysely<{ t: { x: number } }>({ dialect: new WriteLockFirstSqliteDialect({ database: new BetterSqlite3(file) }) });
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+const count = async (db: Db) =>
+  Number(
+    (
+      await db
+        .selectFrom('t')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+// A transaction holds the write lock from its BEGIN, before it has written anything: another
+// connection cannot start a write, so this one never has to upgrade a stale read snapshot
+// (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out).
+test('a transaction takes the write lock at BEGIN, before its first write', async () => {
+  const { file, remove } = walFileWithTable('signet-write-lock-');
+  const db: Db = new Kysely({ dialect: new WriteLockFirstSqliteDialect({ database: new BetterSqlite3(file) }) });
   const other = new BetterSqlite3(file);
   other.pragma('busy_timeout = 0');
   try {
@@ -36,7 +54,7 @@ test('a transaction takes the write lock at BEGIN, before its first write', asyn
   } finally {
     other.close();
     await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    remove();
   }
 });
 
@@ -60,16 +78,10 @@ test('the connection is handed to queued callers one at a time, in the order the
 });
 
 test('many concurrent queries on one connection all complete, transactions kept whole', async () => {
-  const db = new Kysely<{ t: { x: number } }>({ dialect: new WriteLockFirstSqliteDialect({ database: new BetterSqlite3(':memory:') }) });
+  const db: Db = new Kysely({ dialect: new WriteLockFirstSqliteDialect({ database: new BetterSqlite3(':memory:') }) });
   try {
     await sql`CREATE TABLE t (x INTEGER)`.execute(db);
-    const reads = Array.from({ length: 2000 }, (_, i) =>
-      db
-        .selectFrom('t')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow()
-        .then((r) => [i, Number(r.n)]),
-    );
+    const reads = Array.from({ length: 2000 }, (_, i) => count(db).then((n) => [i, n]));
     const writes = Array.from({ length: 50 }, (_, i) =>
       db.transaction().execute(async (trx) => {
         await trx.insertInto('t').values({ x: i }).execute();
@@ -80,50 +92,25 @@ test('many concurrent queries on one connection all complete, transactions kept 
     await Promise.all(writes);
     // A read never lands inside a transaction: it sees whole transactions only (an even count).
     assert.ok(counts.every((n) => n % 2 === 0));
-    assert.equal(
-      Number(
-        (
-          await db
-            .selectFrom('t')
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      ),
-      100,
-    );
+    assert.equal(await count(db), 100);
   } finally {
     await db.destroy();
   }
 });
 
-/** A WAL file with table t, and a Kysely over it whose dialect reads outside transactions on a second, read-only connection. */
-async function withReader(run: (db: Kysely<{ t: { x: number } }>, file: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'signet-reader-'));
-  const file = join(dir, 'db.sqlite');
-  const setup = new BetterSqlite3(file);
-  setup.pragma('journal_mode = WAL');
-  setup.exec('CREATE TABLE t (x INTEGER)');
-  setup.close();
+/** A WAL file with table t, and a Kysely over it whose dialect reads on a second, read-only connection while the first is taken. */
+async function withReader(run: (db: Db) => Promise<void>): Promise<void> {
+  const { file, remove } = walFileWithTable('signet-reader-');
   const dialect = new WriteLockFirstSqliteDialect({ database: new BetterSqlite3(file) });
-  const db = new Kysely<{ t: { x: number } }>({ dialect });
+  const db: Db = new Kysely({ dialect });
   dialect.readFrom(() => new BetterSqlite3(file, { readonly: true }));
   try {
-    await run(db, file);
+    await run(db);
   } finally {
     await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    remove();
   }
 }
-
-const count = async (db: Kysely<{ t: { x: number } }>) =>
-  Number(
-    (
-      await db
-        .selectFrom('t')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
 
 // Detection's transactions hold the store's connection across turns of the event loop; an API read
 // queued behind each of them (issue 17: GetIdentityDkimAttributes' p99 14 ms against 1.7 ms at a
@@ -205,7 +192,7 @@ test('with a reader, writes and sessions still take the store connection in turn
 test("before readFrom, reads are the store connection's own, inside a transaction opened on it directly", async () => {
   const setupDb = new BetterSqlite3(':memory:');
   setupDb.exec('CREATE TABLE t (x INTEGER)');
-  const db = new Kysely<{ t: { x: number } }>({ dialect: new WriteLockFirstSqliteDialect({ database: setupDb }) });
+  const db: Db = new Kysely({ dialect: new WriteLockFirstSqliteDialect({ database: setupDb }) });
   try {
     setupDb.exec('BEGIN');
     setupDb.exec('INSERT INTO t VALUES (1)');
@@ -231,13 +218,10 @@ test('two statements sent at once in one session take one turn of the store conn
 // Each commit on the store's connection empties the read-only connection's page cache: a read while
 // the store's connection is free stays on it, as before there was a second one.
 test('with a reader, a read while the store connection is free runs on the store connection', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'signet-reader-free-'));
-  const file = join(dir, 'db.sqlite');
+  const { file, remove } = walFileWithTable('signet-reader-free-');
   const writer = new BetterSqlite3(file);
-  writer.pragma('journal_mode = WAL');
-  writer.exec('CREATE TABLE t (x INTEGER)');
   const dialect = new WriteLockFirstSqliteDialect({ database: writer });
-  const db = new Kysely<{ t: { x: number } }>({ dialect });
+  const db: Db = new Kysely({ dialect });
   dialect.readFrom(() => new BetterSqlite3(file, { readonly: true }));
   try {
     // A write on the store's connection itself, not committed: only that connection sees it.
@@ -247,6 +231,6 @@ test('with a reader, a read while the store connection is free runs on the store
     writer.exec('ROLLBACK');
   } finally {
     await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    remove();
   }
 });
