@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promises as dns } from 'node:dns';
@@ -15,12 +15,32 @@ export function findProgram(name: string, paths: readonly string[] = ['/usr/sbin
   return null;
 }
 
-/** A loopback port free for both UDP and TCP when asked (DNS servers need both). */
+/**
+ * The kernel's range of ephemeral ports (what listen(0) and outgoing connections are given): a port
+ * picked for a DNS peer lies below it, so that no other test's connection or server is handed it
+ * between the pick and the peer's bind (a CI run lost NSD's start to "Address already in use" so).
+ */
+function ephemeralPortsStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 12_000) return low;
+  } catch {
+    // Not Linux: the IANA dynamic range.
+  }
+  return 49_152;
+}
+
+/** A loopback port free for both UDP and TCP when asked (DNS servers need both), below the ephemeral range. */
 export async function freeDnsPort(): Promise<number> {
+  const below = ephemeralPortsStart();
   for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
     const tcp = createServer();
-    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
-    const port = (tcp.address() as { port: number }).port;
+    const tcpFree = await new Promise<boolean>((resolve) => {
+      tcp.once('error', () => resolve(false));
+      tcp.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!tcpFree) continue;
     const udp = createSocket('udp4');
     const udpFree = await new Promise<boolean>((resolve) => {
       udp.once('error', () => resolve(false));
