@@ -74,5 +74,31 @@ export function runSandboxStoreContract(backend: string, openStorage: () => Prom
       assert.deepEqual((await storage.outbox.get('m2'))?.simulated, []);
       assert.equal(await storage.outbox.countRecipientsSince(A, 0), 2);
     });
+
+    it('expires a Pending address once every link it was sent has ended, in its own scope, and nothing else', async () => {
+      const B: Scope = { ...A, region: 'eu-west-1' };
+      const status = async (scope: Scope, address: string) => (await storage.store.getIdentities(scope, [address])).get(address)?.verificationStatus;
+      for (const address of ['two-links@example.com', 'one-link@example.com', 'no-link@example.com']) await storage.store.ensureEmailIdentity(A, address, 1);
+      await storage.store.ensureEmailIdentity(B, 'one-link@example.com', 1);
+      await storage.store.ensureVerifiedEmailIdentity(A, 'verified@example.com', 1);
+      await storage.verifications.addToken(A, 'two-links@example.com', 'h1', 100, 1);
+      await storage.verifications.addToken(A, 'two-links@example.com', 'h2', 200, 2);
+      await storage.verifications.addToken(A, 'one-link@example.com', 'h3', 100, 1);
+      await storage.verifications.addToken(B, 'one-link@example.com', 'h4', 300, 1);
+      await storage.verifications.addToken(A, 'verified@example.com', 'h5', 100, 1);
+      // A link still works at its expiry instant.
+      assert.equal(await storage.verifications.expire(100), 0);
+      assert.equal(await storage.verifications.expire(101), 1);
+      assert.equal(await status(A, 'one-link@example.com'), 'Failed');
+      assert.equal(await status(A, 'two-links@example.com'), 'Pending', 'its second link still works');
+      assert.equal(await status(B, 'one-link@example.com'), 'Pending', "another region's link still works");
+      assert.equal(await status(A, 'no-link@example.com'), 'Pending', 'never sent a link: nothing to expire');
+      assert.equal(await status(A, 'verified@example.com'), 'Success');
+      assert.equal(await storage.verifications.expire(201), 1);
+      assert.equal(await status(A, 'two-links@example.com'), 'Failed');
+      assert.equal(await storage.verifications.expire(301), 1);
+      assert.equal(await status(B, 'one-link@example.com'), 'Failed');
+      assert.equal(await storage.verifications.expire(1000), 0, 'a Failed address is not counted again');
+    });
   });
 }

@@ -30,6 +30,10 @@ const DKIM_TOKENS =
   'select "i"."name", "k"."token" from "dkim_keys" as "k" inner join "identities" as "i" on "i"."id" = "k"."identity_id" where "i"."account_id" = $1 and "i"."region" = $2 and "i"."kind" = $3 and "i"."name" in ($4) order by "i"."name", "k"."position"';
 // kysely-detection-store.ts #handleFlagged (the FOR UPDATE SKIP LOCKED PostgreSQL adds changes no index choice).
 const FLAGGED = 'select "id" from "identities" where "detection_dirty" = 1 order by "id" limit $1';
+// kysely-outbox-store.ts expire (the relay worker's housekeeping, once a minute): Pending addresses
+// whose every verification link has ended.
+const EXPIRE_ADDRESSES =
+  'update "identities" set "verification_status" = $1 where "kind" = $2 and "verification_status" = $3 and "id" in (select (select "i"."id" from "identities" as "i" where "i"."account_id" = "v"."account_id" and "i"."region" = "v"."region" and "i"."name" = "v"."address") as "id" from "email_verifications" as "v" group by "v"."account_id", "v"."region", "v"."address" having max("v"."expires_at") < $4)';
 
 const sqliteText = (sql: string) => sql.replace(/\$\d+/g, '?');
 
@@ -102,6 +106,13 @@ describe('query plans on SQLite', () => {
     const text = await plan(FLAGGED, [5000]);
     assert.match(text, /USING (COVERING )?INDEX identities_detection_dirty/);
     assert.doesNotMatch(text, /SCAN identities(?! USING)/);
+  });
+
+  it('the expiry of address links reads the links and finds each identity by its key, not by reading every identity', async () => {
+    const text = await plan(EXPIRE_ADDRESSES, ['Failed', 'EmailAddress', 'Pending', 1000]);
+    assert.match(text, /SEARCH identities USING INTEGER PRIMARY KEY/);
+    assert.match(text, /SEARCH i USING (COVERING )?INDEX sqlite_autoindex_identities_1 \(account_id=\? AND region=\? AND name=\?\)/);
+    assert.doesNotMatch(text, /SCAN (identities|i)\b/);
   });
 });
 
@@ -185,6 +196,11 @@ describe('query plans on PostgreSQL', { skip }, () => {
     // And it finds them.
     const rows = (await client.query(KEYS_BY_TOKEN_ARRAY_SQL, [[...tokens, 'absent']])).rows as { token: string }[];
     assert.deepEqual(rows.map((r) => r.token).sort(), [...tokens].sort());
+  });
+
+  it('the expiry of address links finds each identity by its key, not by reading every identity', async () => {
+    const text = await plan(EXPIRE_ADDRESSES, ['Failed', 'EmailAddress', 'Pending', 1000]);
+    assert.doesNotMatch(text, /Seq Scan on identities/);
   });
 
   it("detection's claims find the flagged identities through the partial index, not by reading every identity", async () => {
