@@ -8,15 +8,24 @@
  * the server's first 3 s) and detection's checks per second. The reference, in the same run: the same
  * server with `--no-detection`; with `--other`, another build measured the same way.
  *
- *   npm run build && node --import tsx bench/detection-dns-latency.ts --data-dir DIR [--seconds 30] [--rounds 2] [--other OTHER/bin/signet]
+ *   npm run build && node --import tsx bench/detection-dns-latency.ts --data-dir DIR [--seconds 30] [--rounds 2] [--schedule as-seeded|catch-up|steady] [--other OTHER/bin/signet]
  *
  * Detection writes statuses into DIR's store: use a copy of a seeded store (its `signet.db` with an
  * empty WAL, `master.key`, `credentials`, `scale-seeded.json`), not the one bench/scale.ts measures.
+ *
+ * `--schedule` sets when the store's checks fall due, before each run:
+ * - `as-seeded` (the default): left as they are (bench/scale.ts's seed: rechecks spread over the hour
+ *   after the seed, so on a store seeded an hour or more ago most are due, and detection catches up);
+ * - `catch-up`: every scheduled check due now (detection runs flat out, at its duty cycle);
+ * - `steady`: spread evenly over the next hour, as the default one-hour recheck interval keeps them
+ *   once caught up: the load of re-checking every verified domain hourly, about N / 3,600 checks/s.
  */
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import dnsPacket from 'dns-packet';
+import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
 import { SIGNET_BIN } from '../test/helpers/signet-server.ts';
 import { SCALE_ZONE } from './scale-seed.ts';
 import { askApiInTurn, askEvery2ms, seededSqliteStore, serveOnStore } from './seeded-store.ts';
@@ -28,8 +37,14 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     rounds: { type: 'string', default: '2' },
     other: { type: 'string' },
+    schedule: { type: 'string', default: 'as-seeded' },
   },
 });
+const SCHEDULES = ['as-seeded', 'catch-up', 'steady'];
+if (!SCHEDULES.includes(values.schedule!)) {
+  console.error(`--schedule: one of ${SCHEDULES.join(', ')}`);
+  process.exit(2);
+}
 const store = seededSqliteStore(values['data-dir'], 'needs --data-dir DIR (a copy of a SQLite store seeded by bench/scale.ts --seed-only)');
 const SECONDS = Number(values.seconds);
 const WARM_UP_MS = 3000;
@@ -62,7 +77,23 @@ interface Run {
   readonly checksPerSecond: number;
 }
 
+/** Sets when the store's scheduled checks fall due (`--schedule`), and frees any lease a run left. */
+function schedule(): void {
+  if (values.schedule === 'as-seeded') return;
+  const db = new BetterSqlite3(join(store.dataDir, 'signet.db'));
+  try {
+    const now = Date.now();
+    // steady: the seed's own spread (bench/scale-seed.ts: i * 7919 mod an hour), from now.
+    const due = values.schedule === 'catch-up' ? `${now}` : `${now} + ((identity_id * 7919) % 3600000)`;
+    db.prepare(`update detection_checks set next_check_at = ${due}, claimed_until = null where next_check_at is not null`).run();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
+
 async function run(bin: string, detection: boolean): Promise<Run> {
+  schedule();
   const server = await serveOnStore(bin, store.dataDir, ['--resolver', `127.0.0.1:${resolver.address().port}`, ...(detection ? [] : ['--no-detection'])]);
   const dns = await askEvery2ms(server.dnsPort, `${store.token}.${SCALE_ZONE}`);
   const api = askApiInTurn(server.url, store.key, store.domains);
@@ -120,7 +151,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
   }
 }
 resolver.close();
-console.log(`\n${store.domains} domains, ${SECONDS} s a run after ${WARM_UP_MS / 1000} s, medians of ${values.rounds} rounds:`);
+console.log(`\n${store.domains} domains, checks ${values.schedule}, ${SECONDS} s a run after ${WARM_UP_MS / 1000} s, medians of ${values.rounds} rounds:`);
 for (const c of configs) {
   const rs = runs.get(c.name)!;
   const m = (pick: (r: Run) => number) => median(rs.map(pick));
