@@ -160,12 +160,15 @@ describe("migration 0019's key slots on SQLite", () => {
     const prefix = 'zyxwvutsrqpo';
     const tokens = [randomToken(), sharing(prefix), sharing(prefix), sharing(prefix), sharing(prefix), 'not-a-token'];
     await (await openStorage({ databaseUrl: null, dataDir })).close();
-    // The store as 0018 left it (no slot table, no triggers, 0016's index), with keys written then.
+    // The store as 0018 left it (no slot table, no triggers, 0016's index; 0020, which came after,
+    // undone too: Kysely runs migrations in order), with keys written then.
     const raw = new BetterSqlite3(file);
     try {
       raw.exec(`DROP TRIGGER dkim_key_slots_insert; DROP TRIGGER dkim_key_slots_delete; DROP TRIGGER dkim_key_slots_update;
         DROP TABLE dkim_key_slots; CREATE INDEX dkim_keys_token_public_key ON dkim_keys (token, public_key);
-        DELETE FROM kysely_migration WHERE name = '0019-sqlite-dns-key-slots'`);
+        DELETE FROM kysely_migration WHERE name = '0019-sqlite-dns-key-slots';
+        DROP TRIGGER outbox_counts_insert; DROP TRIGGER outbox_counts_failed; DROP TABLE outbox_counts_by_minute; DROP INDEX outbox_created;
+        DELETE FROM kysely_migration WHERE name = '0020-outbox-counts-by-minute'`);
       raw
         .prepare(
           "INSERT INTO identities (account_id, region, name, kind, verification_status, verification_token, dkim_enabled, dkim_status, created_at) VALUES ('111111111111', 'us-east-1', 'm.example', 'domain', 'Pending', 'vt', 1, 'Pending', 1)",

@@ -75,6 +75,139 @@ export function runSandboxStoreContract(backend: string, openStorage: () => Prom
       assert.equal(await storage.outbox.countRecipientsSince(A, 0), 2);
     });
 
+    it("counts a scope's recipients after any instant as the sum over its messages, minute edges and purges included", async () => {
+      const MINUTE = 60_000;
+      const B: Scope = { ...A, region: 'eu-west-1' };
+      const base: NewOutboxMessage = {
+        messageId: '',
+        scope: A,
+        kind: 'email',
+        source: 's@example.com',
+        envelopeFrom: 's@example.com',
+        recipients: [],
+        simulated: [],
+        subject: 'x',
+        simple: null,
+        tags: [],
+        raw: Buffer.from('x'),
+        signature: null,
+        unsignedReason: null,
+        delivery: 'none',
+        createdAt: 0,
+      };
+      // Messages on both sides of minute edges, several in one minute, one with a simulator recipient
+      // (not counted), one in another region; the expected sum is computed from the messages themselves.
+      const sent: { scope: Scope; createdAt: number; counted: number }[] = [];
+      const times = [1, MINUTE - 1, MINUTE, MINUTE + 1, MINUTE + 30_000, 2 * MINUTE - 1, 5 * MINUTE + 7, 5 * MINUTE + 8, 61 * MINUTE];
+      for (const [i, createdAt] of times.entries()) {
+        const recipients = Array.from({ length: (i % 3) + 1 }, (_, r) => `r${r}@dest.example`);
+        const scope = i === 4 ? B : A;
+        const withSimulated = i === 2 ? [...recipients, 'success@simulator.amazonses.com'] : recipients;
+        await storage.outbox.add({ ...base, messageId: `q${i}`, scope, createdAt, recipients: withSimulated, simulated: simulatedOutcomes(withSimulated) });
+        sent.push({ scope, createdAt, counted: recipients.length });
+      }
+      const expected = (scope: Scope, since: number) =>
+        sent.filter((m) => m.scope.region === scope.region && m.createdAt > since).reduce((sum, m) => sum + m.counted, 0);
+      for (const since of [
+        -1,
+        0,
+        1,
+        2,
+        MINUTE - 2,
+        MINUTE - 1,
+        MINUTE,
+        MINUTE + 1,
+        90_000,
+        2 * MINUTE - 1,
+        2 * MINUTE,
+        5 * MINUTE + 7,
+        61 * MINUTE - 1,
+        61 * MINUTE,
+      ]) {
+        assert.equal(await storage.outbox.countRecipientsSince(A, since), expected(A, since), `since ${since}`);
+        assert.equal(await storage.outbox.countRecipientsSince(B, since), expected(B, since), `since ${since}, the other region`);
+      }
+      assert.equal(expected(A, 0) > 0 && expected(B, 0) > 0, true);
+      // A message still waiting for the relay is kept whatever its age; the others past the retention go.
+      await storage.outbox.add({ ...base, messageId: 'waiting', recipients: ['w@dest.example'], createdAt: 3 * MINUTE, delivery: 'pending' });
+      sent.push({ scope: A, createdAt: 3 * MINUTE, counted: 1 });
+      assert.equal(await storage.outbox.purge(5 * MINUTE), 6);
+      assert.equal((await storage.outbox.get('waiting'))?.messageId, 'waiting');
+      assert.equal(await storage.outbox.get('q5'), null);
+      assert.equal((await storage.outbox.get('q6'))?.messageId, 'q6');
+      // The counts of the minutes after the one `since` falls in outlive their messages (kept two weeks,
+      // whatever the retention): the quota's 24 hours stay whole (but for the first minute's messages).
+      assert.equal(await storage.outbox.countRecipientsSince(A, MINUTE - 1), expected(A, MINUTE - 1));
+      assert.equal(await storage.outbox.purge(5 * MINUTE + 86_400_000), 3, 'the rest, the waiting message kept');
+      assert.equal(await storage.outbox.countRecipientsSince(A, MINUTE - 1), expected(A, MINUTE - 1));
+      await storage.outbox.purgeCounts(4 * MINUTE);
+      assert.equal(await storage.outbox.countRecipientsSince(A, 0), expected(A, 4 * MINUTE - 1), 'the counts of minutes 0 to 3 are gone');
+      assert.equal(await storage.outbox.countRecipientsSince(B, 0), 0);
+    });
+
+    it("counts GetSendStatistics' intervals from the messages: attempts, the relay's failures, verification mail left out", async () => {
+      const MINUTE = 60_000;
+      const QUARTER = 15 * MINUTE;
+      const base: NewOutboxMessage = {
+        messageId: '',
+        scope: A,
+        kind: 'email',
+        source: 's@example.com',
+        envelopeFrom: 's@example.com',
+        recipients: ['a@dest.example', 'b@dest.example'],
+        simulated: [],
+        subject: 'x',
+        simple: null,
+        tags: [],
+        raw: Buffer.from('x'),
+        signature: null,
+        unsignedReason: null,
+        delivery: 'pending',
+        createdAt: 0,
+      };
+      const at = (quarter: number, minute: number) => 100 * QUARTER + quarter * QUARTER + minute * MINUTE + 1234;
+      await storage.outbox.add({ ...base, messageId: 'e1', createdAt: at(0, 0) });
+      await storage.outbox.add({ ...base, messageId: 'e2', kind: 'raw', createdAt: at(0, 14), recipients: ['c@dest.example'] });
+      // Verification mail alone in its interval: no data point; beside others: not counted.
+      await storage.outbox.add({ ...base, messageId: 'v1', kind: 'verification', createdAt: at(1, 3) });
+      await storage.outbox.add({ ...base, messageId: 'v2', kind: 'verification', createdAt: at(2, 3) });
+      await storage.outbox.add({ ...base, messageId: 'e3', createdAt: at(2, 4) });
+      // Only to the mailbox simulator: an interval with no attempt.
+      const simulator = ['success@simulator.amazonses.com'];
+      await storage.outbox.add({
+        ...base,
+        messageId: 's1',
+        createdAt: at(3, 0),
+        recipients: simulator,
+        simulated: simulatedOutcomes(simulator),
+        delivery: 'none',
+      });
+      // Another region's message is not this scope's.
+      await storage.outbox.add({ ...base, messageId: 'x1', scope: { ...A, region: 'eu-west-1' }, createdAt: at(0, 1) });
+      // The relay: one retry then given up (its recipients are bounces), one given up at once, a
+      // verification mail given up (not counted), and a later failure report on a failed message (counted once).
+      await storage.outbox.markAttemptFailed('e1', '451 later', at(0, 5));
+      await storage.outbox.markAttemptFailed('e1', '550 no', null);
+      await storage.outbox.markAttemptFailed('e3', '550 no', null);
+      await storage.outbox.markAttemptFailed('v2', '550 no', null);
+      await storage.outbox.markAttemptFailed('e3', '550 again', null);
+      await storage.outbox.markAttemptFailed('absent', '550', null);
+      assert.deepEqual(await storage.outbox.sendActivity(A, 100 * QUARTER, QUARTER), [
+        { start: 100 * QUARTER, deliveryAttempts: 3, failedRecipients: 2 },
+        { start: 102 * QUARTER, deliveryAttempts: 2, failedRecipients: 2 },
+        { start: 103 * QUARTER, deliveryAttempts: 0, failedRecipients: 0 },
+      ]);
+      assert.deepEqual(await storage.outbox.sendActivity(A, 102 * QUARTER, QUARTER), [
+        { start: 102 * QUARTER, deliveryAttempts: 2, failedRecipients: 2 },
+        { start: 103 * QUARTER, deliveryAttempts: 0, failedRecipients: 0 },
+      ]);
+      // Delivered is not failed; and the intervals stay when the messages are purged.
+      await storage.outbox.markDelivered('e2', at(0, 20));
+      assert.equal(await storage.outbox.purge(200 * QUARTER), 5, 'all but v1, still waiting for the relay');
+      assert.deepEqual((await storage.outbox.sendActivity(A, 100 * QUARTER, QUARTER)).length, 3);
+      await assert.rejects(storage.outbox.sendActivity(A, 100 * QUARTER + 1, QUARTER), RangeError);
+    });
+
     it('expires a Pending address once every link it was sent has ended, in its own scope, and nothing else', async () => {
       const B: Scope = { ...A, region: 'eu-west-1' };
       const status = async (scope: Scope, address: string) => (await storage.store.getIdentities(scope, [address])).get(address)?.verificationStatus;

@@ -2,7 +2,8 @@
  * The queries whose cost must not grow with the number of identities (issue 17, bench/scale.ts),
  * checked with each engine's own planner: SQLite's EXPLAIN QUERY PLAN and PostgreSQL's EXPLAIN, on
  * a store migrated as the application migrates it. The SQL is the text the store's Kysely queries
- * compile to (kysely-store.ts listIdentities, kysely-dns-key-store.ts listKeys, findKey, findKeys and recentKeys).
+ * compile to (kysely-store.ts listIdentities, kysely-dns-key-store.ts listKeys, findKey, findKeys and recentKeys,
+ * kysely-outbox-store.ts expire, purge and countRecipientsSince).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -34,6 +35,19 @@ const FLAGGED = 'select "id" from "identities" where "detection_dirty" = 1 order
 // whose every verification link has ended.
 const EXPIRE_ADDRESSES =
   'update "identities" set "verification_status" = $1 where "kind" = $2 and "verification_status" = $3 and "id" in (select (select "i"."id" from "identities" as "i" where "i"."account_id" = "v"."account_id" and "i"."region" = "v"."region" and "i"."name" = "v"."address") as "id" from "email_verifications" as "v" group by "v"."account_id", "v"."region", "v"."address" having max("v"."expires_at") < $4)';
+
+// kysely-outbox-store.ts purge and purgeCounts (the same housekeeping): the messages past the
+// retention, and the per-minute counts past their two weeks (migration 0020).
+const PURGE_MESSAGES = 'delete from "outbox_messages" where "created_at" < $1 and "delivery_status" != $2';
+const PURGE_COUNTS = 'delete from "outbox_counts_by_minute" where "minute" < $1';
+// kysely-outbox-store.ts countRecipientsSince (the daily quota, read by every send): the whole minutes
+// from their counts, and the first minute from its messages.
+const COUNT_MINUTES = 'select sum("recipients") as "total" from "outbox_counts_by_minute" where "account_id" = $1 and "region" = $2 and "minute" > $3';
+// kysely-outbox-store.ts sendActivity (GetSendStatistics), from the same counts by 15 minutes.
+const SEND_ACTIVITY =
+  'select minute / 15 as "interval", sum("attempts") as "attempts", sum("failed") as "failed" from "outbox_counts_by_minute" where "account_id" = $1 and "region" = $2 and "minute" >= $3 group by minute / 15 having sum("messages") > $4 order by minute / 15';
+const COUNT_FIRST_MINUTE =
+  'select sum("recipient_count") as "total" from "outbox_messages" where "account_id" = $1 and "region" = $2 and "created_at" > $3 and "created_at" < $4';
 
 const sqliteText = (sql: string) => sql.replace(/\$\d+/g, '?');
 
@@ -113,6 +127,30 @@ describe('query plans on SQLite', () => {
     assert.match(text, /SEARCH identities USING INTEGER PRIMARY KEY/);
     assert.match(text, /SEARCH i USING (COVERING )?INDEX sqlite_autoindex_identities_1 \(account_id=\? AND region=\? AND name=\?\)/);
     assert.doesNotMatch(text, /SCAN (identities|i)\b/);
+  });
+
+  it("the outbox's purge finds the messages and counts past their time by index, not by reading every message", async () => {
+    const messages = await plan(PURGE_MESSAGES, [1000, 'pending']);
+    assert.match(messages, /SEARCH outbox_messages USING INDEX outbox_created \(created_at<\?\)/);
+    assert.doesNotMatch(messages, /SCAN outbox_messages/);
+    const counts = await plan(PURGE_COUNTS, [10]);
+    assert.match(counts, /SEARCH outbox_counts_by_minute USING (COVERING )?INDEX outbox_counts_by_minute_minute \(minute<\?\)/);
+  });
+
+  it("the daily quota's count and GetSendStatistics read a scope's minutes by its key, the quota the first minute's messages by the scope's time index", async () => {
+    const minutes = await plan(COUNT_MINUTES, ['111111111111', 'us-east-1', 10]);
+    assert.match(
+      minutes,
+      /SEARCH outbox_counts_by_minute USING INDEX sqlite_autoindex_outbox_counts_by_minute_1 \(account_id=\? AND region=\? AND minute>\?\)/,
+    );
+    const first = await plan(COUNT_FIRST_MINUTE, ['111111111111', 'us-east-1', 1000, 60000]);
+    assert.match(first, /SEARCH outbox_messages USING INDEX outbox_scope_time \(account_id=\? AND region=\? AND created_at>\? AND created_at<\?\)/);
+    const activity = await plan(SEND_ACTIVITY, ['111111111111', 'us-east-1', 10, 0]);
+    assert.match(
+      activity,
+      /SEARCH outbox_counts_by_minute USING INDEX sqlite_autoindex_outbox_counts_by_minute_1 \(account_id=\? AND region=\? AND minute>\?\)/,
+    );
+    assert.doesNotMatch(activity, /outbox_messages/);
   });
 });
 
@@ -201,6 +239,34 @@ describe('query plans on PostgreSQL', { skip }, () => {
   it('the expiry of address links finds each identity by its key, not by reading every identity', async () => {
     const text = await plan(EXPIRE_ADDRESSES, ['Failed', 'EmailAddress', 'Pending', 1000]);
     assert.doesNotMatch(text, /Seq Scan on identities/);
+  });
+
+  it("the outbox's purge, the daily quota's count and GetSendStatistics read by index, not every message", async () => {
+    // 20,000 messages over 20,000 minutes in two scopes (their per-minute counts kept by 0020's trigger).
+    await client.query(`
+      insert into outbox_messages (message_id, account_id, region, kind, source, envelope_from, recipients, recipient_count,
+                                   subject, tags, raw_base64, created_at, delivery_status)
+      select 'm' || g, case when g % 2 = 0 then '111111111111' else '222222222222' end, 'us-east-1', 'email', 's@example.com',
+             's@example.com', '["r@example.com"]', 1, 'x', '[]', repeat('x', 2000), g * 60000::bigint, 'delivered'
+      from generate_series(1, 20000) as g`);
+    await client.query('vacuum analyze outbox_messages');
+    await client.query('vacuum analyze outbox_counts_by_minute');
+    const messages = await plan(PURGE_MESSAGES, [60000 * 10, 'pending']);
+    assert.match(messages, /(Bitmap )?Index (Only )?Scan (using|on) outbox_created/);
+    assert.doesNotMatch(messages, /Seq Scan/);
+    assert.match(await plan(PURGE_COUNTS, [10]), /(Bitmap )?Index (Only )?Scan (using|on) outbox_counts_by_minute_minute/);
+    const minutes = await plan(COUNT_MINUTES, ['111111111111', 'us-east-1', 19000]);
+    assert.match(minutes, /(Bitmap )?Index (Only )?Scan (using|on) outbox_counts_by_minute_(pkey|minute)/);
+    const first = await plan(COUNT_FIRST_MINUTE, ['111111111111', 'us-east-1', 60000 * 19000, 60000 * 19001]);
+    // One minute either way: of this scope by its time index, or of every scope by the purge's.
+    assert.match(first, /(Bitmap )?Index (Only )?Scan (using|on) outbox_(scope_time|created)/);
+    assert.doesNotMatch(first, /Seq Scan/);
+    // The scope's minutes by its key; over two weeks of this fixture's two scopes, half the counts,
+    // the planner may read them all: the counts, never the messages.
+    const activity = await plan(SEND_ACTIVITY, ['111111111111', 'us-east-1', 19000, 0]);
+    assert.match(activity, /(Bitmap )?Index (Only )?Scan (using|on) outbox_counts_by_minute_(pkey|minute)/);
+    assert.doesNotMatch(activity, /Seq Scan|outbox_messages/);
+    assert.doesNotMatch(await plan(SEND_ACTIVITY, ['111111111111', 'us-east-1', 20000 - 14 * 1440, 0]), /outbox_messages/);
   });
 
   it("detection's claims find the flagged identities through the partial index, not by reading every identity", async () => {

@@ -91,9 +91,20 @@ export interface OutboxStore {
   markDelivered(messageId: string, now: number): Promise<void>;
   /** Records a failed attempt; `nextAttemptAt` null means given up (`failed`). */
   markAttemptFailed(messageId: string, error: string, nextAttemptAt: number | null): Promise<void>;
-  /** Deletes messages created before `before`; returns how many. */
+  /** Deletes messages created before `before`, those still waiting for the relay aside; returns how many. */
   purge(before: number): Promise<number>;
+  /**
+   * Deletes the counts that countRecipientsSince and sendActivity read (kept apart from the messages,
+   * whose retention may be shorter) for the minutes before `before`: see OUTBOX_COUNTS_KEPT_MS.
+   */
+  purgeCounts(before: number): Promise<void>;
 }
+
+/**
+ * How long the outbox's per-minute counts are kept: GetSendStatistics' two weeks (SES: "the past two
+ * weeks") and a day, whatever the retention of the messages themselves.
+ */
+export const OUTBOX_COUNTS_KEPT_MS = 15 * 86_400_000;
 
 /** Makes the DKIM-Signature for `domain` with one of its own keys and returns the signed message. */
 export interface MessageSigner {

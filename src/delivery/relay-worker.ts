@@ -1,6 +1,6 @@
 import type { RetryPolicy } from '../config/send-config.ts';
 import type { Clock } from '../app/ports.ts';
-import type { EmailVerificationStore, OutboxMessage, OutboxStore } from '../app/send-ports.ts';
+import { OUTBOX_COUNTS_KEPT_MS, type EmailVerificationStore, type OutboxMessage, type OutboxStore } from '../app/send-ports.ts';
 
 /** Hands one message to the relay exactly as stored: envelope sender and recipients, raw bytes. */
 export interface RelayTransport {
@@ -110,6 +110,7 @@ export class RelayWorker {
     if (now - this.#lastHousekeeping >= 60_000) {
       this.#lastHousekeeping = now;
       await this.#o.outbox.purge(now - this.#o.retentionMs);
+      await this.#o.outbox.purgeCounts(now - OUTBOX_COUNTS_KEPT_MS);
       await this.#o.verifications.expire(now);
     }
   }

@@ -12,6 +12,7 @@ export interface Database {
   settings: SettingsTable;
   rate_buckets: RateBucketsTable;
   outbox_messages: OutboxMessagesTable;
+  outbox_counts_by_minute: OutboxCountsByMinuteTable;
   email_verifications: EmailVerificationsTable;
   detection_checks: DetectionChecksTable;
   detection_record_results: DetectionRecordResultsTable;
@@ -228,6 +229,25 @@ export interface OutboxMessagesTable {
   delivered_at: number | null;
   /** JSON of the mailbox simulator's outcomes (migration 0008); null when no recipient was one. */
   simulated: string | null;
+}
+
+/**
+ * The outbox's messages counted per account, region and minute (migration 0020), added to as each is
+ * kept: the daily quota and GetSendStatistics read these instead of every message.
+ */
+export interface OutboxCountsByMinuteTable {
+  account_id: string;
+  region: string;
+  /** created_at / 60,000, rounded down. */
+  minute: number;
+  /** Recipients the daily quota counts: every message's, the mailbox simulator's left out. */
+  recipients: number;
+  /** Messages other than Signet's own verification mail (GetSendStatistics leaves it out). */
+  messages: number;
+  /** Those messages' recipients: GetSendStatistics' delivery attempts. */
+  attempts: number;
+  /** Those of them in messages the relay gave up on: GetSendStatistics' bounces. */
+  failed: number;
 }
 
 /** Address-verification links (migration 0005): only the SHA-256 of the token is kept. */
