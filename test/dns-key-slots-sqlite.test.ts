@@ -160,13 +160,15 @@ describe("migration 0019's key slots on SQLite", () => {
     const prefix = 'zyxwvutsrqpo';
     const tokens = [randomToken(), sharing(prefix), sharing(prefix), sharing(prefix), sharing(prefix), 'not-a-token'];
     await (await openStorage({ databaseUrl: null, dataDir })).close();
-    // The store as 0018 left it (no slot table, no triggers, 0016's index; 0020, which came after,
-    // undone too: Kysely runs migrations in order), with keys written then.
+    // The store as 0018 left it (no slot table, no triggers, 0016's index; 0020 and 0021, which came
+    // after, undone too: Kysely runs migrations in order), with keys written then.
     const raw = new BetterSqlite3(file);
     try {
       raw.exec(`DROP TRIGGER dkim_key_slots_insert; DROP TRIGGER dkim_key_slots_delete; DROP TRIGGER dkim_key_slots_update;
         DROP TABLE dkim_key_slots; CREATE INDEX dkim_keys_token_public_key ON dkim_keys (token, public_key);
         DELETE FROM kysely_migration WHERE name = '0019-sqlite-dns-key-slots';
+        DROP INDEX email_verifications_expiry_unhandled; ALTER TABLE email_verifications DROP COLUMN expiry_handled;
+        DELETE FROM kysely_migration WHERE name = '0021-verification-expiry-handled';
         DROP TRIGGER outbox_counts_insert; DROP TRIGGER outbox_counts_failed; DROP TABLE outbox_counts_by_minute; DROP INDEX outbox_created;
         DELETE FROM kysely_migration WHERE name = '0020-outbox-counts-by-minute'`);
       raw

@@ -232,6 +232,13 @@ export function runSandboxStoreContract(backend: string, openStorage: () => Prom
       assert.equal(await storage.verifications.expire(301), 1);
       assert.equal(await status(B, 'one-link@example.com'), 'Failed');
       assert.equal(await storage.verifications.expire(1000), 0, 'a Failed address is not counted again');
+      // Asked again after its links were seen ending: Pending, then Failed once the new link ends.
+      await storage.verifications.addToken(A, 'one-link@example.com', 'h6', 2000, 1001);
+      assert.equal(await status(A, 'one-link@example.com'), 'Pending');
+      assert.equal(await storage.verifications.expire(2000), 0);
+      assert.equal(await storage.verifications.expire(2001), 1);
+      assert.equal(await status(A, 'one-link@example.com'), 'Failed');
+      assert.equal(await storage.verifications.expire(5000), 0, 'every link seen ending');
     });
   });
 }

@@ -32,9 +32,11 @@ const DKIM_TOKENS =
 // kysely-detection-store.ts #handleFlagged (the FOR UPDATE SKIP LOCKED PostgreSQL adds changes no index choice).
 const FLAGGED = 'select "id" from "identities" where "detection_dirty" = 1 order by "id" limit $1';
 // kysely-outbox-store.ts expire (the relay worker's housekeeping, once a minute): Pending addresses
-// whose every verification link has ended.
+// whose every verification link has ended, among those of the links that ended since the last run;
+// then those links marked seen.
 const EXPIRE_ADDRESSES =
-  'update "identities" set "verification_status" = $1 where "kind" = $2 and "verification_status" = $3 and "id" in (select (select "i"."id" from "identities" as "i" where "i"."account_id" = "v"."account_id" and "i"."region" = "v"."region" and "i"."name" = "v"."address") as "id" from "email_verifications" as "v" group by "v"."account_id", "v"."region", "v"."address" having max("v"."expires_at") < $4)';
+  'update "identities" set "verification_status" = $1 where "kind" = $2 and "verification_status" = $3 and "id" in (select (select "i"."id" from "identities" as "i" where "i"."account_id" = "e"."account_id" and "i"."region" = "e"."region" and "i"."name" = "e"."address") as "id" from "email_verifications" as "e" where "e"."expiry_handled" = 0 and "e"."expires_at" < $4 group by "e"."account_id", "e"."region", "e"."address" having (select max("v"."expires_at") as "latest" from "email_verifications" as "v" where "v"."account_id" = "e"."account_id" and "v"."region" = "e"."region" and "v"."address" = "e"."address") < $5)';
+const EXPIRY_SEEN = 'update "email_verifications" set "expiry_handled" = $1 where "expiry_handled" = 0 and "expires_at" < $2';
 
 // kysely-outbox-store.ts purge and purgeCounts (the same housekeeping): the messages past the
 // retention, and the per-minute counts past their two weeks (migration 0020).
@@ -122,11 +124,14 @@ describe('query plans on SQLite', () => {
     assert.doesNotMatch(text, /SCAN identities(?! USING)/);
   });
 
-  it('the expiry of address links reads the links and finds each identity by its key, not by reading every identity', async () => {
-    const text = await plan(EXPIRE_ADDRESSES, ['Failed', 'EmailAddress', 'Pending', 1000]);
+  it('the expiry of address links reads the links that ended since it last ran, and finds each address and identity by its key', async () => {
+    const text = await plan(EXPIRE_ADDRESSES, ['Failed', 'EmailAddress', 'Pending', 1000, 1000]);
     assert.match(text, /SEARCH identities USING INTEGER PRIMARY KEY/);
+    assert.match(text, /SEARCH e USING INDEX email_verifications_expiry_unhandled \(expires_at<\?\)/);
+    assert.match(text, /SEARCH v USING (COVERING )?INDEX email_verifications_address \(account_id=\? AND region=\? AND address=\?\)/);
     assert.match(text, /SEARCH i USING (COVERING )?INDEX sqlite_autoindex_identities_1 \(account_id=\? AND region=\? AND name=\?\)/);
-    assert.doesNotMatch(text, /SCAN (identities|i)\b/);
+    assert.doesNotMatch(text, /SCAN (identities|i|e|v|email_verifications)\b/);
+    assert.match(await plan(EXPIRY_SEEN, [1, 1000]), /SEARCH email_verifications USING INDEX email_verifications_expiry_unhandled \(expires_at<\?\)/);
   });
 
   it("the outbox's purge finds the messages and counts past their time by index, not by reading every message", async () => {
@@ -236,9 +241,19 @@ describe('query plans on PostgreSQL', { skip }, () => {
     assert.deepEqual(rows.map((r) => r.token).sort(), [...tokens].sort());
   });
 
-  it('the expiry of address links finds each identity by its key, not by reading every identity', async () => {
-    const text = await plan(EXPIRE_ADDRESSES, ['Failed', 'EmailAddress', 'Pending', 1000]);
-    assert.doesNotMatch(text, /Seq Scan on identities/);
+  it('the expiry of address links reads the links that ended since it last ran, not every link or identity', async () => {
+    // 20,000 links to the fixture's 2,000 addresses, ended long ago and seen, but for 20.
+    await client.query(`
+      insert into email_verifications (token_hash, account_id, region, address, created_at, expires_at, used_at, expiry_handled)
+      select 'h' || i.id || '-' || g, i.account_id, i.region, i.name, g, g + 1000, null, case when i.id % 100 = 0 and g = 10 then 0 else 1 end
+      from identities i cross join generate_series(1, 10) as g where i.kind = 'EmailAddress'`);
+    await client.query('vacuum analyze email_verifications');
+    const text = await plan(EXPIRE_ADDRESSES, ['Failed', 'EmailAddress', 'Pending', 5000, 5000]);
+    assert.match(text, /Index (Only )?Scan using email_verifications_expiry_unhandled/);
+    assert.doesNotMatch(text, /Seq Scan on (identities|email_verifications)/);
+    const seen = await plan(EXPIRY_SEEN, [1, 5000]);
+    assert.match(seen, /(Bitmap )?Index (Only )?Scan (using|on) email_verifications_expiry_unhandled/);
+    assert.doesNotMatch(seen, /Seq Scan/);
   });
 
   it("the outbox's purge, the daily quota's count and GetSendStatistics read by index, not every message", async () => {

@@ -259,6 +259,8 @@ export interface EmailVerificationsTable {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+  /** 1 once the relay worker's expiry has seen this link end (migration 0021). */
+  expiry_handled: Generated<number>;
 }
 
 export interface SettingsTable {

@@ -19,6 +19,7 @@ import * as m0017 from './0017-dkim-tokens-index.ts';
 import * as m0018 from './0018-postgres-dns-key-lookup-index.ts';
 import * as m0019 from './0019-sqlite-dns-key-slots.ts';
 import * as m0020 from './0020-outbox-counts-by-minute.ts';
+import * as m0021 from './0021-verification-expiry-handled.ts';
 
 export type { DdlFlavor } from './ddl.ts';
 
@@ -48,6 +49,7 @@ const STEPS: Record<string, Step> = {
   '0018-postgres-dns-key-lookup-index': m0018,
   '0019-sqlite-dns-key-slots': m0019,
   '0020-outbox-counts-by-minute': m0020,
+  '0021-verification-expiry-handled': m0021,
 };
 
 export function migrationProvider(flavor: DdlFlavor): MigrationProvider {

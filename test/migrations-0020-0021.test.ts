@@ -1,8 +1,10 @@
 /**
- * Migration 0020 fills the per-minute recipient counts from the messages a store already keeps, on
- * both engines, so that the daily quota (countRecipientsSince) does not restart at the upgrade. The
- * store is made as 0019 left it: the counts' triggers, table and index and the outbox's created_at
- * index dropped, and the migration's record with them; messages written then; the store opened again.
+ * Migrations 0020 and 0021 on a store that has sent before, on both engines. 0020 fills the
+ * per-minute counts from the messages a store already keeps, so that the daily quota
+ * (countRecipientsSince) and GetSendStatistics do not restart at the upgrade; 0021 leaves the links
+ * sent before unmarked, so that the first expiry sees them. The store is made as 0019 left it (both
+ * undone: 0020's triggers, table and indexes, 0021's column and index, their records); messages, an
+ * address and its ended link written then; the store opened again.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -21,8 +23,11 @@ import { tempDir } from './helpers/temp-dir.ts';
 const MINUTE = 60_000;
 const A: Scope = { accountId: '111111111111', region: 'us-east-1' };
 const B: Scope = { accountId: '222222222222', region: 'us-east-1' };
-/** Migration 0020 undone: its triggers, table and index dropped, its record deleted (SQLite's spelling first). */
+/** Migrations 0020 and 0021 undone, newest first: their triggers, tables, columns and indexes dropped, their records deleted. */
 const undo0020 = (onTable: string) => [
+  'DROP INDEX email_verifications_expiry_unhandled',
+  'ALTER TABLE email_verifications DROP COLUMN expiry_handled',
+  "DELETE FROM kysely_migration WHERE name = '0021-verification-expiry-handled'",
   `DROP TRIGGER outbox_counts_insert${onTable}`,
   `DROP TRIGGER outbox_counts_failed${onTable}`,
   'DROP TABLE outbox_counts_by_minute',
@@ -67,9 +72,14 @@ function message(i: number, scope: Scope, createdAt: number, recipients: number)
 async function checkFilled(open: () => Promise<Storage>, undo: (statements: readonly string[]) => Promise<void>, undoing: readonly string[]): Promise<void> {
   const start = 1_700_000_000_000;
   await (await open()).close();
-  // Written as a store before 0020 kept them: the messages alone, no counts.
+  // Written as a store before 0020 kept them: the messages alone, no counts; and an address whose
+  // one link ended before 0021.
   await undo([
     ...undoing,
+    `INSERT INTO identities (account_id, region, name, kind, verification_status, dkim_enabled, dkim_status, created_at)
+     VALUES ('${A.accountId}', '${A.region}', 'old-link@example.com', 'EmailAddress', 'Pending', 0, 'NotStarted', 1)`,
+    `INSERT INTO email_verifications (token_hash, account_id, region, address, created_at, expires_at, used_at)
+     VALUES ('old', '${A.accountId}', '${A.region}', 'old-link@example.com', 1, 2, NULL)`,
     ...MESSAGES.map(
       ([scope, offset, recipients], i) =>
         `INSERT INTO outbox_messages (message_id, account_id, region, kind, source, envelope_from, recipients, recipient_count, subject, tags, raw_base64, created_at, hidden, delivery_status, attempts)
@@ -84,6 +94,9 @@ async function checkFilled(open: () => Promise<Storage>, undo: (statements: read
       assert.equal(await storage.outbox.countRecipientsSince(A, since), expected(A, since), `A since ${since}`);
       assert.equal(await storage.outbox.countRecipientsSince(B, since), expected(B, since), `B since ${since}`);
     }
+    // The link sent before 0021 is seen ending by the first expiry.
+    assert.equal(await storage.verifications.expire(start), 1);
+    assert.equal((await storage.store.getIdentities(A, ['old-link@example.com'])).get('old-link@example.com')?.verificationStatus, 'Failed');
     // GetSendStatistics' 15-minute intervals, verification mail aside, failed messages' recipients.
     const QUARTER = 15 * MINUTE;
     const since = Math.floor(start / QUARTER) * QUARTER;
@@ -113,11 +126,11 @@ async function checkFilled(open: () => Promise<Storage>, undo: (statements: read
   }
 }
 
-describe('migration 0020 on SQLite', () => {
+describe('migrations 0020 and 0021 on SQLite', () => {
   const dir = tempDir('outbox-counts');
   after(() => dir.remove());
 
-  it("fills the per-minute counts from the messages kept, so the daily quota's and GetSendStatistics' sums are the same", async () => {
+  it("fills the per-minute counts from the messages kept, so the daily quota's and GetSendStatistics' sums are the same, and leave old links to the expiry", async () => {
     const dataDir = join(dir.path, 'store');
     await checkFilled(
       () => openStorage({ databaseUrl: null, dataDir }),
@@ -138,8 +151,8 @@ const url = await postgresReachable();
 const skip = peerOrSkip('PostgreSQL', url, 'a server at 127.0.0.1:5432 with database test, or SIGNET_TEST_DATABASE_URL').skip;
 after(dropSchemas);
 
-describe('migration 0020 on PostgreSQL', { skip }, () => {
-  it("fills the per-minute counts from the messages kept, so the daily quota's and GetSendStatistics' sums are the same", async () => {
+describe('migrations 0020 and 0021 on PostgreSQL', { skip }, () => {
+  it("fills the per-minute counts from the messages kept, so the daily quota's and GetSendStatistics' sums are the same, and leave old links to the expiry", async () => {
     const schema = freshSchema();
     await checkFilled(
       () => openPostgresStorage({ url: url!, schema, maxConnections: 2 }),
