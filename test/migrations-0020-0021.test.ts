@@ -117,8 +117,8 @@ async function checkFilled(open: () => Promise<Storage>, undo: (statements: read
     // A message added after the upgrade adds to its minute's count.
     await storage.outbox.add(message(1000, A, start + 10 * MINUTE, 5));
     assert.equal(await storage.outbox.countRecipientsSince(A, start + MINUTE - 1), expected(A, start + MINUTE - 1) + 5);
-    // The minutes' counts alone (the first minute's messages purged a day ago would no longer be
-    // read): every minute after the messages' first is whole.
+    // With every message purged, the sum is the counts' alone: whole for the minutes after the one
+    // `since` falls in (this `since` has no message in the rest of its own minute).
     assert.equal(await storage.outbox.purge(start + 200 * MINUTE), MESSAGES.length + 1);
     assert.equal(await storage.outbox.countRecipientsSince(A, start + MINUTE - 1), expected(A, start + MINUTE - 1) + 5);
   } finally {

@@ -201,9 +201,18 @@ export function runSandboxStoreContract(backend: string, openStorage: () => Prom
         { start: 102 * QUARTER, deliveryAttempts: 2, failedRecipients: 2 },
         { start: 103 * QUARTER, deliveryAttempts: 0, failedRecipients: 0 },
       ]);
+      // The bounces follow each message's status: a failed message retried (a lease that ran out let
+      // another worker report on it) is not failed until given up again, and then counted once; one
+      // delivered after all is not a bounce.
+      await storage.outbox.markAttemptFailed('e3', '451 later', at(2, 10));
+      assert.deepEqual((await storage.outbox.sendActivity(A, 102 * QUARTER, QUARTER))[0], { start: 102 * QUARTER, deliveryAttempts: 2, failedRecipients: 0 });
+      await storage.outbox.markAttemptFailed('e3', '550 no', null);
+      assert.deepEqual((await storage.outbox.sendActivity(A, 102 * QUARTER, QUARTER))[0], { start: 102 * QUARTER, deliveryAttempts: 2, failedRecipients: 2 });
+      await storage.outbox.markDelivered('e1', at(0, 21));
+      assert.deepEqual((await storage.outbox.sendActivity(A, 100 * QUARTER, QUARTER))[0], { start: 100 * QUARTER, deliveryAttempts: 3, failedRecipients: 0 });
       // Delivered is not failed; and the intervals stay when the messages are purged.
       await storage.outbox.markDelivered('e2', at(0, 20));
-      assert.equal(await storage.outbox.purge(200 * QUARTER), 5, 'all but v1, still waiting for the relay');
+      assert.equal(await storage.outbox.purge(200 * QUARTER), 5, 'all but v1 and x1, still waiting for the relay');
       assert.deepEqual((await storage.outbox.sendActivity(A, 100 * QUARTER, QUARTER)).length, 3);
       await assert.rejects(storage.outbox.sendActivity(A, 100 * QUARTER + 1, QUARTER), RangeError);
     });
@@ -239,6 +248,12 @@ export function runSandboxStoreContract(backend: string, openStorage: () => Prom
       assert.equal(await storage.verifications.expire(2001), 1);
       assert.equal(await status(A, 'one-link@example.com'), 'Failed');
       assert.equal(await storage.verifications.expire(5000), 0, 'every link seen ending');
+      // Deleted and made again with no link sent since (the mail refused by the quota, say): Pending,
+      // and every link it was sent has ended, so it is Failed at the next run, as when every link was read.
+      assert.equal(await storage.store.deleteIdentity(A, 'one-link@example.com'), true);
+      assert.equal((await storage.store.ensureEmailIdentity(A, 'one-link@example.com', 5001)).verificationStatus, 'Pending');
+      assert.equal(await storage.verifications.expire(5002), 1);
+      assert.equal(await status(A, 'one-link@example.com'), 'Failed');
     });
   });
 }

@@ -272,7 +272,7 @@ export class KyselyStore implements Store {
     fields: { name: string; kind: IdentityKind; verification_token: string | null; dkim_enabled: number; now: number },
   ): Promise<Identity> {
     return this.#db.transaction().execute(async (trx) => {
-      await trx
+      const inserted = await trx
         .insertInto('identities')
         .values({
           account_id: scope.accountId,
@@ -288,7 +288,20 @@ export class KyselyStore implements Store {
           detection_dirty: fields.kind === 'Domain' ? 1 : 0,
         })
         .onConflict((oc) => oc.columns(['account_id', 'region', 'name']).doNothing())
-        .execute();
+        .executeTakeFirst();
+      if (fields.kind === 'EmailAddress' && Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
+        // An address made again after DeleteIdentity (which leaves its links): the links it was sent
+        // before count for the expiry again, as they did when the expiry read every link (migration
+        // 0021), so a new Pending address whose every link has ended is Failed at the next run.
+        await trx
+          .updateTable('email_verifications')
+          .set({ expiry_handled: 0 })
+          .where('account_id', '=', scope.accountId)
+          .where('region', '=', scope.region)
+          .where('address', '=', fields.name)
+          .where('expiry_handled', '=', 1)
+          .execute();
+      }
       const row = await trx
         .selectFrom('identities')
         .selectAll()
