@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import type { Scope } from '../src/core/index.ts';
-import type { NewOutboxMessage } from '../src/app/send-ports.ts';
 import { openStorage, SQLITE_FILE } from '../src/storage/open-storage.ts';
 import { openPostgresStorage } from '../src/storage/postgres/open-postgres-store.ts';
 import { BetterSqlite3 } from '../src/storage/sqlite/better-sqlite3.ts';
 import type { Storage } from '../src/storage/storage.ts';
+import { newOutboxMessage } from './helpers/new-outbox-message.ts';
 import { peerOrSkip } from './helpers/peers.ts';
 import { dropSchemas, freshSchema, postgresReachable } from './helpers/postgres.ts';
 import { tempDir } from './helpers/temp-dir.ts';
@@ -47,26 +47,6 @@ const MESSAGES: [Scope, number, number][] = Array.from({ length: 60 }, (_, i) =>
 
 const kindOf = (i: number) => (i % 5 === 0 ? 'verification' : 'email');
 const statusOf = (i: number) => (i % 7 === 0 ? 'failed' : 'none');
-
-function message(i: number, scope: Scope, createdAt: number, recipients: number): NewOutboxMessage {
-  return {
-    messageId: `m${i}`,
-    scope,
-    kind: 'email',
-    source: 's@example.com',
-    envelopeFrom: 's@example.com',
-    recipients: Array.from({ length: recipients }, (_, r) => `r${r}@dest.example`),
-    simulated: [],
-    subject: 'x',
-    simple: null,
-    tags: [],
-    raw: Buffer.from('x'),
-    signature: null,
-    unsignedReason: null,
-    delivery: 'none',
-    createdAt,
-  };
-}
 
 /** Writes the messages into a store whose schema is 0019's, reopens it (0020 runs), and checks the counts. */
 async function checkFilled(open: () => Promise<Storage>, undo: (statements: readonly string[]) => Promise<void>, undoing: readonly string[]): Promise<void> {
@@ -115,7 +95,9 @@ async function checkFilled(open: () => Promise<Storage>, undo: (statements: read
       assert.deepEqual(await storage.outbox.sendActivity(scope, since, QUARTER), wanted, scope.accountId);
     }
     // A message added after the upgrade adds to its minute's count.
-    await storage.outbox.add(message(1000, A, start + 10 * MINUTE, 5));
+    await storage.outbox.add(
+      newOutboxMessage(A, { messageId: 'm1000', createdAt: start + 10 * MINUTE, recipients: Array.from({ length: 5 }, (_, r) => `r${r}@dest.example`) }),
+    );
     assert.equal(await storage.outbox.countRecipientsSince(A, start + MINUTE - 1), expected(A, start + MINUTE - 1) + 5);
     // With every message purged, the sum is the counts' alone: whole for the minutes after the one
     // `since` falls in (this `since` has no message in the rest of its own minute).

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { simulatedOutcomes, type Scope } from '../src/core/index.ts';
-import type { NewOutboxMessage } from '../src/app/send-ports.ts';
 import type { Storage } from '../src/storage/storage.ts';
+import { newOutboxMessage } from './helpers/new-outbox-message.ts';
 
 /**
  * What SES's sandbox and mailbox simulator keep in the store (issue 13), run against every engine
@@ -50,23 +50,7 @@ export function runSandboxStoreContract(backend: string, openStorage: () => Prom
 
     it("keeps the simulator's outcomes on a message and leaves those recipients out of the daily count", async () => {
       const recipients = ['a@dest.example', 'bounce@simulator.amazonses.com', 'success+x@simulator.amazonses.com'];
-      const message: NewOutboxMessage = {
-        messageId: 'm1',
-        scope: A,
-        kind: 'email',
-        source: 's@example.com',
-        envelopeFrom: 's@example.com',
-        recipients,
-        simulated: simulatedOutcomes(recipients),
-        subject: 'x',
-        simple: null,
-        tags: [],
-        raw: Buffer.from('x'),
-        signature: null,
-        unsignedReason: null,
-        delivery: 'none',
-        createdAt: 100,
-      };
+      const message = newOutboxMessage(A, { messageId: 'm1', recipients, simulated: simulatedOutcomes(recipients), createdAt: 100 });
       await storage.outbox.add(message);
       await storage.outbox.add({ ...message, messageId: 'm2', recipients: ['b@dest.example'], simulated: [] });
       const kept = await storage.outbox.get('m1');
@@ -78,23 +62,7 @@ export function runSandboxStoreContract(backend: string, openStorage: () => Prom
     it("counts a scope's recipients after any instant as the sum over its messages, minute edges and purges included", async () => {
       const MINUTE = 60_000;
       const B: Scope = { ...A, region: 'eu-west-1' };
-      const base: NewOutboxMessage = {
-        messageId: '',
-        scope: A,
-        kind: 'email',
-        source: 's@example.com',
-        envelopeFrom: 's@example.com',
-        recipients: [],
-        simulated: [],
-        subject: 'x',
-        simple: null,
-        tags: [],
-        raw: Buffer.from('x'),
-        signature: null,
-        unsignedReason: null,
-        delivery: 'none',
-        createdAt: 0,
-      };
+      const base = newOutboxMessage(A, { messageId: '', recipients: [] });
       // Messages on both sides of minute edges, several in one minute, one with a simulator recipient
       // (not counted), one in another region; the expected sum is computed from the messages themselves.
       const sent: { scope: Scope; createdAt: number; counted: number }[] = [];
@@ -148,23 +116,7 @@ export function runSandboxStoreContract(backend: string, openStorage: () => Prom
     it("counts GetSendStatistics' intervals from the messages: attempts, the relay's failures, verification mail left out", async () => {
       const MINUTE = 60_000;
       const QUARTER = 15 * MINUTE;
-      const base: NewOutboxMessage = {
-        messageId: '',
-        scope: A,
-        kind: 'email',
-        source: 's@example.com',
-        envelopeFrom: 's@example.com',
-        recipients: ['a@dest.example', 'b@dest.example'],
-        simulated: [],
-        subject: 'x',
-        simple: null,
-        tags: [],
-        raw: Buffer.from('x'),
-        signature: null,
-        unsignedReason: null,
-        delivery: 'pending',
-        createdAt: 0,
-      };
+      const base = newOutboxMessage(A, { messageId: '', recipients: ['a@dest.example', 'b@dest.example'], delivery: 'pending' });
       const at = (quarter: number, minute: number) => 100 * QUARTER + quarter * QUARTER + minute * MINUTE + 1234;
       await storage.outbox.add({ ...base, messageId: 'e1', createdAt: at(0, 0) });
       await storage.outbox.add({ ...base, messageId: 'e2', kind: 'raw', createdAt: at(0, 14), recipients: ['c@dest.example'] });
