@@ -5,6 +5,9 @@
  * - fresh draws, as traffic comes and as the benchmarks now ask;
  * - the benchmark's old way: each round the same first questions of one file (dnsperf reads its file
  *   from the start), interleaved with a uniform round as bench/scale.ts runs them.
+ * - after a start: the cache started on the store, which loads the newest keys into it (as `signet
+ *   serve` does after every start or restart), then fresh draws, the first questions and the next
+ *   ones; the newest keys are the last the seeder wrote, which the mix asks no more than any other.
  * No timing: counts of the cache's own hits and store reads.
  *
  *   node --import tsx bench/dns-cache-hit-rate.ts [--domains 1000000] [--sizes 50000,120000,200000,400000]
@@ -34,6 +37,17 @@ const store = {
   keyZoneSeq: async () => 0,
   recentKeys: async () => ({ keys: [], last: 0 }),
 } as unknown as DnsKeyStore;
+/** The same store, whose newest keys (positions 1-based, as the stores' ids) the start's load reads. */
+const storeWithHistory = {
+  ...store,
+  recentKeys: async (limit: number, before?: number) => {
+    const end = before === undefined ? tokens : before - 1;
+    const from = Math.max(0, end - limit);
+    const keys = [];
+    for (let i = end - 1; i >= from; i--) keys.push({ token: tokenOf(i), publicKey: PUBLIC_KEY });
+    return { keys, last: end > from ? from + 1 : (before ?? 0) };
+  },
+} as unknown as DnsKeyStore;
 
 /** Share of `count` questions from `next` answered from memory. */
 function ask(cache: KeyZoneCache, count: number, next: (q: number) => number): number {
@@ -55,5 +69,13 @@ for (const size of values.sizes!.split(',').map(Number)) {
     ask(old, perRound, (q) => fileUniform[q]!);
     rounds.push(pct(ask(old, perRound, (q) => fileSkewed[q]!)));
   }
+  const started = new KeyZoneCache(storeWithHistory, { maxEntries: size, readMissesNow: true });
+  await started.start();
+  await started.loaded;
+  started.stop();
+  const windows = [ask(started, 500_000, zipf), ask(started, 500_000, zipf), ask(started, 1_000_000, zipf)];
   console.log(`${size} keys: fresh draws ${pct(steady)} from memory; one file, rounds 1 to 5: ${rounds.join(', ')}`);
+  console.log(
+    `  after a start (the newest ${size} keys loaded): questions 1 to 500,000 ${pct(windows[0]!)}, to 1,000,000 ${pct(windows[1]!)}, to 2,000,000 ${pct(windows[2]!)}`,
+  );
 }

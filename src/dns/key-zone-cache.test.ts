@@ -389,6 +389,42 @@ test('once full, a key asked once is answered but not kept: it enters on its sec
   assert.deepEqual(store.reads, ['a', 'b', 'c', 'd', 'e', 'd']);
 });
 
+test('a key the load put in and nobody asked makes room: a key read enters on its first ask, until no such key is left', async () => {
+  const store = zoneOf(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+  const cache = new KeyZoneCache(store, { maxEntries: 3 });
+  await loadedAndStopped(cache); // e, f and g: the newest
+  assert.ok(cache.get('g'), 'g asked: no longer one that makes room');
+  await cache.lookup('a');
+  assert.ok(cache.get('a'), 'kept on its first ask');
+  // The load put them in newest first, each the most recently used: f, the older of the two unasked.
+  assert.equal(cache.get('f'), undefined, 'the least recently used of the loaded keys nobody asked left');
+  await cache.lookup('b');
+  assert.ok(cache.get('b'), 'kept on its first ask');
+  assert.equal(cache.get('e'), undefined);
+  assert.ok(cache.get('a') && cache.get('g'));
+  // Every loaded key was asked or has left: the doorkeeper again (see the test before).
+  await cache.lookup('c');
+  assert.equal(cache.get('c'), undefined, 'asked once: answered, not kept');
+  assert.ok(cache.get('a') && cache.get('b') && cache.get('g'));
+  await cache.lookup('c');
+  assert.ok(cache.get('c'), 'kept on its second ask');
+  assert.deepEqual(store.reads, ['a', 'b', 'c', 'c']);
+});
+
+test('a loaded key dropped by a change no longer makes room', async () => {
+  const feed = { seq: 0 };
+  const store = withFeed(zoneOf(['a', 'b', 'c', 'd', 'e']), feed, () => ['d']);
+  const cache = new KeyZoneCache(store, { maxEntries: 3 });
+  await loadedAndStopped(cache); // c, d and e
+  assert.ok(cache.get('c') && cache.get('e'), 'c and e asked');
+  feed.seq = 1;
+  await cache.sync(); // d deleted: room, then one more key without the doorkeeper
+  await cache.lookup('a');
+  assert.ok(cache.get('a'), 'room left by d');
+  await cache.lookup('b');
+  assert.equal(cache.get('b'), undefined, 'full, and no loaded key unasked: asked once, not kept');
+});
+
 test('a store that reads synchronously answers a miss at once, and says when a key does not exist', async () => {
   const store = zoneOf(['a', 'b', 'c', 'd']);
   const readsNow: string[] = [];
@@ -410,12 +446,13 @@ test('a store that reads synchronously answers a miss at once, and says when a k
   assert.equal((await cache.lookup('zz')) ?? null, null);
   assert.deepEqual(store.reads, [], 'the asynchronous read was never needed');
   assert.deepEqual(readsNow, ['a', 'zz', 'zz']);
-  assert.equal(publicKeyIn(cache.get('a')), 'pub-a', 'asked again: read, and now kept');
+  // Kept on its first ask: the load's keys (c and d) were asked by nobody, and one made room.
   assert.equal(publicKeyIn(cache.get('a')), 'pub-a');
-  assert.deepEqual(readsNow, ['a', 'zz', 'zz', 'a'], 'a key kept is then answered from memory');
-  // /metrics' counts: every read of the store, and the one answer from memory (a's last).
-  assert.equal(cache.storeReads, 4);
-  assert.equal(cache.hits, 1);
+  assert.equal(publicKeyIn(cache.get('a')), 'pub-a');
+  assert.deepEqual(readsNow, ['a', 'zz', 'zz'], 'a key kept is then answered from memory');
+  // /metrics' counts: every read of the store, and the two answers from memory (a's last two).
+  assert.equal(cache.storeReads, 3);
+  assert.equal(cache.hits, 2);
 });
 
 test('by default a miss goes to the batched read, though the store could read it at once (--dns-key-reads thread)', async () => {
