@@ -396,7 +396,8 @@ test('a key the load put in and nobody asked makes room: a key read enters on it
   assert.ok(cache.get('g'), 'g asked: no longer one that makes room');
   await cache.lookup('a');
   assert.ok(cache.get('a'), 'kept on its first ask');
-  // The load put them in newest first, each the most recently used: f, the older of the two unasked.
+  // The load put them in newest first, each then the most recently used: of e and f, unasked, f was
+  // put in first, so it is the least recently used.
   assert.equal(cache.get('f'), undefined, 'the least recently used of the loaded keys nobody asked left');
   await cache.lookup('b');
   assert.ok(cache.get('b'), 'kept on its first ask');
@@ -425,6 +426,44 @@ test('a loaded key dropped by a change no longer makes room', async () => {
   assert.equal(cache.get('b'), undefined, 'full, and no loaded key unasked: asked once, not kept');
 });
 
+test('a key read while the load put it in counts as asked: once the other loaded keys were asked, the doorkeeper is back', async () => {
+  const store = zoneOf(['a', 'b', 'c', 'd', 'e']);
+  let releaseRead!: () => void;
+  const readHeld = new Promise<void>((resolve) => (releaseRead = resolve));
+  const cache = new KeyZoneCache(
+    {
+      ...store,
+      // The miss's read waits until the load has put the same key in.
+      findKeys: async (asked) => {
+        await readHeld;
+        return store.findKeys(asked);
+      },
+    },
+    { maxEntries: 3 },
+  );
+  const asked = cache.lookup('e');
+  await loadedAndStopped(cache); // c, d and e, unasked as far as the load knows
+  releaseRead();
+  assert.equal(publicKeyIn(await asked), 'pub-e');
+  assert.ok(cache.get('c') && cache.get('d'), 'the other two asked');
+  await cache.lookup('a');
+  assert.equal(cache.get('a'), undefined, 'every loaded key asked: asked once, not kept');
+});
+
+test('a reset of the change feed drops the loaded keys: none is left to make room', async () => {
+  const feed = { seq: 0 };
+  const base = zoneOf(['a', 'b', 'c', 'd', 'e']);
+  const store: DnsKeyStore = { ...withFeed(base, feed, () => []), keyZoneChangesSince: async () => ({ seq: feed.seq, tokens: [], reset: true }) };
+  const cache = new KeyZoneCache(store, { maxEntries: 2 });
+  await loadedAndStopped(cache); // d and e
+  feed.seq = 1;
+  await cache.sync();
+  assert.equal(cache.size, 0);
+  for (const t of ['a', 'b']) await cache.lookup(t); // room again
+  await cache.lookup('c');
+  assert.equal(cache.get('c'), undefined, 'full, nothing loaded left: asked once, not kept');
+});
+
 test('a store that reads synchronously answers a miss at once, and says when a key does not exist', async () => {
   const store = zoneOf(['a', 'b', 'c', 'd']);
   const readsNow: string[] = [];
@@ -438,8 +477,7 @@ test('a store that reads synchronously answers a miss at once, and says when a k
     },
     { maxEntries: 2, readMissesNow: true },
   );
-  await cache.start();
-  cache.stop();
+  await loadedAndStopped(cache); // c and d
   assert.equal(publicKeyIn(cache.get('a')), 'pub-a', 'a miss answered synchronously (the fast path)');
   assert.equal(cache.size, 2, 'still bounded');
   assert.equal(cache.lookupNow('zz'), null, 'absent: known at once, no asynchronous read to wait for');

@@ -101,7 +101,8 @@ export class KeyZoneCache implements ZoneChangeListener {
   readonly #entries: LRUCache<string, TxtRdata>;
   /**
    * Tokens asked once while the cache was full, and not kept: a key enters a full cache only when it
-   * is asked again while remembered here (TinyLFU's "doorkeeper"). A token asked once and never again
+   * is asked again while remembered here (TinyLFU's "doorkeeper"), unless a key the start's load put
+   * in is still there unasked (see #loadedUnasked). A token asked once and never again
    * would push out a key that is asked, and under a uniform mix at a million domains nearly every
    * question is such a token: kept, each cost an eviction and an entry that lives long enough to
    * burden the old generation of the heap. With it, a skewed mix at 1M keeps more of its hot keys
@@ -112,7 +113,9 @@ export class KeyZoneCache implements ZoneChangeListener {
   /**
    * Keys the start's load put in (see #loadRecent) that no question has asked yet. While any is in
    * memory the cache does not count as full to the doorkeeper: a key read from the store enters on
-   * its first ask, and the least recently asked entry it pushes out is one of these. The newest keys
+   * its first ask, and pushes out the least recently used entry; loaded keys nobody asked are never
+   * made younger, so they are among the first to go, and the set is empty after at most about
+   * `maxEntries` such admissions (an eviction each, as without the doorkeeper). The newest keys
    * are a guess at what will be asked; where the guess is wrong (a skewed mix at a million domains,
    * whose hot keys are not the newest), the doorkeeper kept the guess for tens of seconds, letting a
    * hot key in only on a second ask, one at a time. bench/dns-cache-hit-rate.ts, the first 500,000
@@ -153,7 +156,8 @@ export class KeyZoneCache implements ZoneChangeListener {
     this.#maxEntries = options.maxEntries ?? 50_000;
     this.#entries = new LRUCache<string, TxtRdata>({
       max: this.#maxEntries,
-      // An entry gone (pushed out, deleted by a change, cleared) is no longer a loaded key unasked.
+      // An entry gone (pushed out, deleted by a change, cleared, or overwritten with another answer)
+      // is no longer a loaded key unasked. (An overwrite with the same answer is not told: #admit.)
       dispose: (_rdata, token) => {
         if (this.#loadedUnasked.size !== 0) this.#loadedUnasked.delete(token);
       },
@@ -476,10 +480,13 @@ export class KeyZoneCache implements ZoneChangeListener {
   }
 
   /**
-   * A key just read: kept while there is room or a loaded key nobody asked is there to push out (see
+   * A key just read: kept while there is room or a loaded key nobody asked is still in memory (see
    * #loadedUnasked), else only on its second ask (see #seenOnce).
    */
   #admit(key: PublishedKey): TxtRdata {
+    // Asked: a key the load put in while this read was under way is no longer unasked (lru-cache
+    // tells no dispose when #put writes the same answer over it).
+    if (this.#loadedUnasked.size !== 0) this.#loadedUnasked.delete(key.token);
     if (this.#entries.size < this.#maxEntries || this.#loadedUnasked.size !== 0 || this.#seenOnce.delete(key.token)) return this.#put(key);
     this.#seenOnce.set(key.token, true);
     return rdataOf(key);
