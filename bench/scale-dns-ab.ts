@@ -11,13 +11,15 @@
  * `--here-args` and `--other-args` add `signet serve` flags to one side (space-separated): with
  * `--other bin/signet`, the same build under two settings, such as `--dns-cache-keys`.
  *
- * Prints each pair and the medians.
+ * Prints each pair and the medians, with each side's share of questions its key cache answered from
+ * memory (`/metrics`' signet_dns_key_lookups_total, over the warm-up and the measured run).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findProgram } from '../test/helpers/dns-peers.ts';
 import { SIGNET_BIN } from '../test/helpers/signet-server.ts';
+import { sample } from '../test/helpers/metrics-sample.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
 import { runDnsperf } from './dnsperf.ts';
 import { writeScaleQueries } from './scale-queries.ts';
@@ -56,28 +58,43 @@ async function pairFile(): Promise<string> {
   return values.mix === 'skewed' ? files.skewed : files.uniform;
 }
 
-/** `signet serve` of one build as bench/scale.ts runs it for DNS (no RRL, nothing else busy), measured. */
-async function measure(bin: string, extra: string, file: string): Promise<number> {
+/**
+ * `signet serve` of one build as bench/scale.ts runs it for DNS (no RRL, nothing else busy), measured:
+ * its rate, and the share of its key lookups answered from memory since it started.
+ */
+async function measure(bin: string, extra: string, file: string): Promise<{ rate: number; fromMemory: number }> {
   const server = await serveOnStore(bin, dataDir, [...databaseArgs, '--no-detection', ...extra.split(' ').filter(Boolean)]);
   try {
     await runDnsperf(dnsperf!, server.dnsPort, file, '3', values.clients!);
-    return await runDnsperf(dnsperf!, server.dnsPort, file, values.seconds!, values.clients!);
+    const rate = await runDnsperf(dnsperf!, server.dnsPort, file, values.seconds!, values.clients!);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const memory = sample(metrics, 'signet_dns_key_lookups_total{source="memory"}') ?? 0;
+    const store = sample(metrics, 'signet_dns_key_lookups_total{source="store"}') ?? 0;
+    return { rate, fromMemory: memory / Math.max(1, memory + store) };
   } finally {
     await server.stop();
   }
 }
 
 const rates = { here: [] as number[], other: [] as number[] };
+const fromMemory = { here: [] as number[], other: [] as number[] };
+const pct = (share: number) => `${(100 * share).toFixed(1)}%`;
 try {
   for (let pair = 0; pair < Number(values.pairs); pair++) {
     const file = await pairFile();
-    rates.here.push(await measure(SIGNET_BIN, values['here-args']!, file));
-    rates.other.push(await measure(values.other, values['other-args']!, file));
-    console.log(`pair ${pair + 1}: this checkout ${fmt(rates.here.at(-1)!, 0)} q/s, other ${fmt(rates.other.at(-1)!, 0)} q/s`);
+    const here = await measure(SIGNET_BIN, values['here-args']!, file);
+    const other = await measure(values.other, values['other-args']!, file);
+    rates.here.push(here.rate);
+    rates.other.push(other.rate);
+    fromMemory.here.push(here.fromMemory);
+    fromMemory.other.push(other.fromMemory);
+    console.log(
+      `pair ${pair + 1}: this checkout ${fmt(here.rate, 0)} q/s (${pct(here.fromMemory)} from memory), other ${fmt(other.rate, 0)} q/s (${pct(other.fromMemory)})`,
+    );
   }
 } finally {
   queries.remove();
 }
 console.log(
-  `${seeded.domains} domains, ${values.mix} mix: this checkout ${fmt(median(rates.here), 0)} q/s, other ${fmt(median(rates.other), 0)} q/s (medians of ${values.pairs}): ${fmt(median(rates.here) / median(rates.other))}x`,
+  `${seeded.domains} domains, ${values.mix} mix: this checkout ${fmt(median(rates.here), 0)} q/s, other ${fmt(median(rates.other), 0)} q/s (medians of ${values.pairs}): ${fmt(median(rates.here) / median(rates.other))}x; from memory ${pct(median(fromMemory.here))} against ${pct(median(fromMemory.other))}`,
 );

@@ -120,8 +120,9 @@ export class KeyZoneCache implements ZoneChangeListener {
    * whose hot keys are not the newest), the doorkeeper kept the guess for tens of seconds, letting a
    * hot key in only on a second ask, one at a time. bench/dns-cache-hit-rate.ts, the first 500,000
    * questions after a start at 1M: 64% from memory against 60% before (150,000 keys: 67% against
-   * 61%); `signet serve` at 1M, 24 s of dnsperf's Zipf mix after a start: 72% against 67%, and 1.06x
-   * the rate (bench/scale-dns-ab.ts, medians of five pairs; docs/performance-history.md).
+   * 61%); `signet serve` at 1M, the first 11 s of dnsperf's Zipf mix after a start: 69% to 70%
+   * against 61% to 62% (bench/scale-dns-ab.ts, three runs of five pairs), the DNS rate within the
+   * runs' noise (0.95x to 1.06x; docs/performance-history.md).
    */
   readonly #loadedUnasked = new Set<string>();
   /** The change sequence the entries are true at. */
