@@ -272,7 +272,7 @@ function pageCacheShare(): string {
  * memory (`paddr`) run by a kdamond that is on, or the DAMON_RECLAIM module enabled. The benchmark
  * machine runs such a scheme, for pages no process maps that went unread for about a minute, which
  * takes a store's pages out of memory with gigabytes free, and the DNS and API figures at a million
- * domains with them (README, "Why").
+ * domains with them (docs/performance-history.md, "Why").
  */
 function proactiveReclaim(): string {
   const read = (path: string) => {
