@@ -37,7 +37,7 @@ export async function serveOnStore(
   bin: string,
   dataDir: string,
   extraArgs: readonly string[],
-): Promise<{ readonly url: string; readonly dnsPort: number; stop(): Promise<void> }> {
+): Promise<{ readonly url: string; readonly dnsPort: number; readonly pid: number; stop(): Promise<void> }> {
   const args = [bin, 'serve', '--port', '0', '--dns-port', '0', '--dkim-zone', SCALE_ZONE, '--data-dir', dataDir];
   args.push('--key-pool-size', '0', '--no-smtp', '--no-throttle', '--dns-rrl-rate', '0', '--log-level', 'warn', ...extraArgs);
   const proc: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -51,7 +51,12 @@ export async function serveOnStore(
     if (proc.exitCode !== null) throw new Error(`${bin} serve did not start:\n${out}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return { url: /signet listening on (http:\/\/[^\s]+)/.exec(out)![1]!, dnsPort: Number(/signet dns listening on [^\s]+:(\d+)/.exec(out)![1]), stop };
+  return {
+    url: /signet listening on (http:\/\/[^\s]+)/.exec(out)![1]!,
+    dnsPort: Number(/signet dns listening on [^\s]+:(\d+)/.exec(out)![1]),
+    pid: proc.pid!,
+    stop,
+  };
 }
 
 /** One DNS question (TXT `name`) every 2 ms to 127.0.0.1:`port`; each answer with when it was asked and how long it took. */
