@@ -43,6 +43,7 @@ import { DEFAULT_DETECTION_POLICY } from '../src/core/index.ts';
 import type { DnsLookup } from '../src/core/dns-lookup.ts';
 import type { DetectionStore, Resolver } from '../src/app/detection-ports.ts';
 import { runDueDetectionChecks } from '../src/app/run-detection-check.ts';
+import { UDP_SEND_QUEUE_FLAG } from '../src/main/udp-send-queue.ts';
 import { loadMasterKey } from '../src/secrets/master-key.ts';
 import { SecretBox } from '../src/secrets/secret-box.ts';
 import { openStorage, SQLITE_FILE } from '../src/storage/open-storage.ts';
@@ -500,9 +501,14 @@ try {
         const cacheKeys = values['dns-cache-keys'] === undefined ? '' : ` --dns-cache-keys ${values['dns-cache-keys']}`;
         // The flag, else what serve takes from the environment (SIGNET_DNS_KEY_READS), else its default.
         const keyReads = ` --dns-key-reads ${values['dns-key-reads'] ?? (process.env['SIGNET_DNS_KEY_READS'] || 'thread')}`;
+        // Whether serve runs with the UDP send queue (it adds the flag itself where Node can: udp-send-queue.ts).
+        let sendQueue = '?';
+        try {
+          sendQueue = readFileSync(`/proc/${server.proc.pid}/cmdline`, 'utf8').split('\0').includes(UDP_SEND_QUEUE_FLAG) ? 'on' : 'off';
+        } catch {}
         row(
           'DNS processes',
-          `Signet --dns-workers ${values['dns-workers']}${cacheKeys}${keyReads}, NSD server-count ${values['nsd-servers']}; dnsperf -q ${values.outstanding}`,
+          `Signet --dns-workers ${values['dns-workers']}${cacheKeys}${keyReads}, UDP send queue ${sendQueue}, NSD server-count ${values['nsd-servers']}; dnsperf -q ${values.outstanding}`,
         );
         row('DNS uniform', `Signet ${fmt(median(rates.signetU), 0)} q/s, NSD ${fmt(median(rates.nsdU), 0)} q/s: ${fmt(u)}x (goal >= 0.25)`);
         row('DNS skewed', `Signet ${fmt(median(rates.signetS), 0)} q/s, NSD ${fmt(median(rates.nsdS), 0)} q/s: ${fmt(s)}x (goal >= 0.50)`);

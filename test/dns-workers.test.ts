@@ -11,6 +11,7 @@ import { createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { dkimTokens, sesCall, signetDnsPort } from './helpers/dns-peers.ts';
+import { UDP_SEND_QUEUE_FLAG } from '../src/main/udp-send-queue.ts';
 import { YOUNG_GENERATION_FLAG } from '../src/main/young-generation.ts';
 import { startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
@@ -122,9 +123,12 @@ describe('signet serve --dns-workers 3', { timeout: 60_000 }, () => {
     assert.equal(workerPids(server.process.pid!).length, 2);
   });
 
-  it('runs the server and its workers with the young generation capped (--max-semi-space-size=16), the server in place', (t) => {
+  it('runs the server and its workers with the young generation capped (--max-semi-space-size=16) and the UDP send queue, the server in place', (t) => {
     const flags = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    for (const pid of workerPids(server.process.pid!)) assert.ok(flags(pid).includes(YOUNG_GENERATION_FLAG), `worker ${pid}: ${flags(pid).join(' ')}`);
+    for (const pid of workerPids(server.process.pid!)) {
+      assert.ok(flags(pid).includes(YOUNG_GENERATION_FLAG), `worker ${pid}: ${flags(pid).join(' ')}`);
+      assert.ok(flags(pid).includes(UDP_SEND_QUEUE_FLAG), `worker ${pid}: ${flags(pid).join(' ')}`);
+    }
     // The server starts itself again with the flag through process.execve (Node 22.15+, 23.11+, 24):
     // the same PID, the one the test spawned. Node 20 has none, and its V8's default is the cap.
     if (typeof (process as { execve?: unknown }).execve !== 'function') {
@@ -132,6 +136,7 @@ describe('signet serve --dns-workers 3', { timeout: 60_000 }, () => {
       return;
     }
     assert.ok(flags(server.process.pid!).includes(YOUNG_GENERATION_FLAG), flags(server.process.pid!).join(' '));
+    assert.ok(flags(server.process.pid!).includes(UDP_SEND_QUEUE_FLAG), flags(server.process.pid!).join(' '));
   });
 
   it('answers keys made after the workers started, the same key from every process', async () => {

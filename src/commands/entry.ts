@@ -1,5 +1,5 @@
 import { isSesCommandLine } from '../cli/global-options.ts';
-import { needsYoungGenerationCap, restartWithYoungGenerationCap } from '../main/young-generation.ts';
+import { restartWithServerFlags } from '../main/server-node-flags.ts';
 import type { CommandIo } from './run-command.ts';
 
 /**
@@ -21,8 +21,8 @@ async function main(argv: string[]): Promise<number> {
     const { runDnsWorker } = await import('../main/dns-worker.ts');
     return runDnsWorker(process.env);
   }
-  // Before any other module loads: V8 sizes the heap when the process starts.
-  if (needsYoungGenerationCap(argv)) restartWithYoungGenerationCap();
+  // Before any other module loads: V8 sizes the heap, and Node reads its options, when the process starts.
+  restartWithServerFlags(argv);
   if (argv.length === 1 && argv[0] === '--version') argv = ['version'];
   const { runCommand } = await import('./run-command.ts');
   return runCommand(argv, process.env, io);

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { ZoneChangeListener } from '../app/zone-change-listener.ts';
 import type { CoreConfig } from '../config/config.ts';
-import { withYoungGenerationCap } from './young-generation.ts';
+import { dnsWorkerExecArgv } from './server-node-flags.ts';
 
 /**
  * What a DNS worker needs to answer for the key zone: where the store is (it reads only public keys
@@ -88,9 +88,9 @@ export async function startDnsWorkers(input: StartDnsWorkersInput): Promise<DnsW
   async function spawnWorker(): Promise<Worker> {
     const child = fork(entry, [DNS_WORKER_COMMAND], {
       env,
-      // The server's flags, its young generation capped as its own is (young-generation.ts): a worker of
-      // a server that could not start itself again with the cap (Node 20) still gets it.
-      execArgv: withYoungGenerationCap(process.execArgv, process.env['NODE_OPTIONS']),
+      // The server's flags, with the young generation's cap and the UDP send queue where they lack
+      // (server-node-flags.ts): a worker of a server that could not start itself again (Node 20) gets them.
+      execArgv: dnsWorkerExecArgv(process.execArgv, process.env),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',
     });

@@ -30,20 +30,3 @@ export function semiSpaceSizeGiven(execArgv: readonly string[], nodeOptions: str
 export function withYoungGenerationCap(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
   return semiSpaceSizeGiven(execArgv, nodeOptions) ? [...execArgv] : [...execArgv, YOUNG_GENERATION_FLAG];
 }
-
-/**
- * For those commands, before anything else runs: the process starts again in place with the cap
- * (process.execve: the same PID and open descriptors, so systemd, a supervisor or a test waiting on
- * it sees one process), since V8 sizes its heap when it starts and takes no such flag later. Where
- * Node has no execve (before 22.15 and 23.11; Node 20, whose default is the cap anyway) or the size
- * was given, it goes on as it is.
- */
-export function restartWithYoungGenerationCap(): void {
-  const execve = (process as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
-  if (typeof execve !== 'function' || semiSpaceSizeGiven(process.execArgv, process.env['NODE_OPTIONS'])) return;
-  try {
-    execve(process.execPath, [process.execPath, ...process.execArgv, YOUNG_GENERATION_FLAG, ...process.argv.slice(1)], process.env);
-  } catch {
-    // Refused by the platform (execve is POSIX only): serve with V8's default, as before.
-  }
-}

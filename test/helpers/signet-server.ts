@@ -23,8 +23,8 @@ export interface RunningSignet {
   stop(): Promise<number | null>;
 }
 
-/** Starts the built `bin/signet serve` on a free loopback port and waits until it listens. */
-export async function startSignet(args: readonly string[], env: Record<string, string> = {}): Promise<RunningSignet> {
+/** Starts the built `bin/signet serve` on a free loopback port and waits until it listens; `nodeArgs` go to Node itself. */
+export async function startSignet(args: readonly string[], env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Promise<RunningSignet> {
   // The key zone is required outside --dev, and the DNS server's default port (8553) would collide
   // between servers started in parallel: tests get a test zone and a free DNS port unless they say so.
   const dkimDefaults = [
@@ -36,7 +36,7 @@ export async function startSignet(args: readonly string[], env: Record<string, s
     ...(args.includes('--smtp-port') || args.includes('--no-smtp') ? [] : ['--smtp-port', '0']),
     ...(args.includes('--smtps-port') || args.includes('--no-smtp') ? [] : ['--smtps-port', '0']),
   ];
-  const child = spawn(process.execPath, [SIGNET_BIN, 'serve', '--port', '0', ...dkimDefaults, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, SIGNET_BIN, 'serve', '--port', '0', ...dkimDefaults, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
