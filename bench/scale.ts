@@ -505,7 +505,9 @@ try {
         let sendQueue = '?';
         try {
           sendQueue = readFileSync(`/proc/${server.proc.pid}/cmdline`, 'utf8').split('\0').includes(UDP_SEND_QUEUE_FLAG) ? 'on' : 'off';
-        } catch {}
+        } catch {
+          // No /proc (not Linux): the row says '?'.
+        }
         row(
           'DNS processes',
           `Signet --dns-workers ${values['dns-workers']}${cacheKeys}${keyReads}, UDP send queue ${sendQueue}, NSD server-count ${values['nsd-servers']}; dnsperf -q ${values.outstanding}`,

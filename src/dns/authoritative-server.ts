@@ -135,7 +135,8 @@ export function answerOnUdpSocket(socket: UdpSocket, options: UdpAnswerOptions):
   // Replies wait for the end of this turn of the event loop (libuv reads up to 32 datagrams per turn;
   // a batched key read answers its misses together), then go out back to back. Each send on loopback
   // or a busy link may wake the client's receiving thread; sent in a burst, later ones mostly find it
-  // awake. NSD batches the same way with sendmmsg, which Node does not offer. With lookupAddress
+  // awake. NSD batches the same way with sendmmsg, which Node reaches only through libuv's send queue
+  // (src/main/udp-send-queue.ts: serve runs with it where it can). With lookupAddress
   // below, this took one process from about 0.43 to about 0.6 of NSD's rate (bench/dns-qps.ts), for
   // a delay of microseconds.
   let queued: Array<{ reply: Buffer; port: number; address: string }> = [];

@@ -1,4 +1,4 @@
-import { nodeAcceptsUdpSendQueue, UDP_SEND_QUEUE_FLAG, wantsUdpSendQueue } from './udp-send-queue.ts';
+import { nodeAcceptsUdpSendQueue, UDP_SEND_QUEUE_ENV, UDP_SEND_QUEUE_FLAG, wantsUdpSendQueue } from './udp-send-queue.ts';
 import { needsYoungGenerationCap, semiSpaceSizeGiven, withYoungGenerationCap, YOUNG_GENERATION_FLAG } from './young-generation.ts';
 
 /**
@@ -28,16 +28,20 @@ export function dnsWorkerExecArgv(execArgv: readonly string[], env: NodeJS.Proce
  * For those commands, before anything else runs: the process starts again in place with the flags it
  * lacks (process.execve: the same PID and open descriptors, so systemd, a supervisor or a test waiting
  * on it sees one process), since V8 sizes its heap when it starts and Node reads its options then.
- * Where Node has no execve (before 22.15 and 23.11; Node 20, whose default is the cap anyway) or
- * nothing lacks, it goes on as it is.
+ * Where Node has no execve (before 22.15 and 23.11) or nothing lacks, it goes on as it is: on Node 20
+ * the cap is V8's default anyway, and the server's own process answers without the send queue (its
+ * DNS workers have it; the operator may give the flag).
  */
 export function restartWithServerFlags(argv: readonly string[]): void {
   const execve = (process as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
   if (typeof execve !== 'function') return;
   const flags = serverNodeFlagsToAdd(argv, process.execArgv, process.env, nodeAcceptsUdpSendQueue);
   if (flags.length === 0) return;
+  // Wanted but refused by this Node: the started process, and the DNS workers it forks, do not ask again.
+  const refused = argv[0] === 'serve' && wantsUdpSendQueue(process.execArgv, process.env) && !flags.includes(UDP_SEND_QUEUE_FLAG);
+  const env = refused ? { ...process.env, [UDP_SEND_QUEUE_ENV]: '0' } : process.env;
   try {
-    execve(process.execPath, [process.execPath, ...process.execArgv, ...flags, ...process.argv.slice(1)], process.env);
+    execve(process.execPath, [process.execPath, ...process.execArgv, ...flags, ...process.argv.slice(1)], env);
   } catch {
     // Refused by the platform (execve is POSIX only): run with Node's defaults, as before.
   }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 
 /**
  * Node's flag that sends every UDP datagram through libuv's send queue (uv_udp_send) instead of
@@ -9,10 +9,11 @@ import { spawnSync } from 'node:child_process';
  * uv__udp_sendmmsg on Linux), as NSD does. Node offers no other way to reach sendmmsg.
  *
  * Measured at a million domains on 2 cores (issue 17; docs/performance-history.md, 2026-12-04):
- * `bench/scale-dns-ab.ts --mix skewed`, the same build with and without it: 1.21x on SQLite (four
- * pairs) and 1.23x, 1.09x and 1.00x on PostgreSQL (three runs); against NSD in the same run
- * (bench/scale.ts --steps dns), the Zipf mix from 0.47x to 0.56x on SQLite and from 0.45x to 0.53x on
- * PostgreSQL (Node 22, with and without SIGNET_UDP_SEND_QUEUE=0).
+ * against NSD (bench/scale.ts --steps dns, one run each way, alternated, Node 22 with and without
+ * SIGNET_UDP_SEND_QUEUE=0), the Zipf mix from 0.47x to 0.56x on SQLite and from 0.45x to 0.53x on
+ * PostgreSQL, 1.14x and 1.25x of Signet's rate; `bench/scale-dns-ab.ts --mix skewed` on Node 20, the
+ * flag given by hand: pairs from 0.96x to 1.21x on SQLite (1.17x their median ratio), and the
+ * bench's medians 1.23x, 1.09x and 1.00x in three runs on PostgreSQL.
  *
  * Node lists it for its own tests (src/node_options.cc: "For testing only", no help text) and takes it
  * on the command line only, not in NODE_OPTIONS. Both paths it picks between are libuv's public API,
@@ -33,14 +34,28 @@ export function wantsUdpSendQueue(execArgv: readonly string[], env: NodeJS.Proce
 let accepted: boolean | undefined;
 
 /**
- * Whether this process's Node starts with the flag: one `node FLAG -e 0` (about 40 ms), asked once.
- * A process started with a flag its Node does not know exits before running anything, so asking
- * first is what keeps `signet serve` from failing on a Node that dropped it.
+ * Whether this process's Node starts with the flag: one `node FLAG -e 0` (40 ms on an idle machine,
+ * 165 ms on a busy one), asked once a process. A process started with a flag its Node does not know
+ * exits before running anything, so asking first is what keeps `signet serve` from failing on a Node
+ * that dropped it. Without NODE_OPTIONS: the question is about the flag alone, and a preload there
+ * (a monitoring agent's `--require`) would run in the probe too.
  */
 export function nodeAcceptsUdpSendQueue(): boolean {
   if (accepted === undefined) {
-    const probe = spawnSync(process.execPath, [UDP_SEND_QUEUE_FLAG, '-e', '0'], { stdio: 'ignore', timeout: 10_000 });
+    // Loaded here rather than imported: every command's entry imports this module, and only serve asks.
+    const { spawnSync } = builtin('node:child_process') as typeof import('node:child_process');
+    const probe = spawnSync(process.execPath, [UDP_SEND_QUEUE_FLAG, '-e', '0'], {
+      stdio: 'ignore',
+      timeout: 10_000,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     accepted = probe.status === 0;
   }
   return accepted;
+}
+
+/** A built-in module as it is (process.getBuiltinModule, Node 20.16+), else through require. */
+function builtin(id: string): unknown {
+  const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  return get !== undefined ? get.call(process, id) : createRequire(import.meta.url)(id);
 }
