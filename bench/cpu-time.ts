@@ -4,15 +4,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 const TICKS_PER_SECOND = 100;
 
 /**
- * CPU time (user and system, in ms) a process has used, all its threads together, from
+ * CPU seconds (user and system) a live process has used, all its threads together, from
  * /proc/PID/stat (utime and stime, fields 14 and 15, counted after the command name in parentheses,
- * which may hold spaces; proc(5)). Null where /proc does not have it (another OS, or it exited).
+ * which may hold spaces; proc(5)). Throws where /proc does not have it (another OS, or it exited).
  */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** processCpuSeconds in ms, or null where /proc does not have it. */
 export function processCpuMs(pid: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+    return processCpuSeconds(pid) * 1000;
   } catch {
     return null;
   }

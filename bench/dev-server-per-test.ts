@@ -11,7 +11,6 @@
  *   npm run build && node --import tsx bench/dev-server-per-test.ts [--tests 10]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -27,6 +26,7 @@ import {
 import { startSignet } from '../test/helpers/signet-server.ts';
 import { tempDir } from '../test/helpers/temp-dir.ts';
 import { fmt, median } from './stats.ts';
+import { processCpuSeconds as cpuSeconds } from './cpu-time.ts';
 
 const { values } = parseArgs({ options: { tests: { type: 'string', default: '10' } } });
 const tests = Number(values.tests);
@@ -41,13 +41,6 @@ interface Server {
   readonly url: string;
   readonly pid: number;
   stop(): Promise<void>;
-}
-
-/** CPU seconds (user + system) a live process has used: /proc/PID/stat fields 14 and 15, in ticks of 1/100 s. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function freePort(): Promise<number> {

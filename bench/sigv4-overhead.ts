@@ -11,7 +11,6 @@
  * alternating order; the figure is the median of the rounds' ratios.
  * Goal: verification costs at most 10% of throughput (ratio >= 0.90).
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { callSigned, signForm } from '../test/helpers/sign.ts';
 import { signedV2, type V2Request } from '../test/helpers/sign-v2.ts';
@@ -19,6 +18,9 @@ import { startSignet, type RunningSignet } from '../test/helpers/signet-server.t
 import { tempDir } from '../test/helpers/temp-dir.ts';
 import { fmt, median } from './stats.ts';
 import { requireWrk, wrkLoad, wrkScript } from './wrk.ts';
+// CPU seconds from /proc (Linux): requests per CPU second is the figure a busy machine disturbs
+// least, as other processes take wall time from the server, not CPU time per request.
+import { processCpuSeconds as cpuSeconds } from './cpu-time.ts';
 
 const { values } = parseArgs({
   options: {
@@ -63,18 +65,6 @@ async function prepare(dev: boolean): Promise<{ server: RunningSignet; script: s
     if (check.status !== 200) throw new Error(check.body);
   }
   return { server, script: wrkScript(dir.path, 'request', request), dir };
-}
-
-/**
- * CPU seconds (user + system) a process has used, from /proc (Linux): utime and stime, in clock ticks
- * of 1/100 s. Requests per CPU second is the figure a busy machine disturbs least: other processes
- * take wall time from the server, not CPU time per request.
- */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces, inside parentheses): utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const sigv4 = await prepare(false);

@@ -12,9 +12,10 @@ type Fs = typeof import('node:fs');
 type Os = typeof import('node:os');
 type Path = typeof import('node:path');
 
-const load: (id: string) => unknown =
+/** A built-in module as its CommonJS object (see above), also for those loaded only when needed. */
+export const builtinModule: (id: string) => unknown =
   (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule?.bind(process) ?? createRequire(import.meta.url ?? __filename);
 
-export const fs = load('node:fs') as Fs;
-export const os = load('node:os') as Os;
-export const path = load('node:path') as Path;
+export const fs = builtinModule('node:fs') as Fs;
+export const os = builtinModule('node:os') as Os;
+export const path = builtinModule('node:path') as Path;

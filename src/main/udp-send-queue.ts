@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { builtinModule } from '../cli/builtins.ts';
 
 /**
  * Node's flag that sends every UDP datagram through libuv's send queue (uv_udp_send) instead of
@@ -43,7 +43,7 @@ let accepted: boolean | undefined;
 export function nodeAcceptsUdpSendQueue(): boolean {
   if (accepted === undefined) {
     // Loaded here rather than imported: every command's entry imports this module, and only serve asks.
-    const { spawnSync } = builtin('node:child_process') as typeof import('node:child_process');
+    const { spawnSync } = builtinModule('node:child_process') as typeof import('node:child_process');
     const probe = spawnSync(process.execPath, [UDP_SEND_QUEUE_FLAG, '-e', '0'], {
       stdio: 'ignore',
       timeout: 10_000,
@@ -52,10 +52,4 @@ export function nodeAcceptsUdpSendQueue(): boolean {
     accepted = probe.status === 0;
   }
   return accepted;
-}
-
-/** A built-in module as it is (process.getBuiltinModule, Node 20.16+), else through require. */
-function builtin(id: string): unknown {
-  const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
-  return get !== undefined ? get.call(process, id) : createRequire(import.meta.url)(id);
 }
