@@ -9,7 +9,7 @@
  * 1. `signet serve` once on an empty store (it makes the account and its key), then the seeder
  *    (bench/scale-seed.ts, a benchmark fixture) fills the store with N domains, 3 sealed keys each.
  * 2. `signet serve` again: start to ready (spawn to "signet listening on"), resident memory after
- *    start; the tables GetIdentityDkimAttributes reads, read into the page cache (warmApiTables;
+ *    start; the tables GetIdentityDkimAttributes reads, read into the page cache (API_TREES;
  *    `--cold` skips it), and the store file's share there (fincore); p50/p99 of SigV4-signed
  *    GetIdentityDkimAttributes, ListIdentities (first page, and a deep page at 90% of the identities)
  *    and VerifyDomainDkim for new domains (sequential requests on a keep-alive connection, signed
@@ -17,7 +17,8 @@
  * 3. `signet dns export` (time and peak RSS from /usr/bin/time), NSD serving its output, and dnsperf
  *    against NSD and Signet alternately over two query mixes: uniform over all 3N tokens and skewed
  *    (Zipf, s = 1, over a random permutation of the tokens); RSS after the DNS run.
- * 4. Detection, in process, on the same store: the worker's own step (runDueDetectionChecks: claim a
+ * 4. Detection, in process, on the same store (its tables read into the page cache first,
+ *    DETECTION_TREES; `--cold` skips it): the worker's own step (runDueDetectionChecks: claim a
  *    batch, look records up, lifecycle, write back) with a resolver that answers from memory (the
  *    records are what the seeder's names imply), on a clock an hour ahead so that every verified
  *    domain is due: the claim's cost and checks per second. The claim+write path is what grows with
@@ -93,7 +94,7 @@ const { values } = parseArgs({
     // How Signet reads keys not in its cache on SQLite (serve's --dns-key-reads; its default unless given).
     'dns-key-reads': { type: 'string' },
     // Measure on the store as it is in the page cache after seeding, without reading the API's
-    // tables (warmApiTables) and the DNS key lookup's table (warmKeyTable) first.
+    // tables (API_TREES), the DNS key lookup's table or index and detection's tables (DETECTION_TREES) first.
     cold: { type: 'boolean', default: false },
   },
 });
@@ -233,25 +234,18 @@ function warmKeyTable(): void {
 /**
  * warmKeyTable's counterpart on PostgreSQL: the index DNS misses read (migration 0018's, token with
  * the public key, 1.9 GB at 1M) read once into the operating system's page cache, as on a server that
- * has answered for a while, with PostgreSQL's own contrib module pg_prewarm (its 'read' mode). Left
- * outside it (the machine's pageout reclaims pages nobody read for some minutes), Signet's Zipf rounds
- * climbed from 6,861 to 46,529 q/s over three rounds (2026-12-04). Where pg_prewarm cannot be created
- * (a server without contrib, a user who may not), the rounds run as they are and the row says so.
+ * has answered for a while. Left outside it (the machine's pageout reclaims pages nobody read for some
+ * minutes), Signet's Zipf rounds climbed from 6,861 to 46,529 q/s over three rounds (2026-12-04).
  * `--cold` measures without it.
  */
 async function warmPostgresKeyIndex(url: string): Promise<void> {
-  const t = performance.now();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('create extension if not exists pg_prewarm');
-    await client.query(`select pg_prewarm('dkim_keys_token_public_key', 'read')`);
-    row('key index read into the page cache', `${fmt((performance.now() - t) / 1000, 1)} s (--cold: not read)`);
-  } catch (err) {
-    row('key index read into the page cache', `not read: ${(err as Error).message}`);
-  } finally {
-    await client.end();
-  }
+  await warmPostgresTrees(url, 'key index', { tables: [], indexes: ['dkim_keys_token_public_key'] });
+}
+
+/** Tables (with every index on them) and single indexes, by name. */
+interface Trees {
+  readonly tables: readonly string[];
+  readonly indexes: readonly string[];
 }
 
 /**
@@ -261,32 +255,77 @@ async function warmPostgresKeyIndex(url: string): Promise<void> {
  * has answered for a while has them there, and the 10k store is whole in memory, so that the 1.5x goal
  * compares query paths rather than how much of a 14 GB store seeding left in memory. At 1M the
  * store's pages not read for a while were found outside the page cache, each read a disk read:
- * GetIdentityDkimAttributes' p99 3.6 to 5.5 ms against 2.0 to 2.6 ms read in (2026-12-02). dbstat
- * visits every page of the trees it is asked about (SQLite docs, "The DBSTAT Virtual Table").
- * `--cold` measures without it.
+ * GetIdentityDkimAttributes' p99 3.6 to 5.5 ms against 2.0 to 2.6 ms read in (2026-12-02), and on
+ * PostgreSQL, after a SQLite run had filled the page cache with its own store, p50 1.49 and p99
+ * 5.96 ms (2026-12-04). `--cold` measures without it.
  */
-function warmApiTables(): void {
+const API_TREES: Trees = { tables: ['identities', 'external_dkim_keys'], indexes: ['dkim_keys_identity_position_token'] };
+
+/**
+ * The B-trees detection's claim and write-back read and write besides the API's (the due checks and
+ * their indexes, each record's last result), read in for the same reason: a worker that has run for
+ * an hour has touched every verified domain's rows. Cold on PostgreSQL (after a SQLite run), its
+ * claims took 52 ms at the median and up to 2.5 s, and it checked 765 domains a second (2026-12-04).
+ */
+const DETECTION_TREES: Trees = {
+  tables: ['detection_checks', 'detection_record_results', ...API_TREES.tables],
+  indexes: API_TREES.indexes,
+};
+
+/**
+ * Reads each page of these tables, their indexes and the named indexes once, on SQLite: dbstat visits
+ * every page of the trees it is asked about (SQLite docs, "The DBSTAT Virtual Table").
+ */
+function warmSqliteTrees(what: string, trees: Trees): void {
   const t = performance.now();
   const sqlite = new BetterSqlite3(join(data.path, SQLITE_FILE), { readonly: true });
   let bytes = 0;
   try {
-    const trees = sqlite
+    const names = sqlite
       .prepare(
-        "select name from sqlite_schema where type in ('table', 'index') and (tbl_name in ('identities', 'external_dkim_keys') or name = 'dkim_keys_identity_position_token')",
+        `select name from sqlite_schema where type in ('table', 'index') and (tbl_name in (select value from json_each(?)) or name in (select value from json_each(?)))`,
       )
       .pluck()
-      .all() as string[];
+      .all(JSON.stringify(trees.tables), JSON.stringify(trees.indexes)) as string[];
     const size = sqlite.prepare('select sum(pgsize) from dbstat where name = ?').pluck();
-    for (const tree of trees) bytes += Number(size.get(tree) ?? 0);
+    for (const name of names) bytes += Number(size.get(name) ?? 0);
   } finally {
     sqlite.close();
   }
-  row('API tables read into the page cache', `${fmt((performance.now() - t) / 1000, 1)} s, ${fmt(bytes / 2 ** 20, 0)} MB (--cold: not read)`);
+  row(`${what} read into the page cache`, `${fmt((performance.now() - t) / 1000, 1)} s, ${fmt(bytes / 2 ** 20, 0)} MB (--cold: not read)`);
+}
+
+/**
+ * The same on PostgreSQL, with its own contrib module pg_prewarm (its 'read' mode: into the operating
+ * system's page cache, as on SQLite). Where pg_prewarm cannot be created (a server without contrib, a
+ * user who may not), the measures run as they are and the row says so.
+ */
+async function warmPostgresTrees(url: string, what: string, trees: Trees): Promise<void> {
+  const t = performance.now();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('create extension if not exists pg_prewarm');
+    const { rows } = await client.query<{ mb: string }>(
+      `select coalesce(sum(pg_prewarm(c.oid, 'read')), 0) * current_setting('block_size')::bigint / 1048576.0 as mb
+         from pg_class c
+        where c.relnamespace = 'public'::regnamespace
+          and (c.relname = any($1) or c.relname = any($2)
+               or c.oid in (select i.indexrelid from pg_index i join pg_class t on t.oid = i.indrelid
+                             where t.relnamespace = 'public'::regnamespace and t.relname = any($1)))`,
+      [trees.tables, trees.indexes],
+    );
+    row(`${what} read into the page cache`, `${fmt((performance.now() - t) / 1000, 1)} s, ${fmt(Number(rows[0]!.mb), 0)} MB (--cold: not read)`);
+  } catch (err) {
+    row(`${what} read into the page cache`, `not read: ${(err as Error).message}`);
+  } finally {
+    await client.end();
+  }
 }
 
 /**
  * The share of the store file in the page cache, from util-linux's fincore where it is installed: the
- * figures at a million domains depend on it (see warmApiTables).
+ * figures at a million domains depend on it (see API_TREES).
  */
 function pageCacheShare(): string {
   const out = spawnSync('fincore', ['--bytes', '--noheadings', '--output', 'RES,SIZE', join(data.path, SQLITE_FILE)], { encoding: 'utf8' });
@@ -451,7 +490,10 @@ try {
     const pick = () => Math.floor(Math.random() * N);
     if (steps.has('api')) await apiLatencies();
     async function apiLatencies() {
-      if (databaseUrl === null && !values.cold) warmApiTables();
+      if (!values.cold) {
+        if (databaseUrl === null) warmSqliteTrees('API tables', API_TREES);
+        else await warmPostgresTrees(databaseUrl, 'API tables', API_TREES);
+      }
       if (databaseUrl === null) row('before the API measures', pageCacheShare());
       await latency(
         'GetIdentityDkimAttributes',
@@ -553,6 +595,10 @@ try {
   // 4. Detection, in process.
   if (steps.has('detection')) await detection();
   async function detection() {
+    if (!values.cold) {
+      if (databaseUrl === null) warmSqliteTrees('detection tables', DETECTION_TREES);
+      else await warmPostgresTrees(databaseUrl, 'detection tables', DETECTION_TREES);
+    }
     const storage = await openStorage({ databaseUrl, dataDir: data.path });
     try {
       const claims: number[] = [];
