@@ -233,22 +233,19 @@ function warmKeyTable(): void {
   row('key table read into the page cache', `${fmt((performance.now() - t) / 1000, 1)} s (--cold: not read)`);
 }
 
-/**
- * warmKeyTable's counterpart on PostgreSQL: the index DNS misses read (migration 0018's, token with
- * the public key, 1.9 GB at 1M) read once into the operating system's page cache, as on a server that
- * has answered for a while. Left outside it (the machine's pageout reclaims pages nobody read for some
- * minutes), Signet's Zipf rounds climbed from 6,861 to 46,529 q/s over three rounds (2026-12-04).
- * `--cold` measures without it.
- */
-async function warmPostgresKeyIndex(url: string): Promise<void> {
-  await warmPostgresTrees(url, 'key index', { tables: [], indexes: ['dkim_keys_token_public_key'] });
-}
-
 /** Tables (with every index on them) and single indexes, by name. */
 interface Trees {
   readonly tables: readonly string[];
   readonly indexes: readonly string[];
 }
+
+/**
+ * warmKeyTable's counterpart on PostgreSQL: the index DNS misses read (migration 0018's, token with
+ * the public key, 1.9 GB at 1M), read in as on a server that has answered for a while. Left outside
+ * the page cache (the machine's pageout reclaims pages nobody read for some minutes), Signet's Zipf
+ * rounds climbed from 6,861 to 46,529 q/s over three rounds (2026-12-04).
+ */
+const POSTGRES_KEY_INDEX: Trees = { tables: [], indexes: ['dkim_keys_token_public_key'] };
 
 /**
  * The B-trees GetIdentityDkimAttributes reads (the identities table and its indexes, among them the
@@ -329,6 +326,13 @@ async function warmPostgresTrees(url: string, what: string, trees: Trees): Promi
   } finally {
     await client.end();
   }
+}
+
+/** Reads these trees in on this run's engine, unless `--cold`. */
+async function warmTrees(what: string, trees: Trees): Promise<void> {
+  if (values.cold) return;
+  if (databaseUrl === null) warmSqliteTrees(what, trees);
+  else await warmPostgresTrees(databaseUrl, what, trees);
 }
 
 /**
@@ -498,10 +502,7 @@ try {
     const pick = () => Math.floor(Math.random() * N);
     if (steps.has('api')) await apiLatencies();
     async function apiLatencies() {
-      if (!values.cold) {
-        if (databaseUrl === null) warmSqliteTrees('API tables', API_TREES);
-        else await warmPostgresTrees(databaseUrl, 'API tables', API_TREES);
-      }
+      await warmTrees('API tables', API_TREES);
       if (databaseUrl === null) row('before the API measures', pageCacheShare());
       await latency(
         'GetIdentityDkimAttributes',
@@ -556,7 +557,7 @@ try {
       );
       row('NSD loads the export', `${fmt((performance.now() - t0) / 1000, 1)} s`);
       if (databaseUrl === null && !values.cold) warmKeyTable();
-      if (databaseUrl !== null && !values.cold) await warmPostgresKeyIndex(databaseUrl);
+      if (databaseUrl !== null) await warmTrees('key index', POSTGRES_KEY_INDEX);
       if (databaseUrl === null) row('before the DNS rounds', pageCacheShare());
       try {
         const rates = { nsdU: [] as number[], signetU: [] as number[], nsdS: [] as number[], signetS: [] as number[] };
@@ -614,10 +615,7 @@ try {
   // 4. Detection, in process.
   if (steps.has('detection')) await detection();
   async function detection() {
-    if (!values.cold) {
-      if (databaseUrl === null) warmSqliteTrees('detection tables', DETECTION_TREES);
-      else await warmPostgresTrees(databaseUrl, 'detection tables', DETECTION_TREES);
-    }
+    await warmTrees('detection tables', DETECTION_TREES);
     const storage = await openStorage({ databaseUrl, dataDir: data.path });
     try {
       const claims: number[] = [];
