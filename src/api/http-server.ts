@@ -237,7 +237,16 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     const message = tooLarge
       ? `The request body exceeds the limit of ${_req.routeOptions.bodyLimit ?? MAX_BODY_BYTES} bytes.`
       : 'The request could not be read.';
-    if (tooLarge) void reply.header('connection', 'close');
+    if (tooLarge) {
+      // fastify drops its listener for the body's chunks but leaves the stream flowing, so Node would
+      // go on reading (and discarding) whatever the client sends until the reply is flushed and the
+      // socket closed: 4 to 5 MB past the limit on an idle machine, more on a loaded one. Stop reading
+      // now (a server measured 0.1 MB past it); the kernel's buffers then push back on the client,
+      // and the reply closes the connection.
+      _req.raw.unpipe();
+      _req.raw.pause();
+      void reply.header('connection', 'close');
+    }
     if (isSignetPath(_req.url)) {
       void sendSignetError(reply, badRequest(message));
       return;
