@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { createHttpServer } from '../src/api/http-server.ts';
 import { confirmEmailVerification } from '../src/app/send-verification-email.ts';
 import { MAX_BODY_BYTES } from '../src/config/http-config.ts';
 import { openTestApp, type TestApp } from './helpers/embedded-app.ts';
@@ -85,6 +86,27 @@ function socketBuffersMaxMb(): number {
   } catch {
     return 16;
   }
+}
+
+/**
+ * A chunked SES POST whose body is 1 MB frames sent as fast as the socket takes them, up to
+ * `upToMb`, until the server closes the connection; with the frames the client wrote.
+ */
+async function chunkedFlood(port: number, auth: Record<string, string>, upToMb: number): Promise<Exchange & { readonly writtenMb: number }> {
+  const head = postHead(port, 0, auth).replace('Content-Length: 0', 'Transfer-Encoding: chunked');
+  const chunk = Buffer.alloc(MB, 0x61);
+  const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+  let written = 0;
+  const r = await exchange(port, head, 20_000, (socket) => {
+    const pump = () => {
+      while (written < upToMb && socket.writable) {
+        written++;
+        if (!socket.write(frame)) return void socket.once('drain', pump);
+      }
+    };
+    pump();
+  });
+  return { ...r, writtenMb: written };
 }
 
 function vmRssMb(pid: number): number {
@@ -182,29 +204,17 @@ describe('finding 2: bodies are not read before the headers pass, and nobody hol
   });
 
   it("cuts a chunked body off at the limit while it streams, with SES's error, and closes the connection", async () => {
-    const head = postHead(server.port, 0, plausibleAuth(key.accessKeyId)).replace('Content-Length: 0', 'Transfer-Encoding: chunked');
-    const chunk = Buffer.alloc(1024 * 1024, 0x61);
-    const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
     // Once the server stops reading, the client can still hand the kernel what the two sockets'
     // buffers hold (Linux grows them up to tcp_rmem's and tcp_wmem's maximum). A server that went on
     // reading past the limit until its reply went out read 4 to 5 MB more on an idle machine, and so
     // much more on a loaded one that a CI run wrote 60 MB, this test's old fixed bound.
     const ceiling = Math.ceil(MAX_BODY_BYTES / MB) + socketBuffersMaxMb() + 4;
-    let written = 0;
-    const r = await exchange(server.port, head, 20_000, (socket) => {
-      // 1 MB frames as fast as the socket takes them, up to 20 MB past the ceiling.
-      const pump = () => {
-        while (written < ceiling + 20 && socket.writable) {
-          written++;
-          if (!socket.write(frame)) return void socket.once('drain', pump);
-        }
-      };
-      pump();
-    });
+    // Up to 20 MB past the ceiling: a server that kept reading would take them all.
+    const r = await chunkedFlood(server.port, plausibleAuth(key.accessKeyId), ceiling + 20);
     assert.equal(r.closed, true);
     assert.equal(statusOf(r.data), 400, r.data.slice(0, 300));
     assert.match(r.data, /<Code>InvalidParameterValue<\/Code><Message>The request body exceeds the limit of \d+ bytes\.<\/Message>/);
-    assert.ok(written < ceiling, `the server stopped reading (${written} MB written, ceiling ${ceiling} MB)`);
+    assert.ok(r.writtenMb < ceiling, `the server stopped reading (${r.writtenMb} MB written, ceiling ${ceiling} MB)`);
   });
 
   it('answers another method 405 before its body, and closes the connection', async () => {
@@ -297,6 +307,34 @@ describe('finding 2: bodies are not read before the headers pass, and nobody hol
     assert.equal(r.closed, true, 'closed');
     assert.ok(Date.now() - started >= 1900, 'not before the headers timeout');
     assert.ok(Date.now() - started < 8000, `within the 2 s headers timeout and its 1 s check (${Date.now() - started} ms)`);
+  });
+});
+
+describe('finding 2, the server itself: a chunked body over the limit is read no further', () => {
+  it('the connection reads less than 1 MB past the limit, however fast the client goes on sending', async () => {
+    // In process, to count what the server's socket read: from outside, the kernel's buffers hide
+    // it (the client above can write what they hold either way).
+    const app = createHttpServer({
+      handler: async () => {
+        throw new Error('not called: the body is over the limit');
+      },
+      logger: false,
+    });
+    const bytesRead: number[] = [];
+    app.server.on('connection', (socket: Socket) => socket.once('close', () => bytesRead.push(socket.bytesRead)));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const port = (app.server.address() as { port: number }).port;
+      const r = await chunkedFlood(port, plausibleAuth('AKIAAAAAAAAAAAAAAAAA'), Math.ceil(MAX_BODY_BYTES / MB) + socketBuffersMaxMb() + 20);
+      assert.equal(r.closed, true);
+      assert.equal(statusOf(r.data), 400, r.data.slice(0, 300));
+      while (bytesRead.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      const past = (bytesRead[0]! - MAX_BODY_BYTES) / MB;
+      // Without pausing the request, reading on until the reply went out: 4.9 to 8.9 MB past the limit here.
+      assert.ok(past < 1, `the server read ${past.toFixed(1)} MB past the limit`);
+    } finally {
+      await app.close();
+    }
   });
 });
 
