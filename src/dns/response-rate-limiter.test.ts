@@ -70,6 +70,27 @@ test('a fixed table: a flood of other sources in a small table does not reset a 
   assert.ok(sent >= 9 && sent <= 11, `${sent} sent`);
 });
 
+test('newcomers at the same clock reading (the server reads it every few ms) take the bucket the limited source did not use', () => {
+  // One set of two buckets: every source falls into it, so the outcome does not depend on the
+  // limiter's random hash seeds. Before the set remembered which bucket answered last, a newcomer on
+  // a tie of times took the first, the limited source's, and reset it: every answer here was sent.
+  for (const clockReadings of ['one for all', 'one per pair'] as const) {
+    let now = 0;
+    const rrl = new ResponseRateLimiter({ ratePerSecond: 5, slip: 0, tableSize: 2 }, () => now);
+    assert.equal(rrl.tableSize, 2);
+    const r = reply('a.dkim.test');
+    let sent = 0;
+    for (let i = 0; i < 1000; i++) {
+      rrl.verdict(`10.${(i >> 8) & 255}.${i & 255}.1`, r); // 1,000 other /24s, each once
+      if (rrl.verdict('192.0.2.1', r) === 'send') sent++;
+      if (clockReadings === 'one per pair') now += 1;
+    }
+    // 5 at start, and with a reading per pair 1 s in all: 5 refilled.
+    const allowed = clockReadings === 'one for all' ? 5 : 10;
+    assert.ok(sent >= allowed - 1 && sent <= allowed + 1, `${clockReadings}: ${sent} sent`);
+  }
+});
+
 test('a slip is the header and question with TC set and no records, smaller than the answer', () => {
   const full = reply('tok.dkim.test');
   const slip = slipReply(full);

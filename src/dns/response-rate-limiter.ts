@@ -33,12 +33,12 @@ export const RRL_IPV4_PREFIX_BITS = 24;
 /** An IPv6 site gets a /48 to /56 (RFC 6177); BIND's default is /56. */
 export const RRL_IPV6_PREFIX_BITS = 56;
 /**
- * Buckets in the table: 2^16 of 32 bytes, 2 MB per process, allocated once; a flood of forged
- * sources cannot grow it. Smaller than NSD's 1,000,000 because it is read on every UDP answer, at
- * random: in a CPU profile under bench/dns-qps.ts's load, a table that fits the caches saved about
- * 60 ns per answer (of about 8 us). Two buckets share each 64-byte line (a 2-way set): a new (prefix,
- * answer) takes the one used least recently, so a busy bucket, as a flood's, is not reset by a
- * quieter one.
+ * Buckets in the table: 2^16 of 32 bytes, 2 MB per process (and a byte per set, 32 KB, telling which
+ * of its two buckets answered last), allocated once; a flood of forged sources cannot grow it.
+ * Smaller than NSD's 1,000,000 because it is read on every UDP answer, at random: in a CPU profile
+ * under bench/dns-qps.ts's load, a table that fits the caches saved about 60 ns per answer (of about
+ * 8 us). Two buckets share each 64-byte line (a 2-way set): a new (prefix, answer) takes the one used
+ * least recently, so a busy bucket, as a flood's, is not reset by a quieter one.
  */
 export const RRL_TABLE_SIZE = 1 << 16;
 
@@ -70,6 +70,14 @@ export class ResponseRateLimiter {
   readonly #mask: number;
   /** Per bucket, side by side: owner, tokens, last refill (ms), drops; two buckets (a set) per 64 bytes. */
   readonly #table: Float64Array;
+  /**
+   * Per set, which of its two buckets answered last (0 or 1): a newcomer takes the other. Not the
+   * buckets' times: the server passes one clock reading for every answer of a few milliseconds
+   * (answerOnUdpSocket), so both buckets of a set often hold the same time, and on that tie a
+   * newcomer took the first bucket, however busy: two forged sources in a row that fell into a
+   * limited source's set reset its bucket to full.
+   */
+  readonly #lastUsed: Uint8Array;
   readonly #seed1: number;
   readonly #seed2: number;
   // The two hashes of the last answer, set by #hash (no allocation per packet).
@@ -95,6 +103,7 @@ export class ResponseRateLimiter {
     this.#mask = size / 2 - 1; // of the sets
     // Owner 0 marks a slot never used: owners are made odd below.
     this.#table = new Float64Array(size * 4);
+    this.#lastUsed = new Uint8Array(size / 2);
     this.#seed1 = (Math.random() * 0x1_0000_0000) >>> 0;
     this.#seed2 = (Math.random() * 0x1_0000_0000) >>> 0;
   }
@@ -111,14 +120,16 @@ export class ResponseRateLimiter {
   verdict(address: string, reply: Buffer, now: number = this.#now()): RrlVerdict {
     this.#hash(address, reply);
     const table = this.#table;
-    const set = (this.#h1 & this.#mask) * 8;
+    const index = this.#h1 & this.#mask;
+    const set = index * 8;
     const owner = (this.#h2 | 1) >>> 0;
     let at = set;
     if (table[set] !== owner) {
-      if (table[set + 4] === owner) at = set + 4;
-      // Neither is ours: the bucket used least recently (or never) is taken.
-      else if (table[set + 6]! < table[set + 2]! || table[set + 4] === 0) at = set + 4;
+      // Neither is ours: the bucket that did not answer last is taken (a 2-way set's least recently
+      // used; one never used is never the last).
+      if (table[set + 4] === owner || this.#lastUsed[index] === 0) at = set + 4;
     }
+    this.#lastUsed[index] = at === set ? 0 : 1;
     let tokens: number;
     if (table[at] !== owner) {
       // A new bucket starts full: one second's worth of answers, the burst NSD and BIND allow.
