@@ -43,6 +43,16 @@ async function signed(url: string, key: Key, method: string, path: string, body 
   return (await signedV2(url, key, method, path, body, { region })).headers;
 }
 
+/**
+ * Where a JSON body holds null (SES v2 leaves a member out rather than send null). Not a search for
+ * the text "null": the body's random DKIM tokens ([a-z2-7]) spell it about one run in 12,000.
+ */
+function nullsIn(value: unknown, path = '$'): string[] {
+  if (value === null) return [path];
+  if (typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, inner]) => nullsIn(inner, `${path}.${key}`));
+}
+
 function admin(dataDir: string, ...args: string[]): PeerJson {
   const result = run(process.execPath, [SIGNET_BIN, 'admin', ...args, '--data-dir', dataDir], {});
   assert.equal(result.status, 0, result.stderr);
@@ -138,14 +148,14 @@ describe('SES v2 on the wire: SigV4, error shape, throttling shared with v1, acc
     await sleep(1100);
     const domain = await call(a, 'POST', '/v2/email/identities', JSON.stringify({ EmailIdentity: 'wire.example.com', Tags: [{ Key: 'k', Value: '' }] }));
     assert.equal(domain.status, 200, domain.text);
-    assert.doesNotMatch(domain.text, /null/);
+    assert.deepEqual(nullsIn(JSON.parse(domain.text)), []);
     assert.equal(typeof JSON.parse(domain.text).DkimAttributes.LastKeyGenerationTimestamp, 'number', 'epoch seconds');
     await sleep(1100);
     const off = await call(a, 'PUT', '/v2/email/identities/wire.example.com/dkim', JSON.stringify({ SigningEnabled: false }));
     assert.deepEqual([off.status, off.text], [200, '{}']);
     await sleep(1100);
     const full = await call(a, 'GET', '/v2/email/identities/wire.example.com');
-    assert.doesNotMatch(full.text, /null/);
+    assert.deepEqual(nullsIn(JSON.parse(full.text)), []);
     const body = JSON.parse(full.text);
     assert.equal(body.DkimAttributes.SigningEnabled, false);
     assert.deepEqual(body.Tags, [{ Key: 'k', Value: '' }]);

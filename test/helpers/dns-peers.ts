@@ -30,11 +30,18 @@ function ephemeralPortsStart(): number {
   return 49_152;
 }
 
+/**
+ * Ports this process handed out: free when checked, but not bound yet by the peer they are for, so
+ * a second pick in the same test (NSD's port, then BIND's) could otherwise be the same one.
+ */
+const handedOut = new Set<number>();
+
 /** A loopback port free for both UDP and TCP when asked (DNS servers need both), below the ephemeral range. */
 export async function freeDnsPort(): Promise<number> {
   const below = ephemeralPortsStart();
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
+    if (handedOut.has(port)) continue;
     const tcp = createServer();
     const tcpFree = await new Promise<boolean>((resolve) => {
       tcp.once('error', () => resolve(false));
@@ -48,7 +55,10 @@ export async function freeDnsPort(): Promise<number> {
     });
     udp.close();
     await new Promise<void>((resolve) => tcp.close(() => resolve()));
-    if (udpFree) return port;
+    if (udpFree) {
+      handedOut.add(port);
+      return port;
+    }
   }
   throw new Error('no free port for DNS');
 }
