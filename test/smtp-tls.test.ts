@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
 import { after, describe, it } from 'node:test';
@@ -18,6 +19,24 @@ async function presented(port: number): Promise<string> {
   const fingerprint = new X509Certificate(socket.getPeerX509Certificate()!.raw).fingerprint256;
   socket.destroy();
   return fingerprint;
+}
+
+/** Resolves once the port on loopback refuses a connection; fails after `ms`. */
+async function refusesConnections(port: number, ms = 10_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (performance.now() < deadline) {
+    const accepted = await new Promise<boolean>((resolve) => {
+      const socket = netConnect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (!accepted) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail(`port ${port} still accepts connections ${ms} ms after SIGTERM`);
 }
 
 describe('SMTP interface: TLS material and shutdown', () => {
@@ -108,7 +127,10 @@ describe('SMTP interface: TLS material and shutdown', () => {
     const stored = (await (await fetch(`${server.url}/_aws/ses?id=${id}`)).json()) as { messages: unknown[] };
     assert.equal(stored.messages.length, 1);
     server.process.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 200));
+    // The drain has begun once the listener refuses connections (smtp-server stops listening and
+    // marks its sessions closing in one call). A fixed 200 ms wait lost the race to a slow start of
+    // the drain on a loaded machine, and the session's next command got 250.
+    await refusesConnections(server.smtp.tlsPort!);
     const exited = new Promise<number | null>((r) => server.process.once('exit', (code) => r(code)));
     assert.equal(await session.command('MAIL FROM:<s@term.example>'), '421 Server shutting down');
     await session.ended;
