@@ -60,6 +60,8 @@ describe('--notify-delay', () => {
     assert.equal(serials.length, 1, 'the NOTIFY at start');
     await dkimTokens(server.url, 'delayed.example.test');
     await sleep(1500);
-    assert.deepEqual(serials.length, 1, `no NOTIFY within 1.5 s of the change (got serials ${serials.join(', ')})`);
+    // Serials, not NOTIFYs: the start's NOTIFY is sent again if its acknowledgement is read more than
+    // a second late (a loaded machine), which is no NOTIFY of the change.
+    assert.equal(new Set(serials).size, 1, `no NOTIFY of the change within 1.5 s (got serials ${serials.join(', ')})`);
   });
 });
