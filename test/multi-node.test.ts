@@ -204,12 +204,19 @@ describe('per-account throttling across nodes', { skip }, () => {
 
   it('one call per second per account holds when the calls go to different nodes', async () => {
     const key = nodes[0]!.credentials!;
-    await new Promise((r) => setTimeout(r, 1100));
-    const started = Date.now();
-    const results = await Promise.all(
-      [0, 1, 2, 3, 4, 5].map((i) => callSigned(nodes[i % 2]!.url, `Action=ListIdentities&Version=2010-12-01&MaxItems=${i + 1}`, key)),
-    );
-    assert.ok(Date.now() - started < 1000);
+    // Six calls answered within one second; a loaded machine may take longer, when the bucket
+    // refills meanwhile and more may pass: then the round is tried again.
+    let results: Awaited<ReturnType<typeof callSigned>>[] = [];
+    let took = Number.POSITIVE_INFINITY;
+    for (let attempt = 0; attempt < 5 && took >= 1000; attempt++) {
+      await new Promise((r) => setTimeout(r, 1100));
+      const started = Date.now();
+      results = await Promise.all(
+        [0, 1, 2, 3, 4, 5].map((i) => callSigned(nodes[i % 2]!.url, `Action=ListIdentities&Version=2010-12-01&MaxItems=${i + 1}`, key)),
+      );
+      took = Date.now() - started;
+    }
+    assert.ok(took < 1000, `six calls took ${took} ms in each of five tries`);
     const ok = results.filter((r) => r.status === 200).length;
     const throttled = results.filter((r) => r.code === 'Throttling').length;
     assert.equal(ok + throttled, 6);
