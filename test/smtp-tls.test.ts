@@ -128,8 +128,10 @@ describe('SMTP interface: TLS material and shutdown', () => {
     assert.equal(stored.messages.length, 1);
     server.process.kill('SIGTERM');
     // The drain has begun once the listener refuses connections (smtp-server stops listening and
-    // marks its sessions closing in one call). A fixed 200 ms wait lost the race to a slow start of
-    // the drain on a loaded machine, and the session's next command got 250.
+    // marks its sessions closing in one call), rather than after a fixed wait. The probes are
+    // clients that connect to the implicit-TLS port and leave before any handshake: one whose end
+    // came as the listener closed crashed the server (SIGSEGV, see guardFreedTlsSockets), which the
+    // exit code below would show.
     await refusesConnections(server.smtp.tlsPort!);
     const exited = new Promise<number | null>((r) => server.process.once('exit', (code) => r(code)));
     assert.equal(await session.command('MAIL FROM:<s@term.example>'), '421 Server shutting down');

@@ -6,6 +6,7 @@ import type { AppContext } from '../app/context.ts';
 import { sendRawEmail } from '../app/send-email.ts';
 import type { Scope } from '../core/index.ts';
 import { readBounded } from './bounded-read.ts';
+import { guardFreedTlsSockets } from './freed-tls-socket-guard.ts';
 import type { SmtpAuthenticator } from './smtp-authenticator.ts';
 import { acceptedText, REPLIES, replyForError, sesWording, smtpError } from './smtp-replies.ts';
 import type { TlsMaterial } from './tls-material.ts';
@@ -160,6 +161,8 @@ function hostPort(server: SMTPServer): string {
  * `250 Ok <MessageId>` once the use case has stored it.
  */
 export async function startSmtpListener(deps: SmtpListenerDeps): Promise<SmtpListener> {
+  // A handshake that ends early must not crash the process (see guardFreedTlsSockets).
+  guardFreedTlsSockets();
   const { config, ctx, log } = deps;
   const gate = new ConnectionGate(config);
   const inFlight = new Set<Promise<unknown>>();
