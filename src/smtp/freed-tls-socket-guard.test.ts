@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { REPO_ROOT } from '../../test/helpers/signet-server.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
 import { guardFreedTlsSockets } from './freed-tls-socket-guard.ts';
 import { selfSignedTls } from './tls-material.ts';
@@ -13,8 +14,8 @@ const MATERIAL = fileURLToPath(new URL('./tls-material.ts', import.meta.url));
 
 /**
  * A server-side TLS socket left as TLSWrap.close (node:_tls_wrap) leaves it just before it emits
- * 'close': `ssl` set to null and the session freed, `_handle` still there. Then getProtocol() and
- * getCipher(), as smtp-server's normalizeTLSError calls them. In a process of its own: without the
+ * 'close': `ssl` set to null and the session freed, `_handle` still there. Then getProtocol(), as
+ * smtp-server's normalizeTLSError calls it, and getCipher(). In a process of its own: without the
  * guard, Node dies of a segmentation fault there (seen on Node 20, 22 and 24).
  */
 const FREED_SOCKET = `
@@ -40,7 +41,11 @@ server.listen(0, '127.0.0.1', () => connect(server.address().port, '127.0.0.1').
 test('a TLS socket whose session is freed answers getProtocol and getCipher with null, and the process lives', () => {
   const dir = tempDir('freed-tls');
   try {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', FREED_SOCKET, dir.path], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', FREED_SOCKET, dir.path], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(r.signal, null, `the process died of ${r.signal}: ${r.stderr}`);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), { handle: true, protocol: null, cipher: null });

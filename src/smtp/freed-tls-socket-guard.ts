@@ -20,7 +20,9 @@ let installed = false;
  * and went away at the wrong moment took `signet serve` down: a core dump showed
  * TLSWrap::GetProtocol -> SSL_get_version under smtp-server's onClose, in test/smtp-tls.test.ts's
  * shutdown. The getters are wrapped rather than the library patched: it reaches the socket in
- * several places.
+ * several places. Only these two: they are what smtp-server calls on a socket that may be closing
+ * (getCipher when a session starts); Node's other getters that lack the check (getPeerCertificate,
+ * getSession and the like) are not called there.
  *
  * Installed once per process; a socket with its session answers as before.
  */
