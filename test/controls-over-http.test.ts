@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SIGNET_ROUTES } from '../src/api/signet-routes.ts';
+import { otherLastCharacter } from './helpers/sign.ts';
 import { REPO_ROOT, SIGNET_BIN, startSignet, type RunningSignet } from './helpers/signet-server.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
@@ -50,15 +51,6 @@ const ANY_KEY = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_K
 
 /** No lookup leaves the machine: a resolver on a closed port fails fast (the sandbox answers first in --dev). */
 const QUIET_RESOLVER = ['--resolver', '127.0.0.1:9', '--resolver-timeout', '200ms', '--no-detection'];
-
-/**
- * The secret with its last character changed. Setting it to a fixed one ('x') left the secret as it
- * was whenever it already ended so (about one server in 64): the request was then signed right, and
- * the test failed on a valid answer.
- */
-function otherLastCharacter(secret: string): string {
-  return `${secret.slice(0, -1)}${secret.endsWith('x') ? 'y' : 'x'}`;
-}
 
 function tokensOf(result: Result): string[] {
   assert.equal(result.status, 0, result.stderr);

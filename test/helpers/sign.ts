@@ -69,3 +69,12 @@ export async function signGet(url: string, key: AccessKey, region = 'us-east-1')
   });
   return signed.headers as Record<string, string>;
 }
+
+/**
+ * A wrong secret or password: the given one with its last character changed. Set to a fixed
+ * character, it stayed as it was whenever it already ended in that one (a random secret over 64
+ * characters: one run in 64), and the request was then signed right.
+ */
+export function otherLastCharacter(secret: string): string {
+  return `${secret.slice(0, -1)}${secret.endsWith('x') ? 'y' : 'x'}`;
+}
