@@ -48,6 +48,11 @@ export interface DkimServiceConfig {
    */
   readonly dnsKeyReads: DnsKeyReads;
   /**
+   * UDP answered through the batch socket (recvmmsg and sendmmsg, src/dns/batch-udp-socket.ts) where
+   * it is built and one process answers; `SIGNET_UDP_BATCH=0`: Node's dgram.
+   */
+  readonly dnsUdpBatch: boolean;
+  /**
    * DNS response-rate limiting over UDP (src/dns/response-rate-limiter.ts): answers per second per
    * source prefix and answer (0: off; default NSD's 200, off in dev), and the slip.
    */
@@ -235,6 +240,7 @@ export function dkimServiceConfig(flags: DkimFlags, env: Env, cpus = 1): DkimSer
     dnsWorkers: parseWorkers(flags.dnsWorkers ?? env['SIGNET_DNS_WORKERS'], cpus),
     dnsCacheKeys: parseCacheKeys(flags.dnsCacheKeys ?? env['SIGNET_DNS_CACHE_KEYS']),
     dnsKeyReads: parseKeyReads(flags.dnsKeyReads ?? env['SIGNET_DNS_KEY_READS']),
+    dnsUdpBatch: env['SIGNET_UDP_BATCH'] !== '0',
     // Dev mode serves tests and one machine, whose bursts from one address must all be answered.
     dnsRrl: {
       ratePerSecond: parseCount('--dns-rrl-rate', flags.dnsRrlRate ?? env['SIGNET_DNS_RRL_RATE'], dev ? 0 : DEFAULT_RRL_RATE, 1_000_000),

@@ -236,6 +236,8 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
       ...answersFromCache(zone, cache),
       rrl: dkim.dnsRrl,
       tsigKeys,
+      // Workers read the server's own dgram socket, handed to them (src/main/dns-workers.ts).
+      udpBatch: dkim.dnsUdpBatch && dkim.dnsWorkers <= 1,
       ...(transfers ? { transfers } : {}),
       onError: (err) => input.onError(err, 'dns server'),
       ...(input.onDnsAnswer ? { onAnswer: input.onDnsAnswer } : {}),
@@ -268,7 +270,7 @@ export async function startDkimServices(input: StartDkimServicesInput): Promise<
     try {
       dnsWorkers = await startDnsWorkers({
         count: dkim.dnsWorkers - 1,
-        udp: dns.udp,
+        udp: dns.udp!,
         config: {
           store: { databaseUrl: core.databaseUrl, dataDir: core.dataDir },
           zone: dkim.zone,

@@ -23,6 +23,7 @@ import { confirmEmailVerification } from '../app/send-verification-email.ts';
 import { createSendMetrics } from '../delivery/send-metrics.ts';
 import { createOperationsMetrics } from '../api/operations-metrics.ts';
 import { DnsQueryCounter } from '../dns/query-counter.ts';
+import { udpBatchLoadError } from '../dns/batch-udp-socket.ts';
 import type { DetectionObserver } from '../app/detection-ports.ts';
 import { OVERDUE_AFTER_MS } from './store-maintenance.ts';
 
@@ -213,6 +214,7 @@ export async function runServer(settings: ServerSettings): Promise<number> {
     listeners['dns'] = `${dkim.dns.host}:${dkim.dns.port} (udp, tcp)`;
     const udpProcesses = dkimConfig.dnsWorkers > 1 ? ` in ${dkimConfig.dnsWorkers} processes` : '';
     process.stdout.write(`signet dns listening on ${dkim.dns.host}:${dkim.dns.port} (udp${udpProcesses}, tcp) for ${dkimConfig.zone}\n`);
+    app.log.info({ udp: dkim.dns.udpPath, ...(dkim.dns.udpPath === 'dgram' ? { udpBatch: udpBatchLoadError() ?? 'off' } : {}) }, 'dns udp path');
     // SES's SMTP endpoint: messages go through the same SendRawEmail use case as the API's.
     const smtpSettings = settings.smtp;
     if (smtpSettings !== null) {
