@@ -597,7 +597,7 @@ try {
         }
         row(
           'DNS processes',
-          `Signet --dns-workers ${values['dns-workers']}${cacheKeys}${keyReads}, UDP send queue ${sendQueue}, NSD server-count ${values['nsd-servers']}; dnsperf -q ${values.outstanding}`,
+          `Signet --dns-workers ${values['dns-workers']}${cacheKeys}${keyReads}, UDP ${process.env['SIGNET_UDP_BATCH'] === '0' ? 'dgram (SIGNET_UDP_BATCH=0)' : 'batch socket where built'}, UDP send queue ${sendQueue}, NSD server-count ${values['nsd-servers']}; dnsperf -q ${values.outstanding}`,
         );
         row('DNS uniform', `Signet ${fmt(median(rates.signetU), 0)} q/s, NSD ${fmt(median(rates.nsdU), 0)} q/s: ${fmt(u)}x (goal >= 0.25)`);
         row('DNS skewed', `Signet ${fmt(median(rates.signetS), 0)} q/s, NSD ${fmt(median(rates.nsdS), 0)} q/s: ${fmt(s)}x (goal >= 0.50)`);
