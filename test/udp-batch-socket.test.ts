@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { dkimTxtRecordStrings } from '../src/core/index.ts';
@@ -203,5 +205,20 @@ describe('startDnsServer over the batch socket', linuxOnly, () => {
     const truncated = [...replies.values()].filter((r) => (r[2]! & 0x02) !== 0).length;
     assert.ok(replies.size < tokens.length + 2, `${replies.size} replies`);
     assert.ok(truncated > 0, 'slipped replies are truncated');
+  });
+});
+
+describe('the package', () => {
+  it("carries the batch socket's sources and the script that builds them on install", () => {
+    // What `npm install -g signet` unpacks: without these, an install from the package would serve
+    // UDP through dgram with no build attempted (scripts/build-native.mjs runs as `install`).
+    const packed = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { encoding: 'utf8' });
+    assert.equal(packed.status, 0, packed.stderr);
+    const files = new Set((JSON.parse(packed.stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path));
+    for (const path of ['native/udp-batch/binding.gyp', 'native/udp-batch/udp_batch.c', 'native/udp-batch/index.cjs', 'scripts/build-native.mjs']) {
+      assert.ok(files.has(path), `${path} is in the package`);
+    }
+    const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    assert.equal(manifest.scripts['install'], 'node scripts/build-native.mjs');
   });
 });

@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <node_api.h>
 #include <stdlib.h>
@@ -41,7 +42,8 @@ typedef struct {
   uv_poll_t poll;
   int fd;
   int open;
-  int closed;  // the loop has let go of the handle (on_closed)
+  int closed;   // the loop has let go of the handle (on_closed)
+  int wrapped;  // the JavaScript object owns the struct (its finalizer frees it)
   napi_env env;
   napi_ref self;
   napi_ref on_batch;
@@ -85,8 +87,9 @@ static napi_value shared_buffer(napi_env env, napi_value holder, const char *nam
 static void finalize(napi_env env, void *data, void *hint) {
   batch_socket *s = (batch_socket *)data;
   // After close the object is collectable only once the loop let go of the handle (on_closed). A
-  // socket still open here is the environment going away at exit, its handle maybe still in the
-  // loop's queues: it is stopped and left to the process's end rather than freed under the loop.
+  // socket still open here is its environment going away at the main thread's exit (Signet opens it
+  // nowhere else: src/dns/batch-udp-socket.ts refuses worker threads): it is stopped and left to the
+  // process's end rather than freed under the loop.
   if (s->closed) {
     free(s);
     return;
@@ -97,6 +100,38 @@ static void finalize(napi_env env, void *data, void *hint) {
     close(s->fd);
     s->fd = -1;
   }
+}
+
+static napi_value throw_unless_pending(napi_env env, const char *message) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, NULL, message);
+  return NULL;
+}
+
+static void on_closed(uv_handle_t *handle) {
+  batch_socket *s = (batch_socket *)handle->data;
+  napi_env env = s->env;
+  s->closed = 1;
+  if (s->on_batch != NULL) napi_delete_reference(env, s->on_batch);
+  if (s->context != NULL) napi_async_destroy(env, s->context);
+  // The object may now be collected; its finalizer frees the struct. Never wrapped (an open that
+  // failed): nothing else holds it.
+  if (s->self != NULL) napi_delete_reference(env, s->self);
+  if (!s->wrapped) free(s);
+}
+
+// Stops reading and closes the descriptor now: stopped, it is out of the event loop's epoll set
+// (uv__poll_stop calls uv__platform_invalidate_fd, an EPOLL_CTL_DEL; libuv's docs: the descriptor
+// may be closed right after uv_poll_stop), so the port is free when close() returns, as dgram's is,
+// for a server started again on it. The handle itself is released by uv_close's callback.
+static void close_now(batch_socket *s) {
+  if (!s->open) return;
+  s->open = 0;
+  uv_poll_stop(&s->poll);
+  close(s->fd);
+  s->fd = -1;
+  uv_close((uv_handle_t *)&s->poll, on_closed);
 }
 
 static void call_js(batch_socket *s, int32_t count) {
@@ -119,7 +154,15 @@ static void call_js(batch_socket *s, int32_t count) {
 static void on_readable(uv_poll_t *handle, int status, int events) {
   batch_socket *s = (batch_socket *)handle->data;
   if (status < 0) {
+    // libuv stops the handle on POLLERR (uv__poll_io) and reports UV_EBADF: a pending error on the
+    // socket (an ICMP error queued for it), which reading SO_ERROR clears. Reported, then read again,
+    // so that UDP is not left unread while TCP goes on.
     call_js(s, status);
+    if (!s->open) return;
+    int pending = 0;
+    socklen_t length = sizeof pending;
+    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &pending, &length);
+    if (uv_poll_start(&s->poll, UV_READABLE, on_readable) != 0) call_js(s, UV_EIO);
     return;
   }
   for (int round = 0; round < ROUNDS_PER_EVENT && s->open; round++) {
@@ -200,17 +243,25 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   }
   s->fd = fd;
   s->env = env;
-  napi_value self;
+  napi_value self, value, name;
+  uv_loop_t *loop;
   if (napi_create_object(env, &self) != napi_ok ||
       !shared_buffer(env, self, "inData", BATCH * IN_SLOT, (void **)&s->in_data) ||
       !shared_buffer(env, self, "inLen", BATCH * sizeof(int32_t), (void **)&s->in_len) ||
       !shared_buffer(env, self, "inAddr", BATCH * ADDR_BYTES, (void **)&s->in_addr) ||
       !shared_buffer(env, self, "outData", OUT_BYTES, (void **)&s->out_data) ||
       !shared_buffer(env, self, "outMeta", BATCH * 2 * sizeof(int32_t), (void **)&s->out_meta) ||
-      !shared_buffer(env, self, "outAddr", BATCH * ADDR_BYTES, (void **)&s->out_addr)) {
+      !shared_buffer(env, self, "outAddr", BATCH * ADDR_BYTES, (void **)&s->out_addr) ||
+      napi_create_int32(env, bound_port, &value) != napi_ok || napi_set_named_property(env, self, "port", value) != napi_ok ||
+      napi_create_int32(env, BATCH, &value) != napi_ok || napi_set_named_property(env, self, "BATCH", value) != napi_ok ||
+      napi_create_int32(env, IN_SLOT, &value) != napi_ok || napi_set_named_property(env, self, "IN_SLOT", value) != napi_ok ||
+      napi_create_int32(env, OUT_BYTES, &value) != napi_ok || napi_set_named_property(env, self, "OUT_BYTES", value) != napi_ok ||
+      napi_create_int32(env, ADDR_BYTES, &value) != napi_ok || napi_set_named_property(env, self, "ADDR_BYTES", value) != napi_ok ||
+      napi_create_string_utf8(env, "SignetBatchUdpSocket", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_get_uv_event_loop(env, &loop) != napi_ok) {
     close(fd);
     free(s);
-    return NULL;
+    return throw_unless_pending(env, "open: out of memory");
   }
   for (int i = 0; i < BATCH; i++) {
     s->riov[i].iov_base = s->in_data + (size_t)i * IN_SLOT;
@@ -222,35 +273,22 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     s->smsgs[i].msg_hdr.msg_iovlen = 1;
     s->smsgs[i].msg_hdr.msg_name = s->out_addr + (size_t)i * ADDR_BYTES;
   }
-  napi_value value, name;
-  if (napi_create_int32(env, bound_port, &value) != napi_ok || napi_set_named_property(env, self, "port", value) != napi_ok ||
-      napi_create_int32(env, BATCH, &value) != napi_ok || napi_set_named_property(env, self, "BATCH", value) != napi_ok ||
-      napi_create_int32(env, IN_SLOT, &value) != napi_ok || napi_set_named_property(env, self, "IN_SLOT", value) != napi_ok ||
-      napi_create_int32(env, OUT_BYTES, &value) != napi_ok || napi_set_named_property(env, self, "OUT_BYTES", value) != napi_ok ||
-      napi_create_int32(env, ADDR_BYTES, &value) != napi_ok || napi_set_named_property(env, self, "ADDR_BYTES", value) != napi_ok ||
-      napi_wrap(env, self, s, finalize, NULL, NULL) != napi_ok) {
+  // uv_poll_init registers the handle with the loop only when it succeeds (it checks the descriptor
+  // first); from then on the struct is freed only after uv_close's callback (see finalize).
+  if (uv_poll_init(loop, &s->poll, fd) != 0) {
     close(fd);
     free(s);
-    return NULL;
-  }
-  // Held while open: the poll handle points at the struct the object owns.
-  if (napi_create_reference(env, self, 1, &s->self) != napi_ok || napi_create_reference(env, argv[4], 1, &s->on_batch) != napi_ok ||
-      napi_create_string_utf8(env, "SignetBatchUdpSocket", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_async_init(env, self, name, &s->context) != napi_ok) {
-    close(fd);
-    return NULL;
-  }
-  uv_loop_t *loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &s->poll, fd) != 0) {
-    close(fd);
-    napi_throw_error(env, NULL, "uv_poll_init failed");
-    return NULL;
+    return throw_unless_pending(env, "open: uv_poll_init failed");
   }
   s->poll.data = s;
   s->open = 1;
-  if (uv_poll_start(&s->poll, UV_READABLE, on_readable) != 0) {
-    napi_throw_error(env, NULL, "uv_poll_start failed");
-    return NULL;
+  // Held while open: the poll handle points at the struct the object owns. A failure from here on
+  // goes through close_now, whose uv_close callback lets go of what was made.
+  if (napi_wrap(env, self, s, finalize, NULL, NULL) != napi_ok || !(s->wrapped = 1) || napi_create_reference(env, self, 1, &s->self) != napi_ok ||
+      napi_create_reference(env, argv[4], 1, &s->on_batch) != napi_ok || napi_async_init(env, self, name, &s->context) != napi_ok ||
+      uv_poll_start(&s->poll, UV_READABLE, on_readable) != 0) {
+    close_now(s);
+    return throw_unless_pending(env, "open: could not start reading");
   }
   return self;
 }
@@ -313,30 +351,12 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
   return out;
 }
 
-static void on_closed(uv_handle_t *handle) {
-  batch_socket *s = (batch_socket *)handle->data;
-  napi_env env = s->env;
-  s->closed = 1;
-  napi_delete_reference(env, s->on_batch);
-  napi_async_destroy(env, s->context);
-  // The object may now be collected; its finalizer frees the struct.
-  napi_delete_reference(env, s->self);
-}
-
 static napi_value close_socket(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   batch_socket *s = unwrap(env, info, &argc, argv);
   if (s == NULL) return NULL;
-  if (s->open) {
-    s->open = 0;
-    // Stopped, the descriptor is out of the event loop's epoll set (uv__poll_stop), so it is closed
-    // now: the port is free when close() returns, as dgram's is, for a server started again on it.
-    uv_poll_stop(&s->poll);
-    close(s->fd);
-    s->fd = -1;
-    uv_close((uv_handle_t *)&s->poll, on_closed);
-  }
+  close_now(s);
   return NULL;
 }
 

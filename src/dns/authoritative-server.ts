@@ -278,8 +278,9 @@ interface UdpEnd {
 async function openUdp(options: DnsServerOptions, onError: (err: unknown) => void): Promise<UdpEnd> {
   const addon = options.udpBatch ? udpBatchAddon() : null;
   if (addon !== null) {
-    // The native socket binds an address: a host name is looked up first, as dgram's bind does.
-    const host = isIP(options.host) !== 0 ? options.host : (await dnsLookupAsync(options.host, { family: isIPv6(options.host) ? 6 : 4 })).address;
+    // The native socket binds an address: a host name is looked up first, as dgram's bind does (an
+    // udp4 socket for a name, as bindUdp makes).
+    const host = isIP(options.host) !== 0 ? options.host : (await dnsLookupAsync(options.host, { family: 4 })).address;
     const socket = BatchUdpSocket.open(addon, host, options.port, UDP_BUFFER_BYTES);
     let stopClock = () => {};
     return {

@@ -1,8 +1,12 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 
 /**
- * The native part (native/udp-batch, the optional dependency `signet-udp-batch`): a UDP socket read
+ * The native part (native/udp-batch, built on install by scripts/build-native.mjs): a UDP socket read
  * with recvmmsg and written with sendmmsg, whose datagrams come to JavaScript a batch per call, in
  * buffers shared with it. See udp_batch.c for why it is written by hand.
  */
@@ -34,13 +38,32 @@ let addon: UdpBatchAddon | null | undefined;
 let loadError: unknown;
 
 /**
- * The addon, or null where it is not built (not Linux, no compiler at install: npm leaves a failed
- * optional dependency out) and the server uses dgram. Loaded once.
+ * native/udp-batch/index.cjs, from this module's folder up: src/dns/ in a checkout, dist/ or
+ * dist/chunks/ in the bundle (esbuild places this module in either), the package's root above both.
+ */
+function addonEntry(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++) {
+    const entry = join(dir, 'native', 'udp-batch', 'index.cjs');
+    if (existsSync(entry)) return entry;
+    dir = dirname(dir);
+  }
+  return null;
+}
+
+/**
+ * The addon, or null where it is not built (not Linux, no compiler at install: the install goes on
+ * without it) and the server uses dgram. Main thread only: a socket left open when a worker thread's
+ * environment is torn down would abort the process in uv_loop_close, and Signet's DNS workers are
+ * processes. Loaded once.
  */
 export function udpBatchAddon(): UdpBatchAddon | null {
   if (addon === undefined) {
     try {
-      addon = createRequire(import.meta.url)('signet-udp-batch') as UdpBatchAddon;
+      if (!isMainThread) throw new Error('the batch UDP socket is opened in the main thread only');
+      const entry = addonEntry();
+      if (entry === null) throw new Error('native/udp-batch not found beside the program');
+      addon = createRequire(import.meta.url)(entry) as UdpBatchAddon;
     } catch (err) {
       loadError = err;
       addon = null;
@@ -209,5 +232,3 @@ export function addressText(bytes: Uint8Array, at: number): string {
 export function udpBatchWanted(env: NodeJS.ProcessEnv): boolean {
   return env[UDP_BATCH_ENV] !== '0' && udpBatchAddon() !== null;
 }
-
-export { AF_INET, AF_INET6 };
