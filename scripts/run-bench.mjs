@@ -29,6 +29,7 @@ const BENCHMARKS = [
   { name: 'smtp-throughput', args: ['--seconds', '5', '--rounds', '3'], about: 'SMTP vs SendRawEmail over HTTP; end of DATA to 250' },
   { name: 'embedded-startup', args: ['21'], about: "the README's first command on an existing data folder vs node -e 0" },
   { name: 'attack-latency', args: ['--seconds', '8'], about: "another account's API and DNS p50 while one client sends rejected 40 MB bodies" },
+  { name: 'udp-batch', args: [], about: 'dnsperf: the batch UDP socket vs dgram, a trivial responder (needs dnsperf)' },
   { name: 'dns-rrl-cost', args: ['--rounds', '7'], about: 'nanoseconds response-rate limiting adds per UDP answer' },
   { name: 'key-rotation', args: ['--seconds', '5', '--rounds', '3'], about: 'DNS q/s and SendRawEmail/s while 10,000 domains rotate vs none (needs dnsperf)' },
   {

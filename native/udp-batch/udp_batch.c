@@ -360,27 +360,11 @@ static napi_value close_socket(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// ref(socket, bool): whether the open socket keeps the event loop alive (as dgram's ref/unref).
-static napi_value ref_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  batch_socket *s = unwrap(env, info, &argc, argv);
-  if (s == NULL) return NULL;
-  bool on;
-  CHECK(napi_get_value_bool(env, argv[1], &on));
-  if (s->open) {
-    if (on) uv_ref((uv_handle_t *)&s->poll);
-    else uv_unref((uv_handle_t *)&s->poll);
-  }
-  return NULL;
-}
-
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
       {"open", NULL, open_socket, NULL, NULL, NULL, napi_default, NULL},
       {"send", NULL, send_batch, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, close_socket, NULL, NULL, NULL, napi_default, NULL},
-      {"ref", NULL, ref_socket, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods) != napi_ok) return NULL;
   return exports;

@@ -157,9 +157,9 @@ function rateLimiting(options: UdpAnswerOptions): { rrl: ResponseRateLimiter | n
 /**
  * answerOnUdpSocket for the batch socket: the datagrams of one recvmmsg come in one call, answered
  * from memory in a loop and sent with one sendmmsg before the call returns; a miss is answered when
- * its key is read, with the other answers of that turn (setImmediate), as on dgram. One process
- * answered a trivial DNS responder's queries at about twice dgram's rate (dnsperf on loopback, two
- * cores), and bench/scale.ts measures it on the key zone.
+ * its key is read, with the other answers of that turn (setImmediate), as on dgram. A trivial
+ * responder answered 1.74x and 1.91x dgram's rate on it (bench/udp-batch.ts, two runs, dnsperf on loopback, two cores),
+ * and bench/scale.ts measures it on the key zone (SIGNET_UDP_BATCH=0 for dgram).
  */
 export function answerOnBatchUdpSocket(socket: BatchUdpSocket, options: UdpAnswerOptions): () => void {
   const onError = options.onError ?? (() => {});

@@ -14,7 +14,6 @@ interface UdpBatchAddon {
   open(ipv6: boolean, host: string, port: number, bufferBytes: number, onBatch: (count: number) => void): NativeSocket;
   send(socket: NativeSocket, count: number): number;
   close(socket: NativeSocket): void;
-  ref(socket: NativeSocket, on: boolean): void;
 }
 
 interface NativeSocket {
@@ -30,9 +29,6 @@ interface NativeSocket {
   readonly outMeta: ArrayBuffer;
   readonly outAddr: ArrayBuffer;
 }
-
-/** Set to `0` to serve DNS over UDP with Node's dgram even where the batch socket is built. */
-export const UDP_BATCH_ENV = 'SIGNET_UDP_BATCH';
 
 let addon: UdpBatchAddon | null | undefined;
 let loadError: unknown;
@@ -199,11 +195,6 @@ export class BatchUdpSocket {
     for (let b = 0; b < this.#addrBytes; b++) out[to + b] = address[at + b]!;
   }
 
-  /** Whether the open socket keeps the process alive (as dgram's ref and unref). */
-  ref(on: boolean): void {
-    if (this.#open) this.#addon.ref(this.#native, on);
-  }
-
   /** Stops reading and closes the socket; queued answers are dropped. */
   close(): void {
     if (!this.#open) return;
@@ -226,9 +217,4 @@ export function addressText(bytes: Uint8Array, at: number): string {
   const groups: string[] = [];
   for (let g = 0; g < 8; g++) groups.push(((bytes[a + 2 * g]! << 8) | bytes[a + 2 * g + 1]!).toString(16));
   return groups.join(':');
-}
-
-/** Whether the DNS server should use the batch socket: asked for, not turned off, and built. */
-export function udpBatchWanted(env: NodeJS.ProcessEnv): boolean {
-  return env[UDP_BATCH_ENV] !== '0' && udpBatchAddon() !== null;
 }
