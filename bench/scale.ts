@@ -302,23 +302,6 @@ function warmSqliteTrees(what: string, trees: Trees): void {
  * (docs/going-live.md). Where pg_prewarm cannot be created (a server without contrib, a user who may
  * not), the measures run as they are and the row says so.
  */
-/**
- * The host's huge pages in use, as /proc/meminfo counts them (PostgreSQL 15 does not say whether
- * `huge_pages = try` got them; 17 has huge_pages_status): with shared_buffers mapped in 4 KB pages,
- * a miss read at a million domains spent most of PostgreSQL's time on TLB misses, and the uniform
- * DNS rate went from about 20,000 to about 40,000 q/s with huge pages (docs/going-live.md).
- */
-function hugePagesInUse(): string {
-  try {
-    const info = readFileSync('/proc/meminfo', 'utf8');
-    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(info)?.[1] ?? 0);
-    const used = (field('HugePages_Total') - field('HugePages_Free') + field('HugePages_Rsvd')) * field('Hugepagesize');
-    return `, ${fmt(used / 1024, 0)} MB of huge pages taken on this host`;
-  } catch {
-    return '';
-  }
-}
-
 async function warmPostgresTrees(url: string, what: string, trees: Trees): Promise<void> {
   const t = performance.now();
   const client = new pg.Client({ connectionString: url });
@@ -342,6 +325,23 @@ async function warmPostgresTrees(url: string, what: string, trees: Trees): Promi
     row(`${what} read into the page cache`, `not read: ${(err as Error).message}`);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * The host's huge pages in use, as /proc/meminfo counts them (PostgreSQL 15 does not say whether
+ * `huge_pages = try` got them; 17 has huge_pages_status): with shared_buffers mapped in 4 KB pages,
+ * most of a DNS miss's read at a million domains was address translation, and Signet's uniform DNS
+ * rate went from 21,859 to 36,218 q/s with huge pages (2026-12-05, docs/performance-history.md).
+ */
+function hugePagesInUse(): string {
+  try {
+    const info = readFileSync('/proc/meminfo', 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+    const used = (field('HugePages_Total') - field('HugePages_Free') + field('HugePages_Rsvd')) * field('Hugepagesize');
+    return `, ${fmt(used / 1024, 0)} MB of huge pages taken on this host`;
+  } catch {
+    return '';
   }
 }
 
