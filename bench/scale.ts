@@ -331,7 +331,7 @@ async function warmPostgresTrees(url: string, what: string, trees: Trees): Promi
 /**
  * The host's huge pages in use, as /proc/meminfo counts them (PostgreSQL 15 does not say whether
  * `huge_pages = try` got them; 17 has huge_pages_status): with shared_buffers mapped in 4 KB pages,
- * most of a DNS miss's read at a million domains was address translation, and Signet's uniform DNS
+ * a DNS miss's read at a million domains cost PostgreSQL about three times the CPU, and Signet's uniform DNS
  * rate went from 21,859 to 36,218 q/s with huge pages (2026-12-05, docs/performance-history.md).
  */
 function hugePagesInUse(): string {
