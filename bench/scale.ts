@@ -12,8 +12,9 @@
  *    start; the tables GetIdentityDkimAttributes reads, read into the page cache (API_TREES;
  *    `--cold` skips it), and the store file's share there (fincore); p50/p99 of SigV4-signed
  *    GetIdentityDkimAttributes, ListIdentities (first page, and a deep page at 90% of the identities)
- *    and VerifyDomainDkim for new domains (sequential requests on a keep-alive connection, signed
- *    before the clock starts).
+ *    and VerifyDomainDkim for new domains, the trees its writes go into read in first (VERIFY_TREES;
+ *    `--cold` skips it) (sequential requests on a keep-alive connection, signed before the clock
+ *    starts).
  * 3. `signet dns export` (time and peak RSS from /usr/bin/time), NSD serving its output, and dnsperf
  *    against NSD and Signet alternately over two query mixes: uniform over all 3N tokens and skewed
  *    (Zipf, s = 1, over a random permutation of the tokens); RSS after the DNS run.
@@ -96,7 +97,8 @@ const { values } = parseArgs({
     // How Signet reads keys not in its cache on SQLite (serve's --dns-key-reads; its default unless given).
     'dns-key-reads': { type: 'string' },
     // Measure on the store as it is in the page cache after seeding, without reading the API's
-    // tables (API_TREES), the DNS key lookup's table or index and detection's tables (DETECTION_TREES) first.
+    // tables (API_TREES), VerifyDomainDkim's write trees (VERIFY_TREES), the DNS key lookup's table
+    // or index and detection's tables (DETECTION_TREES) first.
     cold: { type: 'boolean', default: false },
   },
 });
@@ -259,6 +261,22 @@ const POSTGRES_KEY_INDEX: Trees = { tables: [], indexes: ['dkim_keys_token_publi
  * 5.96 ms (2026-12-04). `--cold` measures without it.
  */
 const API_TREES: Trees = { tables: ['identities', 'external_dkim_keys'], indexes: ['dkim_keys_identity_position_token'] };
+
+/**
+ * The B-trees a new domain's VerifyDomainDkim writes into at a place of their own rather than at
+ * their end, besides the API's: each of its three keys goes into the token's unique index and, on
+ * SQLite, into the DNS key table (migration 0019's slots, ordered by the token's bits) or, on
+ * PostgreSQL, into the DNS key index (0018); its detection check and the key zone's journal rows too.
+ * Read in before that measure, as on a server whose DNS has answered for a while (it reads those
+ * slots or that index) and that has made keys before: at 10k all of them are in memory. Left out on
+ * SQLite at 1M, each key's two leaf pages were disk reads and VerifyDomainDkim's p50 / p99 were 1.64x
+ * and 1.53x of 10k; a run with them read in, 1.21x and 1.02x (2026-12-05,
+ * docs/performance-history.md). `--cold` measures without it.
+ */
+const VERIFY_TREES: { readonly sqlite: Trees; readonly postgres: Trees } = {
+  sqlite: { tables: ['dkim_key_slots', 'detection_checks', 'key_zone_changes'], indexes: ['sqlite_autoindex_dkim_keys_1'] },
+  postgres: { tables: ['detection_checks', 'key_zone_changes'], indexes: ['dkim_keys_token_key', 'dkim_keys_token_public_key'] },
+};
 
 /**
  * The B-trees detection's claim and write-back read and write besides the API's (the due checks and
@@ -538,6 +556,8 @@ try {
         () => `Action=ListIdentities&Version=2010-12-01&MaxItems=100&NextToken=${encodeURIComponent(deep)}`,
         (b) => b.includes(`d${Math.floor(N * 0.9)}.scale.test`),
       );
+      await warmTrees("VerifyDomainDkim's write trees", databaseUrl === null ? VERIFY_TREES.sqlite : VERIFY_TREES.postgres);
+      if (databaseUrl === null) row('before VerifyDomainDkim', pageCacheShare());
       const run = randomBytes(3).toString('hex');
       await latency(
         'VerifyDomainDkim (new domain)',
