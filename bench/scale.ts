@@ -266,16 +266,18 @@ const API_TREES: Trees = { tables: ['identities', 'external_dkim_keys'], indexes
  * The B-trees a new domain's VerifyDomainDkim writes into at a place of their own rather than at
  * their end, besides the API's: each of its three keys goes into the token's unique index and, on
  * SQLite, into the DNS key table (migration 0019's slots, ordered by the token's bits) or, on
- * PostgreSQL, into the DNS key index (0018); its detection check and the key zone's journal rows too.
- * Read in before that measure, as on a server whose DNS has answered for a while (it reads those
- * slots or that index) and that has made keys before: at 10k all of them are in memory. Left out on
- * SQLite at 1M, each key's two leaf pages were disk reads and VerifyDomainDkim's p50 / p99 were 1.64x
- * and 1.53x of 10k; a run with them read in, 1.21x and 1.02x (2026-12-05,
+ * PostgreSQL, into the DNS key index (0018); and the key zone's journal (0012), whose triggers add
+ * at its end and delete at its start. Its identity's row and indexes are the API's tables; its
+ * detection check comes later, from the worker's claim (off here: --no-detection). Read in before
+ * that measure, as on a server whose DNS has answered for a while (it reads those slots or that
+ * index) and that has made keys before: at 10k all of them are in memory. Left out on SQLite at 1M,
+ * each key's two leaf pages were disk reads, and VerifyDomainDkim's p50 / p99 were 1.64x and 1.53x
+ * of 10k; read in, 1.02x and 1.21x in one run, 0.79x and 1.09x as medians of three (2026-12-05,
  * docs/performance-history.md). `--cold` measures without it.
  */
 const VERIFY_TREES: { readonly sqlite: Trees; readonly postgres: Trees } = {
-  sqlite: { tables: ['dkim_key_slots', 'detection_checks', 'key_zone_changes'], indexes: ['sqlite_autoindex_dkim_keys_1'] },
-  postgres: { tables: ['detection_checks', 'key_zone_changes'], indexes: ['dkim_keys_token_key', 'dkim_keys_token_public_key'] },
+  sqlite: { tables: ['dkim_key_slots', 'key_zone_changes'], indexes: ['sqlite_autoindex_dkim_keys_1'] },
+  postgres: { tables: ['key_zone_changes'], indexes: ['dkim_keys_token_key', 'dkim_keys_token_public_key'] },
 };
 
 /**
