@@ -12,9 +12,9 @@
  *    start; the tables GetIdentityDkimAttributes reads, read into the page cache (API_TREES;
  *    `--cold` skips it), and the store file's share there (fincore); p50/p99 of SigV4-signed
  *    GetIdentityDkimAttributes, ListIdentities (first page, and a deep page at 90% of the identities)
- *    and VerifyDomainDkim for new domains, the trees its writes go into read in first (VERIFY_TREES;
- *    `--cold` skips it) (sequential requests on a keep-alive connection, signed before the clock
- *    starts).
+ *    and VerifyDomainDkim for new domains (sequential requests on a keep-alive connection, signed
+ *    before the clock starts), the trees its writes go into read in before it (VERIFY_TREES; `--cold`
+ *    skips it).
  * 3. `signet dns export` (time and peak RSS from /usr/bin/time), NSD serving its output, and dnsperf
  *    against NSD and Signet alternately over two query mixes: uniform over all 3N tokens and skewed
  *    (Zipf, s = 1, over a random permutation of the tokens); RSS after the DNS run.
@@ -275,7 +275,7 @@ const API_TREES: Trees = { tables: ['identities', 'external_dkim_keys'], indexes
  * of 10k; read in, 1.02x and 1.21x in one run, 0.79x and 1.09x as medians of three (2026-12-05,
  * docs/performance-history.md). `--cold` measures without it.
  */
-const VERIFY_TREES: { readonly sqlite: Trees; readonly postgres: Trees } = {
+const VERIFY_TREES: Readonly<Record<typeof engine, Trees>> = {
   sqlite: { tables: ['dkim_key_slots', 'key_zone_changes'], indexes: ['sqlite_autoindex_dkim_keys_1'] },
   postgres: { tables: ['key_zone_changes'], indexes: ['dkim_keys_token_key', 'dkim_keys_token_public_key'] },
 };
@@ -558,7 +558,7 @@ try {
         () => `Action=ListIdentities&Version=2010-12-01&MaxItems=100&NextToken=${encodeURIComponent(deep)}`,
         (b) => b.includes(`d${Math.floor(N * 0.9)}.scale.test`),
       );
-      await warmTrees("VerifyDomainDkim's write trees", databaseUrl === null ? VERIFY_TREES.sqlite : VERIFY_TREES.postgres);
+      await warmTrees("VerifyDomainDkim's write trees", VERIFY_TREES[engine]);
       if (databaseUrl === null) row('before VerifyDomainDkim', pageCacheShare());
       const run = randomBytes(3).toString('hex');
       await latency(
